@@ -1,0 +1,50 @@
+"""The one place that builds a spaCy pipeline.
+
+No spaCy model can be downloaded on every machine, so the default pipeline is
+``spacy.blank("en")`` with the rule-based sentencizer and the lookup lemmatizer from
+``spacy-lookups-data``. When a trained English pipeline is installed (``en_core_web_sm``
+or larger) and NER is wanted, it is used instead. Pipelines are cached per process
+because building one costs about a second.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.util import find_spec
+
+import spacy
+from spacy.language import Language
+
+TRAINED_PIPELINES = ("en_core_web_trf", "en_core_web_lg", "en_core_web_md", "en_core_web_sm")
+
+
+def trained_pipeline_name() -> str | None:
+    """Name of an installed trained English pipeline, or None."""
+    for name in TRAINED_PIPELINES:
+        if find_spec(name) is not None:
+            return name
+    return None
+
+
+@lru_cache(maxsize=4)
+def get_nlp(ner: bool = False) -> Language:
+    """A pipeline with sentences and lemmas (and entities when ``ner`` and a model exist).
+
+    The lookup lemmatizer lower-cases nothing, so callers match on ``lemma_.lower()``.
+    """
+    if ner:
+        name = trained_pipeline_name()
+        if name is not None:
+            return _with_sentencizer(spacy.load(name))
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    nlp.max_length = 50_000_000
+    return nlp
+
+
+def _with_sentencizer(nlp: Language) -> Language:
+    if "parser" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names and "senter" not in nlp.pipe_names:
+        nlp.add_pipe("sentencizer", first=True)
+    nlp.max_length = 50_000_000
+    return nlp
