@@ -1,0 +1,209 @@
+"""One look for every figure qualcode draws, and one way to save it.
+
+Charts are pasted into Word reports, so they share a page-width size, a quiet style and a
+colour-blind-safe palette (Okabe & Ito), and long code paths are shortened the same way
+everywhere. Figures are built on ``matplotlib.figure.Figure`` directly rather than through
+``pyplot``: no global state, nothing shown, nothing leaked when a report draws hundreds.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import textwrap
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import matplotlib
+from matplotlib.figure import Figure
+
+from qualcode.errors import QualcodeError
+
+#: Okabe & Ito's palette, ordered so the first colours read well as text on white
+#: (yellow last: it is too pale for small type).
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#D55E00",  # vermillion
+    "#56B4E9",  # sky blue
+    "#7F7F7F",  # grey
+    "#000000",  # black
+    "#F0E442",  # yellow
+)
+
+#: Width of the text block of an A4/Letter page with 2.5 cm margins, in inches.
+PAGE_WIDTH = 6.3
+#: Resolution of saved PNGs: sharp when printed at page width.
+DPI = 200
+
+TEXT_COLOUR = "#222222"
+GRID_COLOUR = "#DDDDDD"
+
+STYLE: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 9,
+    "axes.labelcolor": TEXT_COLOUR,
+    "axes.edgecolor": "#888888",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "grid.color": GRID_COLOUR,
+    "grid.linewidth": 0.6,
+    "xtick.color": TEXT_COLOUR,
+    "ytick.color": TEXT_COLOUR,
+    "xtick.labelsize": 8.5,
+    "ytick.labelsize": 8.5,
+    "legend.fontsize": 8.5,
+    "legend.frameon": False,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "svg.fonttype": "none",  # text stays text in SVG: searchable, editable in Word/Inkscape
+    "text.color": TEXT_COLOUR,
+}
+
+
+class ReportError(QualcodeError):
+    """A table handed to a chart or report writer lacks what it needs (a column, a value)."""
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def styled(func: F) -> F:
+    """Draw under :data:`STYLE` so every chart looks the same whatever the user's rcParams."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with matplotlib.rc_context(STYLE):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def new_figure(width: float = PAGE_WIDTH, height: float = 4.0) -> Figure:
+    """A Figure with constrained layout, so labels, legends and colour bars never overlap."""
+    with matplotlib.rc_context(STYLE):
+        return Figure(figsize=(width, height), layout="constrained")
+
+
+def set_title(fig: Figure, title: str | None) -> None:
+    """Title at the figure's left edge (not the axes'), as report figures are captioned."""
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold", color=TEXT_COLOUR)
+
+
+def message_figure(message: str, title: str | None = None, height: float = 1.6) -> Figure:
+    """A small figure that says why there is nothing to draw (a report keeps its layout)."""
+    fig = new_figure(PAGE_WIDTH, height)
+    with matplotlib.rc_context(STYLE):
+        ax = fig.subplots()
+        ax.set_axis_off()
+        set_title(fig, title)
+        ax.text(0.5, 0.5, message, ha="center", va="center", color="#666666", fontsize=10,
+                transform=ax.transAxes)
+    return fig
+
+
+def wrap_label(text: str, width: int = 28, max_lines: int = 2) -> str:
+    """Wrap ``text`` to lines of ``width`` characters, ending with … when it needs more lines."""
+    text = " ".join(str(text).split())
+    lines = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=True) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        lines[-1] = (last[: width - 1].rstrip() if len(last) >= width else last) + "…"
+    return "\n".join(lines)
+
+
+def code_label(path: str, levels: int = 2, width: int = 28, max_lines: int = 2) -> str:
+    """A readable label for a code path: its last ``levels`` parts, wrapped.
+
+    ``"Arenas/Organisation/Governance and trustees"`` becomes
+    ``"Organisation / Governance and\\ntrustees"``: the parent keeps two codes with the same
+    name apart, the top-level branch is already shown by colour or legend.
+    """
+    parts = [p.strip() for p in str(path).split("/") if p.strip()]
+    if not parts:
+        return wrap_label(str(path), width, max_lines)
+    # Drop ancestors before cutting the code's own name short: the name is what matters.
+    for keep in range(min(levels, len(parts)), 0, -1):
+        short = " / ".join(parts[-keep:])
+        wrapped = textwrap.wrap(short, width, break_long_words=True, break_on_hyphens=True)
+        if len(wrapped) <= max_lines:
+            return "\n".join(wrapped)
+    return wrap_label(parts[-1], width, max_lines)
+
+
+def top_branch(path: str) -> str:
+    """The top-level code of a path (``"Arenas/Self/Confidence"`` -> ``"Arenas"``)."""
+    return str(path).split("/", 1)[0].strip()
+
+
+def branch_colours(branches: Iterable[str]) -> dict[str, str]:
+    """A stable colour per branch, in order of first appearance (palette cycles past 9)."""
+    colours: dict[str, str] = {}
+    for branch in branches:
+        if branch not in colours:
+            colours[branch] = PALETTE[len(colours) % len(PALETTE)]
+    return colours
+
+
+def bar_height_inches(n_bars: int, per_bar: float = 0.27, extra: float = 1.1,
+                      minimum: float = 2.0, maximum: float = 9.0) -> float:
+    """Figure height that gives each horizontal bar room for a two-line label."""
+    return float(min(maximum, max(minimum, extra + per_bar * n_bars)))
+
+
+def max_line_length(labels: Sequence[str]) -> int:
+    """Longest line among (possibly multi-line) labels, for sizing margins."""
+    return max((len(line) for label in labels for line in str(label).split("\n")), default=0)
+
+
+@dataclass(frozen=True)
+class SavedFigure:
+    """Where a figure was written."""
+
+    png: Path
+    svg: Path | None
+
+
+def save_figure(fig: Figure, path: str | Path, formats: Sequence[str] = ("png", "svg"),
+                dpi: int = DPI) -> SavedFigure:
+    """Save ``fig`` as ``path`` with each of ``formats`` (suffix of ``path`` is replaced).
+
+    PNG is what Word, Excel and the HTML report embed; SVG is for a designer or a journal.
+    Parent folders are created. Returns the paths written.
+    """
+    if "png" not in formats:
+        raise ReportError(f"save_figure({path}): formats must include 'png', got {list(formats)}")
+    stem = Path(path)
+    if stem.suffix.lower() in {".png", ".svg", ".pdf"}:
+        stem = stem.with_suffix("")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    with matplotlib.rc_context(STYLE):
+        for fmt in formats:
+            out = stem.with_name(stem.name + "." + fmt)
+            # Metadata off: byte-stable files across runs (no creation date, no version).
+            metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+            fig.savefig(out, format=fmt, dpi=dpi, metadata=metadata)
+            written[fmt] = out
+    return SavedFigure(png=written["png"], svg=written.get("svg"))
+
+
+def text_colour_on(rgba: Sequence[float]) -> str:
+    """Black or white text, whichever reads better on a cell of colour ``rgba``."""
+    r, g, b = (float(c) for c in rgba[:3])
+
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else math.pow((c + 0.055) / 1.055, 2.4)
+
+    luminance = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    return TEXT_COLOUR if luminance > 0.36 else "white"
