@@ -1,0 +1,1 @@
+"""Codebooks: the YAML format, rule blocks, and their validation."""

@@ -1,0 +1,154 @@
+"""Bulk import of codings from a CSV file: ``source,start,end,code,coder[,weight]``.
+
+Validation is vectorised (pandas) and complete before anything is written: a bad row is
+reported by its line number in the file and nothing is stored. A million rows load in
+well under a minute because excerpts and applications go in with ``executemany``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from qualcode.errors import CodingError, ImportFormatError
+from qualcode.store import coding as store_coding
+from qualcode.store import codes as store_codes
+from qualcode.store import schema
+from qualcode.store.database import Database
+
+REQUIRED = ("source", "start", "end", "code", "coder")
+
+
+@dataclass
+class CodingImportReport:
+    rows: int
+    excerpts: int
+    applications: int
+    duplicates: int
+
+    def summary(self) -> str:
+        dup = f", {self.duplicates} already present" if self.duplicates else ""
+        return f"{self.applications} coding(s) imported on {self.excerpts} excerpt(s) from {self.rows} row(s){dup}"
+
+
+def read_codings_csv(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    if not path.exists():
+        raise ImportFormatError(f"{path}: file not found")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(f"{path}: not UTF-8 text (byte {exc.start}); save the csv as UTF-8") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise ImportFormatError(f"{path}: the file is empty; expected columns {','.join(REQUIRED)}[,weight]") from exc
+    except pd.errors.ParserError as exc:
+        raise ImportFormatError(f"{path}: malformed csv ({str(exc).splitlines()[0]})") from exc
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise ImportFormatError(
+            f"{path}: missing column(s) {', '.join(missing)}; expected {','.join(REQUIRED)}[,weight], found {','.join(frame.columns)}"
+        )
+    return frame
+
+
+def import_codings(db: Database, path: str | Path, *, create_codes: bool = False, origin: str = "import") -> CodingImportReport:
+    frame = read_codings_csv(path)
+    with db.begin() as conn:
+        return _import_frame(conn, frame, str(path), create_codes=create_codes, origin=origin)
+
+
+def _fail(path: str, row_index: int, message: str) -> CodingError:
+    return CodingError(f"{path}: line {row_index + 2}: {message}; nothing was imported")
+
+
+def _source_lookup(conn: Connection) -> tuple[dict[str, int], dict[int, int]]:
+    S = schema.sources
+    names: dict[str, int] = {}
+    lengths: dict[int, int] = {}
+    for r in conn.execute(select(S.c.id, S.c.name, S.c.origin_path, S.c.length)):
+        lengths[r.id] = r.length
+        if r.origin_path:
+            file_name = PurePath(r.origin_path).name
+            names.setdefault(file_name, r.id)
+            names.setdefault(PurePath(file_name).stem, r.id)
+    for r in conn.execute(select(S.c.id, S.c.name)):
+        names[r.name] = r.id  # the unique name wins over file names
+    return names, lengths
+
+
+def _import_frame(conn: Connection, frame: pd.DataFrame, path: str, *, create_codes: bool, origin: str) -> CodingImportReport:
+    if frame.empty:
+        return CodingImportReport(0, 0, 0, 0)
+    names, lengths = _source_lookup(conn)
+    source_id = frame["source"].map(names)
+    bad = source_id.isna()
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise _fail(path, i, f"no source named {frame['source'].iloc[i]!r} in the project")
+    source_id = source_id.astype("int64")
+    start = pd.to_numeric(frame["start"], errors="coerce")
+    end = pd.to_numeric(frame["end"], errors="coerce")
+    for column, values in (("start", start), ("end", end)):
+        bad = values.isna() | (values != values.round())
+        if bad.any():
+            i = int(np.argmax(bad.to_numpy()))
+            raise _fail(path, i, f"{column} {frame[column].iloc[i]!r} is not a whole number")
+    start, end = start.astype("int64"), end.astype("int64")
+    length = source_id.map(lengths).astype("int64")
+    bad = (start < 0) | (end <= start) | (end > length)
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise _fail(
+            path, i,
+            f"offsets [{start.iloc[i]}, {end.iloc[i]}) are not a span of {frame['source'].iloc[i]!r} "
+            f"(length {length.iloc[i]}); need 0 <= start < end <= length",
+        )
+    code_paths = frame["code"].str.strip().str.strip("/")
+    known = store_codes.path_ids(conn)
+    unknown = sorted(set(code_paths) - set(known))
+    if unknown:
+        if not create_codes:
+            i = int(np.argmax(code_paths.isin(unknown).to_numpy()))
+            raise _fail(path, i, f"no code {code_paths.iloc[i]!r} in the codebook (use --create-codes to add missing codes)")
+        for p in unknown:
+            store_codes.ensure_path(conn, p)
+        known = store_codes.path_ids(conn)
+    coders = frame["coder"].str.strip()
+    if (coders == "").any():
+        i = int(np.argmax((coders == "").to_numpy()))
+        raise _fail(path, i, "the coder is empty; name who coded it")
+    weight = pd.Series(np.nan, index=frame.index)
+    if "weight" in frame.columns:
+        weight = pd.to_numeric(frame["weight"].replace("", np.nan), errors="coerce")
+        bad = weight.isna() & (frame["weight"].str.strip() != "")
+        if bad.any():
+            i = int(np.argmax(bad.to_numpy()))
+            raise _fail(path, i, f"weight {frame['weight'].iloc[i]!r} is not a number")
+    coder_ids = store_coding.ensure_coders(conn, sorted(set(coders)))
+    texts = dict(conn.execute(select(schema.sources.c.id, schema.sources.c.text).where(
+        schema.sources.c.id.in_([int(s) for s in source_id.unique()]))).all())
+    spans = pd.DataFrame({"source_id": source_id, "start": start, "end": end})
+    spans["text"] = [texts[s][a:b] for s, a, b in zip(spans["source_id"], spans["start"], spans["end"])]
+    before_excerpts = store_coding.count_excerpts(conn)
+    excerpt_ids = store_coding.ensure_excerpts(conn, spans)
+    rows = [
+        {
+            "excerpt_id": int(e),
+            "code_id": known[c],
+            "coder_id": coder_ids[k],
+            "weight": None if w != w else float(w),
+            "origin": origin,
+        }
+        for e, c, k, w in zip(excerpt_ids, code_paths, coders, weight)
+    ]
+    inserted = store_coding.insert_applications(conn, rows)
+    return CodingImportReport(
+        rows=len(frame),
+        excerpts=store_coding.count_excerpts(conn) - before_excerpts,
+        applications=inserted,
+        duplicates=len(rows) - inserted,
+    )

@@ -1,0 +1,244 @@
+"""Storing what readers read: one transaction for a whole ``ingest`` call.
+
+Files are read one at a time and written as they come (the corpus is never held in
+memory twice), but inside a single transaction, so a corrupt file half-way through a
+folder leaves the project exactly as it was before the command.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+from tqdm.auto import tqdm
+
+from qualcode.errors import IngestError
+from qualcode.ingest.records import QuestionnaireRecord, SourceRecord
+from qualcode.ingest.registry import iter_files, read_path
+from qualcode.store import cases as store_cases
+from qualcode.store import schema
+from qualcode.store import sources as store_sources
+from qualcode.store.database import Database
+from qualcode.store.migrations import utcnow
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, for the CLI to print and for notebooks to inspect."""
+
+    added: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # same content already in the project
+    questionnaires: list[str] = field(default_factory=list)
+    responses: int = 0
+    cases_linked: int = 0
+
+    def summary(self) -> str:
+        parts = [f"{len(self.added)} source(s) added"]
+        if self.responses:
+            parts.append(f"{self.responses} questionnaire response(s) in {len(self.questionnaires)} questionnaire(s)")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} already in the project (same content)")
+        return ", ".join(parts)
+
+
+def content_hash(text: str, salt: str = "") -> str:
+    return hashlib.sha256((salt + "\x00" + text if salt else text).encode("utf-8")).hexdigest()
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if not p.exists():
+            raise IngestError(f"{p}: no such file or folder")
+        files.extend(iter_files(p) if p.is_dir() else [p])
+    return files
+
+
+def ingest(
+    db: Database,
+    paths: Iterable[str | Path],
+    *,
+    kind: str = "auto",
+    wave: str | None = None,
+    name: str | None = None,
+    key_column: str | None = None,
+    invited: int | None = None,
+    progress: bool | None = None,
+) -> IngestReport:
+    files = expand_paths(paths)
+    if name is not None and len(files) != 1:
+        raise IngestError(f"--name names one source, but {len(files)} files were given; ingest them one at a time")
+    report = IngestReport()
+    with db.begin() as conn:
+        for path in tqdm(files, desc="ingest", unit="file", disable=_disabled(progress, len(files))):
+            result = read_path(path, kind=kind, key_column=key_column, invited=invited, name=name, wave=wave)
+            for record in result.sources:
+                _store_source(conn, record, report)
+            if result.questionnaire is not None:
+                _store_questionnaire(conn, result.questionnaire, report)
+        report.cases_linked = store_sources.link_unowned_to_cases(conn)
+    return report
+
+
+def _disabled(progress: bool | None, n: int) -> bool | None:
+    if progress is None:
+        return None if n > 1 else True
+    return not progress
+
+
+def _store_source(conn: Connection, record: SourceRecord, report: IngestReport, questionnaire_id: int | None = None,
+                  salt: str = "") -> int | None:
+    digest = content_hash(record.text, salt)
+    if store_sources.by_hash(conn, digest):
+        report.skipped.append(record.name)
+        return None
+    if store_sources.by_name(conn, record.name):
+        raise IngestError(
+            f"{record.origin_path}: a source named {record.name!r} already exists with different content; "
+            "give this one another name with --name"
+        )
+    case_id = None
+    if record.case:
+        case_id = store_cases.ensure_cases(conn, [record.case])[record.case]
+    source_id = store_sources.insert(
+        conn,
+        name=record.name,
+        kind=record.kind,
+        text=record.text,
+        content_hash=digest,
+        origin_path=record.origin_path,
+        case_id=case_id,
+        wave=record.wave,
+        meta=_jsonable(record.meta),
+        questionnaire_id=questionnaire_id,
+    )
+    store_sources.insert_segments(
+        conn,
+        [
+            {
+                "source_id": source_id,
+                "kind": s.kind,
+                "start": s.start,
+                "end": s.end,
+                "speaker": s.speaker,
+                "time_start": s.time_start,
+                "time_end": s.time_end,
+                "question": s.question,
+                "meta": _jsonable(s.meta) or None,
+            }
+            for s in record.segments
+        ],
+    )
+    report.added.append(record.name)
+    return source_id
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _store_questionnaire(conn: Connection, q: QuestionnaireRecord, report: IngestReport) -> None:
+    """A questionnaire: its questions, one source per response, closed answers both as
+    per-response answers (for questionnaire summaries) and as case descriptors (so open
+    answers can be cut by role, mode… like any other material)."""
+    fingerprint = content_hash("\n".join(r.name + "\x1f" + r.text + "\x1f" + repr(sorted(r.answers.items(), key=str))
+                                         for r in q.responses), salt=q.name)
+    existing = conn.execute(select(schema.questionnaires.c.id).where(schema.questionnaires.c.content_hash == fingerprint)).scalar()
+    if existing is not None:
+        report.skipped.append(q.name)
+        return
+    if conn.execute(select(schema.questionnaires.c.id).where(schema.questionnaires.c.name == q.name)).scalar() is not None:
+        raise IngestError(
+            f"{q.origin_path}: a questionnaire named {q.name!r} already exists with other answers; "
+            "give this one another name with --name"
+        )
+    qid = int(
+        conn.execute(
+            schema.questionnaires.insert().values(
+                name=q.name,
+                origin_path=q.origin_path,
+                content_hash=fingerprint,
+                key_column=q.key_column,
+                invited=q.invited,
+                invited_by_group=q.invited_by_group or None,
+                created_at=utcnow(),
+            )
+        ).inserted_primary_key[0]
+    )
+    question_ids: dict[str, int] = {}
+    for position, question in enumerate(q.questions):
+        question_ids[question.column] = int(
+            conn.execute(
+                schema.questions.insert().values(
+                    questionnaire_id=qid,
+                    column=question.column,
+                    type=question.type,
+                    question=question.question,
+                    battery=question.battery,
+                    levels=question.levels or None,
+                    position=position,
+                )
+            ).inserted_primary_key[0]
+        )
+    types = {question.column: question for question in q.questions}
+    answer_rows: list[dict[str, Any]] = []
+    descriptor_values: dict[str, dict[str, Any]] = {}
+    for record in q.responses:
+        source_id = _store_source(conn, record, report, questionnaire_id=qid, salt=q.name + "\x1f" + record.name)
+        if source_id is None:
+            continue
+        report.responses += 1
+        for column, value in record.answers.items():
+            if column not in question_ids:
+                continue
+            answer_rows.append({"source_id": source_id, "question_id": question_ids[column], "value": to_text(value)})
+            if record.case and column.lower() != "wave":
+                descriptor_values.setdefault(column, {})[record.case] = value
+    if answer_rows:
+        conn.execute(schema.answers.insert(), answer_rows)
+    for column, by_case in descriptor_values.items():
+        question = types[column]
+        field_type = {"scale": "category", "rating": "number", "number": "number", "boolean": "boolean",
+                      "date": "date", "text": "text"}.get(question.type, "category")
+        field_id = store_cases.ensure_field(conn, column, field_type, question.levels or None)
+        ids = store_cases.ensure_cases(conn, list(by_case))
+        current = store_cases.current_values(conn, field_id)
+        new_values: dict[int, str | None] = {}
+        for case, value in by_case.items():
+            text = to_text(value)
+            old = current.get(ids[case])
+            if old is not None and text is not None and old != text:
+                raise IngestError(
+                    f"{q.origin_path}: case {case!r} already has {column}={old!r}, the questionnaire says {text!r}; "
+                    "correct one of them"
+                )
+            new_values[ids[case]] = text
+        store_cases.set_values(conn, field_id, new_values)
+    report.questionnaires.append(q.name)
+
+
+def to_text(value: Any) -> str | None:
+    """A typed value as the canonical text the store keeps."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalars -> Python
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        return repr(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,92 @@
+"""A handle on one project's database: create, open, transactions.
+
+Everything that writes goes through ``Database.begin()``: one transaction per user
+action, so that a failed ingest or import leaves the project exactly as it was.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, inspect, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from qualcode.errors import ProjectError
+from qualcode.store import schema
+from qualcode.store.engine import check_is_project, display_name, make_engine, sqlite_path
+from qualcode.store.migrations import create_schema, upgrade
+
+
+class Database:
+    """An open project database. Use ``Database.create`` or ``Database.open``."""
+
+    def __init__(self, engine: Engine, target: str) -> None:
+        self.engine = engine
+        self.target = target
+
+    @classmethod
+    def create(cls, target: str | Path, title: str = "") -> "Database":
+        """Create a new project; refuses to overwrite an existing file or project."""
+        target = str(target)
+        path = sqlite_path(target)
+        if path is not None:
+            if path.exists():
+                raise ProjectError(f"{path} already exists; open it, or choose another file name")
+            if not path.parent.exists():
+                raise ProjectError(f"folder {path.parent} does not exist; create it first")
+        engine = make_engine(target)
+        if path is None:
+            with engine.connect() as conn:
+                if "meta" in inspect(conn).get_table_names():
+                    raise ProjectError(f"{display_name(target)} already holds a qualcode project; open it instead")
+        try:
+            create_schema(engine, title=title)
+        except OperationalError as exc:
+            engine.dispose()
+            if path is not None and path.exists():
+                path.unlink()
+            raise ProjectError(f"cannot create project {display_name(target)}: {exc.orig}") from exc
+        return cls(engine, target)
+
+    @classmethod
+    def open(cls, target: str | Path) -> "Database":
+        """Open an existing project, upgrading an older schema after a backup."""
+        target = str(target)
+        path = sqlite_path(target)
+        if path is not None:
+            if not path.exists():
+                raise ProjectError(f"{path} does not exist; create it with: qualcode init {path}")
+            if path.is_dir():
+                raise ProjectError(f"{path} is a folder, not a qualcode project file")
+        engine = make_engine(target)
+        check_is_project(engine, target)
+        upgrade(engine, target, path)
+        return cls(engine, target)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One write transaction: committed when the block ends, rolled back on error."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A read-only use of a connection."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def meta(self, key: str) -> str | None:
+        with self.connect() as conn:
+            return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({display_name(self.target)!r})"

@@ -1,0 +1,52 @@
+"""Statements whose SQL differs by dialect, written once.
+
+``INSERT … ON CONFLICT DO NOTHING`` is how bulk loads stay idempotent (re-importing the
+same codings adds nothing); SQLite and PostgreSQL both support it through their
+SQLAlchemy dialect ``insert`` constructs.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+BATCH = 20_000
+
+
+def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert rows, silently skipping those that break a unique constraint.
+
+    Returns the number of rows inserted (as reported by the driver).
+    """
+    if not rows:
+        return 0
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        stmt = sqlite.insert(table).on_conflict_do_nothing()
+    elif dialect == "postgresql":
+        stmt = postgresql.insert(table).on_conflict_do_nothing()
+    else:  # pragma: no cover - only the two supported databases are tested
+        raise NotImplementedError(f"database {dialect} is not supported; use SQLite or PostgreSQL")
+    total = 0
+    for batch in batched(rows, BATCH):
+        result = conn.execute(stmt, list(batch))
+        total += max(result.rowcount or 0, 0)
+    return total
+
+
+def insert_many(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> int:
+    """Plain ``executemany`` in batches (no conflict handling)."""
+    total = 0
+    for batch in batched(rows, BATCH):
+        conn.execute(table.insert(), list(batch))
+        total += len(batch)
+    return total
+
+
+def batched(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -1,0 +1,328 @@
+"""Reading the project as the tidy DataFrames of docs/frames.md.
+
+These are the only reads analyses see. Joins happen here, in SQL, once; everything
+downstream is pandas.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from qualcode.store import schema
+
+S, X, A, C, K, D = (
+    schema.sources,
+    schema.excerpts,
+    schema.applications,
+    schema.cases,
+    schema.codes,
+    schema.coders,
+)
+
+
+def _read(conn: Connection, stmt: Any) -> pd.DataFrame:
+    result = conn.execute(stmt)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _nullable_str(series: pd.Series) -> pd.Series:
+    return series.astype("string")
+
+
+def codes(conn: Connection) -> pd.DataFrame:
+    frame = _read(
+        conn,
+        select(
+            K.c.id.label("code_id"),
+            K.c.path,
+            K.c.name,
+            K.c.parent_id,
+            K.c.description,
+            K.c.inclusion,
+            K.c.exclusion,
+            K.c.examples,
+            K.c.colour,
+            K.c.weight_min,
+            K.c.weight_max,
+            K.c.rules,
+            K.c.position,
+        ).order_by(K.c.path),
+    )
+    if frame.empty:
+        return pd.DataFrame(
+            columns=["code_id", "path", "name", "parent_id", "depth", "top", "description", "inclusion",
+                     "exclusion", "examples", "colour", "weight_min", "weight_max", "rules", "position"]
+        )
+    frame["parent_id"] = frame["parent_id"].astype("Int64")
+    frame["weight_min"] = frame["weight_min"].astype("Int64")
+    frame["weight_max"] = frame["weight_max"].astype("Int64")
+    frame["depth"] = frame["path"].str.count("/").astype(int)
+    frame["top"] = frame["path"].str.split("/").str[0]
+    frame["examples"] = frame["examples"].map(_as_list)
+    frame["rules"] = frame["rules"].map(lambda v: _as_obj(v) or {})
+    for col in ("description", "inclusion", "exclusion", "colour"):
+        frame[col] = frame[col].fillna("")
+    order = ["code_id", "path", "name", "parent_id", "depth", "top", "description", "inclusion", "exclusion",
+             "examples", "colour", "weight_min", "weight_max", "rules", "position"]
+    return frame[order].reset_index(drop=True)
+
+
+def _as_obj(value: Any) -> Any:
+    if isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
+def _as_list(value: Any) -> list[Any]:
+    value = _as_obj(value)
+    return list(value) if value else []
+
+
+def sources(conn: Connection) -> pd.DataFrame:
+    frame = _read(
+        conn,
+        select(
+            S.c.id.label("source_id"),
+            S.c.name.label("source"),
+            S.c.kind,
+            C.c.name.label("case"),
+            S.c.wave,
+            S.c.length,
+            S.c.origin_path,
+            S.c.content_hash,
+            S.c.created_at,
+        )
+        .select_from(S.outerjoin(C, S.c.case_id == C.c.id))
+        .order_by(S.c.name),
+    )
+    for col in ("case", "wave"):
+        frame[col] = _nullable_str(frame[col]) if not frame.empty else frame[col]
+    return frame
+
+
+def segments(conn: Connection, source_ids: list[int] | None = None) -> pd.DataFrame:
+    G = schema.segments
+    stmt = (
+        select(
+            G.c.id.label("segment_id"),
+            G.c.source_id,
+            S.c.name.label("source"),
+            G.c.kind,
+            G.c.start,
+            G.c.end,
+            G.c.speaker,
+            G.c.time_start,
+            G.c.time_end,
+            G.c.question,
+        )
+        .select_from(G.join(S, G.c.source_id == S.c.id))
+        .order_by(G.c.source_id, G.c.start)
+    )
+    if source_ids is not None:
+        stmt = stmt.where(G.c.source_id.in_(source_ids))
+    frame = _read(conn, stmt)
+    if not frame.empty:
+        frame["time_start"] = frame["time_start"].astype(float)
+        frame["time_end"] = frame["time_end"].astype(float)
+    return frame
+
+
+def applications(conn: Connection, status: str | None = "applied") -> pd.DataFrame:
+    stmt = (
+        select(
+            A.c.id.label("application_id"),
+            A.c.excerpt_id,
+            X.c.source_id,
+            S.c.name.label("source"),
+            C.c.name.label("case"),
+            S.c.wave,
+            X.c.start,
+            X.c.end,
+            A.c.code_id,
+            K.c.path.label("code"),
+            D.c.name.label("coder"),
+            A.c.weight,
+            A.c.origin,
+            A.c.status,
+            A.c.confidence,
+            A.c.final,
+            A.c.run_id,
+            A.c.created_at,
+            A.c.decided_by,
+            A.c.decided_at,
+        )
+        .select_from(
+            A.join(X, A.c.excerpt_id == X.c.id)
+            .join(S, X.c.source_id == S.c.id)
+            .outerjoin(C, S.c.case_id == C.c.id)
+            .join(K, A.c.code_id == K.c.id)
+            .join(D, A.c.coder_id == D.c.id)
+        )
+        .order_by(A.c.id)
+    )
+    if status:
+        stmt = stmt.where(A.c.status == status)
+    frame = _read(conn, stmt)
+    if frame.empty:
+        return frame
+    frame["case"] = _nullable_str(frame["case"])
+    frame["wave"] = _nullable_str(frame["wave"])
+    frame["weight"] = frame["weight"].astype(float)
+    frame["confidence"] = frame["confidence"].astype(float)
+    frame["final"] = frame["final"].astype(bool)
+    frame["run_id"] = frame["run_id"].astype("Int64")
+    return frame
+
+
+def excerpts(conn: Connection) -> pd.DataFrame:
+    frame = _read(
+        conn,
+        select(
+            X.c.id.label("excerpt_id"),
+            X.c.source_id,
+            S.c.name.label("source"),
+            S.c.kind,
+            C.c.name.label("case"),
+            S.c.wave,
+            X.c.start,
+            X.c.end,
+            X.c.text,
+        )
+        .select_from(X.join(S, X.c.source_id == S.c.id).outerjoin(C, S.c.case_id == C.c.id))
+        .order_by(S.c.name, X.c.start, X.c.end),
+    )
+    columns = ["excerpt_id", "source_id", "source", "kind", "case", "wave", "start", "end", "text", "speaker", "codes"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame["case"] = _nullable_str(frame["case"])
+    frame["wave"] = _nullable_str(frame["wave"])
+    frame["speaker"] = _speakers(conn, frame)
+    applied = _read(
+        conn,
+        select(A.c.excerpt_id, K.c.path)
+        .select_from(A.join(K, A.c.code_id == K.c.id))
+        .where(A.c.status == "applied")
+        .distinct()
+        .order_by(A.c.excerpt_id, K.c.path),
+    )
+    joined = applied.groupby("excerpt_id")["path"].agg("; ".join) if not applied.empty else pd.Series(dtype=str)
+    frame["codes"] = frame["excerpt_id"].map(joined).fillna("")
+    return frame[columns].reset_index(drop=True)
+
+
+def _speakers(conn: Connection, frame: pd.DataFrame) -> pd.Series:
+    """Speaker of the turn, cue or message each excerpt starts in (merge_asof per source)."""
+    G = schema.segments
+    segs = _read(
+        conn,
+        select(G.c.source_id, G.c.start, G.c.end, G.c.speaker)
+        .where(G.c.speaker.is_not(None), G.c.kind.in_(["turn", "cue", "message"]))
+        .order_by(G.c.start),
+    )
+    result = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if segs.empty:
+        return result
+    left = frame[["source_id", "start"]].copy()
+    left["_row"] = np.arange(len(left))
+    left = left.sort_values("start")
+    segs = segs.rename(columns={"start": "seg_start", "end": "seg_end"}).sort_values("seg_start")
+    merged = pd.merge_asof(
+        left, segs, left_on="start", right_on="seg_start", by="source_id", direction="backward"
+    )
+    inside = merged["seg_end"].notna() & (merged["start"] < merged["seg_end"])
+    merged.loc[~inside, "speaker"] = pd.NA
+    merged = merged.sort_values("_row")
+    result[:] = merged["speaker"].astype("string").to_numpy()
+    return result
+
+
+def descriptors(conn: Connection) -> pd.DataFrame:
+    V, F = schema.descriptor_values, schema.descriptor_fields
+    case_frame = _read(conn, select(C.c.id, C.c.name.label("case")).order_by(C.c.name))
+    fields = _read(conn, select(F.c.id, F.c.name, F.c.type, F.c.levels).order_by(F.c.position, F.c.id))
+    values = _read(conn, select(V.c.case_id, V.c.field_id, V.c.value))
+    out = pd.DataFrame({"case": case_frame["case"].astype("string") if not case_frame.empty else pd.Series(dtype="string")})
+    if fields.empty:
+        return out
+    wide = values.pivot(index="case_id", columns="field_id", values="value") if not values.empty else pd.DataFrame()
+    for f in fields.itertuples():
+        raw = case_frame["id"].map(wide[f.id]) if f.id in getattr(wide, "columns", []) else pd.Series([None] * len(case_frame))
+        out[f.name] = typed(raw.reset_index(drop=True), f.type, _as_list(f.levels))
+    return out
+
+
+def typed(raw: pd.Series, type_: str, levels: list[str] | None = None) -> pd.Series:
+    """Stored text values -> the pandas dtype of a descriptor type."""
+    if type_ == "number":
+        return pd.to_numeric(raw, errors="coerce").astype(float)
+    if type_ == "date":
+        return pd.to_datetime(raw, errors="coerce")
+    if type_ == "boolean":
+        return raw.map({"true": True, "false": False, None: pd.NA}).astype("boolean")
+    if type_ == "category" and levels:
+        return pd.Categorical(raw, categories=levels, ordered=True)
+    return raw.astype("string")
+
+
+def questions(conn: Connection) -> pd.DataFrame:
+    Q, N = schema.questions, schema.questionnaires
+    frame = _read(
+        conn,
+        select(
+            N.c.name.label("questionnaire"),
+            Q.c.column,
+            Q.c.type,
+            Q.c.question,
+            Q.c.battery,
+            Q.c.levels,
+            N.c.invited,
+            Q.c.id.label("question_id"),
+        )
+        .select_from(Q.join(N, Q.c.questionnaire_id == N.c.id))
+        .order_by(N.c.name, Q.c.position),
+    )
+    if not frame.empty:
+        frame["levels"] = frame["levels"].map(_as_list)
+        frame["invited"] = frame["invited"].astype("Int64")
+    return frame
+
+
+def questionnaires(conn: Connection) -> pd.DataFrame:
+    N = schema.questionnaires
+    frame = _read(conn, select(N.c.id.label("questionnaire_id"), N.c.name.label("questionnaire"), N.c.key_column,
+                               N.c.invited, N.c.invited_by_group, N.c.origin_path))
+    if not frame.empty:
+        frame["invited"] = frame["invited"].astype("Int64")
+        frame["invited_by_group"] = frame["invited_by_group"].map(lambda v: _as_obj(v) or {})
+    return frame
+
+
+def responses(conn: Connection) -> pd.DataFrame:
+    """One row per questionnaire response with its closed answers typed."""
+    Q, N, W = schema.questions, schema.questionnaires, schema.answers
+    base = _read(
+        conn,
+        select(S.c.id.label("source_id"), S.c.name.label("source"), C.c.name.label("case"), S.c.wave,
+               N.c.name.label("questionnaire"))
+        .select_from(S.join(N, S.c.questionnaire_id == N.c.id).outerjoin(C, S.c.case_id == C.c.id))
+        .order_by(N.c.name, S.c.name),
+    )
+    if base.empty:
+        return base
+    qs = questions(conn)
+    closed = qs[~qs["type"].isin(["open", "key"])]
+    vals = _read(conn, select(W.c.source_id, W.c.question_id, W.c.value))
+    wide = vals.pivot(index="source_id", columns="question_id", values="value") if not vals.empty else pd.DataFrame()
+    base["case"] = _nullable_str(base["case"])
+    base["wave"] = _nullable_str(base["wave"])
+    for q in closed.itertuples():
+        if q.column in base.columns:
+            continue
+        raw = base["source_id"].map(wide[q.question_id]) if q.question_id in getattr(wide, "columns", []) else pd.Series([None] * len(base))
+        kind = {"scale": "category", "rating": "number", "number": "number", "boolean": "boolean", "date": "date"}.get(q.type, "category")
+        base[q.column] = typed(raw.reset_index(drop=True), kind, q.levels if q.type == "scale" else None)
+    return base

@@ -1,0 +1,85 @@
+"""Schema versions and numbered migrations.
+
+A new project is created from the current ``schema.metadata`` and stamped with
+``SCHEMA_VERSION``. An older project is upgraded step by step by the functions in
+``MIGRATIONS`` (``n`` upgrades version ``n-1`` to ``n``), all in one transaction, after a
+copy of the SQLite file has been kept next to it (``study.qcproj.bak-v1``): a failed
+upgrade must never cost a team its coding. A project written by a newer qualcode is
+refused rather than half-understood.
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+from sqlalchemy.engine import Engine
+
+from qualcode import __version__
+from qualcode.errors import SchemaVersionError
+from qualcode.store import schema
+from qualcode.store.engine import APP_NAME, display_name
+
+SCHEMA_VERSION = 1
+
+#: version -> function that upgrades a project from ``version - 1`` to ``version``.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def create_schema(engine: Engine, title: str = "") -> None:
+    """Create every table and stamp the project (one transaction)."""
+    with engine.begin() as conn:
+        schema.metadata.create_all(conn)
+        conn.execute(
+            schema.meta.insert(),
+            [
+                {"key": "app", "value": APP_NAME},
+                {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                {"key": "namespace", "value": str(uuid.uuid4())},
+                {"key": "created_at", "value": utcnow().isoformat(timespec="seconds")},
+                {"key": "created_by_version", "value": __version__},
+                {"key": "title", "value": title},
+            ],
+        )
+
+
+def stored_version(conn: Connection) -> int:
+    value = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar()
+    return int(value) if value is not None else 0
+
+
+def upgrade(engine: Engine, target: str, sqlite_file: Path | None) -> int:
+    """Bring the project to ``SCHEMA_VERSION``; returns the version it had before."""
+    with engine.connect() as conn:
+        version = stored_version(conn)
+    if version > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"{display_name(target)} was written by a newer qualcode (schema {version}, this is "
+            f"{SCHEMA_VERSION}, qualcode {__version__}); upgrade qualcode: pip install -U qualcode"
+        )
+    if version == SCHEMA_VERSION:
+        return version
+    if sqlite_file is not None:
+        backup_sqlite(sqlite_file, sqlite_file.with_name(f"{sqlite_file.name}.bak-v{version}"))
+    with engine.begin() as conn:
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[step](conn)
+        conn.execute(
+            schema.meta.update().where(schema.meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
+        )
+    return version
+
+
+def backup_sqlite(source: Path, destination: Path) -> Path:
+    """A consistent copy of a live SQLite file (the backup API copes with WAL)."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(destination)) as dst:
+        src.backup(dst)
+    return destination
