@@ -1,0 +1,123 @@
+"""Code-tree helpers shared by the analyses.
+
+The analyses key codes by their path (``"Arenas/Self/Confidence"``): paths are unique,
+readable in a table, and carry their own ancestry, so child-sum counts work even when no
+codebook frame is passed. When ``project.codes()`` is passed, its order (depth first,
+siblings by ``position``) and its unused codes (zero rows) are kept, so tables read like
+the codebook.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from qualcode.errors import NotFoundError, UsageError
+
+SEP = "/"
+TABLE_COLUMNS = ["code", "name", "depth", "top", "parent"]
+
+
+def _ancestors(path: str) -> list[str]:
+    """Proper ancestors of a path, nearest first: "A/B/C" -> ["A/B", "A"]."""
+    parts = path.split(SEP)
+    return [SEP.join(parts[:k]) for k in range(len(parts) - 1, 0, -1)]
+
+
+def _row(path: str) -> dict[str, object]:
+    parts = path.split(SEP)
+    return {
+        "code": path,
+        "name": parts[-1],
+        "depth": len(parts) - 1,
+        "top": parts[0],
+        "parent": SEP.join(parts[:-1]),
+    }
+
+
+def code_table(apps: pd.DataFrame | None = None, codebook: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The codes an analysis reports on, in tree order.
+
+    Columns: ``code`` (path), ``name``, ``depth`` (0 = top level), ``top`` (top-level
+    ancestor's name), ``parent`` (parent path, ``""`` at top level); RangeIndex = the
+    column index used in the sparse matrices. With ``codebook`` (the ``codes()`` frame)
+    every codebook code is listed; codes found in ``apps`` but missing from the codebook
+    (a stale codebook frame) are added from their paths rather than dropped, so no
+    application goes uncounted.
+    """
+    paths: set[str] = set()
+    if apps is not None and len(apps):
+        if "code" not in apps.columns:
+            raise UsageError("the applications frame has no 'code' column; build it with project.applications()")
+        paths.update(pd.unique(apps["code"].astype(str)))
+    position: dict[str, int] = {}
+    if codebook is not None and len(codebook):
+        for path, pos in zip(codebook["path"].astype(str),
+                             codebook["position"] if "position" in codebook.columns else [0] * len(codebook)):
+            paths.add(path)
+            position[path] = int(pos) if pd.notna(pos) else 0
+    # every ancestor of a listed path is a code too (parents of imported paths)
+    for p in list(paths):
+        paths.update(_ancestors(p))
+    table = pd.DataFrame([_row(p) for p in paths], columns=TABLE_COLUMNS)
+    unknown = 1 << 30  # codes not in the codebook sort after their codebook siblings
+
+    def key(p: str) -> tuple:
+        parts = p.split(SEP)
+        prefixes = [SEP.join(parts[: k + 1]) for k in range(len(parts))]
+        return tuple((position.get(q, unknown), part) for q, part in zip(prefixes, parts))
+
+    table["_k"] = table["code"].map(key)
+    table = table.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)
+    table["depth"] = table["depth"].astype(int)
+    return table
+
+
+def ancestor_matrix(table: pd.DataFrame) -> sparse.csr_matrix:
+    """``A[i, j] = 1`` when code ``j`` is code ``i`` or one of its ancestors.
+
+    Multiplying an excerpt x code incidence by ``A`` and clipping to 1 gives child-sum
+    incidence: an excerpt counts once for a parent however many of its children it has.
+    """
+    index = {p: i for i, p in enumerate(table["code"])}
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, p in enumerate(table["code"]):
+        rows.append(i)
+        cols.append(i)
+        for a in _ancestors(p):
+            if a in index:
+                rows.append(i)
+                cols.append(index[a])
+    n = len(table)
+    data = np.ones(len(rows), dtype=np.int32)
+    return sparse.csr_matrix((data, (rows, cols)), shape=(n, n))
+
+
+def resolve(table: pd.DataFrame, code: str) -> str:
+    """The path of ``code``, given as a path or as a unique last-part name."""
+    codes = table["code"]
+    if (codes == code).any():
+        return code
+    hits = table.loc[table["name"] == code, "code"].tolist()
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        raise UsageError(f"code name '{code}' is ambiguous ({', '.join(hits)}); give the full path")
+    raise NotFoundError(f"code '{code}' is not in the codebook; list codes with `qualcode codebook show`")
+
+
+def expand(table: pd.DataFrame, codes: Iterable[str] | str, descendants: bool = True) -> list[str]:
+    """Paths of ``codes`` (paths or unique names), with their descendants when asked."""
+    if isinstance(codes, str):
+        codes = [codes]
+    wanted = [resolve(table, c) for c in codes]
+    if not descendants:
+        return list(dict.fromkeys(wanted))
+    out: list[str] = []
+    for w in wanted:
+        mask = (table["code"] == w) | table["code"].str.startswith(w + SEP)
+        out.extend(table.loc[mask, "code"])
+    return list(dict.fromkeys(out))

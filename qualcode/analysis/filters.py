@@ -1,0 +1,81 @@
+"""Filters that prepare frames for the analyses.
+
+Every analysis counts the rows it is given, so "CEOs in wave 2, Governance branch" is
+two filter calls before the analysis, not options repeated on every function. The same
+``where`` applied to ``excerpts()`` gives the matching denominator (``base``).
+
+``where`` is a dict ``{field: condition}``; a field is a column of the frame or a case
+descriptor (joined by ``case``). A condition is a value (equality), a list/tuple/set
+of values (membership), or a callable taking the column (a Series) and returning a
+boolean mask, e.g. ``{"role": "CEO", "wave": ["1", "2"], "size": lambda s: s > 10}``.
+Conditions are combined with AND; a missing value never matches.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+import pandas as pd
+
+from qualcode.analysis._matrix import attach_fields, require
+from qualcode.analysis._tree import code_table, expand
+
+__all__ = ["filter_where", "filter_codes", "with_descriptors"]
+
+
+def with_descriptors(frame: pd.DataFrame, descriptors: pd.DataFrame,
+                     fields: Iterable[str] | None = None) -> pd.DataFrame:
+    """``frame`` with case descriptor columns added (all, or ``fields``).
+
+    Columns the frame already has are kept as they are (a source's ``wave`` wins over a
+    case's).
+    """
+    names = [c for c in descriptors.columns if c != "case"] if fields is None else list(fields)
+    return attach_fields(frame, descriptors, names)
+
+
+def _mask(column: pd.Series, condition: object) -> pd.Series:
+    if callable(condition):
+        out = condition(column)
+        return pd.Series(out, index=column.index).fillna(False).astype(bool)
+    if isinstance(condition, (list, tuple, set, frozenset, pd.Index, pd.Series)):
+        values = list(condition)
+        return column.isin(values).fillna(False).astype(bool) & column.notna()
+    return (column == condition).fillna(False).astype(bool) & column.notna()
+
+
+def filter_where(frame: pd.DataFrame, where: Mapping[str, object] | None,
+                 descriptors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows of ``frame`` that meet every condition in ``where`` (see module docstring).
+
+    Descriptor columns used for the test are not added to the result.
+    """
+    if not where:
+        return frame
+    fields = list(where)
+    joined = attach_fields(frame, descriptors, fields)
+    keep = pd.Series(True, index=frame.index)
+    for field, condition in where.items():
+        keep &= _mask(joined[field], condition).to_numpy()
+    return frame[keep.to_numpy()]
+
+
+def filter_codes(apps: pd.DataFrame, codes: str | Iterable[str], codebook: pd.DataFrame | None = None, *,
+                 descendants: bool = True) -> pd.DataFrame:
+    """Applications of ``codes`` (paths or unique names) and, by default, their descendants.
+
+    Note: a frequency table of the result counts only those codes; use the unfiltered
+    ``excerpts()`` (or its ``where``-filtered version) as ``base`` for "% of cases".
+    """
+    require(apps, ["code"], "applications", "project.applications()")
+    paths = expand(code_table(apps, codebook), codes, descendants)
+    return apps[apps["code"].isin(paths)]
+
+
+def excerpts_with_codes(excerpts: pd.DataFrame, apps: pd.DataFrame, codes: str | Iterable[str],
+                        codebook: pd.DataFrame | None = None, *, descendants: bool = True) -> pd.DataFrame:
+    """Rows of ``excerpts()`` that carry any of ``codes`` (with descendants by default)."""
+    hits = filter_codes(apps, codes, codebook, descendants=descendants)
+    return excerpts[excerpts["excerpt_id"].isin(hits["excerpt_id"])]
+
+
+Condition = object | Callable[[pd.Series], pd.Series]
