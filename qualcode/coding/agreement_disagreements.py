@@ -1,0 +1,93 @@
+"""The disagreement list: where coders differ, with what each of them applied.
+
+Coefficients say *how much* coders disagree; a team improves its codebook by talking
+through *where*. One row per unit (excerpt or segment) with at least one disputed code,
+or per disputed stretch of text and code at character level. Columns:
+
+``unit_id, source_id, start, end, text, disputed`` then one ``applied:<coder>`` column per
+coder. ``disputed`` lists the codes not applied by every coder who coded the unit;
+``applied:<coder>`` lists all compared codes that coder applied to the unit ("" for none,
+<NA> when the coder did not code that source). Lists are joined with "; ".
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from qualcode.coding.agreement_chars import CharComparison
+from qualcode.coding.agreement_units import PresenceTable
+
+SEP = "; "
+
+
+def applied_column(coder: str) -> str:
+    """Name of the column listing what ``coder`` applied."""
+    return f"applied:{coder}"
+
+
+def _joined(group_pos: np.ndarray, labels: np.ndarray, n_groups: int) -> np.ndarray:
+    """Join ``labels`` per group (input sorted by group), "" for groups without labels."""
+    out = np.full(n_groups, "", dtype=object)
+    if len(group_pos):
+        joined = pd.Series(labels).groupby(group_pos, sort=False).agg(SEP.join)
+        out[joined.index.to_numpy()] = joined.to_numpy()
+    return out
+
+
+def unit_disagreements(table: PresenceTable) -> pd.DataFrame:
+    """Disagreement list for excerpt- or segment-level comparisons."""
+    codes = np.asarray(table.codes, dtype=object)
+    avail_units = table.units["avail"].to_numpy(np.int64)
+    ucm = table.unit_code_masks
+    disputed = ucm[ucm["present"].to_numpy() != avail_units[ucm["unit_pos"].to_numpy()]]
+    unit_rows = np.unique(disputed["unit_pos"].to_numpy())
+    n = len(unit_rows)
+    units = table.units.iloc[unit_rows]
+    out = pd.DataFrame({
+        "unit_id": units["unit_id"].to_numpy(),
+        "source_id": units["source_id"].to_numpy(),
+        "start": units["start"].to_numpy(),
+        "end": units["end"].to_numpy(),
+        "text": units["text"].to_numpy() if "text" in units.columns else pd.array([pd.NA] * n, dtype="string"),
+    })
+    d = disputed.sort_values(["unit_pos", "code_pos"])
+    out["disputed"] = _joined(np.searchsorted(unit_rows, d["unit_pos"].to_numpy()), codes[d["code_pos"].to_numpy()], n)
+    marks = table.marks[np.isin(table.marks["unit_pos"].to_numpy(), unit_rows)].sort_values(["unit_pos", "code_pos"])
+    for c, coder in enumerate(table.coders):
+        mine = marks[marks["coder_pos"].to_numpy() == c]
+        col = _joined(np.searchsorted(unit_rows, mine["unit_pos"].to_numpy()), codes[mine["code_pos"].to_numpy()], n)
+        col = pd.array(col, dtype="string")
+        col[((units["avail"].to_numpy(np.int64) >> c) & 1) == 0] = pd.NA
+        out[applied_column(coder)] = col
+    return out.sort_values(["source_id", "start", "end"], kind="stable").reset_index(drop=True)
+
+
+def char_disagreements(comparison: CharComparison, source_texts: Mapping[int, str] | pd.Series | None = None) -> pd.DataFrame:
+    """Disagreement list at character level: one row per disputed stretch and code."""
+    spans = comparison.spans
+    codes = np.asarray(comparison.codes, dtype=object)
+    n = len(spans)
+    code_names = codes[spans["code_pos"].to_numpy()] if n else np.zeros(0, dtype=object)
+    if source_texts is not None:
+        texts = dict(source_texts)
+        text = pd.array([texts[s][a:b] if s in texts else pd.NA for s, a, b in
+                         zip(spans["source_id"], spans["start"], spans["end"])], dtype="string")
+    else:
+        text = pd.array([pd.NA] * n, dtype="string")
+    out = pd.DataFrame({
+        "unit_id": pd.array([pd.NA] * n, dtype="Int64"),
+        "source_id": spans["source_id"].to_numpy(),
+        "start": spans["start"].to_numpy(),
+        "end": spans["end"].to_numpy(),
+        "text": text,
+        "disputed": code_names,
+    })
+    present = spans["present"].to_numpy(np.int64)
+    avail = spans["avail"].to_numpy(np.int64)
+    for c, coder in enumerate(comparison.coders):
+        col = pd.array(np.where(((present >> c) & 1) == 1, code_names, ""), dtype="string")
+        col[((avail >> c) & 1) == 0] = pd.NA
+        out[applied_column(coder)] = col
+    return out.sort_values(["source_id", "start", "end", "disputed"], kind="stable").reset_index(drop=True)
