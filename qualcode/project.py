@@ -18,7 +18,7 @@ from sqlalchemy import select
 from qualcode.codebook.yaml_io import read_codebook, write_codebook
 from qualcode.coding import spans as span_tools
 from qualcode.coding.bulk_import import CodingImportReport, import_codings
-from qualcode.errors import CodebookError, NotFoundError, ProjectError, UsageError
+from qualcode.errors import CodingError, NotFoundError, ProjectError, UsageError
 from qualcode.ingest.descriptor_table import parse_descriptor_table
 from qualcode.ingest.load import IngestReport, ingest, to_text
 from qualcode.retrieval import code_paths, match_where, search_mask
@@ -438,7 +438,7 @@ def _check_weight(conn: Any, row: store_codes.CodeRow, weight: float) -> None:
     lo = 1 if lo is None else lo
     hi = 10 if hi is None else hi
     if not lo <= weight <= hi:
-        raise CodebookError(f"weight {weight:g} is outside {lo}..{hi} for code {row.path!r}")
+        raise CodingError(f"weight {weight:g} is outside {lo}..{hi} for code {row.path!r}")
 
 
 def _insert_memo(conn: Any, target: str, target_id: int | None, text: str, author: str) -> int:

@@ -1,0 +1,4 @@
+"""``python -m qualcode`` runs the command line."""
+from qualcode.cli import main
+
+main()

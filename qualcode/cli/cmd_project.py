@@ -1,0 +1,184 @@
+"""Commands that build a project: init, ingest, descriptors, codebook, sources."""
+from __future__ import annotations
+
+import click
+
+from qualcode.cli.context import open_project
+from qualcode.cli.main import cli
+from qualcode.cli.output import emit_frame, emit_mapping, format_option
+from qualcode.errors import UsageError
+from qualcode.project import Project
+
+KINDS = ("auto", "transcript", "email", "document", "subtitles", "questionnaire")
+
+
+@cli.command()
+@click.argument("target", metavar="FILE|URL")
+@click.option("--title", default="", help="The study's title, used in reports.")
+def init(target: str, title: str) -> None:
+    """Create a new, empty project (a *.qcproj file, or a PostgreSQL URL)."""
+    project = Project.create(target, title=title)
+    project.close()
+    click.echo(f"created {target}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--kind", type=click.Choice(KINDS), default="auto", show_default=True, help="How to read the files.")
+@click.option("--wave", default=None, help="Wave of these sources (default: from file names like 'wave 2').")
+@click.option("--name", default=None, help="Source name for a single file (default: the file name without extension).")
+@click.option("--key", "key_column", default=None, help="Questionnaire column naming the respondent (case).")
+@click.option("--invited", type=int, default=None, help="Questionnaire: how many people were invited.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, wave: str | None, name: str | None,
+           key_column: str | None, invited: int | None) -> None:
+    """Read files or folders (recursively) into the project."""
+    report = open_project(ctx).ingest(*paths, kind=kind, wave=wave, name=name, key_column=key_column, invited=invited)
+    click.echo(report.summary())
+
+
+@cli.command()
+@format_option
+@click.pass_context
+def sources(ctx: click.Context, fmt: str) -> None:
+    """List the sources with their kind, case, wave and length."""
+    frame = open_project(ctx).sources()
+    emit_frame(frame[["source", "kind", "case", "wave", "length"]] if not frame.empty else frame, fmt)
+
+
+@cli.command()
+@click.argument("source")
+@click.option("--start", type=int, default=None, help="First code point to show.")
+@click.option("--end", type=int, default=None, help="Code point after the last one to show.")
+@click.pass_context
+def show(ctx: click.Context, source: str, start: int | None, end: int | None) -> None:
+    """Print a source's stored text (offsets in 'code' refer to this text)."""
+    text = open_project(ctx).source_text(source)
+    click.echo(text[start:end])
+
+
+@cli.command()
+@format_option
+@click.pass_context
+def status(ctx: click.Context, fmt: str) -> None:
+    """Headline counts: sources, responses, cases, codes, excerpts, applications."""
+    emit_mapping(open_project(ctx).summary(), fmt)
+
+
+@cli.group()
+def descriptors() -> None:
+    """Participant descriptors (role, cohort, mode…)."""
+
+
+@descriptors.command("import")
+@click.argument("file", type=click.Path())
+@click.option("--key", required=True, help="Column whose values name the cases.")
+@click.option("--type", "types", multiple=True, metavar="COLUMN=TYPE",
+              help="Force a column's type: category, number, date, text, boolean.")
+@click.pass_context
+def descriptors_import(ctx: click.Context, file: str, key: str, types: tuple[str, ...]) -> None:
+    """Import a csv/xlsx table with one row per case."""
+    forced: dict[str, str] = {}
+    for item in types:
+        if "=" not in item:
+            raise UsageError(f"--type {item!r} must look like COLUMN=TYPE")
+        column, type_ = item.split("=", 1)
+        forced[column.strip()] = type_.strip()
+    result = open_project(ctx).import_descriptors(file, key, forced)
+    click.echo(f"{result['cases']} case(s), {result['fields']} descriptor(s); {result['sources_linked']} source(s) linked to cases")
+
+
+@descriptors.command("show")
+@format_option
+@click.pass_context
+def descriptors_show(ctx: click.Context, fmt: str) -> None:
+    """Print the cases and their descriptor values."""
+    emit_frame(open_project(ctx).descriptors(), fmt)
+
+
+@cli.group()
+def codebook() -> None:
+    """The codebook: import, show, export, add, rename, move, merge, remove."""
+
+
+@codebook.command("import")
+@click.argument("file", type=click.Path())
+@click.pass_context
+def codebook_import(ctx: click.Context, file: str) -> None:
+    """Add the codes of a YAML codebook (.yaml/.yml)."""
+    result = open_project(ctx).import_codebook(file)
+    click.echo(f"{result['codes_added']} code(s) added ({result['codes_in_file']} in the file)")
+
+
+@codebook.command("show")
+@format_option
+@click.pass_context
+def codebook_show(ctx: click.Context, fmt: str) -> None:
+    """Print the code tree with descriptions."""
+    codes = open_project(ctx).codes()
+    if fmt != "table":
+        emit_frame(codes.drop(columns=["rules", "examples"]), fmt)
+        return
+    for row in codes.itertuples():
+        description = f"  - {row.description}" if row.description else ""
+        click.echo(f"{'  ' * row.depth}{row.name}{description}")
+
+
+@codebook.command("export")
+@click.argument("file", type=click.Path())
+@click.pass_context
+def codebook_export(ctx: click.Context, file: str) -> None:
+    """Write the codebook as YAML."""
+    path = open_project(ctx).export_codebook(file)
+    click.echo(f"wrote {path}")
+
+
+@codebook.command("add")
+@click.argument("path")
+@click.option("--description", default="", help="What the code means.")
+@click.option("--colour", default="", help="Colour like #1b9e77.")
+@click.pass_context
+def codebook_add(ctx: click.Context, path: str, description: str, colour: str) -> None:
+    """Add a code by its path, e.g. "Issues/Governance" (parents are created)."""
+    attributes = {k: v for k, v in {"description": description, "colour": colour}.items() if v}
+    open_project(ctx).add_code(path, **attributes)
+    click.echo(f"added {path}")
+
+
+@codebook.command("rename")
+@click.argument("code")
+@click.argument("new_name")
+@click.pass_context
+def codebook_rename(ctx: click.Context, code: str, new_name: str) -> None:
+    """Rename a code (its applications and children follow)."""
+    click.echo(f"renamed to {open_project(ctx).rename_code(code, new_name)}")
+
+
+@codebook.command("move")
+@click.argument("code")
+@click.option("--to", "parent", default=None, help="New parent path (omit for the top level).")
+@click.pass_context
+def codebook_move(ctx: click.Context, code: str, parent: str | None) -> None:
+    """Move a code under another parent."""
+    click.echo(f"moved to {open_project(ctx).move_code(code, parent)}")
+
+
+@codebook.command("merge")
+@click.argument("source")
+@click.argument("target")
+@click.pass_context
+def codebook_merge(ctx: click.Context, source: str, target: str) -> None:
+    """Merge code SOURCE into TARGET (applications and children move)."""
+    moved = open_project(ctx).merge_codes(source, target)
+    click.echo(f"merged {source} into {target}: {moved} application(s) moved")
+
+
+@codebook.command("remove")
+@click.argument("code")
+@click.option("--yes", is_flag=True, help="Confirm removing the code, its children and their applications.")
+@click.pass_context
+def codebook_remove(ctx: click.Context, code: str, yes: bool) -> None:
+    """Remove a code with its children and all their applications."""
+    if not yes:
+        raise UsageError(f"removing {code!r} deletes its children and applications; add --yes to confirm")
+    click.echo(f"removed {open_project(ctx).remove_code(code)} code(s)")
