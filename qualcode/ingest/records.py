@@ -74,6 +74,8 @@ class QuestionnaireRecord:
     responses: list[SourceRecord]
     invited: int | None = None  # people invited to answer, for the response rate
     invited_by_group: dict[str, dict[str, int]] = field(default_factory=dict)  # field -> value -> invited
+    # Other facts about the questionnaire (an ``about`` sheet's rows, e.g. ``title``).
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -1,0 +1,134 @@
+"""Speaker turns in plain text: ``Name: text``, ``[00:01:02] Name: text``, ``00:01:02 Name:``.
+
+A transcript is recognised by its content, not its extension: most paragraphs start with
+a short speaker label and speakers recur. The stored text keeps the labels and time
+stamps as written (so offsets match what the researcher sees in the file); each ``turn``
+segment covers the words spoken -- from after ``Name:`` to the end of the turn, which
+runs until the next label, across any unlabelled continuation paragraphs. Lines before
+the first turn (a title, a note on the interview) become ``paragraph`` segments.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from qualcode.ingest.records import SegmentRecord
+from qualcode.ingest.segment import paragraphs, trim
+
+TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_TURN_LINE = re.compile(
+    rf"""^[^\S\n]*
+    (?:[\[(]?(?P<t1>{TIME})[\])]?[^\S\n]*(?:[-\u2013\u2014][^\S\n]*)?)?   # time before the name
+    (?P<label>[^\W\d_][\w.'\u2019&/#()\- ]{{0,40}}?)                      # the speaker label
+    (?:[^\S\n]*[\[(](?P<t2>{TIME})[\])])?                                 # or time after it
+    [^\S\n]*:(?=[^\S\n]|$)[^\S\n]*""",
+    re.MULTILINE | re.VERBOSE,
+)
+_CONNECTORS = frozenset({"of", "the", "and", "de", "van", "von", "der", "da", "le", "la", "du", "di", "y", "&"})
+MAX_LABEL_WORDS = 4
+MIN_TURNS = 3  # fewer labelled lines could be a document's "Aims:" / "Method:"; force kind instead
+MIN_SHARE = 0.4  # share of text units (paragraphs / turn lines) that open with a label
+
+
+@dataclass(frozen=True)
+class TurnLine:
+    line_start: int  # first non-blank character of the line (time stamp or label)
+    speech_start: int  # first character after ``Name:`` and the spaces that follow
+    speaker: str
+    time: float | None
+
+
+def parse_time(value: str | None) -> float | None:
+    """``"01:02"`` -> 62.0, ``"1:02:03.5"`` -> 3723.5; None stays None."""
+    if not value:
+        return None
+    main, _, fraction = value.replace(",", ".").partition(".")
+    seconds = 0.0
+    for part in main.split(":"):
+        seconds = seconds * 60 + int(part)
+    return seconds + (float("0." + fraction) if fraction else 0.0)
+
+
+def _looks_like_name(label: str) -> bool:
+    """``Interviewer``, ``CEO-07``, ``Dr. Smith``, ``Head of Policy``, ``P3 (mentor)``:
+    every word capitalised or a number, bar a few connectors; at most four words."""
+    words = re.sub(r"\([^)]*\)", " ", label).split()
+    if not words or len(words) > MAX_LABEL_WORDS:
+        return False
+    return all(w[0].isupper() or w[0].isdigit() or w.lower() in _CONNECTORS for w in words)
+
+
+def _label_key(label: str) -> str:
+    return " ".join(label.casefold().split())
+
+
+def find_turn_lines(text: str) -> list[TurnLine]:
+    """Every line that opens a speaker turn.
+
+    A label that is not capitalised like a name (``so what I said was:``) counts only when
+    it recurs at least three times, as ``interviewer:`` does in a lower-case transcript.
+    """
+    candidates = []
+    for match in _TURN_LINE.finditer(text):
+        label = match.group("label").strip()
+        if len(label.split()) > MAX_LABEL_WORDS + 2:
+            continue
+        candidates.append((match, label))
+    counts = Counter(_label_key(label) for _, label in candidates)
+    lines: list[TurnLine] = []
+    for match, label in candidates:
+        if not (_looks_like_name(label) or counts[_label_key(label)] >= 3):
+            continue
+        first = match.start() + (len(match.group()) - len(match.group().lstrip()))
+        lines.append(
+            TurnLine(first, match.end(), label, parse_time(match.group("t1") or match.group("t2")))
+        )
+    return lines
+
+
+def is_transcript(text: str, lines: list[TurnLine] | None = None) -> bool:
+    """Most text units open with a speaker label, and speakers recur (a document's
+    ``Aims:`` / ``Method:`` / ``Findings:`` paragraphs are all different labels)."""
+    if lines is None:
+        lines = find_turn_lines(text)
+    if len(lines) < MIN_TURNS:
+        return False
+    blocks = paragraphs(text)
+    block_starts = {start for start, _ in blocks}
+    turn_at_block_start = sum(1 for line in lines if line.line_start in block_starts)
+    units = len(blocks) + len(lines) - turn_at_block_start
+    if blocks and blocks[0][0] != lines[0].line_start:
+        units -= 1  # a title or preamble before the first turn does not count against it
+    if units <= 0 or len(lines) / units < MIN_SHARE:
+        return False
+    speakers = Counter(_label_key(line.speaker) for line in lines)
+    return (
+        len(lines) >= MIN_TURNS
+        and speakers.most_common(1)[0][1] >= 2
+        and len(speakers) <= max(2, 0.75 * len(lines))
+    )
+
+
+def turn_segments(text: str, lines: list[TurnLine] | None = None) -> list[SegmentRecord]:
+    """``turn`` segments (and ``paragraph`` segments for any preamble) in text order.
+
+    ``time_end`` of a turn is the next turn's time stamp when both are known.
+    """
+    if lines is None:
+        lines = find_turn_lines(text)
+    segments: list[SegmentRecord] = []
+    first = lines[0].line_start if lines else len(text)
+    for start, end in paragraphs(text[:first]):
+        segments.append(SegmentRecord("paragraph", start, end))
+    for i, line in enumerate(lines):
+        next_start = lines[i + 1].line_start if i + 1 < len(lines) else len(text)
+        span = trim(text, line.speech_start, next_start)
+        if span is None:
+            continue  # a label with nothing said
+        next_time = lines[i + 1].time if i + 1 < len(lines) else None
+        time_end = next_time if line.time is not None and next_time is not None else None
+        segments.append(
+            SegmentRecord("turn", span[0], span[1], speaker=line.speaker, time_start=line.time, time_end=time_end)
+        )
+    return segments
