@@ -1,0 +1,344 @@
+"""The Excel workbook of a report (openpyxl, streamed).
+
+One sheet per table plus a Contents sheet that links to each, a Figures sheet with the
+PNGs embedded and, when the report has quotes, a Quotes sheet. Every table sheet has its
+caption on top, a bold frozen header row with filters, number and % formats, widths that
+fit, wrapped long text, and colour scales on heat-map tables.
+
+Excerpt text is participants' words, so no text cell is ever written as a formula: text
+that begins with ``=``, ``+``, ``-`` or ``@`` (or tab / CR) is stored as a string with
+Excel's quote prefix. The workbook is written in openpyxl's write-only mode so a project
+with 10^5-10^6 excerpts streams to disk instead of building every cell in memory.
+"""
+from __future__ import annotations
+
+import math
+from copy import copy
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.drawing.image import Image as XLImage
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+from PIL import Image as PILImage
+
+from qualcode.report.content import (
+    Report,
+    Table,
+    format_cell,
+    is_formula_like,
+    is_missing,
+    unique_names,
+)
+from qualcode.report.figures import ReportError
+
+#: Excel limits and conventions.
+MAX_SHEET_NAME = 31
+MAX_CELL_CHARS = 32_767
+MAX_ROWS = 1_048_576
+_INVALID_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
+_RESERVED_SHEET_NAMES = {"history"}
+
+#: Rows above the header on a table sheet: caption, link back / note.
+HEADER_ROW = 3
+#: Widest a column gets before its text wraps, in Excel character units.
+MAX_WIDTH = 60
+#: Figures are embedded at this width (pixels at 96 dpi, about 16.5 cm): readable, not huge.
+FIGURE_WIDTH_PX = 620
+#: Default Excel row height in pixels, for spacing images.
+ROW_PX = 20
+
+_EXCEL_FORMATS = {"count": "#,##0", "text": "@"}
+_BOLD = Font(bold=True)
+_LINK = Font(color="0563C1", underline="single")
+_CAPTION = Font(bold=True, size=12)
+_TITLE = Font(bold=True, size=16)
+_NOTE = Font(italic=True, color="666666")
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_BORDER = Border(bottom=Side(style="thin", color="808080"))
+_HEADER_ALIGN = Alignment(wrap_text=True, vertical="bottom")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")
+#: Heat-map colour scale: white to a mid blue that keeps black numbers readable.
+_HEAT_RULE = dict(start_type="num", start_value=0, start_color="FFFFFF", end_type="max", end_color="5B9BD5")
+
+
+def safe_sheet_names(names: Sequence[str], taken: Iterable[str] = ()) -> list[str]:
+    """Valid, unique Excel sheet names for ``names``: no ``[]:*?/\\``, no leading or
+    trailing apostrophe, at most 31 characters, unique ignoring case, not "History"."""
+    cleaned = []
+    for name in names:
+        s = " ".join(str(name).translate(_INVALID_SHEET_CHARS).split()).strip("'").strip()
+        if not s or s.lower() in _RESERVED_SHEET_NAMES:
+            s = (s + " table").strip() if s else "Table"
+        cleaned.append(s)
+    return unique_names(cleaned, MAX_SHEET_NAME, set(taken))
+
+
+def _sheet_ref(sheet: str, cell: str = "A1") -> str:
+    return "'" + sheet.replace("'", "''") + "'!" + cell
+
+
+def _excel_value(value: Any) -> Any:
+    """A pandas/numpy value as something openpyxl writes; text cleaned of characters XML
+    cannot hold and cut to Excel's cell limit."""
+    if is_missing(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, (int, date)):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[: MAX_CELL_CHARS - 1] + "…"
+    return text
+
+
+def _text_cell(ws: Any, text: str, style: WriteOnlyCell | None = None) -> WriteOnlyCell:
+    """A cell that holds ``text`` as a string whatever it starts with: never a formula
+    (``=...``), never an error value (``#N/A``). Formula-like text also gets Excel's quote
+    prefix, so it stays text even when someone edits the cell."""
+    formula_like = is_formula_like(text)
+    cell = WriteOnlyCell(ws)
+    if style is not None:
+        # Share the column's style array (fast); copy it when this cell changes it.
+        cell._style = copy(style._style) if formula_like else style._style
+    cell.value = text
+    if cell.data_type != "s":
+        cell.data_type = "s"
+    if formula_like:
+        cell.quotePrefix = True
+    return cell
+
+
+def _styled(ws: Any, value: Any, style: WriteOnlyCell) -> WriteOnlyCell:
+    if isinstance(value, str):
+        return _text_cell(ws, value, style)
+    cell = WriteOnlyCell(ws, value)
+    cell._style = style._style
+    return cell
+
+
+class _Column:
+    """How one column is written: Excel format, width, wrapping and the value transform."""
+
+    def __init__(self, ws: Any, table: Table, name: str, series: pd.Series):
+        self.fmt = table.column_format(name, series)
+        decimals = table.column_decimals(name)
+        self.scale = 0.01 if self.fmt == "percent" else 1.0
+        self.numeric = self.fmt in ("count", "percent", "fraction", "decimal")
+        if self.fmt in ("percent", "fraction"):
+            number_format = "0%" if decimals == 0 else "0." + "0" * decimals + "%"
+        elif self.fmt == "decimal":
+            number_format = "0" if decimals == 0 else "#,##0." + "0" * decimals
+        else:
+            number_format = _EXCEL_FORMATS.get(self.fmt, "General")
+        sample = series.iloc[:2000].tolist()
+        texts = [format_cell(v, self.fmt, decimals) for v in sample]
+        longest = max((max((len(line) for line in t.split("\n")), default=0) for t in texts), default=0)
+        header_len = max((len(w) for w in str(name).split()), default=0)
+        self.wrap = longest > MAX_WIDTH or any("\n" in t for t in texts)
+        self.width = float(min(MAX_WIDTH, max(8, longest + 2, min(header_len + 2, 30))))
+        if not self.numeric and self.wrap:
+            self.width = float(MAX_WIDTH)
+        self.style = WriteOnlyCell(ws)
+        if self.numeric:
+            self.style.number_format = number_format
+        self.style.alignment = _WRAP if self.wrap else _TOP
+        self.needs_style = self.numeric or self.wrap
+
+    def cell(self, ws: Any, value: Any) -> Any:
+        value = _excel_value(value)
+        if value is None:
+            return None
+        if self.numeric and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = value * self.scale if self.scale != 1.0 else value
+            return _styled(ws, value, self.style)
+        if isinstance(value, str):
+            if self.needs_style:
+                return _text_cell(ws, value, self.style)
+            if is_formula_like(value):
+                return _text_cell(ws, value)
+            return value
+        return _styled(ws, value, self.style) if self.needs_style else value
+
+
+def _write_table_sheet(wb: Workbook, sheet: str, table: Table, contents: str) -> int:
+    """Write one table; returns the number of data rows written."""
+    ws = wb.create_sheet(sheet)
+    data = table.data()
+    if len(data) > MAX_ROWS - HEADER_ROW:
+        raise ReportError(f"table {table.caption!r} has {len(data):,} rows, more than an Excel sheet "
+                          f"holds ({MAX_ROWS - HEADER_ROW:,}); filter it or export it as CSV")
+    columns = [_Column(ws, table, str(name), data.iloc[:, i]) for i, name in enumerate(data.columns)]
+    for i, col in enumerate(columns, 1):  # widths must be set before the first row streams
+        ws.column_dimensions[get_column_letter(i)].width = col.width
+    n_cols = max(len(columns), 1)
+    n_rows = len(data)
+    first_is_label = bool(columns) and not columns[0].numeric and n_cols > 1
+    ws.freeze_panes = f"{'B' if first_is_label else 'A'}{HEADER_ROW + 1}"
+    last = get_column_letter(n_cols)
+    if columns:
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + n_rows}"
+    numeric_cols = [i for i, col in enumerate(columns, 1) if col.numeric]
+    if table.heatmap and n_rows and numeric_cols:
+        # One scale over the whole block, so colours compare across columns (text is ignored).
+        ref = (f"{get_column_letter(numeric_cols[0])}{HEADER_ROW + 1}:"
+               f"{get_column_letter(numeric_cols[-1])}{HEADER_ROW + n_rows}")
+        ws.conditional_formatting.add(ref, ColorScaleRule(**_HEAT_RULE))
+
+    caption = _text_cell(ws, table.caption)
+    caption.font = _CAPTION
+    ws.append([caption])
+    back = WriteOnlyCell(ws, "← Contents")
+    back.hyperlink = Hyperlink(ref="", location=_sheet_ref(contents))
+    back.font = _LINK
+    row2: list[Any] = [back]
+    if table.note:
+        note = _text_cell(ws, table.note)
+        note.font = _NOTE
+        row2.append(note)
+    ws.append(row2)
+    header = []
+    for name in data.columns:
+        cell = _text_cell(ws, str(name))
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+        cell.border = _HEADER_BORDER
+        cell.alignment = _HEADER_ALIGN
+        header.append(cell)
+    ws.append(header)
+    for row in data.itertuples(index=False, name=None):
+        ws.append([col.cell(ws, v) for col, v in zip(columns, row)])
+    return n_rows
+
+
+def _image_for_sheet(png: Path) -> XLImage:
+    with PILImage.open(png) as im:
+        width, height = im.size
+    image = XLImage(str(png))
+    scale = min(1.0, FIGURE_WIDTH_PX / width)
+    image.width, image.height = int(width * scale), int(height * scale)
+    return image
+
+
+def _layout_figures(report: Report) -> list[tuple[int, str, XLImage]]:
+    """Caption row, caption and image of each figure on the Figures sheet, top to bottom."""
+    layout = []
+    row = 3
+    for n, (_, fig) in enumerate(report.figures(), 1):
+        if not fig.png.is_file():
+            raise ReportError(f"figure {fig.caption!r}: PNG {fig.png} does not exist; save the figure first")
+        image = _image_for_sheet(fig.png)
+        layout.append((row, f"Figure {n}. {fig.caption}", image))
+        row += 1 + math.ceil(image.height / ROW_PX) + 2
+    return layout
+
+
+def _write_figures_sheet(wb: Workbook, sheet: str, layout: list[tuple[int, str, XLImage]],
+                         contents: str) -> None:
+    ws = wb.create_sheet(sheet)
+    ws.column_dimensions["A"].width = 100
+    back = WriteOnlyCell(ws, "← Contents")
+    back.hyperlink = Hyperlink(ref="", location=_sheet_ref(contents))
+    back.font = _LINK
+    ws.append([back])
+    written = 1
+    for row, text, image in layout:
+        while written < row - 1:
+            ws.append([])
+            written += 1
+        caption = _text_cell(ws, text)
+        caption.font = _CAPTION
+        ws.append([caption])
+        written += 1
+        ws.add_image(image, f"A{row + 1}")
+
+
+def _write_quotes_sheet(wb: Workbook, sheet: str, report: Report, contents: str) -> None:
+    rows = [(s.title, q.text, q.attribution) for s in report.sections for q in s.quotes]
+    table = Table(pd.DataFrame(rows, columns=["Section", "Quote", "Attribution"]), "Quotes")
+    _write_table_sheet(wb, sheet, table, contents)
+
+
+def write_excel(report: Report, path: str | Path) -> Path:
+    """Write ``report`` as one ``.xlsx`` workbook at ``path`` (folders created); returns it.
+
+    Sheets: Contents (title, headline, a link and caption per sheet), one per table in
+    report order (named after the table, made valid and unique), Figures (every PNG
+    embedded under its caption) and Quotes when there are any.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tables = [(s, t) for s, t in report.tables()]
+    figures = list(report.figures())
+    has_quotes = any(s.quotes for s in report.sections)
+    fixed = ["Contents"] + (["Figures"] if figures else []) + (["Quotes"] if has_quotes else [])
+    sheets = safe_sheet_names([t.name for _, t in tables], taken=fixed)
+
+    wb = Workbook(write_only=True)
+    contents = "Contents"
+    ws = wb.create_sheet(contents)
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 70
+    ws.column_dimensions["C"].width = 28
+    ws.column_dimensions["D"].width = 10
+    title = _text_cell(ws, report.title)
+    title.font = _TITLE
+    ws.append([title])
+    if report.subtitle:
+        ws.append([_text_cell(ws, report.subtitle)])
+    if report.headline is not None:
+        ws.append([_text_cell(ws, report.headline.text())])
+    ws.append([])
+    header = []
+    for text in ("Sheet", "Contents", "Section", "Rows"):
+        cell = _text_cell(ws, text)
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+        cell.border = _HEADER_BORDER
+        header.append(cell)
+    ws.append(header)
+
+    def link(sheet: str, cell: str = "A1") -> WriteOnlyCell:
+        c = _text_cell(ws, sheet)
+        c.hyperlink = Hyperlink(ref="", location=_sheet_ref(sheet, cell))
+        c.font = _LINK
+        return c
+
+    for sheet, (section, table) in zip(sheets, tables):
+        ws.append([link(sheet), _text_cell(ws, table.caption), _text_cell(ws, section.title), len(table.frame)])
+    layout = _layout_figures(report) if figures else []
+    for (row, text, _), (section, _) in zip(layout, figures):
+        ws.append([link("Figures", f"A{row}"), _text_cell(ws, text), _text_cell(ws, section.title), None])
+    if has_quotes:
+        n_quotes = sum(len(s.quotes) for s in report.sections)
+        ws.append([link("Quotes"), _text_cell(ws, f"{n_quotes} quotes with attributions"), None, n_quotes])
+
+    for sheet, (_, table) in zip(sheets, tables):
+        _write_table_sheet(wb, sheet, table, contents)
+    if figures:
+        _write_figures_sheet(wb, "Figures", layout, contents)
+    if has_quotes:
+        _write_quotes_sheet(wb, "Quotes", report, contents)
+    wb.save(path)
+    return path
