@@ -158,3 +158,23 @@ def test_applications_frame_matches_docs_columns(study: Project) -> None:
         assert column in apps.columns
     assert apps["case"].tolist() == ["CEO-07"] and apps["wave"].tolist() == ["1"]
     assert pd.isna(apps["weight"].iloc[0])
+
+
+def test_bulk_import_by_quote(study: Project, tmp_path: Path) -> None:
+    path = tmp_path / "quotes.csv"
+    path.write_text(
+        "source,quote,occurrence,code,coder,weight\n"
+        "CEO-07 wave 1,I regained that confidence,2,Impact/Confidence,anna,3\n"
+        "Mentor-03 wave 1,She found her voice with the trustees.,,Impact/Leadership,anna,\n",
+        encoding="utf-8",
+    )
+    report = study.import_codings(path)
+    assert report.applications == 2
+    text = study.source_text("CEO-07 wave 1")
+    second = text.index("I regained that confidence", text.index("I regained that confidence") + 1)
+    ex = study.excerpts().set_index("source")
+    assert ex.loc["CEO-07 wave 1", "start"] == second
+    bad = tmp_path / "bad.csv"
+    bad.write_text("source,quote,code,coder\nCEO-07 wave 1,never said this,Impact/Confidence,anna\n", encoding="utf-8")
+    with pytest.raises(CodingError, match="line 2: quote not found"):
+        study.import_codings(bad)

@@ -39,7 +39,7 @@ def cli(ctx: click.Context, project: str | None) -> None:
 
 def _register() -> None:
     """Import the command modules; each attaches its commands to ``cli``."""
-    from qualcode.cli import cmd_coding, cmd_project  # noqa: F401
+    from qualcode.cli import cmd_coding, cmd_demo, cmd_project  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,5 @@
-"""Bulk import of codings from a CSV file: ``source,start,end,code,coder[,weight]``.
+"""Bulk import of codings from a CSV file: ``source,start,end,code,coder[,weight]``, or
+``source,quote[,occurrence],code,coder[,weight]`` when a team codes by quoting passages.
 
 Validation is vectorised (pandas) and complete before anything is written: a bad row is
 reported by its line number in the file and nothing is stored. A million rows load in
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, select
 
+from qualcode.coding.spans import find_quote
 from qualcode.errors import CodingError, ImportFormatError
 from qualcode.store import coding as store_coding
 from qualcode.store import codes as store_codes
@@ -20,6 +22,7 @@ from qualcode.store import schema
 from qualcode.store.database import Database
 
 REQUIRED = ("source", "start", "end", "code", "coder")
+BY_QUOTE = ("source", "quote", "code", "coder")
 
 
 @dataclass
@@ -47,10 +50,12 @@ def read_codings_csv(path: str | Path) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         raise ImportFormatError(f"{path}: malformed csv ({str(exc).splitlines()[0]})") from exc
     frame.columns = [str(c).strip().lower() for c in frame.columns]
-    missing = [c for c in REQUIRED if c not in frame.columns]
+    wanted = BY_QUOTE if "quote" in frame.columns and "start" not in frame.columns else REQUIRED
+    missing = [c for c in wanted if c not in frame.columns]
     if missing:
         raise ImportFormatError(
-            f"{path}: missing column(s) {', '.join(missing)}; expected {','.join(REQUIRED)}[,weight], found {','.join(frame.columns)}"
+            f"{path}: missing column(s) {', '.join(missing)}; expected {','.join(REQUIRED)}[,weight] "
+            f"or {','.join(BY_QUOTE)}[,occurrence,weight], found {','.join(frame.columns)}"
         )
     return frame
 
@@ -80,6 +85,29 @@ def _source_lookup(conn: Connection) -> tuple[dict[str, int], dict[int, int]]:
     return names, lengths
 
 
+def _spans_from_quotes(conn: Connection, frame: pd.DataFrame, source_id: pd.Series, path: str) -> pd.DataFrame:
+    """Fill start/end from a ``quote`` column (and ``occurrence``, 1 when blank)."""
+    texts = dict(conn.execute(select(schema.sources.c.id, schema.sources.c.text).where(
+        schema.sources.c.id.in_([int(s) for s in source_id.unique()]))).all())
+    occurrence = frame["occurrence"] if "occurrence" in frame.columns else pd.Series("", index=frame.index)
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, (sid, quote, occ) in enumerate(zip(source_id, frame["quote"], occurrence)):
+        occ = str(occ).strip()
+        if occ and not occ.isdigit():
+            raise _fail(path, i, f"occurrence {occ!r} is not a whole number")
+        try:
+            a, b = find_quote(texts[int(sid)], str(quote), frame["source"].iloc[i], int(occ) if occ else 1)
+        except CodingError as exc:
+            raise _fail(path, i, str(exc).split("; check")[0]) from exc
+        starts.append(a)
+        ends.append(b)
+    frame = frame.copy()
+    frame["start"] = [str(a) for a in starts]
+    frame["end"] = [str(b) for b in ends]
+    return frame
+
+
 def _import_frame(conn: Connection, frame: pd.DataFrame, path: str, *, create_codes: bool, origin: str) -> CodingImportReport:
     if frame.empty:
         return CodingImportReport(0, 0, 0, 0)
@@ -90,6 +118,8 @@ def _import_frame(conn: Connection, frame: pd.DataFrame, path: str, *, create_co
         i = int(np.argmax(bad.to_numpy()))
         raise _fail(path, i, f"no source named {frame['source'].iloc[i]!r} in the project")
     source_id = source_id.astype("int64")
+    if "start" not in frame.columns:
+        frame = _spans_from_quotes(conn, frame, source_id, path)
     start = pd.to_numeric(frame["start"], errors="coerce")
     end = pd.to_numeric(frame["end"], errors="coerce")
     for column, values in (("start", start), ("end", end)):

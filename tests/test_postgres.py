@@ -1,0 +1,76 @@
+"""The same project code on PostgreSQL (runs when QUALCODE_TEST_PG_URL names a server
+where the user may create databases; ``.ci/run`` starts one when it can)."""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from qualcode import Project
+from qualcode.errors import CodingError, IngestError
+
+PG_URL = os.environ.get("QUALCODE_TEST_PG_URL")
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not PG_URL, reason="set QUALCODE_TEST_PG_URL to a PostgreSQL server to run"),
+]
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh database for one test, dropped afterwards."""
+    assert PG_URL
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"qc_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_a_whole_small_study_on_postgresql(pg_url: str, study_files: Path) -> None:
+    project = Project.create(pg_url, title="Team project")
+    project.ingest(study_files / "interviews", progress=False)
+    project.import_descriptors(study_files / "participants.csv", key="participant")
+    project.import_codebook(study_files / "codebook.yaml")
+    project.code("CEO-07 wave 1", "Impact/Confidence", quote="I regained that confidence I had lost.", coder="anna", weight=4)
+    project.code("Mentor-03 wave 1", "Issues/Governance", quote="The board relations improved a lot.", coder="ben")
+    project.close()
+
+    reopened = Project.open(pg_url)  # a second team member opens the same database
+    assert reopened.title == "Team project"
+    ex = reopened.excerpts(code="Impact", where={"role": ["CEO"]})
+    assert ex["text"].tolist() == ["I regained that confidence I had lost."]
+    assert reopened.applications()["weight"].dropna().tolist() == [4.0]
+    assert reopened.rename_code("Issues/Governance", "Board") == "Issues/Board"
+    assert reopened.applications(code="Issues/Board")["coder"].tolist() == ["ben"]
+    reopened.close()
+
+
+def test_failed_writes_roll_back_on_postgresql(pg_url: str, study_files: Path, tmp_path: Path) -> None:
+    project = Project.create(pg_url)
+    project.import_codebook(study_files / "codebook.yaml")
+    broken = tmp_path / "in"
+    broken.mkdir()
+    (broken / "a.txt").write_text("Fine text here.", encoding="utf-8")
+    (broken / "b.txt").write_bytes(b"")
+    with pytest.raises(IngestError):
+        project.ingest(broken, progress=False)
+    assert project.sources().empty
+    project.ingest(study_files / "interviews", progress=False)
+    bad = tmp_path / "codings.csv"
+    bad.write_text("source,start,end,code,coder\nCEO-07 wave 1,0,5,Impact,anna\nCEO-07 wave 1,0,999999,Impact,anna\n")
+    with pytest.raises(CodingError):
+        project.import_codings(bad)
+    assert project.applications().empty
+    project.close()
