@@ -42,7 +42,7 @@ def frequencies(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *,
     inc = incidence(apps, codebook)
     out = inc.codes.copy()
     out["applications"] = np.bincount(inc.app_cols, minlength=len(out)) if len(apps) else 0
-    n_base = case_base_size(apps, base)
+    n_base = len(inc.cases) if base is None else case_base_size(apps, base)
     for suffix, m in (("", inc.matrix), ("_sum", rollup(inc.matrix, inc.codes))):
         out["excerpts" + suffix] = np.asarray(m.sum(axis=0)).ravel()
         out["sources" + suffix] = distinct_per_column(inc.source_idx, m)

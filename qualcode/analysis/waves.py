@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from qualcode.analysis._matrix import base_cases, incidence, require, require_apps, unit_matrix
+from qualcode.analysis._matrix import incidence, require, require_apps, unit_matrix
 from qualcode.analysis.crosstab import code_by_descriptor
 from qualcode.errors import UsageError
 
@@ -29,8 +29,8 @@ def frequencies_by_wave(apps: pd.DataFrame, codebook: pd.DataFrame | None = None
     return code_by_descriptor(apps, "wave", None, codebook, base=base, child_sum=child_sum)
 
 
-def _wave_cases(frame: pd.DataFrame, wave: object) -> set:
-    return set(frame.loc[frame["wave"].astype(str) == str(wave), "case"].dropna())
+def _wave_cases(frame: pd.DataFrame, waves: pd.Series, wave: object) -> pd.Index:
+    return pd.Index(pd.unique(frame.loc[(waves == str(wave)).to_numpy(), "case"].dropna()))
 
 
 def wave_change(apps: pd.DataFrame, first: object, second: object, codebook: pd.DataFrame | None = None, *,
@@ -50,21 +50,22 @@ def wave_change(apps: pd.DataFrame, first: object, second: object, codebook: pd.
     require_apps(apps, ["case", "wave"])
     frame = apps if base is None else base
     require(frame, ["case", "wave"], "base", "project.excerpts()")
-    waves = set(frame["wave"].dropna().astype(str))
+    waves = frame["wave"].astype("string")
+    present = sorted(pd.unique(waves.dropna()).tolist())
     for w in (first, second):
-        if str(w) not in waves:
-            raise UsageError(f"wave {w!r} has no material; waves present: {', '.join(sorted(waves)) or 'none'}")
-    base_a, base_b = _wave_cases(frame, first), _wave_cases(frame, second)
+        if str(w) not in present:
+            raise UsageError(f"wave {w!r} has no material; waves present: {', '.join(present) or 'none'}")
+    base_a, base_b = _wave_cases(frame, waves, first), _wave_cases(frame, waves, second)
     if paired:
-        base_a = base_b = base_a & base_b
+        base_a = base_b = base_a.intersection(base_b)
     inc = incidence(apps, codebook, child_sum=child_sum)
-    wave = inc.excerpts["wave"].astype(str).to_numpy()
+    wave = inc.excerpts["wave"].astype("string").to_numpy()
     case = inc.excerpts["case"]
-    cases = pd.Index(sorted(base_cases(apps, None) | base_a | base_b, key=str))
+    cases = inc.cases.union(base_a).union(base_b)
     cidx = cases.get_indexer(case)
     pres = {}
     for name, w, allowed in (("a", str(first), base_a), ("b", str(second), base_b)):
-        ok = (wave == w) & case.isin(allowed).to_numpy()
+        ok = (wave == w) & (allowed.get_indexer(case) >= 0)
         pres[name] = unit_matrix(np.where(ok, cidx, -1), inc.matrix, len(cases))
     a, b = pres["a"], pres["b"]
     out = inc.codes[["code", "name", "depth", "top"]].copy()
@@ -74,7 +75,7 @@ def wave_change(apps: pd.DataFrame, first: object, second: object, codebook: pd.
     out["cases_first"], out["cases_second"], out["both"] = n_a, n_b, both
     out["only_first"], out["only_second"] = n_a - both, n_b - both
     out["base_first"], out["base_second"] = len(base_a), len(base_b)
-    out["pct_first"] = 100.0 * n_a / len(base_a) if base_a else np.nan
-    out["pct_second"] = 100.0 * n_b / len(base_b) if base_b else np.nan
+    out["pct_first"] = 100.0 * n_a / len(base_a) if len(base_a) else np.nan
+    out["pct_second"] = 100.0 * n_b / len(base_b) if len(base_b) else np.nan
     out["pct_change"] = out["pct_second"] - out["pct_first"]
     return out.reset_index(drop=True)

@@ -1,6 +1,166 @@
-def distinguishing_words(*a, **k):
-    raise NotImplementedError
+"""Word frequencies and the words that distinguish one group of excerpts from another.
 
-def word_frequencies(*a, **k):
-    raise NotImplementedError
+Word clouds and "what do online mentees say that face-to-face ones don't?" both rest on
+lemma counts: ``mentors``/``mentoring`` fold to ``mentor``/``mentor`` and function
+words, numbers and punctuation drop out. Texts go through ``qualcode.nlp.get_nlp()`` in
+batches (``nlp.pipe``), lower-cased first because the lookup lemmatizer is
+case-sensitive ("Running" has no entry, "running" does).
 
+Distinguishing words use the log-odds ratio with an informative Dirichlet prior (Monroe,
+Colaresi & Quinn 2008, "Fightin' Words", section 3.5): for word w with counts
+``y_a``, ``y_b`` in groups of ``n_a``, ``n_b`` tokens and prior counts ``alpha_w``
+summing to ``alpha_0``::
+
+    delta = log((y_a + alpha_w) / (n_a + alpha_0 - y_a - alpha_w))
+          - log((y_b + alpha_w) / (n_b + alpha_0 - y_b - alpha_w))
+    var   = 1 / (y_a + alpha_w) + 1 / (y_b + alpha_w)
+    z     = delta / sqrt(var)
+
+The prior shrinks rare words towards zero so the list is not all hapaxes. By default
+``alpha_w`` is the word's share of both groups pooled times ``alpha_0`` (default: the
+pooled token count, i.e. the pooled counts themselves). The chi-square option is the
+2x2 test (word vs other words, group a vs b) without continuity correction.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from qualcode.errors import UsageError
+from qualcode.nlp import get_nlp
+
+__all__ = ["word_frequencies", "distinguishing_words", "tokens"]
+
+
+def _texts(texts: Iterable[str] | pd.Series | pd.DataFrame) -> list[str]:
+    if isinstance(texts, pd.DataFrame):
+        if "text" not in texts.columns:
+            raise UsageError("the excerpts frame has no 'text' column; build it with project.excerpts()")
+        texts = texts["text"]
+    if isinstance(texts, str):
+        return [texts]
+    return ["" if (t is None or (not isinstance(t, str) and pd.isna(t))) else str(t) for t in texts]
+
+
+def tokens(texts: Iterable[str] | pd.Series | pd.DataFrame, *, stop_words: Iterable[str] = (),
+           min_length: int = 3, batch_size: int = 256) -> list[list[str]]:
+    """Lower-cased lemmas of each text, with stop words, numbers, punctuation and short
+    tokens (fewer than ``min_length`` characters) removed.
+
+    A token is dropped when its text or lemma is a spaCy English stop word or in
+    ``stop_words`` (compared lower-cased), so "were" (lemma "be") and a user's "carer"
+    both go. Accepts strings, a Series, or an excerpts frame (its ``text`` column).
+    """
+    nlp = get_nlp()
+    user = {w.lower() for w in stop_words}
+    spacy_stop = nlp.Defaults.stop_words
+    out: list[list[str]] = []
+    docs = nlp.pipe((t.lower() for t in _texts(texts)), batch_size=batch_size, disable=["sentencizer"])
+    for doc in docs:
+        words = []
+        for tok in doc:
+            if tok.is_punct or tok.is_space or tok.like_num or tok.is_digit or tok.is_stop or tok.like_url:
+                continue
+            lemma = (tok.lemma_ or tok.text).lower().strip()
+            if len(lemma) < min_length or lemma in user or tok.text in user or lemma in spacy_stop:
+                continue
+            if not any(ch.isalpha() for ch in lemma):
+                continue
+            words.append(lemma)
+        out.append(words)
+    return out
+
+
+def word_frequencies(texts: Iterable[str] | pd.Series | pd.DataFrame, *, stop_words: Iterable[str] = (),
+                     min_length: int = 3, min_count: int = 1, batch_size: int = 256) -> pd.DataFrame:
+    """Lemma frequencies for any set of texts (all excerpts, one code's, one group's).
+
+    Columns: ``word``, ``count`` (occurrences), ``texts`` (number of texts containing
+    it), ``share`` (count / all counted tokens). Sorted by count descending, then word.
+    Words below ``min_count`` are left out (after ``share`` is computed).
+    """
+    counts: Counter[str] = Counter()
+    doc_freq: Counter[str] = Counter()
+    for words in tokens(texts, stop_words=stop_words, min_length=min_length, batch_size=batch_size):
+        counts.update(words)
+        doc_freq.update(set(words))
+    total = sum(counts.values())
+    out = pd.DataFrame({"word": list(counts), "count": list(counts.values())}, columns=["word", "count"])
+    out["texts"] = out["word"].map(doc_freq).astype(int) if len(out) else pd.Series(dtype=int)
+    out["share"] = out["count"] / total if total else np.nan
+    out = out[out["count"] >= min_count]
+    return out.sort_values(["count", "word"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _as_counts(x: object, **kw) -> pd.Series:
+    """Word -> count from texts, an excerpts frame, a word_frequencies table or a mapping."""
+    if isinstance(x, pd.DataFrame) and {"word", "count"} <= set(x.columns):
+        return x.set_index("word")["count"].astype(float)
+    if isinstance(x, Mapping):
+        return pd.Series(x, dtype=float)
+    return word_frequencies(x, **kw).set_index("word")["count"].astype(float)
+
+
+def distinguishing_words(group_a: object, group_b: object, *, method: str = "log_odds",
+                         prior: Mapping[str, float] | pd.Series | None = None, alpha0: float | None = None,
+                         stop_words: Iterable[str] = (), min_length: int = 3, min_count: int = 1,
+                         n: int | None = None) -> pd.DataFrame:
+    """Words over-used in ``group_a`` relative to ``group_b`` (and, at the bottom, the reverse).
+
+    Each group is texts (strings, a Series, an excerpts frame) or word counts (a
+    :func:`word_frequencies` table or a word -> count mapping). ``method`` is
+    ``"log_odds"`` (see module docstring; ``prior`` is background counts, default the
+    two groups pooled; ``alpha0`` rescales it to that total) or ``"chi2"``. Words with
+    fewer than ``min_count`` occurrences over both groups are left out.
+
+    Columns: ``word, count_a, count_b, per_1000_a, per_1000_b`` then for log-odds
+    ``log_odds, z`` (positive = typical of a) or for chi-square ``chi2, p, z`` (z is the
+    signed square root of chi2, positive = over-used in a). Sorted by ``z`` descending;
+    ``n`` keeps the top n of each direction (2n rows).
+    """
+    if method not in ("log_odds", "chi2"):
+        raise UsageError(f"method must be 'log_odds' or 'chi2', got {method!r}")
+    kw = {"stop_words": stop_words, "min_length": min_length}
+    a, b = _as_counts(group_a, **kw), _as_counts(group_b, **kw)
+    words = a.index.union(b.index)
+    ya = a.reindex(words, fill_value=0.0).to_numpy(dtype=float)
+    yb = b.reindex(words, fill_value=0.0).to_numpy(dtype=float)
+    keep = (ya + yb) >= min_count
+    na, nb = ya.sum(), yb.sum()
+    if na == 0 or nb == 0:
+        raise UsageError("both groups need at least one counted word; check the texts and the stop list")
+    out = pd.DataFrame({"word": words, "count_a": ya.astype(int), "count_b": yb.astype(int),
+                        "per_1000_a": 1000 * ya / na, "per_1000_b": 1000 * yb / nb})
+    if method == "log_odds":
+        if prior is None:
+            background = ya + yb
+        else:
+            background = pd.Series(prior, dtype=float).reindex(words, fill_value=0.0).to_numpy()
+        if alpha0 is not None:
+            background = background * (alpha0 / background.sum())
+        # a word absent from the background still needs a positive prior count
+        alpha = np.where(background > 0, background, 0.01)
+        a0 = alpha.sum()
+        delta = (np.log((ya + alpha) / (na + a0 - ya - alpha))
+                 - np.log((yb + alpha) / (nb + a0 - yb - alpha)))
+        out["log_odds"] = delta
+        out["z"] = delta / np.sqrt(1.0 / (ya + alpha) + 1.0 / (yb + alpha))
+    else:
+        # 2x2: [[ya, na - ya], [yb, nb - yb]]
+        n_all = na + nb
+        col1 = ya + yb
+        num = n_all * (ya * (nb - yb) - yb * (na - ya)) ** 2
+        den = na * nb * col1 * (n_all - col1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            chi2 = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+        out["chi2"] = chi2
+        out["p"] = stats.chi2.sf(chi2, df=1)
+        out["z"] = np.sign(ya / na - yb / nb) * np.sqrt(chi2)
+    out = out[keep].sort_values(["z", "word"], ascending=[False, True]).reset_index(drop=True)
+    if n is not None:
+        out = pd.concat([out.head(n), out[out["z"] < 0].tail(n)]).drop_duplicates("word").reset_index(drop=True)
+    return out
