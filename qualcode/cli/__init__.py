@@ -2,9 +2,11 @@
 
 Every command is thin. Errors a user can fix (``QualcodeError``) print one line and exit
 with status 1 (bad input) or 2 (bad usage); anything else is a bug and keeps its traceback.
+Each ``cmd_*`` module attaches its commands to the root group when imported.
 """
 from __future__ import annotations
 
-from qualcode.cli.main import main
+from qualcode.cli.main import cli, main
+from qualcode.cli import cmd_coding, cmd_demo, cmd_project  # noqa: E402,F401  (register commands)
 
-__all__ = ["main"]
+__all__ = ["cli", "main"]

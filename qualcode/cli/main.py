@@ -37,13 +37,7 @@ def cli(ctx: click.Context, project: str | None) -> None:
     ctx.obj["project"] = project
 
 
-def _register() -> None:
-    """Import the command modules; each attaches its commands to ``cli``."""
-    from qualcode.cli import cmd_coding, cmd_demo, cmd_project  # noqa: F401
-
-
 def main(argv: list[str] | None = None) -> None:
-    _register()
     cli.main(args=argv, prog_name="qualcode")
 
 
