@@ -148,7 +148,12 @@ def _weight_pairs(table: PresenceTable | None, a: int, b: int, n_codes: int) -> 
     wb = pd.Series(marks["weight"].to_numpy()[coder == b], index=key[coder == b])
     joint = pd.concat([wa.rename("a"), wb.rename("b")], axis=1, join="inner")
     groups = (joint.index.to_numpy(np.int64) % n_codes) if n_codes else np.zeros(0, dtype=np.int64)
-    return grouped_pearson(groups, joint["a"].to_numpy(float), joint["b"].to_numpy(float), n_codes)
+    r, n, note = grouped_pearson(groups, joint["a"].to_numpy(float), joint["b"].to_numpy(float), n_codes)
+    # a code neither coder ever weighted: r is simply not applicable, no note on every row
+    weighted = np.zeros(n_codes, dtype=bool)
+    weighted[marks["code_pos"].to_numpy(np.int64)[(coder == a) | (coder == b)]] = True
+    note[~weighted] = ""
+    return r, n, note
 
 
 def _pairwise(sc: StateCounts, table: PresenceTable | None) -> tuple[pd.DataFrame, pd.DataFrame]:
