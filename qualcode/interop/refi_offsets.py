@@ -104,7 +104,9 @@ class OffsetMap:
         return pos
 
     def span_to_norm(self, start: int, end: int) -> tuple[int, int]:
-        return self.to_norm(start, "start"), self.to_norm(end, "end")
+        """Map ``[start, end)``; an empty span stays empty."""
+        first = self.to_norm(start, "start")
+        return (first, first) if end == start else (first, self.to_norm(end, "end"))
 
     def to_raw(self, pos: int, side: Side = "start") -> int:
         """Map a normalised position back to raw coordinates."""
