@@ -104,14 +104,15 @@ def _branch_of(labels: pd.Index, data: pd.Series | pd.DataFrame, branch: object,
 @styled
 def frequency_bars(data: pd.Series | pd.DataFrame, value: str | None = None, *,
                    label: str | None = None, branch: str | Mapping[str, str] | pd.Series | None = None,
-                   top: int | None = 30, title: str | None = None, xlabel: str | None = None,
+                   colours: Mapping[str, str] | None = None, top: int | None = 30, title: str | None = None, xlabel: str | None = None,
                    fmt: ValueFormat = "count", levels: int = 2, sort: bool = True) -> Figure:
     """Horizontal bars, largest first: how often each code (or word, or group) occurs.
 
     ``data`` is a Series (index: labels) or a DataFrame with the numbers in column
     ``value`` and labels in column ``label`` (default: the index). ``branch`` colours each
     bar by its top-level code: a column name, a mapping label -> branch, or ``"path"`` to
-    take the first part of the code path; a legend names the branches. ``top`` keeps the
+    take the first part of the code path; a legend names the branches. ``colours`` maps
+    branch -> colour (e.g. the codebook's), as for the code cloud. ``top`` keeps the
     largest N (the axis label says how many were left out). ``fmt="percent"`` expects
     values on a 0-100 scale.
     """
@@ -131,8 +132,8 @@ def frequency_bars(data: pd.Series | pd.DataFrame, value: str | None = None, *,
     ax = fig.subplots()
     y = np.arange(len(series))
     if branches is not None:
-        colours = branch_colours(branches)
-        bar_colours = [colours[b] for b in branches]
+        colour_of = branch_colours(branches, colours)
+        bar_colours = [colour_of[b] for b in branches]
     else:
         bar_colours = [PALETTE[0]] * len(series)
     ax.barh(y, series.to_numpy(), color=bar_colours, height=0.72, zorder=2)
@@ -154,7 +155,7 @@ def frequency_bars(data: pd.Series | pd.DataFrame, value: str | None = None, *,
     ax.set_xlabel(axis_label)
     set_title(fig, title)
     if branches is not None:
-        handles = [Patch(color=c, label=b) for b, c in branch_colours(branches).items()]
+        handles = [Patch(color=c, label=b) for b, c in branch_colours(branches, colours).items()]
         fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5))
     return fig
 

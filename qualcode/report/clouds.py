@@ -142,9 +142,8 @@ def code_cloud(codes: pd.DataFrame, *, code: str = "code", count: str = "count",
 
     labels = unique_code_labels(frame["code"].tolist())
     frame["label"] = frame["code"].map(labels)
-    palette = branch_colours(sorted(frame["branch"].unique(), key=lambda b: -frame.loc[frame["branch"] == b, "count"].sum()))
-    given = {str(k): to_hex(v) for k, v in (colours or {}).items() if v}
-    branch_colour = {b: given.get(b, c) for b, c in palette.items()}
+    totals = frame.groupby("branch", sort=False)["count"].sum().sort_values(ascending=False, kind="stable")
+    branch_colour = branch_colours(totals.index, colours)  # legend: largest branch first
     colour_of_label = {lab: branch_colour[b] for lab, b in zip(frame["label"], frame["branch"])}
 
     def colour_func(word: str, **_: object) -> str:
@@ -160,8 +159,7 @@ def code_cloud(codes: pd.DataFrame, *, code: str = "code", count: str = "count",
     missing = total_codes - shown
     note = f"{missing} of {total_codes} codes too rare to fit" if missing > 0 else None
 
-    totals = frame.groupby("branch", sort=False)["count"].sum()
-    legend = [Patch(color=branch_colour[b], label=f"{b} ({totals[b]:,.0f})") for b in palette]
+    legend = [Patch(color=branch_colour[b], label=f"{b} ({totals[b]:,.0f})") for b in branch_colour]
     return _cloud_figure(cloud, title, legend, note)
 
 

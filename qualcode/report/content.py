@@ -210,6 +210,8 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     figures: list[FigureRef] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
+    # Set by Report.add_section: lets add_figure keep file names unique across the report.
+    report: Report | None = field(default=None, repr=False, compare=False)
 
     def add_table(self, frame: pd.DataFrame, caption: str, **options: Any) -> Table:
         """Append a :class:`Table` (options as its fields) and return it."""
@@ -223,7 +225,14 @@ class Section:
         if isinstance(figure, Figure):
             if folder is None:
                 raise ReportError(f"figure {caption!r}: pass folder= to save a matplotlib Figure")
-            saved = save_figure(figure, Path(folder) / slug(name or caption))
+            used = {f.png.resolve() for _, f in self.report.figures()} if self.report else set()
+            used |= {f.png.resolve() for f in self.figures}
+            stem, n = slug(name or caption), 1
+            target = Path(folder) / stem
+            while target.with_suffix(".png").resolve() in used:
+                n += 1
+                target = Path(folder) / f"{stem}-{n}"
+            saved = save_figure(figure, target)
             ref = FigureRef(saved.png, caption, saved.svg, name or saved.png.stem)
         else:
             ref = FigureRef(Path(figure), caption, name=name or "")
@@ -289,7 +298,7 @@ class Report:
     sections: list[Section] = field(default_factory=list)
 
     def add_section(self, title: str, text: str = "") -> Section:
-        section = Section(title, text)
+        section = Section(title, text, report=self)
         self.sections.append(section)
         return section
 

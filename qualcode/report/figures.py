@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 import math
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import matplotlib
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from qualcode.errors import QualcodeError
@@ -146,13 +147,20 @@ def top_branch(path: str) -> str:
     return str(path).split("/", 1)[0].strip()
 
 
-def branch_colours(branches: Iterable[str]) -> dict[str, str]:
-    """A stable colour per branch, in order of first appearance (palette cycles past 9)."""
-    colours: dict[str, str] = {}
-    for branch in branches:
-        if branch not in colours:
-            colours[branch] = PALETTE[len(colours) % len(PALETTE)]
-    return colours
+def branch_colours(branches: Iterable[str], given: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A colour per branch that is the same in every figure of a report.
+
+    Colours in ``given`` (e.g. the codebook's colours of its top-level codes) win; the
+    other branches take the palette in alphabetical order of their names, so "Impact" has
+    the same colour in the code cloud and in the frequency bars whatever order or subset
+    of branches each figure shows. The result keeps the order of ``branches``.
+    """
+    order = list(dict.fromkeys(str(b) for b in branches))
+    given = {str(k): to_hex(v) for k, v in (given or {}).items() if v}
+    free = sorted(b for b in order if b not in given)
+    colours = {b: PALETTE[i % len(PALETTE)] for i, b in enumerate(free)}
+    colours.update({b: given[b] for b in order if b in given})
+    return {b: colours[b] for b in order}
 
 
 def bar_height_inches(n_bars: int, per_bar: float = 0.27, extra: float = 1.1,
