@@ -22,7 +22,7 @@ TEXT_EXTENSIONS = (".txt", ".md", ".markdown", ".text")
 SPREADSHEET_EXTENSIONS = (".csv", ".xlsx", ".xlsm")
 SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS + (".docx", ".pdf", ".vtt", ".srt", ".eml", ".mbox") + SPREADSHEET_EXTENSIONS
 KINDS = ("auto", "transcript", "email", "document", "questionnaire", "subtitles")
-_WAVE = re.compile(r"(?i)(?<![a-z0-9])(?:wave|w)[\s_-]*0*(\d{1,3})(?![0-9])")
+_WAVE = re.compile(r"(?i)(?<![a-z0-9])(?:wave|w)[\s_-]*0*(\d{1,3})(?![a-z0-9])")
 
 
 def infer_wave(path: str | Path) -> str | None:

@@ -1,0 +1,66 @@
+"""Segmentation: paragraphs and spaCy sentences as code-point spans that never cross a unit."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from qualcode.ingest.registry import read_path
+from qualcode.ingest.segment import paragraphs, sentences, sentences_by_unit, sentences_many
+
+DATA = Path(__file__).parent / "data" / "ingest"
+
+
+def texts(text, spans):
+    return [text[s:e] for s, e in spans]
+
+
+def test_paragraphs_split_on_blank_lines_and_trim():
+    text = "\n  One line.\nTwo lines.  \n\n\t\nThird – naïve 😀 para.\n \n"
+    assert texts(text, paragraphs(text)) == ["One line.\nTwo lines.", "Third – naïve 😀 para."]
+    # Offsets are code points: 21 counted by hand, the emoji as one (UTF-16 would say 22).
+    start, end = paragraphs(text)[1]
+    assert end - start == 21
+    assert len(text[start:end].encode("utf-16-le")) // 2 == 22
+
+
+def test_sentences_inside_paragraphs_by_default():
+    text = "It went well. We met twice!\nThe second time was better\n\nNo full stop here\n\nDid it help? Yes."
+    assert texts(text, sentences(text)) == [
+        "It went well.", "We met twice!", "The second time was better", "No full stop here", "Did it help?", "Yes.",
+    ]
+
+
+def test_sentences_never_cross_a_turn():
+    source = read_path(DATA / "transcript.txt").sources[0]
+    turns = [(s.start, s.end) for s in source.segments if s.kind == "turn"]
+    per_turn = sentences_by_unit(source.text, turns)
+    assert texts(source.text, per_turn[0]) == [
+        "Thank you for making the time.",
+        "Could you start by telling me how you came to join the mentoring programme?",
+    ]
+    assert texts(source.text, per_turn[1]) == [
+        "Of course.", "Our chair suggested it after a difficult year with the board.",
+        "I was not sure at first: I had never had a mentor.", "I think the first meeting changed my mind.",
+    ]
+    for (unit_start, unit_end), spans in zip(turns, per_turn):
+        assert all(unit_start <= s and e <= unit_end for s, e in spans)
+
+
+def test_speech_without_full_stops_is_cut_at_the_turn():
+    text = "Anna: so we just carried on\nBen: and then what\nAnna: nothing much"
+    units = [(6, 27), (33, 46), (53, 65)]
+    assert texts(text, units) == ["so we just carried on", "and then what", "nothing much"]
+    assert texts(text, sentences(text, units)) == ["so we just carried on", "and then what", "nothing much"]
+
+
+def test_sentences_many_streams_in_order_with_mixed_units():
+    items = ["First. Second.", "One\n\nTwo. Three.", "Skip this. Keep this."]
+    within = [None, None, [(11, 21)]]
+    result = list(sentences_many(items, within, batch_size=2))
+    assert [texts(t, spans) for t, spans in zip(items, result)] == [
+        ["First.", "Second."], ["One", "Two.", "Three."], ["Keep this."],
+    ]
+
+
+def test_sentences_of_empty_units():
+    assert sentences("   ", []) == []
+    assert sentences("") == []
