@@ -357,3 +357,33 @@ def test_top_priorities_rank_by_cases_then_excerpts(apps, codebook):
     assert list(tied["rank"]) == [4, 4]  # 1 case and 1 excerpt each
     assert list(top_priorities(apps, codebook, branch="Arenas")["code"]) == [SELF, ORG]
     assert list(top_priorities(apps, codebook, depth=1, n=2)["code"]) == [SELF, FUND]
+
+
+# ---------------------------------------------------------------- filters
+
+def test_filters_by_descriptor_wave_and_code(apps, codebook):
+    from qualcode.analysis import filter_codes, filter_where
+
+    desc = make_descriptors()
+    ceo = filter_where(apps, {"role": "CEO"}, desc)
+    assert set(ceo["case"]) == {"C1", "C2"} and len(ceo) == 10  # C1: 3+1+2+2 rows, C2: 1+1
+    assert "role" not in ceo.columns
+    ex = filter_where(make_excerpts(), {"role": "CEO", "wave": ["1"]}, desc)
+    assert sorted(ex["excerpt_id"]) == [1, 2, 3, 5, 6]
+    assert set(filter_where(apps, {"role": lambda s: s.str.startswith("m")}, desc)["case"]) == {"C3"}
+    assert len(filter_codes(apps, "Arenas", codebook)) == 8  # Arenas 1 + Self 5 + Org 2
+    assert len(filter_codes(apps, "Arenas", codebook, descendants=False)) == 1
+    with pytest.raises(UsageError):
+        filter_where(apps, {"region": "N"}, desc)
+
+
+def test_filtered_frequencies_with_matching_base(apps, codebook):
+    from qualcode.analysis import filter_where
+
+    desc = make_descriptors()
+    where = {"role": "mentor"}
+    mentors = filter_where(apps, where, desc)
+    base = filter_where(desc, where)  # every mentor case, coded or not: C3, C4
+    f = frequencies(mentors, codebook, base=base)
+    assert row(f, SELF).cases == 1 and row(f, SELF).pct_cases == pytest.approx(50.0)
+    assert row(f, FUND).excerpts == 0
