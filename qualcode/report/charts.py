@@ -510,9 +510,9 @@ def ratings_chart(data: pd.DataFrame, *, label: str | None = None, mean: str = "
         rated = np.isfinite(m) and c > 0
         if rated and low is not None and high is not None and np.isfinite(low[yi]) and np.isfinite(high[yi]):
             ax.plot([low[yi], high[yi]], [yi, yi], color=PALETTE[0], linewidth=2.2, alpha=0.45,
-                    solid_capstyle="round", zorder=2)
+                    solid_capstyle="round", zorder=2, gid="interval")
         if rated:
-            ax.plot([m], [yi], "o", color=PALETTE[0], markersize=8, zorder=3)
+            ax.plot([m], [yi], "o", color=PALETTE[0], markersize=8, zorder=3, gid="mean")
             text = f"{m:.1f}  (n={int(c)})"
         else:
             text = "no ratings"
