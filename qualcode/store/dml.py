@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 BATCH = 20_000
@@ -44,6 +44,13 @@ def insert_many(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) 
         conn.execute(table.insert(), list(batch))
         total += len(batch)
     return total
+
+
+def string_agg(conn: Connection, column: Any, separator: str) -> Any:
+    """``group_concat`` (SQLite) or ``string_agg`` (PostgreSQL) of a text column."""
+    if conn.dialect.name == "postgresql":
+        return func.string_agg(column, separator)
+    return func.group_concat(column, separator)
 
 
 def batched(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:

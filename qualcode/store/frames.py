@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from qualcode.store import schema
+from qualcode.store.dml import string_agg
 
 S, X, A, C, K, D = (
     schema.sources,
@@ -25,8 +26,14 @@ S, X, A, C, K, D = (
 
 
 def _read(conn: Connection, stmt: Any) -> pd.DataFrame:
+    """Rows -> DataFrame (``from_records`` is several times faster than the constructor)."""
     result = conn.execute(stmt)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+    keys = list(result.keys())
+    rows = result.all()
+    if not rows:
+        return pd.DataFrame(columns=keys)
+    # plain tuples: pandas probes each SQLAlchemy Row for attributes, which costs seconds
+    return pd.DataFrame.from_records([tuple(r) for r in rows], columns=keys, coerce_float=False)
 
 
 def _nullable_str(series: pd.Series) -> pd.Series:
@@ -179,39 +186,38 @@ def applications(conn: Connection, status: str | None = "applied") -> pd.DataFra
 
 
 def excerpts(conn: Connection) -> pd.DataFrame:
-    frame = _read(
-        conn,
-        select(
-            X.c.id.label("excerpt_id"),
-            X.c.source_id,
-            S.c.name.label("source"),
-            S.c.kind,
-            C.c.name.label("case"),
-            S.c.wave,
-            X.c.start,
-            X.c.end,
-            X.c.text,
-        )
-        .select_from(X.join(S, X.c.source_id == S.c.id).outerjoin(C, S.c.case_id == C.c.id))
-        .order_by(S.c.name, X.c.start, X.c.end),
-    )
+    """Excerpts read without joins (a plain scan), then joined to the small sources
+    table in pandas: 10^5 excerpts list in well under a second."""
     columns = ["excerpt_id", "source_id", "source", "kind", "case", "wave", "start", "end", "text", "speaker", "codes"]
+    frame = _read(conn, select(X.c.id.label("excerpt_id"), X.c.source_id, X.c.start, X.c.end, X.c.text))
     if frame.empty:
         return pd.DataFrame(columns=columns)
+    srcs = _read(
+        conn,
+        select(S.c.id.label("source_id"), S.c.name.label("source"), S.c.kind, C.c.name.label("case"), S.c.wave)
+        .select_from(S.outerjoin(C, S.c.case_id == C.c.id)),
+    )
+    frame = frame.merge(srcs, on="source_id", how="left").sort_values(["source", "start", "end"], kind="stable")
+    frame = frame.reset_index(drop=True)
     frame["case"] = _nullable_str(frame["case"])
     frame["wave"] = _nullable_str(frame["wave"])
     frame["speaker"] = _speakers(conn, frame)
-    applied = _read(
-        conn,
+    distinct_paths = (
         select(A.c.excerpt_id, K.c.path)
         .select_from(A.join(K, A.c.code_id == K.c.id))
         .where(A.c.status == "applied")
         .distinct()
-        .order_by(A.c.excerpt_id, K.c.path),
+        .order_by(A.c.excerpt_id, K.c.path)
+        .subquery()
     )
-    joined = applied.groupby("excerpt_id")["path"].agg("; ".join) if not applied.empty else pd.Series(dtype=str)
-    frame["codes"] = frame["excerpt_id"].map(joined).fillna("")
-    return frame[columns].reset_index(drop=True)
+    applied = _read(
+        conn,
+        select(distinct_paths.c.excerpt_id, string_agg(conn, distinct_paths.c.path, "; ").label("codes"))
+        .group_by(distinct_paths.c.excerpt_id),
+    )
+    codes_by_excerpt = pd.Series(applied["codes"].to_numpy(), index=applied["excerpt_id"].to_numpy()) if not applied.empty else pd.Series(dtype=object)
+    frame["codes"] = frame["excerpt_id"].map(codes_by_excerpt).fillna("").astype(str)
+    return frame[columns]
 
 
 def _speakers(conn: Connection, frame: pd.DataFrame) -> pd.Series:
