@@ -21,6 +21,11 @@ from qualcode.coding.bulk_import import CodingImportReport, import_codings
 from qualcode.errors import CodingError, NotFoundError, ProjectError, UsageError
 from qualcode.ingest.descriptor_table import parse_descriptor_table
 from qualcode.ingest.load import IngestReport, ingest, to_text
+from qualcode.project_agreement import AgreementMixin
+from qualcode.project_analysis import AnalysisMixin
+from qualcode.project_autocode import AutocodeMixin
+from qualcode.project_impact import ImpactMixin
+from qualcode.project_interop import InteropMixin
 from qualcode.retrieval import code_paths, match_where, search_mask
 from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
@@ -39,8 +44,11 @@ def default_coder() -> str:
     return os.environ.get("QUALCODE_CODER") or getpass.getuser() or "coder"
 
 
-class Project:
+class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, ImpactMixin):
     """A qualcode project: a ``*.qcproj`` SQLite file or a PostgreSQL database URL.
+
+    The core (create/open, ingest, codebook, coding, retrieval) is here; each later
+    capability adds its methods through a mixin in ``qualcode/project_*.py``.
 
     >>> project = Project.create("study.qcproj")        # doctest: +SKIP
     >>> project.ingest("corpora/advance-demo/interviews")  # doctest: +SKIP

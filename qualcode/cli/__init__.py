@@ -7,6 +7,15 @@ Each ``cmd_*`` module attaches its commands to the root group when imported.
 from __future__ import annotations
 
 from qualcode.cli.main import cli, main
-from qualcode.cli import cmd_coding, cmd_demo, cmd_project  # noqa: E402,F401  (register commands)
+from qualcode.cli import (  # noqa: E402,F401  (each module registers its commands)
+    cmd_agreement,
+    cmd_analysis,
+    cmd_autocode,
+    cmd_coding,
+    cmd_demo,
+    cmd_impact,
+    cmd_interop,
+    cmd_project,
+)
 
 __all__ = ["cli", "main"]

@@ -1,0 +1,11 @@
+"""``Project`` methods for analyses (issue 4): frequencies, co-occurrence, crosstabs, words, questionnaire summaries, figures and reports.
+
+A mixin keeps this capability's public API next to its own code instead of growing one
+large ``project.py``; ``qualcode.Project`` inherits it. Methods stay thin: read the
+project's frames or open one transaction, call the module that does the work, return data.
+"""
+from __future__ import annotations
+
+
+class AnalysisMixin:
+    """Mixed into ``qualcode.Project``."""

@@ -1,0 +1,11 @@
+"""``Project`` methods for interoperability (issue 8): REFI-QDA, QualCoder and Dedoose in and out.
+
+A mixin keeps this capability's public API next to its own code instead of growing one
+large ``project.py``; ``qualcode.Project`` inherits it. Methods stay thin: read the
+project's frames or open one transaction, call the module that does the work, return data.
+"""
+from __future__ import annotations
+
+
+class InteropMixin:
+    """Mixed into ``qualcode.Project``."""
