@@ -387,3 +387,13 @@ def test_filtered_frequencies_with_matching_base(apps, codebook):
     f = frequencies(mentors, codebook, base=base)
     assert row(f, SELF).cases == 1 and row(f, SELF).pct_cases == pytest.approx(50.0)
     assert row(f, FUND).excerpts == 0
+
+
+def test_crosstab_base_frame_for_per_source_fields(apps, codebook):
+    ex = make_excerpts()
+    t = code_by_descriptor(apps, ["role", "wave"], make_descriptors(), codebook, base=ex)
+    # base from excerpts: CEO wave 1 = C1 (S1), C2 (S3); mentor wave 2 = C3 (S4)
+    assert row(t, SELF, role="CEO", wave="1").group_cases == 2
+    assert row(t, SELF, role="mentor", wave="2").group_cases == 1
+    assert row(t, SELF, role="CEO", wave="2").excerpts == 1  # e4
+    assert set(zip(t["role"], t["wave"])) == {("CEO", "1"), ("CEO", "2"), ("mentor", "2")}

@@ -56,18 +56,32 @@ class Incidence:
 
 
 def _codes_for(apps: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
-    """Column index of each application row's code (factorize once, map the few uniques)."""
-    uniq_idx, uniques = pd.factorize(apps["code"].astype(str), sort=False)
-    pos = pd.Index(table["code"]).get_indexer(uniques)
+    """Column index of each application row's code.
+
+    Factorizes the integer ``code_id`` when present (hashing ints is several times
+    faster than hashing path strings), then maps the few distinct codes by path.
+    """
+    key = apps["code_id"] if "code_id" in apps.columns and apps["code_id"].notna().all() else apps["code"]
+    uniq_idx, uniques = pd.factorize(key, sort=False)
+    if key is apps["code"]:
+        paths = pd.Index(uniques).astype(str)
+    else:
+        first = pd.Series(np.arange(len(uniq_idx))).groupby(uniq_idx).first().to_numpy()
+        paths = apps["code"].iloc[first].astype(str).to_numpy(dtype=object)
+        if not (paths[uniq_idx] == apps["code"].astype(str).to_numpy(dtype=object)).all():
+            # ids and paths disagree (hand-made or merged frames): trust the paths
+            return _codes_for(apps.drop(columns="code_id"), table)
+    pos = pd.Index(table["code"]).get_indexer(paths)
     return pos[uniq_idx]
 
 
 def incidence(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *, child_sum: bool = False,
-              table: pd.DataFrame | None = None) -> Incidence:
+              table: pd.DataFrame | None = None, extra: Iterable[str] = ()) -> Incidence:
     """Build the excerpt x code 0/1 matrix from an applications frame.
 
     Several applications of one code to one excerpt (two coders) count once. With
     ``child_sum`` a parent is set on every excerpt that carries it or any descendant.
+    ``extra`` names more excerpt-level columns of ``apps`` to keep in ``excerpts``.
     """
     require_apps(apps)
     if table is None:
@@ -86,7 +100,8 @@ def incidence(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *, child
     # occurrence exactly when its number exceeds every number before it
     seen = np.maximum.accumulate(ex_idx) if len(ex_idx) else ex_idx
     first = np.flatnonzero(np.r_[True, ex_idx[1:] > seen[:-1]]) if len(ex_idx) else ex_idx
-    keep = [c for c in ("excerpt_id", "source_id", "source", "case", "wave", "start", "end") if c in apps.columns]
+    wanted = ("excerpt_id", "source_id", "source", "case", "wave", "start", "end", *extra)
+    keep = [c for c in dict.fromkeys(wanted) if c in apps.columns]
     excerpts = apps[keep].iloc[first].reset_index(drop=True)
     src_key = excerpts["source_id"] if "source_id" in excerpts else excerpts.get("source")
     source_idx = pd.factorize(src_key)[0] if src_key is not None else np.arange(n_ex)
