@@ -330,3 +330,18 @@ def test_read_qdc_codebook(tmp_path):
     dangling.write_text(qdc.read_text().replace(f'<MemberCode guid="{C_GOV}"/>', f'<MemberCode guid="{S1}"/>'))
     with pytest.raises(ImportFormatError, match="set 'S'"):
         read_qdc(dangling)
+
+
+def test_coding_on_a_whole_source_becomes_one_selection_and_round_trips(tmp_path):
+    from qualcode.interop.refi_write import write_qdpx
+
+    whole = f'<Coding guid="f0000099-0000-4000-8000-000000000000" creatingUser="{U_BEN}"><CodeRef targetGUID="{C_GOV}"/></Coding>'
+    qde = project_xml().replace("</PlainTextSelection>\n          </TextSource>\n          <PDFSource", "</PlainTextSelection>" + whole + "\n          </TextSource>\n          <PDFSource", 1)
+    assert whole in qde
+    project = read_qdpx(make_qdpx(tmp_path / "w.qdpx", qde))
+    inline = project.sources_by_guid()[S2]
+    covering = [s for s in project.selections if s.source_guid == S2 and (s.start, s.end) == (0, len(INLINE))]
+    assert len(covering) == 1 and [c.code_guid for c in covering[0].codings] == [C_GOV]
+    assert project.selection_text(covering[0]) == inline.text
+    back = read_qdpx(write_qdpx(project, tmp_path / "w2.qdpx"))
+    assert sorted((s.guid, s.start, s.end) for s in back.selections) == sorted((s.guid, s.start, s.end) for s in project.selections)

@@ -39,7 +39,7 @@ Dropped (counted in ``ExchangeProject.skipped``):
   ``SyncPoint``/``TranscriptSelection`` (timing), ``Graph`` (network drawings, layout only),
   ``Link`` s that do not start at a note (code-to-code relations have no qualcode concept
   yet), ``richTextPath`` formatting (qualcode keeps plain text; positions refer to the plain
-  text), ``modifyingUser`` on codings.
+  text), ``modifyingUser`` of sources and selections (the modification time is kept).
 Not representable in REFI-QDA on export (the writer leaves them out):
   coding weights (Dedoose), code inclusion / exclusion / examples (fold them into the
   description if they must travel), application status, origin and confidence.
@@ -250,6 +250,16 @@ class ExchangeProject:
         if source is None or source.text is None:
             return selection.quote
         return source.text[selection.start:selection.end]
+
+    def selection_texts(self) -> dict[str, str | None]:
+        """Selection GUID -> its text, for all selections at once (one source lookup)."""
+        sources = self.sources_by_guid()
+        out: dict[str, str | None] = {}
+        for sel in self.selections:
+            source = sources.get(sel.source_guid)
+            text = source.text if source is not None else None
+            out[sel.guid] = sel.quote if text is None else text[sel.start:sel.end]
+        return out
 
     def counts(self) -> dict[str, int]:
         """How many of each thing the project holds (for reports and tests)."""

@@ -3,7 +3,8 @@
 REFI-QDA positions are Unicode code points of the text *as stored in the file*. Files
 written on Windows carry CRLF line ends and sometimes a BOM, and the positions count
 those characters; text may also be in a decomposed Unicode form (``e`` + combining
-accent). qualcode stores every source normalised: NFC, ``\\n`` line ends, no leading BOM.
+accent). qualcode stores every source normalised: NFC, ``\\n`` line ends (also for lone CR,
+U+2028, U+2029 and U+0085), no leading BOM -- the rules of ``qualcode.ingest.decode``.
 Shifting positions by a guessed amount silently corrupts excerpts, so this module builds
 an explicit table of every place where raw and normalised text differ (an *edit*) and
 maps positions through it. Between edits the offset is constant, so a lookup is one
@@ -29,7 +30,8 @@ from typing import Literal
 Side = Literal["start", "end"]
 
 BOM = "\ufeff"
-_CRLF = re.compile(r"\r\n?")
+# The same line ends qualcode.ingest.decode.normalise_text turns into "\n" (kept equal by a test).
+_NEWLINES = re.compile(r"\r\n?|\u2028|\u2029|\x85")
 
 
 @dataclass(frozen=True)
@@ -133,13 +135,12 @@ def _apply(raw: str, replacements: list[tuple[int, int, str, str]]) -> tuple[str
 
 
 def newline_stage(raw: str) -> tuple[str, Stage]:
-    """Drop a leading BOM and turn CRLF and lone CR into ``\\n``."""
+    """Drop a leading BOM; turn CRLF, lone CR and Unicode line separators into ``\\n``."""
     reps: list[tuple[int, int, str, str]] = []
     if raw.startswith(BOM):
         reps.append((0, 1, "", "bom"))
-    if "\r" in raw:
-        # CRLF shrinks by one; a lone CR keeps its length but is recorded all the same.
-        reps.extend((m.start(), m.end(), "\n", "newline") for m in _CRLF.finditer(raw))
+    # CRLF shrinks by one; the others keep their length but are recorded all the same.
+    reps.extend((m.start(), m.end(), "\n", "newline") for m in _NEWLINES.finditer(raw))
     return _apply(raw, reps)
 
 
@@ -224,8 +225,7 @@ def normalise_with_map(raw: str, *, positions: Literal["codepoint", "utf16"] = "
 def normalise_text(raw: str) -> str:
     """qualcode's stored form of a text: NFC, ``\\n`` line ends, no leading BOM."""
     text = raw[1:] if raw.startswith(BOM) else raw
-    if "\r" in text:
-        text = _CRLF.sub("\n", text)
+    text = _NEWLINES.sub("\n", text)
     return unicodedata.normalize("NFC", text)
 
 

@@ -17,6 +17,7 @@ the element or GUID. What qualcode does not keep is counted in ``skipped`` (see
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
@@ -356,7 +357,8 @@ class _Reader:
         whole = self.read_codings(el, owner)
         if whole:  # codings on the source itself: a selection over the whole text
             end = len(text) if text is not None else 0
-            self.project.selections.append(ExSelection(guid=whole[0].guid or guid, source_guid=guid, start=0, end=end, codings=whole))
+            sel_guid = str(uuid.uuid5(uuid.UUID(guid), "whole source"))  # stable, distinct from every coding GUID
+            self.project.selections.append(ExSelection(guid=sel_guid, source_guid=guid, start=0, end=end, codings=whole))
             self.project.warnings.append(f"{self.label}: {len(whole)} coding(s) on the whole of {owner} kept as one selection over the text")
         source.note_guids = self.collect_note_refs(el, guid, owner)
         source.variable_values = self.variable_values(el, owner)
