@@ -34,7 +34,7 @@ from qualcode.analysis.cooccurrence import (
     overlap_matrix,
 )
 from qualcode.analysis.crosstab import code_by_descriptor, to_wide
-from qualcode.analysis.filters import filter_codes, filter_where, with_descriptors
+from qualcode.analysis.filters import excerpts_with_codes, filter_codes, filter_where, with_descriptors
 from qualcode.analysis.frequencies import (
     code_application,
     code_presence,
@@ -66,6 +66,7 @@ __all__ = [
     "cooccurrence_matrix",
     "distinguishing_words",
     "excerpts_per_source",
+    "excerpts_with_codes",
     "filter_codes",
     "filter_where",
     "frequencies",

@@ -174,6 +174,25 @@ def case_base_size(apps: pd.DataFrame, base: object) -> int:
     return len(base_cases(apps, base))
 
 
+def descriptor_lookup(descriptors: pd.DataFrame | None, fields: list[str]) -> pd.DataFrame:
+    """Descriptor columns ``fields`` indexed by case, after checking they can be used.
+
+    Raises a one-line UsageError for a field that is no descriptor, and a
+    DescriptorError when a case has two rows (its group would be ambiguous).
+    """
+    if descriptors is None:
+        raise UsageError(f"field {fields[0]!r} is not a column of the frame; pass descriptors=project.descriptors()")
+    require(descriptors, ["case"], "descriptors", "project.descriptors()")
+    absent = [f for f in fields if f not in descriptors.columns]
+    if absent:
+        raise UsageError(f"field {absent[0]!r} is neither a frame column nor a descriptor; "
+                         f"descriptors are: {', '.join(c for c in descriptors.columns if c != 'case')}")
+    dup = descriptors["case"][descriptors["case"].duplicated()]
+    if len(dup):
+        raise DescriptorError(f"descriptors list case {dup.iloc[0]!r} twice; keep one row per case")
+    return descriptors.set_index("case")[fields]
+
+
 def attach_fields(frame: pd.DataFrame, descriptors: pd.DataFrame | None, fields: list[str]) -> pd.DataFrame:
     """``frame`` with ``fields`` as columns: its own columns first, then case descriptors.
 
@@ -183,17 +202,7 @@ def attach_fields(frame: pd.DataFrame, descriptors: pd.DataFrame | None, fields:
     need = [f for f in fields if f not in frame.columns]
     if not need:
         return frame
-    if descriptors is None:
-        raise UsageError(f"field {need[0]!r} is not a column of the frame; pass descriptors=project.descriptors()")
-    require(descriptors, ["case"], "descriptors", "project.descriptors()")
-    absent = [f for f in need if f not in descriptors.columns]
-    if absent:
-        raise UsageError(f"field {absent[0]!r} is neither a frame column nor a descriptor; "
-                         f"descriptors are: {', '.join(c for c in descriptors.columns if c != 'case')}")
-    dup = descriptors["case"][descriptors["case"].duplicated()]
-    if len(dup):
-        raise DescriptorError(f"descriptors list case {dup.iloc[0]!r} twice; keep one row per case")
-    lookup = descriptors.set_index("case")[need]
+    lookup = descriptor_lookup(descriptors, need)
     out = frame.copy()
     keys = out["case"] if "case" in out.columns else pd.Series(pd.NA, index=out.index)
     for f in need:

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from qualcode.analysis._matrix import (
-    attach_fields,
     base_cases,
     counts_by_unit,
+    descriptor_lookup,
     incidence,
     require,
     unit_matrix,
@@ -25,18 +25,6 @@ from qualcode.analysis._matrix import (
 from qualcode.errors import UsageError
 
 __all__ = ["code_by_descriptor", "to_wide"]
-
-
-def _descriptor_lookup(descriptors: pd.DataFrame | None, fields: list[str]) -> pd.DataFrame:
-    """Case-indexed descriptor columns for ``fields`` (validated: present, one row per case)."""
-    if not fields:
-        return pd.DataFrame()
-    if descriptors is None:
-        raise UsageError(f"field {fields[0]!r} is not a column of the applications; "
-                         "pass descriptors=project.descriptors()")
-    probe = attach_fields(pd.DataFrame({"case": pd.Series([], dtype=object)}), descriptors, fields)
-    del probe  # attach_fields raises the one-line errors (unknown field, duplicate case)
-    return descriptors.set_index("case")[fields]
 
 
 class _Keys:
@@ -112,7 +100,8 @@ def code_by_descriptor(apps: pd.DataFrame, by: str | Sequence[str], descriptors:
     if not by:
         raise UsageError("by needs at least one field, e.g. by='role'")
     row_fields = [f for f in by if f in apps.columns]
-    lookup = _descriptor_lookup(descriptors, [f for f in by if f not in row_fields])
+    case_fields = [f for f in by if f not in row_fields]
+    lookup = descriptor_lookup(descriptors, case_fields) if case_fields else pd.DataFrame()
     inc = incidence(apps, codebook, child_sum=child_sum, extra=row_fields)
     if isinstance(base, pd.DataFrame):
         base_frame = base

@@ -12,14 +12,14 @@ Conditions are combined with AND; a missing value never matches.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from qualcode.analysis._matrix import attach_fields, require
 from qualcode.analysis._tree import code_table, expand
 
-__all__ = ["filter_where", "filter_codes", "with_descriptors"]
+__all__ = ["filter_where", "filter_codes", "excerpts_with_codes", "with_descriptors"]
 
 
 def with_descriptors(frame: pd.DataFrame, descriptors: pd.DataFrame,
@@ -77,5 +77,3 @@ def excerpts_with_codes(excerpts: pd.DataFrame, apps: pd.DataFrame, codes: str |
     hits = filter_codes(apps, codes, codebook, descendants=descendants)
     return excerpts[excerpts["excerpt_id"].isin(hits["excerpt_id"])]
 
-
-Condition = object | Callable[[pd.Series], pd.Series]
