@@ -182,13 +182,21 @@ class _Column:
         return _styled(ws, value, self.style) if self.needs_style else value
 
 
+def _check(report: Report) -> None:
+    """Fail before the first byte is streamed: a half-written workbook helps nobody."""
+    for _, table in report.tables():
+        if len(table.frame) > MAX_ROWS - HEADER_ROW:
+            raise ReportError(f"table {table.caption!r} has {len(table.frame):,} rows, more than an Excel "
+                              f"sheet holds ({MAX_ROWS - HEADER_ROW:,}); filter it or export it as CSV")
+    for _, fig in report.figures():
+        if not fig.png.is_file():
+            raise ReportError(f"figure {fig.caption!r}: PNG {fig.png} does not exist; save the figure first")
+
+
 def _write_table_sheet(wb: Workbook, sheet: str, table: Table, contents: str) -> int:
     """Write one table; returns the number of data rows written."""
     ws = wb.create_sheet(sheet)
     data = table.data()
-    if len(data) > MAX_ROWS - HEADER_ROW:
-        raise ReportError(f"table {table.caption!r} has {len(data):,} rows, more than an Excel sheet "
-                          f"holds ({MAX_ROWS - HEADER_ROW:,}); filter it or export it as CSV")
     columns = [_Column(ws, table, str(name), data.iloc[:, i]) for i, name in enumerate(data.columns)]
     for i, col in enumerate(columns, 1):  # widths must be set before the first row streams
         ws.column_dimensions[get_column_letter(i)].width = col.width
@@ -246,8 +254,6 @@ def _layout_figures(report: Report) -> list[tuple[int, str, XLImage]]:
     layout = []
     row = 3
     for n, (_, fig) in enumerate(report.figures(), 1):
-        if not fig.png.is_file():
-            raise ReportError(f"figure {fig.caption!r}: PNG {fig.png} does not exist; save the figure first")
         image = _image_for_sheet(fig.png)
         layout.append((row, f"Figure {n}. {fig.caption}", image))
         row += 1 + math.ceil(image.height / ROW_PX) + 2
@@ -287,6 +293,7 @@ def write_excel(report: Report, path: str | Path) -> Path:
     report order (named after the table, made valid and unique), Figures (every PNG
     embedded under its caption) and Quotes when there are any.
     """
+    _check(report)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tables = [(s, t) for s, t in report.tables()]
