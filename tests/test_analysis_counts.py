@@ -253,7 +253,7 @@ def _random_apps(seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("overlap", [False, True])
 def test_cooccurrence_matches_brute_force_pair_loop(seed, overlap):
     apps = _random_apps(seed)
