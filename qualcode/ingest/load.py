@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Connection, select
 from tqdm.auto import tqdm
 
@@ -19,6 +20,8 @@ from qualcode.errors import IngestError
 from qualcode.ingest.records import QuestionnaireRecord, SourceRecord
 from qualcode.ingest.registry import iter_files, read_path
 from qualcode.store import cases as store_cases
+from qualcode.store import codes as store_codes
+from qualcode.store import coding as store_coding
 from qualcode.store import schema
 from qualcode.store import sources as store_sources
 from qualcode.store.database import Database
@@ -191,6 +194,9 @@ def _store_questionnaire(conn: Connection, q: QuestionnaireRecord, report: Inges
             ).inserted_primary_key[0]
         )
     types = {question.column: question for question in q.questions}
+    open_code_ids = _question_codes(conn, q)
+    coder_id = store_coding.ensure_coders(conn, [QUESTIONNAIRE_CODER])[QUESTIONNAIRE_CODER]
+    answer_spans: list[dict[str, Any]] = []
     answer_rows: list[dict[str, Any]] = []
     descriptor_values: dict[str, dict[str, Any]] = {}
     for record in q.responses:
@@ -198,6 +204,10 @@ def _store_questionnaire(conn: Connection, q: QuestionnaireRecord, report: Inges
         if source_id is None:
             continue
         report.responses += 1
+        for segment in record.segments:
+            if segment.kind == "answer" and segment.question in open_code_ids and segment.end > segment.start:
+                answer_spans.append({"source_id": source_id, "start": segment.start, "end": segment.end,
+                                     "text": record.text[segment.start:segment.end], "code_id": open_code_ids[segment.question]})
         for column, value in record.answers.items():
             if column not in question_ids:
                 continue
@@ -206,6 +216,14 @@ def _store_questionnaire(conn: Connection, q: QuestionnaireRecord, report: Inges
                 descriptor_values.setdefault(column, {})[record.case] = value
     if answer_rows:
         conn.execute(schema.answers.insert(), answer_rows)
+    if answer_spans:
+        spans = pd.DataFrame(answer_spans)
+        excerpt_ids = store_coding.ensure_excerpts(conn, spans)
+        store_coding.insert_applications(
+            conn,
+            [{"excerpt_id": int(e), "code_id": int(c), "coder_id": coder_id, "origin": "import"}
+             for e, c in zip(excerpt_ids, spans["code_id"])],
+        )
     for column, by_case in descriptor_values.items():
         question = types[column]
         field_type = {"scale": "category", "rating": "number", "number": "number", "boolean": "boolean",
@@ -225,6 +243,29 @@ def _store_questionnaire(conn: Connection, q: QuestionnaireRecord, report: Inges
             new_values[ids[case]] = text
         store_cases.set_values(conn, field_id, new_values)
     report.questionnaires.append(q.name)
+
+
+QUESTIONNAIRE_CODER = "questionnaire"
+QUESTION_BRANCH = "Questionnaire"
+
+
+def question_code_path(questionnaire: str, column: str) -> str:
+    """The code every answer to an open question carries: ``Questionnaire/<name>/<column>``."""
+    clean = lambda part: part.replace("/", "-").strip() or "?"  # noqa: E731 - '/' separates code levels
+    return f"{QUESTION_BRANCH}/{clean(questionnaire)}/{clean(column)}"
+
+
+def _question_codes(conn: Connection, q: QuestionnaireRecord) -> dict[str, int]:
+    """One code per open question, described by the question's wording, so that every
+    answer is retrievable as "what people said to this question" like any coded excerpt."""
+    ids: dict[str, int] = {}
+    for question in q.questions:
+        if question.type == "open":
+            ids[question.column] = store_codes.ensure_path(
+                conn, question_code_path(q.name, question.column),
+                {"description": f"Answers to the open question: {question.question}"},
+            )
+    return ids
 
 
 def to_text(value: Any) -> str | None:
