@@ -42,14 +42,14 @@ from qualcode.coding.agreement_interpret import (
     alpha_label, alpha_labels, interpretation_text, kappa_label, kappa_labels,
 )
 from qualcode.coding.agreement_stats import (
-    NO_WEIGHTS, StateCounts, alpha_from_coincidences, coincidences, grouped_pearson,
+    NO_WEIGHTS, Coincidences, StateCounts, alpha_from_coincidences, coincidences, grouped_pearson,
     kappa_from_counts, pair_counts, percent_all_agree, pooled_kappa,
 )
 from qualcode.coding.agreement_units import (
     PresenceTable, SourceScope, excerpt_presence, prepare_applications, segment_presence,
     source_coverage,
 )
-from qualcode.errors import UsageError
+from qualcode.errors import NotFoundError, UsageError
 
 UNITS = ("excerpt", "segment", "char")
 
@@ -95,11 +95,12 @@ class AgreementResult:
     def summary(self) -> str:
         """A few sentences for a report or a notebook: what was compared and the headline numbers."""
         p = self.pooled
-        unit_word = {"excerpt": "excerpts", "segment": "segments", "char": "characters"}[self.unit]
+        unit_word = {"excerpt": "excerpt", "segment": "segment", "char": "character"}[self.unit]
+        pct = p["percent_agreement"]
         lines = [
-            f"Agreement between {', '.join(self.coders)} on {p['n_codes']} codes over "
-            f"{p['n_units']:,} {unit_word} in {p['n_sources']} sources.",
-            f"Percent agreement {_fmt(p['percent_agreement'], '.1f')}%.",
+            f"Agreement between {', '.join(self.coders)} on {_count(p['n_codes'], 'code')} over "
+            f"{_count(p['n_units'], unit_word)} in {_count(p['n_sources'], 'source')}.",
+            "Percent agreement undefined." if pd.isna(pct) else f"Percent agreement {pct:.1f}%.",
         ]
         if len(self.coders) == 2:
             lines.append(f"Pooled kappa {_fmt(p['kappa'], '.2f')} ({p['kappa_label']}).")
@@ -113,8 +114,12 @@ class AgreementResult:
         lines.append(f"{p['n_disagreements']:,} disagreement rows to discuss.")
         if p.get("n_outside"):
             lines.append(f"{p['n_outside']:,} applications in compared sources fell outside every unit and were not compared.")
-        lines.append(self.interpretation or interpretation_text())
+        lines.append(interpretation_text())  # the conventions, without repeating the values
         return "\n".join(lines)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _fmt(value: float, spec: str) -> str:
@@ -138,9 +143,9 @@ def _explain(named_notes: Sequence[tuple[str, str]]) -> str:
 
 def _weight_pairs(table: PresenceTable | None, a: int, b: int, n_codes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pearson r of two coders' weights per code, over units both weighted."""
-    if table is None:
+    if table is None:  # character level: said once in the pooled explanation
         nan = np.full(n_codes, np.nan)
-        return nan, nan, np.full(n_codes, NO_WEIGHTS, dtype=object)
+        return nan, np.zeros(n_codes), np.full(n_codes, "", dtype=object)
     marks = table.marks[~np.isnan(table.marks["weight"].to_numpy())]
     key = marks["unit_pos"].to_numpy(np.int64) * n_codes + marks["code_pos"].to_numpy(np.int64)
     coder = marks["coder_pos"].to_numpy()
@@ -161,8 +166,10 @@ def _pairwise(sc: StateCounts, table: PresenceTable | None) -> tuple[pd.DataFram
     rows, pooled_rows = [], []
     for a, b in combinations(range(len(sc.coders)), 2):
         stats = kappa_from_counts(pair_counts(sc, a, b))
+        counts = ["n_units", "both", "only_a", "only_b", "neither"]
+        stats[counts] = stats[counts].round().astype(np.int64)  # units or characters: whole numbers
         r, n_w, w_note = _weight_pairs(table, a, b, sc.n_codes)
-        stats["weight_r"], stats["n_weighted"] = r, n_w.astype(np.int64) if table is not None else 0
+        stats["weight_r"], stats["n_weighted"] = r, n_w.astype(np.int64)
         stats["kappa_label"] = kappa_labels(stats["kappa"])
         stats["explanation"] = [_explain([("kappa", kn), ("weight", wn)]) for kn, wn in zip(stats["kappa_note"], w_note)]
         stats.insert(0, "code", list(sc.codes))
@@ -231,6 +238,7 @@ def agreement(
                                      source_lengths=source_lengths, source_texts=source_texts)
         sc, n_outside = comparison.counts, 0
         n_sources = len(comparison.sources)
+        n_compared = int(comparison.sources["length"].sum())
         disagreements = char_disagreements(comparison, source_texts)
     else:
         if unit == "excerpt":
@@ -240,45 +248,66 @@ def agreement(
                                      require_all=require_all)
         sc, n_outside = table.state_counts(), table.n_outside
         n_sources = int(table.units["source_id"].nunique())
+        n_compared = len(table.units)
         disagreements = unit_disagreements(table)
 
+    if n_sources == 0:
+        raise NotFoundError(
+            f"nothing to compare: no source was coded by {'every one' if require_all else 'two or more'} of "
+            f"{', '.join(chosen)} (a coder coded a source when they applied any code in it); "
+            "pass sources=[...] to say which sources they coded"
+        )
     pairwise, pooled_pairwise = _pairwise(sc, table)
     co = coincidences(sc)
+    per_code = _per_code(sc, co, pairwise)
+    pooled = _pooled(unit, chosen, co, per_code, pooled_pairwise, n_sources, n_compared)
+    pooled.update(n_disagreements=len(disagreements), n_outside=n_outside)
+    if table is None:
+        pooled["explanation"] = "; ".join(x for x in (pooled["explanation"], NO_WEIGHTS) if x)
+    interpretation = interpretation_text(pooled["kappa"] if len(chosen) == 2 else None, pooled["alpha"])
+    return AgreementResult(unit=unit, coders=chosen, per_code=per_code, pooled=pooled, pairwise=pairwise,
+                           pooled_pairwise=pooled_pairwise, disagreements=disagreements,
+                           interpretation=interpretation)
+
+
+def _per_code(sc: StateCounts, co: Coincidences, pairwise: pd.DataFrame) -> pd.DataFrame:
+    """One row per code: all-coder statistics, plus the pair columns when there are two coders."""
     alpha, alpha_note = alpha_from_coincidences(co.o01, co.n0, co.n1)
     pct, n_units = percent_all_agree(sc)
-    per_code = pd.DataFrame({"code": list(sc.codes), "n_units": n_units, "percent_agreement": pct,
+    per_code = pd.DataFrame({"code": list(sc.codes), "n_units": n_units.astype(np.int64), "percent_agreement": pct,
                              "alpha": alpha, "alpha_label": alpha_labels(alpha)})
-    if len(chosen) == 2:
+    if len(sc.coders) == 2:
         pair = pairwise.drop(columns=["coder_a", "coder_b", "code", "n_units", "percent_agreement"])
         pair_notes = pair.pop("explanation")
         per_code = pd.concat([per_code, pair.reset_index(drop=True)], axis=1)
         per_code["explanation"] = [_merge_notes(pn, an) for pn, an in zip(pair_notes, alpha_note)]
     else:
         per_code["explanation"] = [_explain([("alpha", an)]) for an in alpha_note]
+    return per_code
 
-    pooled_alpha, pooled_alpha_note = alpha_from_coincidences(co.o01.sum(), co.n0.sum(), co.n1.sum())
-    total_units = float(n_units.max()) if len(n_units) else 0.0
-    agree_all = np.nansum(pct / 100 * n_units)
+
+def _pooled(unit: str, coders: tuple[str, ...], co: Coincidences, per_code: pd.DataFrame,
+            pooled_pairwise: pd.DataFrame, n_sources: int, n_compared: int) -> dict[str, Any]:
+    """Headline numbers over all codes: pooled kappa (two coders), overall alpha, percent agreement."""
+    alpha, alpha_note = alpha_from_coincidences(co.o01.sum(), co.n0.sum(), co.n1.sum())
+    n_units = per_code["n_units"].to_numpy(float)
+    agreed = np.nansum(per_code["percent_agreement"].to_numpy(float) / 100 * n_units)
     pooled: dict[str, Any] = {
-        "unit": unit, "coders": chosen, "n_units": int(total_units), "n_sources": n_sources,
-        "n_codes": len(sc.codes),
-        "percent_agreement": 100 * agree_all / n_units.sum() if n_units.sum() > 0 else float("nan"),
+        "unit": unit, "coders": coders, "n_units": n_compared,
+        "n_sources": n_sources, "n_codes": len(per_code),
+        "percent_agreement": float(100 * agreed / n_units.sum()) if n_units.sum() > 0 else float("nan"),
     }
-    notes = [("overall alpha", pooled_alpha_note[0])]
-    if len(chosen) == 2:
+    notes = [("overall alpha", alpha_note[0])]
+    if len(coders) == 2 and len(pooled_pairwise):
         two = pooled_pairwise.iloc[0]
-        pooled.update(po=float(two["po"]), pe=float(two["pe"]), kappa=float(two["kappa"]), kappa_label=two["kappa_label"])
+        pooled.update(po=float(two["po"]), pe=float(two["pe"]), kappa=float(two["kappa"]),
+                      kappa_label=two["kappa_label"])
         notes.append(("", two["explanation"]))
     else:
         pooled.update(po=float("nan"), pe=float("nan"), kappa=float("nan"), kappa_label="undefined")
         notes.append(("", "pooled kappa compares two coders: see pooled_pairwise for every pair"))
-    pooled.update(alpha=float(pooled_alpha[0]), alpha_label=alpha_label(pooled_alpha[0]),
-                  n_disagreements=len(disagreements), n_outside=n_outside,
-                  explanation=_explain(notes))
-    interpretation = interpretation_text(pooled["kappa"] if len(chosen) == 2 else None, pooled["alpha"])
-    return AgreementResult(unit=unit, coders=chosen, per_code=per_code, pooled=pooled, pairwise=pairwise,
-                           pooled_pairwise=pooled_pairwise, disagreements=disagreements,
-                           interpretation=interpretation)
+    pooled.update(alpha=float(alpha[0]), alpha_label=alpha_label(alpha[0]), explanation=_explain(notes))
+    return pooled
 
 
 def _merge_notes(pair_note: str, alpha_note: str) -> str:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from qualcode.coding.agreement_intervals import merge_runs, sweep_states
 from qualcode.coding.agreement_stats import StateCounts
-from qualcode.coding.agreement_units import comparable, resolve_codes
+from qualcode.coding.agreement_units import code_positions, comparable, resolve_codes
 from qualcode.errors import CodingError
 
 
@@ -89,7 +89,7 @@ def char_comparison(
     sources = pd.DataFrame({"source_id": src_ids, "length": lengths.to_numpy(np.int64), "avail": avail_src})
 
     chosen = resolve_codes(pd.unique(in_scope["code"]), codes)
-    code_pos = pd.Categorical(in_scope["code"], categories=list(chosen)).codes.astype(np.int64)
+    code_pos = code_positions(in_scope["code"], chosen)
     src_pos = np.searchsorted(src_ids, in_scope["source_id"].to_numpy(np.int64))
     coder_pos = in_scope["coder_pos"].to_numpy(np.int64)
     keep = (code_pos >= 0) & (((avail_src[src_pos] >> coder_pos) & 1) == 1)

@@ -28,11 +28,20 @@ def applied_column(coder: str) -> str:
 
 
 def _joined(group_pos: np.ndarray, labels: np.ndarray, n_groups: int) -> np.ndarray:
-    """Join ``labels`` per group (input sorted by group), "" for groups without labels."""
+    """Join ``labels`` per group (input sorted by group), "" for groups without labels.
+
+    ``np.add.reduceat`` on an object array concatenates the strings of each run in one
+    pass (every label but a run's first carries the separator in front) -- many times
+    faster than a pandas groupby-join at 10^5 groups.
+    """
     out = np.full(n_groups, "", dtype=object)
     if len(group_pos):
-        joined = pd.Series(labels).groupby(group_pos, sort=False).agg(SEP.join)
-        out[joined.index.to_numpy()] = joined.to_numpy()
+        group_pos = np.asarray(group_pos)
+        first = np.concatenate(([True], group_pos[1:] != group_pos[:-1]))
+        labels = np.asarray(labels, dtype=object)
+        pieces = np.where(first, labels, SEP + labels)
+        starts = np.flatnonzero(first)
+        out[group_pos[starts]] = np.add.reduceat(pieces, starts)
     return out
 
 
@@ -42,7 +51,8 @@ def unit_disagreements(table: PresenceTable) -> pd.DataFrame:
     avail_units = table.units["avail"].to_numpy(np.int64)
     ucm = table.unit_code_masks
     disputed = ucm[ucm["present"].to_numpy() != avail_units[ucm["unit_pos"].to_numpy()]]
-    unit_rows = np.unique(disputed["unit_pos"].to_numpy())
+    pos = disputed["unit_pos"].to_numpy()  # sorted (see below); plain np.unique hashes and is slow on numpy 2.x
+    unit_rows = pos[np.concatenate(([True], pos[1:] != pos[:-1]))] if len(pos) else pos
     n = len(unit_rows)
     units = table.units.iloc[unit_rows]
     out = pd.DataFrame({
@@ -52,9 +62,11 @@ def unit_disagreements(table: PresenceTable) -> pd.DataFrame:
         "end": units["end"].to_numpy(),
         "text": units["text"].to_numpy() if "text" in units.columns else pd.array([pd.NA] * n, dtype="string"),
     })
-    d = disputed.sort_values(["unit_pos", "code_pos"])
+    # unit_code_masks and marks come out of np.unique on (unit, code[, coder]) keys, so they
+    # are already sorted by unit then code: no sort needed before joining
+    d = disputed
     out["disputed"] = _joined(np.searchsorted(unit_rows, d["unit_pos"].to_numpy()), codes[d["code_pos"].to_numpy()], n)
-    marks = table.marks[np.isin(table.marks["unit_pos"].to_numpy(), unit_rows)].sort_values(["unit_pos", "code_pos"])
+    marks = table.marks[np.isin(table.marks["unit_pos"].to_numpy(), unit_rows)]
     for c, coder in enumerate(table.coders):
         mine = marks[marks["coder_pos"].to_numpy() == c]
         col = _joined(np.searchsorted(unit_rows, mine["unit_pos"].to_numpy()), codes[mine["code_pos"].to_numpy()], n)
@@ -67,6 +79,10 @@ def unit_disagreements(table: PresenceTable) -> pd.DataFrame:
 def char_disagreements(comparison: CharComparison, source_texts: Mapping[int, str] | pd.Series | None = None) -> pd.DataFrame:
     """Disagreement list at character level: one row per disputed stretch and code."""
     spans = comparison.spans
+    if len(spans):  # order by place in the text, on integers (sorting the string column is slow)
+        order = np.lexsort((spans["code_pos"].to_numpy(), spans["end"].to_numpy(),
+                            spans["start"].to_numpy(), spans["source_id"].to_numpy()))
+        spans = spans.iloc[order]
     codes = np.asarray(comparison.codes, dtype=object)
     n = len(spans)
     code_names = codes[spans["code_pos"].to_numpy()] if n else np.zeros(0, dtype=object)
@@ -90,4 +106,4 @@ def char_disagreements(comparison: CharComparison, source_texts: Mapping[int, st
         col = pd.array(np.where(((present >> c) & 1) == 1, code_names, ""), dtype="string")
         col[((avail >> c) & 1) == 0] = pd.NA
         out[applied_column(coder)] = col
-    return out.sort_values(["source_id", "start", "end", "disputed"], kind="stable").reset_index(drop=True)
+    return out

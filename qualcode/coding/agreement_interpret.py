@@ -15,7 +15,6 @@ his advice on what to rely on, which depends on the cost of being wrong.
 """
 from __future__ import annotations
 
-import math
 from typing import Iterable
 
 import numpy as np
@@ -43,7 +42,7 @@ CONVENTION_NOTE = (
 
 def kappa_label(value: float) -> str:
     """Landis & Koch band of one kappa value ("undefined" for NaN)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+    if value is None or pd.isna(value):
         return UNDEFINED
     v = round(float(value), 2)  # the published bands are two-decimal (0.21-0.40 ...)
     if v < 0:

@@ -12,6 +12,18 @@ from __future__ import annotations
 import numpy as np
 
 
+def sort_by_group(group: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """Order that sorts by (group, position): one argsort of a combined int64 key when it
+    fits (several times faster than ``np.lexsort``), lexsort otherwise."""
+    if len(group) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo, hi = int(position.min()), int(position.max())
+    width = hi - lo + 1
+    if lo >= 0 and int(group.max()) < (2**62) // width:
+        return np.argsort(group * width + (position - lo), kind="stable")
+    return np.lexsort((position, group))
+
+
 def overlap_pairs(
     span_start: np.ndarray,
     span_end: np.ndarray,
@@ -62,7 +74,7 @@ def union_length(group: np.ndarray, start: np.ndarray, end: np.ndarray, n_groups
     if len(group) == 0:
         return np.zeros(n_groups)
     width = int(end.max()) + 1
-    order = np.lexsort((start, group))
+    order = sort_by_group(group, start)
     g, s, e = group[order], start[order] + group[order] * width, end[order] + group[order] * width
     previous = np.concatenate(([np.iinfo(np.int64).min], np.maximum.accumulate(e)[:-1]))
     gain = np.clip(e - np.maximum(s, previous), 0, None)
@@ -95,7 +107,7 @@ def sweep_states(
     pos = np.concatenate((np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)))
     who = np.concatenate((coder, coder)).astype(np.int64)
     delta = np.concatenate((np.ones(n, dtype=np.int32), -np.ones(n, dtype=np.int32)))
-    order = np.lexsort((pos, g))
+    order = sort_by_group(g, pos)
     g, pos, who, delta = g[order], pos[order], who[order], delta[order]
     mask = np.zeros(len(g), dtype=np.int64)
     for c in range(n_coders):

@@ -67,7 +67,9 @@ def prepare_applications(applications: pd.DataFrame, coders: Sequence[str] | Non
     df = applications
     if "status" in df.columns:
         df = df[df["status"] == "applied"]
-    known = sorted(pd.unique(df["coder"].dropna().astype(str)))
+    coder_idx, coder_names = pd.factorize(df["coder"])
+    names = [str(x) for x in coder_names]
+    known = sorted(set(names))
     if coders is None:
         chosen = tuple(known)
         if len(chosen) < 2:
@@ -81,10 +83,19 @@ def prepare_applications(applications: pd.DataFrame, coders: Sequence[str] | Non
             raise NotFoundError(f"coder {unknown[0]!r} has no applied codings; known coders: {', '.join(known) or 'none'}")
     if len(chosen) > MAX_CODERS:
         raise UsageError(f"agreement compares at most {MAX_CODERS} coders at once, got {len(chosen)}; pass coders=[...]")
+    # factorised once: filtering and positions are integer work even at 10^6 rows
+    position = {name: i for i, name in enumerate(chosen)}
+    lookup = np.array([position.get(name, -1) for name in names] + [-1], dtype=np.int64)  # last: missing coder
+    coder_pos = lookup[coder_idx]
+    keep = coder_pos >= 0
     cols = list(APPLICATION_COLUMNS) + [c for c in ("weight", "text", "application_id") if c in df.columns]
-    df = df.loc[df["coder"].astype(str).isin(chosen), cols].copy()
-    df["coder"] = df["coder"].astype(str)
-    df["code"] = df["code"].astype(str)
+    df = df.loc[keep, cols].copy()
+    df["coder_pos"] = coder_pos[keep]
+    df["coder"] = pd.Categorical.from_codes(coder_pos[keep], categories=list(chosen))
+    # categorical codes: unique/recoding on 10^6 rows then costs integer work, not string hashing
+    df["code"] = df["code"].astype("category")
+    if not all(isinstance(c, str) for c in df["code"].cat.categories):
+        df["code"] = df["code"].cat.rename_categories([str(c) for c in df["code"].cat.categories])
     for col in ("source_id", "start", "end"):
         df[col] = df[col].astype(np.int64)
     df["weight"] = pd.to_numeric(df["weight"], errors="coerce").astype(float) if "weight" in df.columns else np.nan
@@ -96,7 +107,6 @@ def prepare_applications(applications: pd.DataFrame, coders: Sequence[str] | Non
             f"{ident} in source {row['source_id']} has start {row['start']} and end {row['end']}; "
             "spans need 0 <= start < end, fix or drop it"
         )
-    df["coder_pos"] = pd.Categorical(df["coder"], categories=list(chosen)).codes.astype(np.int64)
     return df, chosen
 
 
@@ -124,6 +134,13 @@ def comparable(mask: np.ndarray, n_coders: int, require_all: bool) -> np.ndarray
     """Which avail masks make a unit comparable: all coders, or at least two."""
     count = popcount(mask)
     return count == n_coders if require_all else count >= 2
+
+
+def code_positions(code: pd.Series, chosen: Sequence[str]) -> np.ndarray:
+    """Index of each row's code in ``chosen``, -1 for codes not compared (``code`` is categorical)."""
+    position = {name: i for i, name in enumerate(chosen)}
+    lookup = np.array([position.get(c, -1) for c in code.cat.categories] + [-1], dtype=np.int64)
+    return lookup[code.cat.codes.to_numpy()]
 
 
 def resolve_codes(present_codes: Iterable[str], codes: Sequence[str] | None) -> tuple[str, ...]:
@@ -311,7 +328,7 @@ def excerpt_presence(
     hit, unit_pos, coder_pos = hit[coded], unit_pos[coded], coder_pos[coded]
 
     chosen = resolve_codes(pd.unique(hit["code"]), codes)
-    code_pos = pd.Categorical(hit["code"], categories=list(chosen)).codes.astype(np.int64)
+    code_pos = code_positions(hit["code"], chosen)
     keep = code_pos >= 0
     marks = _marks_from_pairs(unit_pos[keep], code_pos[keep], coder_pos[keep],
                               hit["weight"].to_numpy(float)[keep], len(chosen), m)
@@ -351,7 +368,7 @@ def segment_presence(
         in_scope["start"].to_numpy(np.int64) + a_off, in_scope["end"].to_numpy(np.int64) + a_off,
         table["start"].to_numpy(np.int64) + u_off, table["end"].to_numpy(np.int64) + u_off,
     )
-    n_outside = int(len(in_scope) - len(np.unique(span_idx)))
+    n_outside = int((np.bincount(span_idx, minlength=len(in_scope)) == 0).sum())
     hit = in_scope.iloc[span_idx]
     coder_pos = hit["coder_pos"].to_numpy(np.int64)
     coded = ((table["avail"].to_numpy(np.int64)[unit_pos] >> coder_pos) & 1) == 1
@@ -359,7 +376,7 @@ def segment_presence(
 
     if chosen is None:
         chosen = resolve_codes(pd.unique(hit["code"]), None)
-    code_pos = pd.Categorical(hit["code"], categories=list(chosen)).codes.astype(np.int64)
+    code_pos = code_positions(hit["code"], chosen)
     keep = code_pos >= 0
     hit, unit_pos, coder_pos, code_pos = hit[keep], unit_pos[keep], coder_pos[keep], code_pos[keep]
     marks = _marks_from_pairs(unit_pos, code_pos, coder_pos, hit["weight"].to_numpy(float), len(chosen), m)
