@@ -46,7 +46,7 @@ Not representable in REFI-QDA on export (the writer leaves them out):
 """
 from __future__ import annotations
 
-import uuid
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Iterator, Literal
@@ -62,13 +62,13 @@ def normalise_guid(value: str) -> str:
     return value.strip().strip(_GUID_BRACES).lower()
 
 
+_GUID = re.compile(r"\s*(\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}"
+                   r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\s*")
+
+
 def is_guid(value: str) -> bool:
-    """True when ``value`` parses as a UUID (with or without braces)."""
-    try:
-        uuid.UUID(value.strip().strip(_GUID_BRACES))
-    except ValueError:
-        return False
-    return True
+    """True when ``value`` is a GUID as REFI-QDA's GUIDType spells it (braces optional)."""
+    return _GUID.fullmatch(value) is not None
 
 
 @dataclass

@@ -64,7 +64,9 @@ _MEDIA_SOURCES = {"PictureSource", "AudioSource", "VideoSource"}
 
 
 def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    """Local name of an element ("" for comments); cheaper than etree.QName in hot loops."""
+    tag = el.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _kids(el: etree._Element, name: str) -> list[etree._Element]:

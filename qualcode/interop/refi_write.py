@@ -76,7 +76,7 @@ class _Writer:
         self.bom = bom
         self.origin = origin
         self.files: dict[str, bytes] = {}
-        self.q = lambda tag: f"{{{NS_PROJECT}}}{tag}"
+        self._tags: dict[str, str] = {}
         self.codes = project.codes_by_guid()
         self.sources = project.sources_by_guid()
         self.users = project.users_by_guid()
@@ -85,6 +85,13 @@ class _Writer:
         # Notes attached to X become <NoteRef> under X, or a <Link> when X has no NoteRef slot.
         self.note_refs: dict[str, list[str]] = {}
         self.links: list[tuple[str, str]] = []
+
+    def q(self, tag: str) -> str:
+        """Namespaced tag, cached (called once per written element)."""
+        full = self._tags.get(tag)
+        if full is None:
+            full = self._tags[tag] = f"{{{NS_PROJECT}}}{tag}"
+        return full
 
     # ----- checks --------------------------------------------------------------------
     def check_guid(self, guid: str | None, what: str) -> str:
@@ -107,11 +114,7 @@ class _Writer:
                     raise QualcodeError(f"cannot export selection {sel.guid}: code {coding.code_guid} is not in the codebook")
 
     def sub(self, parent: etree._Element, tag: str, **attrs: str | None) -> etree._Element:
-        el = etree.SubElement(parent, self.q(tag))
-        for key, value in attrs.items():
-            if value is not None:
-                el.set(key, value)
-        return el
+        return etree.SubElement(parent, self.q(tag), {k: v for k, v in attrs.items() if v is not None})
 
     def user_attr(self, guid: str | None) -> str | None:
         return guid if guid in self.users else None
