@@ -113,20 +113,6 @@ def incidence(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *, child
                      pd.Index(cases), ex_idx, cols)
 
 
-def distinct_per_column(unit: np.ndarray, m: sparse.csr_matrix) -> np.ndarray:
-    """For each column of ``m``, how many distinct ``unit`` values its nonzero rows have.
-
-    ``unit`` maps each row to a unit (source, case); rows with unit -1 are ignored.
-    This is "sources / cases with the code" without a Python loop: the units x codes
-    product has one stored entry per (unit, code) pair, so counting entries per column
-    counts distinct units (faster than ``np.unique`` on the pairs).
-    """
-    n_units = int(unit.max()) + 1 if len(unit) else 0
-    um = counts_by_unit(unit, m, n_units)
-    um.eliminate_zeros()
-    return np.bincount(um.indices, minlength=m.shape[1])
-
-
 def unit_matrix(unit: np.ndarray, m: sparse.csr_matrix, n_units: int) -> sparse.csr_matrix:
     """Units x codes 0/1: a unit (case, source) has a code when any of its excerpts has it."""
     out = counts_by_unit(unit, m, n_units)

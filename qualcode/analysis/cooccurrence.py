@@ -56,12 +56,10 @@ def overlap_matrix(source: np.ndarray, start: np.ndarray, end: np.ndarray) -> sp
     ok = s_end[j] > s_start[j]  # start_i <= start_j < end_i; j must not be empty
     a, b = order[i[ok]], order[j[ok]]
     diag = np.arange(n)
+    # each unordered pair was found once (from its earlier member), so no duplicates
     rows = np.concatenate([a, b, diag])
     cols = np.concatenate([b, a, diag])
-    m = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, n))
-    m.sum_duplicates()
-    m.data[:] = 1
-    return m
+    return sparse.coo_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, n)).tocsr()
 
 
 def _excerpt_overlaps(inc: Incidence) -> sparse.csr_matrix:

@@ -12,11 +12,12 @@ import pandas as pd
 from qualcode.analysis._matrix import (
     case_base_size,
     counts_by_unit,
-    distinct_per_column,
     incidence,
     require,
     rollup,
+    unit_matrix,
 )
+from qualcode.analysis._tree import ancestor_matrix
 
 __all__ = ["frequencies", "code_application", "code_presence", "excerpts_per_source"]
 
@@ -43,10 +44,20 @@ def frequencies(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *,
     out = inc.codes.copy()
     out["applications"] = np.bincount(inc.app_cols, minlength=len(out)) if len(apps) else 0
     n_base = len(inc.cases) if base is None else case_base_size(apps, base)
-    for suffix, m in (("", inc.matrix), ("_sum", rollup(inc.matrix, inc.codes))):
-        out["excerpts" + suffix] = np.asarray(m.sum(axis=0)).ravel()
-        out["sources" + suffix] = distinct_per_column(inc.source_idx, m)
-        out["cases" + suffix] = distinct_per_column(inc.case_idx, m)
+    # sources x codes from the one big product; cases x codes from sources (a source has
+    # one case); child-sum at source/case level is the same OR over descendants, so it
+    # is a small product with the ancestor matrix rather than a second pass over excerpts
+    n_src = int(inc.source_idx.max()) + 1 if len(inc.source_idx) else 0
+    by_source = unit_matrix(inc.source_idx, inc.matrix, n_src)
+    source_case = np.full(n_src, -1, dtype=np.int64)
+    source_case[inc.source_idx] = inc.case_idx
+    by_case = unit_matrix(source_case, by_source, len(inc.cases))
+    anc = ancestor_matrix(inc.codes)
+    for suffix, ex, src, cas in (("", inc.matrix, by_source, by_case),
+                                 ("_sum", rollup(inc.matrix, inc.codes), _clip(by_source @ anc), _clip(by_case @ anc))):
+        out["excerpts" + suffix] = _column_nnz(ex, len(out))
+        out["sources" + suffix] = _column_nnz(src, len(out))
+        out["cases" + suffix] = _column_nnz(cas, len(out))
     for suffix in ("", "_sum"):
         out["pct_cases" + suffix] = 100.0 * out["cases" + suffix] / n_base if n_base else np.nan
     out["case_base"] = n_base
@@ -54,6 +65,20 @@ def frequencies(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *,
              "excerpts", "sources", "cases", "pct_cases",
              "excerpts_sum", "sources_sum", "cases_sum", "pct_cases_sum", "case_base"]
     return out[order]
+
+
+def _clip(m):
+    """A 0/1 copy of a count matrix."""
+    m = m.tocsr()
+    m.data[:] = 1
+    return m
+
+
+def _column_nnz(m, n_cols: int) -> np.ndarray:
+    """Stored entries per column: for a 0/1 matrix, rows having the code."""
+    m = m.tocsr()
+    m.eliminate_zeros()
+    return np.bincount(m.indices, minlength=n_cols)
 
 
 def code_application(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *,
