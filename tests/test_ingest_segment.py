@@ -64,3 +64,30 @@ def test_sentences_many_streams_in_order_with_mixed_units():
 def test_sentences_of_empty_units():
     assert sentences("   ", []) == []
     assert sentences("") == []
+
+
+def _spacy_sentencizer_spans(text):
+    """The oracle: spaCy's own Sentencizer component, spans trimmed of white space."""
+    from qualcode.nlp import get_nlp
+
+    spans = []
+    for sent in get_nlp()(text).sents:
+        piece = text[sent.start_char:sent.end_char]
+        if piece.strip():
+            start = sent.start_char + len(piece) - len(piece.lstrip())
+            spans.append((start, start + len(piece.strip())))
+    return spans
+
+
+def test_fast_sentence_rule_matches_spacys_sentencizer():
+    import random
+
+    pieces = [
+        "We met.", "Did it help?", "Yes!", "Well...", 'He said "stop."', "(It was hard.)", "So?!", "3.5 million",
+        "Dr. Smith came", "e.g. this", "the board", "—", "😀", "and then", "\n\n", "\n", "  ", "'quoted.'", "end.)",
+        "U.K.", "!!", "?", ".", ",", "ok", "Über café", "[laughs]", "No. 5", "«Bien.»", "wait…", "done;",
+    ]
+    rng = random.Random(7)
+    for _ in range(300):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
+        assert sentences(text, [(0, len(text))]) == _spacy_sentencizer_spans(text), text

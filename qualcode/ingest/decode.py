@@ -62,7 +62,7 @@ def decode_bytes(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
             f"(read as {encoding}); this looks like a binary file, not text"
         )
     text = normalise_text(text)
-    if not text.strip():
+    if not text or text.isspace():
         raise IngestError(f"{path}: the file holds only white space; there is nothing to ingest")
     return text, encoding
 

@@ -18,31 +18,46 @@ from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 
+import numpy as np
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH, SENT_START
+
 Span = tuple[int, int]
 
-# A block of consecutive lines that each hold something other than white space.
-_BLOCK = re.compile(r"(?m)^[^\S\n]*(\S.*(?:\n[^\S\n]*\S.*)*)")
+# One or more blank (white-space-only) lines; starting with a literal newline lets the
+# regex engine jump from newline to newline instead of trying every position.
+_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
 # Components of qualcode.nlp.get_nlp() that sentences do not need.
+# One to_array call a Doc (each call walks every token): the columns used below.
+_ATTRS = [ORTH, IS_PUNCT, IS_SPACE, IDX, LENGTH, SENT_START]
+_ORTH, _IS_PUNCT, _IS_SPACE, _IDX, _LENGTH, _SENT_START = range(6)
 _NOT_FOR_SENTENCES = ("lemmatizer", "ner", "tagger", "attribute_ruler", "tok2vec", "transformer")
 
 
 def paragraphs(text: str) -> list[Span]:
     """Blocks of text separated by blank (or white-space-only) lines."""
     spans: list[Span] = []
-    for match in _BLOCK.finditer(text):
-        start = match.start(1)
-        end = start + len(match.group(1).rstrip())
-        spans.append((start, end))
+    position = 0
+    for gap in _BLANK_LINES.finditer(text):
+        _add_trimmed(text, position, gap.start(), spans)
+        position = gap.end()
+    _add_trimmed(text, position, len(text), spans)
     return spans
+
+
+def _add_trimmed(text: str, start: int, end: int, spans: list[Span]) -> None:
+    span = trim(text, start, end)
+    if span is not None:
+        spans.append(span)
 
 
 def trim(text: str, start: int, end: int) -> Span | None:
     """``(start, end)`` shrunk to exclude white space at both ends; None when empty."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return (start, end) if start < end else None
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return None
+    start += len(piece) - len(piece.lstrip())
+    return start, start + len(stripped)
 
 
 def sentences(text: str, within: Sequence[Span] | None = None) -> list[Span]:
@@ -75,13 +90,25 @@ def sentences_many(
 
     ``within`` gives, per text, the units to split (None for that text's paragraphs).
     Yields one list per text, in order; memory holds one batch of Docs at a time.
+
+    With the default pipeline (``get_nlp()``: rule-based sentencizer) only the tokenizer
+    runs, and the sentencizer's own rule -- a sentence ends after a token in its
+    ``punct_chars``, once the punctuation run is over -- is applied to the token arrays:
+    the same boundaries (tested against the component), without building a Python
+    ``Token`` per word, which is most of the component's cost. A trained pipeline's
+    parser or senter runs as itself.
     """
     from qualcode.nlp import get_nlp  # spaCy loads only when sentences are asked for
 
     nlp = get_nlp()
-    disable = [name for name in nlp.pipe_names if name in _NOT_FOR_SENTENCES]
+    punct: np.ndarray | None = None
+    if "sentencizer" in nlp.pipe_names:
+        chars = nlp.get_pipe("sentencizer").punct_chars
+        punct = np.array(sorted(nlp.vocab.strings.add(c) for c in chars), dtype=np.uint64)
+        disable = list(nlp.pipe_names)
+    else:
+        disable = [name for name in nlp.pipe_names if name in _NOT_FOR_SENTENCES]
     units_iter: Iterator[Sequence[Span] | None] = iter(within) if within is not None else _nones()
-
     # nlp.pipe reads ahead by a batch; the queue pairs each Doc with its text and units.
     pending: deque[tuple[str, Sequence[Span] | None]] = deque()
 
@@ -94,7 +121,12 @@ def sentences_many(
         text, units = pending.popleft()
         if units is None:
             units = paragraphs(text)
-        yield _clip(text, [(s.start_char, s.end_char) for s in doc.sents], units)
+        if len(doc) == 0 or not units:
+            yield []
+            continue
+        arr = doc.to_array(_ATTRS).astype(np.int64, copy=False)
+        starts = _rule_starts(arr, punct) if punct is not None else arr[:, _SENT_START] == 1
+        yield _clip(arr, starts, units)
 
 
 def _nones() -> Iterator[None]:
@@ -102,23 +134,48 @@ def _nones() -> Iterator[None]:
         yield None
 
 
-def _clip(text: str, sents: list[Span], units: Sequence[Span]) -> list[Span]:
-    """Intersect spaCy's sentences with the units, trim white space, drop empties."""
-    result: list[Span] = []
-    if not units:
-        return result
+def _rule_starts(arr: np.ndarray, punct: np.ndarray) -> np.ndarray:
+    """Sentence-start flags by spaCy's Sentencizer rule, on arrays.
+
+    The component walks the tokens: a token in ``punct_chars`` sets ``seen_period``; the
+    next token that is neither punctuation nor in ``punct_chars`` starts a sentence. So a
+    "word" token starts a sentence exactly when a ``punct_chars`` token lies between it
+    and the previous word token.
+    """
+    orth = arr[:, _ORTH].view(np.uint64)  # hashes: compare as unsigned
+    at = np.minimum(np.searchsorted(punct, orth), len(punct) - 1)
+    is_stop_char = punct[at] == orth
+    word = ~is_stop_char & (arr[:, _IS_PUNCT] == 0)
+    seen = np.cumsum(is_stop_char)
+    words = np.flatnonzero(word)
+    starts = np.zeros(len(arr), dtype=bool)
+    if len(words):
+        since_previous = np.diff(seen[words], prepend=0)
+        starts[words[since_previous > 0]] = True
+    starts[0] = True
+    return starts
+
+
+def _clip(arr: np.ndarray, starts: np.ndarray, units: Sequence[Span]) -> list[Span]:
+    """Pieces of sentences inside units: runs of non-space tokens with one sentence and
+    one unit; ends clipped to the unit. Units must not overlap."""
+    token_start = arr[:, _IDX]
+    token_end = token_start + arr[:, _LENGTH]
     ordered = sorted(units)
-    sent_index = 0
-    n_sents = len(sents)
-    for unit_start, unit_end in ordered:
-        # skip sentences that end before this unit
-        while sent_index < n_sents and sents[sent_index][1] <= unit_start:
-            sent_index += 1
-        j = sent_index
-        while j < n_sents and sents[j][0] < unit_end:
-            span = trim(text, max(sents[j][0], unit_start), min(sents[j][1], unit_end))
-            if span is not None:
-                result.append(span)
-            j += 1
-        # keep sent_index: the last sentence may continue into the next unit
-    return result
+    unit_start = np.array([u[0] for u in ordered], dtype=np.int64)
+    unit_end = np.array([u[1] for u in ordered], dtype=np.int64)
+    unit = np.searchsorted(unit_start, token_start, side="right") - 1
+    inside = (unit >= 0) & (arr[:, _IS_SPACE] == 0)
+    inside &= token_start < unit_end[np.maximum(unit, 0)]
+    keep = np.flatnonzero(inside)
+    if not len(keep):
+        return []
+    sentence = np.cumsum(starts)[keep]
+    unit = unit[keep]
+    new = np.ones(len(keep), dtype=bool)
+    new[1:] = (sentence[1:] != sentence[:-1]) | (unit[1:] != unit[:-1])
+    first_at = np.flatnonzero(new)
+    last_at = np.append(first_at[1:] - 1, len(keep) - 1)
+    span_start = np.maximum(token_start[keep[first_at]], unit_start[unit[first_at]])
+    span_end = np.minimum(token_end[keep[last_at]], unit_end[unit[last_at]])
+    return list(zip(span_start.tolist(), span_end.tolist()))

@@ -17,14 +17,15 @@ from qualcode.ingest.records import SegmentRecord
 from qualcode.ingest.segment import paragraphs, trim
 
 TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
-_TURN_LINE = re.compile(
-    rf"""^[^\S\n]*
+_TURN_BODY = rf"""[^\S\n]*
     (?:[\[(]?(?P<t1>{TIME})[\])]?[^\S\n]*(?:[-\u2013\u2014][^\S\n]*)?)?   # time before the name
     (?P<label>[^\W\d_][\w.'\u2019&/#()\- ]{{0,40}}?)                      # the speaker label
     (?:[^\S\n]*[\[(](?P<t2>{TIME})[\])])?                                 # or time after it
-    [^\S\n]*:(?=[^\S\n]|$)[^\S\n]*""",
-    re.MULTILINE | re.VERBOSE,
-)
+    [^\S\n]*:(?=[^\S\n]|$)[^\S\n]*"""
+# The first line, and every later one: starting with a literal newline lets the regex
+# engine jump between newlines rather than try each position of the text.
+_FIRST_LINE = re.compile(_TURN_BODY, re.MULTILINE | re.VERBOSE)
+_NEXT_LINE = re.compile(r"\n" + _TURN_BODY, re.MULTILINE | re.VERBOSE)
 _CONNECTORS = frozenset({"of", "the", "and", "de", "van", "von", "der", "da", "le", "la", "du", "di", "y", "&"})
 MAX_LABEL_WORDS = 4
 MIN_TURNS = 3  # fewer labelled lines could be a document's "Aims:" / "Method:"; force kind instead
@@ -69,18 +70,25 @@ def find_turn_lines(text: str) -> list[TurnLine]:
     A label that is not capitalised like a name (``so what I said was:``) counts only when
     it recurs at least three times, as ``interviewer:`` does in a lower-case transcript.
     """
+    matches = [m for m in (_FIRST_LINE.match(text),) if m is not None]
+    matches += _NEXT_LINE.finditer(text)
     candidates = []
-    for match in _TURN_LINE.finditer(text):
+    for match in matches:
         label = match.group("label").strip()
         if len(label.split()) > MAX_LABEL_WORDS + 2:
             continue
         candidates.append((match, label))
     counts = Counter(_label_key(label) for _, label in candidates)
+    accepted: dict[str, bool] = {}
     lines: list[TurnLine] = []
     for match, label in candidates:
-        if not (_looks_like_name(label) or counts[_label_key(label)] >= 3):
+        ok = accepted.get(label)
+        if ok is None:
+            ok = accepted[label] = _looks_like_name(label) or counts[_label_key(label)] >= 3
+        if not ok:
             continue
-        first = match.start() + (len(match.group()) - len(match.group().lstrip()))
+        whole = match.group()
+        first = match.start() + len(whole) - len(whole.lstrip())
         lines.append(
             TurnLine(first, match.end(), label, parse_time(match.group("t1") or match.group("t2")))
         )
