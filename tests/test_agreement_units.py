@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qualcode.coding.agreement import agreement
+from qualcode.coding.agreement import agreement, presence
 from qualcode.coding.agreement_units import (
     excerpt_presence, prepare_applications, segment_presence, source_coverage,
 )
@@ -25,7 +25,7 @@ def apps_frame(rows) -> pd.DataFrame:
     return df
 
 
-def presence(table) -> dict:
+def cells(table) -> dict:
     """{(unit_id, code, coder): 0/1/None} from the full table."""
     full = table.to_frame()
     return {(u, c, k): (None if pd.isna(p) else int(p)) for u, c, k, p in
@@ -42,7 +42,7 @@ def test_excerpt_level_absent_means_coded_the_source_but_not_the_excerpt():
     prepared, coders = prepare_applications(apps, None)
     table = excerpt_presence(prepared, coders, source_coverage(prepared, coders))
     assert list(table.units["source_id"]) == [1, 1]
-    got = presence(table)
+    got = cells(table)
     assert got[(1, "X", "ann")] == 1 and got[(1, "X", "ben")] == 1
     assert got[(2, "Y", "ann")] == 1 and got[(2, "Y", "ben")] == 0
     assert got[(2, "X", "ben")] == 0 and got[(1, "Y", "ben")] == 0
@@ -53,7 +53,7 @@ def test_excerpt_level_missing_coder_is_missing_data_when_not_all_required():
                        (2, 0, 10, "X", "cat")])
     prepared, coders = prepare_applications(apps, None)
     table = excerpt_presence(prepared, coders, source_coverage(prepared, coders), require_all=False)
-    got = presence(table)
+    got = cells(table)
     assert got[(1, "X", "cat")] is None and got[(2, "X", "ben")] is None
     assert got[(2, "X", "cat")] == 1
     strict = excerpt_presence(prepared, coders, source_coverage(prepared, coders), require_all=True)
@@ -88,6 +88,16 @@ def test_sources_frame_says_who_coded_what():
     assert (row["both"], row["only_a"], row["only_b"], row["neither"]) == (0, 1, 0, 0)
 
 
+def test_repeated_application_is_one_mark_with_the_mean_weight():
+    apps = apps_frame([(1, 0, 10, "X", "ann", 4), (1, 0, 10, "X", "ann", 6), (1, 0, 10, "X", "ben", np.nan),
+                       (1, 10, 20, "X", "ben", 3)])
+    full = presence(apps).to_frame().set_index(["unit_id", "code", "coder"])
+    assert len(full) == 4  # 2 units x 1 code x 2 coders
+    assert full.loc[(1, "X", "ann"), "weight"] == 5 and full.loc[(1, "X", "ann"), "present"] == 1
+    assert np.isnan(full.loc[(1, "X", "ben"), "weight"]) and full.loc[(1, "X", "ben"), "present"] == 1
+    assert full.loc[(2, "X", "ann"), "present"] == 0 and full.loc[(2, "X", "ben"), "weight"] == 3
+
+
 def test_suggestions_and_other_statuses_are_not_decisions():
     apps = apps_frame([(1, 0, 10, "X", "ann"), (1, 0, 10, "X", "ben"), (1, 10, 20, "Y", "ben")])
     apps["status"] = ["applied", "applied", "suggested"]
@@ -110,7 +120,7 @@ SPANS = apps_frame([
 def marked(min_overlap: float) -> set:
     prepared, coders = prepare_applications(SPANS, None)
     table = segment_presence(prepared, coders, source_coverage(prepared, coders), UNITS, min_overlap=min_overlap)
-    return {(u, c, k) for (u, c, k), p in presence(table).items() if p == 1}
+    return {(u, c, k) for (u, c, k), p in cells(table).items() if p == 1}
 
 
 def test_segment_any_overlap_marks_the_unit_and_touching_does_not():

@@ -184,6 +184,34 @@ def _pairwise(sc: StateCounts, table: PresenceTable | None) -> tuple[pd.DataFram
     return pairwise, pd.DataFrame(pooled_rows)
 
 
+def presence(
+    applications: pd.DataFrame,
+    *,
+    coders: Sequence[str] | None = None,
+    unit: str = "excerpt",
+    units: pd.DataFrame | None = None,
+    codes: Sequence[str] | None = None,
+    sources: SourceScope = None,
+    require_all: bool = True,
+    min_overlap: float = 0.0,
+) -> PresenceTable:
+    """The unitised presence table behind :func:`agreement` (excerpt or segment level).
+
+    Same arguments as :func:`agreement`. Use ``.to_frame()`` for the full unit x code x
+    coder 0/1 table or ``.reliability_data(code)`` for one code's coders x units matrix.
+    Character level is not tabulated (one row per character would be enormous).
+    """
+    if unit not in ("excerpt", "segment"):
+        raise UsageError(f"presence tables exist for unit='excerpt' or 'segment', got {unit!r}; use agreement(unit='char') for characters")
+    if unit == "segment" and units is None:
+        raise UsageError("unit='segment' needs a units frame (unit_id, source_id, start, end), e.g. from project.segments()")
+    apps, chosen = prepare_applications(applications, coders)
+    coverage = source_coverage(apps, chosen, sources if sources is None or isinstance(sources, pd.DataFrame) else list(sources))
+    if unit == "excerpt":
+        return excerpt_presence(apps, chosen, coverage, units=units, codes=codes, require_all=require_all)
+    return segment_presence(apps, chosen, coverage, units, codes=codes, min_overlap=min_overlap, require_all=require_all)
+
+
 def agreement(
     applications: pd.DataFrame,
     *,
