@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -39,20 +40,40 @@ class Incidence:
     excerpt-level columns of the applications frame (``excerpt_id``, ``source``,
     ``case``, ``wave``, ``start``, ``end`` when present). ``case_idx`` is -1 where the
     case is missing: such excerpts count as excerpts and sources but not as cases.
+    Source and case numbers are computed on first use (factorizing 10^5 case names
+    is a noticeable share of a co-occurrence run that never needs them).
     """
 
     codes: pd.DataFrame
     matrix: sparse.csr_matrix
     excerpts: pd.DataFrame
-    source_idx: np.ndarray
-    case_idx: np.ndarray
-    cases: pd.Index
     app_rows: np.ndarray  # matrix row of each application row (same order as apps)
     app_cols: np.ndarray  # matrix column of each application row
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.matrix.shape
+
+    @cached_property
+    def source_idx(self) -> np.ndarray:
+        ex = self.excerpts
+        key = ex["source_id"] if "source_id" in ex.columns else ex.get("source")
+        return np.asarray(pd.factorize(key)[0]) if key is not None else np.arange(len(ex))
+
+    @cached_property
+    def _case_factors(self) -> tuple[np.ndarray, pd.Index]:
+        if "case" not in self.excerpts.columns:
+            return np.full(len(self.excerpts), -1, dtype=np.int64), pd.Index([])
+        idx, cases = pd.factorize(self.excerpts["case"], sort=False)  # NA -> -1
+        return np.asarray(idx), pd.Index(cases)
+
+    @property
+    def case_idx(self) -> np.ndarray:
+        return self._case_factors[0]
+
+    @property
+    def cases(self) -> pd.Index:
+        return self._case_factors[1]
 
 
 def _codes_for(apps: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
@@ -103,14 +124,7 @@ def incidence(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *, child
     wanted = ("excerpt_id", "source_id", "source", "case", "wave", "start", "end", *extra)
     keep = [c for c in dict.fromkeys(wanted) if c in apps.columns]
     excerpts = apps[keep].iloc[first].reset_index(drop=True)
-    src_key = excerpts["source_id"] if "source_id" in excerpts else excerpts.get("source")
-    source_idx = pd.factorize(src_key)[0] if src_key is not None else np.arange(n_ex)
-    if "case" in excerpts:
-        case_idx, cases = pd.factorize(excerpts["case"], sort=False)  # NA -> -1
-    else:
-        case_idx, cases = np.full(n_ex, -1, dtype=np.int64), pd.Index([])
-    return Incidence(table, m.tocsr(), excerpts, np.asarray(source_idx), np.asarray(case_idx),
-                     pd.Index(cases), ex_idx, cols)
+    return Incidence(table, m.tocsr(), excerpts, ex_idx, cols)
 
 
 def unit_matrix(unit: np.ndarray, m: sparse.csr_matrix, n_units: int) -> sparse.csr_matrix:
