@@ -67,12 +67,14 @@ def sample_project() -> ExchangeProject:
     score = ExVariable(g(), "score", "number")
     joined = ExVariable(g(), "joined", "date")
     online = ExVariable(g(), "online", "boolean")
+    wave = ExVariable(g(), "wave", "category", applies_to="source")
+    s2.variable_values[wave.guid] = "2"
     case = ExCase(g(), "P01", variable_values={role.guid: "CEO", age.guid: 52.0, score.guid: 7.25, joined.guid: date(2021, 3, 4), online.guid: True},
                   source_guids=[s1.guid])
     note = ExNote(g(), "Memo", "Governance comes up early.", targets=[selections[0].guid, case.guid], creator_guid=anna.guid)
     return ExchangeProject(
         name="Sample", users=[anna, ben], codes=[issues, arenas], sources=[s1, s2], selections=selections,
-        notes=[note], cases=[case], variables=[role, age, score, joined, online],
+        notes=[note], cases=[case], variables=[role, age, score, joined, online, wave],
         sets=[ExSet(g(), "Key codes", code_guids=[gov.guid], source_guids=[s2.guid])],
     )
 
@@ -81,7 +83,8 @@ def snapshot(p: ExchangeProject) -> dict:
     """What must survive a round trip, keyed by GUID."""
     paths = p.code_paths()
     return {
-        "sources": sorted((s.guid, s.name, s.text) for s in p.sources),
+        "sources": sorted((s.guid, s.name, s.text, tuple(sorted(s.variable_values.items()))) for s in p.sources),
+        "variables": sorted((v.guid, v.name, v.type, v.applies_to) for v in p.variables),
         "codes": sorted((guid, path) for guid, path in paths.items()),
         "selections": sorted(
             (s.guid, s.source_guid, s.start, s.end, p.selection_text(s), tuple(sorted((c.code_guid, c.coder_guid or "") for c in s.codings)))
@@ -135,7 +138,7 @@ def test_round_trip_keeps_everything(tmp_path, kwargs):
 def test_variable_types_are_written_typed(tmp_path):
     root = etree.fromstring(build_qde(sample_project())[0])
     types = {v.get("name"): v.get("typeOfVariable") for v in root.iterfind(".//q:Variable", NS)}
-    assert types == {"role": "Text", "age": "Integer", "score": "Float", "joined": "Date", "online": "Boolean"}
+    assert types == {"role": "Text", "age": "Integer", "score": "Float", "joined": "Date", "online": "Boolean", "wave": "Text"}
     values = [e.text for e in root.iterfind(".//q:Case/q:VariableValue/*", NS) if etree.QName(e).localname != "VariableRef"]
     assert values == ["CEO", "52", "7.25", "2021-03-04", "true"]
 

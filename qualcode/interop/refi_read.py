@@ -128,11 +128,17 @@ class _Reader:
     def err(self, message: str) -> ImportFormatError:
         return ImportFormatError(f"{self.label}: {message}")
 
-    def guid(self, el: etree._Element, attr: str = "guid", *, required: bool = True) -> str | None:
+    def guid(self, el: etree._Element, attr: str = "guid") -> str:
+        """A required GUID attribute, normalised."""
+        guid = self.maybe_guid(el, attr)
+        if guid is None:
+            raise self.err(f"<{_local(el)}> at line {el.sourceline} has no {attr}")
+        return guid
+
+    def maybe_guid(self, el: etree._Element, attr: str) -> str | None:
+        """An optional GUID attribute, normalised; a malformed one is still an error."""
         raw = el.get(attr)
         if raw is None or not raw.strip():
-            if required:
-                raise self.err(f"<{_local(el)}> at line {el.sourceline} has no {attr}")
             return None
         if not is_guid(raw):
             raise self.err(f"<{_local(el)}> at line {el.sourceline}: {attr}={raw!r} is not a GUID")
@@ -164,7 +170,7 @@ class _Reader:
             return None
 
     def user_ref(self, el: etree._Element, attr: str) -> str | None:
-        guid = self.guid(el, attr, required=False)
+        guid = self.maybe_guid(el, attr)
         if guid is not None and self.kinds.get(guid) != "User":
             # Harmless but worth knowing: keep the coder under a placeholder name.
             self.project.users.append(ExUser(guid=guid, name=guid))
@@ -176,7 +182,6 @@ class _Reader:
         refs = []
         for ref in _kids(el, "NoteRef"):
             target = self.guid(ref, "targetGUID")
-            assert target is not None
             refs.append(target)
             self.note_refs.append((target, owner, owner_label))
         return refs
@@ -227,13 +232,11 @@ class _Reader:
         users = _kid(root, "Users")
         for el in _kids(users, "User") if users is not None else []:
             guid = self.guid(el)
-            assert guid is not None
             self.register(guid, "User", el)
             self.project.users.append(ExUser(guid=guid, name=el.get("name") or el.get("id") or guid, id=el.get("id")))
 
     def read_code(self, el: etree._Element) -> ExCode:
         guid = self.guid(el)
-        assert guid is not None
         self.register(guid, "Code", el)
         name = el.get("name")
         if name is None:
@@ -260,7 +263,6 @@ class _Reader:
         variables = _kid(root, "Variables")
         for el in _kids(variables, "Variable") if variables is not None else []:
             guid = self.guid(el)
-            assert guid is not None
             self.register(guid, "Variable", el)
             refi_type = el.get("typeOfVariable", "Text")
             if refi_type not in REFI_TO_DESCRIPTOR:
@@ -282,7 +284,6 @@ class _Reader:
             if ref is None:
                 raise self.err(f"<VariableValue> of {owner} at line {vv.sourceline} has no <VariableRef>")
             var = self.guid(ref, "targetGUID")
-            assert var is not None
             if self.kinds.get(var) != "Variable":
                 raise self.err(f"{owner} has a value for variable {var}, which is not in <Variables>")
             values[var] = self.typed_value(vv, owner)
@@ -314,12 +315,11 @@ class _Reader:
     def read_codings(self, el: etree._Element, owner: str) -> list[ExCoding]:
         codings = []
         for c in _kids(el, "Coding"):
-            guid = self.guid(c, required=False)
+            guid = self.maybe_guid(c, "guid")
             ref = _kid(c, "CodeRef")
             if ref is None:
                 raise self.err(f"<Coding> {guid} in {owner} has no <CodeRef>")
             code = self.guid(ref, "targetGUID")
-            assert code is not None
             if self.kinds.get(code) != "Code":
                 raise self.err(f"<Coding> {guid} in {owner} refers to code {code}, which is not in the codebook")
             if guid:
@@ -367,7 +367,6 @@ class _Reader:
 
     def read_selection(self, el: etree._Element, source: ExSource, mapping: OffsetMap | None) -> None:
         guid = self.guid(el)
-        assert guid is not None
         # ATLAS.ti reuses a PDFSelection's GUID for its text selection; the PDF one is dropped.
         self.dropped.discard(guid)
         self.register(guid, "PlainTextSelection", el)
@@ -415,7 +414,6 @@ class _Reader:
                 self.drop_tree(el, kind)
                 continue
             guid = self.guid(el)
-            assert guid is not None
             self.register(guid, kind, el)
             if kind == "TextSource":
                 self.read_text_source(el, guid, self.source_name(el, guid), self.source_kind(el))
@@ -427,7 +425,7 @@ class _Reader:
                 if rep is None:  # a PDF without its text: kept (sets and cases name it), text None
                     self.read_text_source(etree.Element("TextSource", path=el.get("path", "")), guid, name, "pdf")
                 else:
-                    rep_guid = self.guid(rep, required=False)
+                    rep_guid = self.maybe_guid(rep, "guid")
                     if rep_guid:
                         self.register(rep_guid, "Representation", rep)
                     self.read_text_source(rep, guid, name, "pdf")
@@ -459,7 +457,6 @@ class _Reader:
         notes = _kid(root, "Notes")
         for el in _kids(notes, "Note") if notes is not None else []:
             guid = self.guid(el)
-            assert guid is not None
             self.register(guid, "Note", el)
             name = el.get("name") or ""
             raw = self.raw_text(el, f"note '{name or guid}'")
@@ -482,7 +479,6 @@ class _Reader:
         cases = _kid(root, "Cases")
         for el in _kids(cases, "Case") if cases is not None else []:
             guid = self.guid(el)
-            assert guid is not None
             self.register(guid, "Case", el)
             name = el.get("name") or guid
             case = ExCase(guid=guid, name=name, description=_kid_text(el, "Description"))
@@ -497,7 +493,6 @@ class _Reader:
         out = []
         for ref in _kids(el, tag):
             target = self.guid(ref, attr if ref.get(attr) is not None else "guid")
-            assert target is not None
             if self.kinds.get(target) in allowed:
                 out.append(target)
             elif target in self.dropped:
@@ -510,7 +505,6 @@ class _Reader:
         sets = _kid(root, "Sets")
         for el in _kids(sets, "Set") if sets is not None else []:
             guid = self.guid(el)
-            assert guid is not None
             self.register(guid, "Set", el)
             name = el.get("name") or guid
             owner = f"set '{name}'"
@@ -528,8 +522,8 @@ class _Reader:
     def read_links(self, root: etree._Element) -> None:
         links = _kid(root, "Links")
         for el in _kids(links, "Link") if links is not None else []:
-            origin = self.guid(el, "originGUID", required=False)
-            target = self.guid(el, "targetGUID", required=False)
+            origin = self.maybe_guid(el, "originGUID")
+            target = self.maybe_guid(el, "targetGUID")
             if origin and target and self.kinds.get(origin) == "Note" and (target in self.kinds or target in self.dropped):
                 if target in self.kinds:
                     self.note_refs.append((origin, target, f"link {el.get('guid')}"))
@@ -573,6 +567,11 @@ class _Reader:
         p.description = _kid_text(root, "Description")
         p.project_note_guids = self.collect_note_refs(root, None, "the project")
         self.attach_notes()
+        on_cases = {g for case in p.cases for g in case.variable_values}
+        on_sources = {g for source in p.sources for g in source.variable_values}
+        for variable in p.variables:
+            if variable.guid in on_sources and variable.guid not in on_cases:
+                variable.applies_to = "source"
         return p
 
 
@@ -632,7 +631,6 @@ def read_qdc(path: str | Path) -> ExchangeProject:
     sets = _kid(root, "Sets")
     for el in _kids(sets, "Set") if sets is not None else []:
         guid = reader.guid(el)
-        assert guid is not None
         reader.register(guid, "Set", el)
         name = el.get("name") or guid
         project.sets.append(
