@@ -45,6 +45,10 @@ class ImportFormatError(QualcodeError):
     """An exchange file (REFI-QDA, QualCoder, Dedoose, CSV) is malformed or unsafe."""
 
 
+class ExportError(QualcodeError):
+    """A project cannot be written to the requested format (or the target is not writable)."""
+
+
 class ModelError(QualcodeError):
     """A suggestion model cannot be trained, loaded or applied."""
 
