@@ -31,7 +31,6 @@ import pandas as pd
 from scipy import stats
 
 from qualcode.errors import UsageError
-from qualcode.nlp import get_nlp
 
 __all__ = ["word_frequencies", "distinguishing_words", "tokens"]
 
@@ -55,6 +54,8 @@ def tokens(texts: Iterable[str] | pd.Series | pd.DataFrame, *, stop_words: Itera
     ``stop_words`` (compared lower-cased), so "were" (lemma "be") and a user's "carer"
     both go. Accepts strings, a Series, or an excerpts frame (its ``text`` column).
     """
+    from qualcode.nlp import get_nlp  # spaCy loads only when words are counted
+
     nlp = get_nlp()
     user = {w.lower() for w in stop_words}
     spacy_stop = nlp.Defaults.stop_words
