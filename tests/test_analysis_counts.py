@@ -395,3 +395,21 @@ def test_crosstab_base_frame_for_per_source_fields(apps, codebook):
     assert row(t, SELF, role="mentor", wave="2").group_cases == 1
     assert row(t, SELF, role="CEO", wave="2").excerpts == 1  # e4
     assert set(zip(t["role"], t["wave"])) == {("CEO", "1"), ("CEO", "2"), ("mentor", "2")}
+
+
+def test_cooccurrence_diagonal_is_the_frequency_and_jaccard_bounded():
+    apps = _random_apps(11)
+    f = frequencies(apps).set_index("code")
+    for child_sum, col in ((False, "excerpts"), (True, "excerpts_sum")):
+        m = cooccurrence_matrix(apps, child_sum=child_sum)
+        assert (np.diag(m.to_numpy()) == f.loc[m.index, col].to_numpy()).all()
+        j = cooccurrence_matrix(apps, overlap=True, child_sum=child_sum, measure="jaccard").to_numpy()
+        assert np.nanmin(j) >= 0 and np.nanmax(j) <= 1
+
+
+def test_excerpts_with_codes(apps, codebook):
+    from qualcode.analysis import excerpts_with_codes
+
+    ex = excerpts_with_codes(make_excerpts(), apps, "Issues", codebook)
+    assert sorted(ex["excerpt_id"]) == [2, 4, 6, 8]
+    assert sorted(excerpts_with_codes(make_excerpts(), apps, "Issues", codebook, descendants=False)["excerpt_id"]) == [8]
