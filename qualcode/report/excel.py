@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from copy import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.drawing.image import Image as XLImage
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -32,6 +32,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from PIL import Image as PILImage
 
 from qualcode.report.content import (
+    FORMULA_PREFIXES,
     Report,
     Table,
     format_cell,
@@ -131,15 +132,61 @@ def _text_cell(ws: Any, text: str, style: WriteOnlyCell | None = None) -> WriteO
 
 
 def _styled(ws: Any, value: Any, style: WriteOnlyCell) -> WriteOnlyCell:
-    if isinstance(value, str):
-        return _text_cell(ws, value, style)
     cell = WriteOnlyCell(ws, value)
     cell._style = style._style
     return cell
 
 
+_ERROR_CODES = frozenset(ERROR_CODES)
+
+
+def _needs_text_cell(value: object) -> bool:
+    """Text openpyxl would not store as a plain string: a formula or an error code."""
+    return isinstance(value, str) and (value.startswith(FORMULA_PREFIXES) or value in _ERROR_CODES)
+
+
+def _clean_text(value: str) -> str:
+    if not value.isprintable():  # cheap test first; the regex only for the rare control character
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if len(value) > MAX_CELL_CHARS:
+        value = value[: MAX_CELL_CHARS - 1] + "…"
+    return value
+
+
+def _python_values(series: pd.Series, numeric: bool, scale: float) -> list[Any]:
+    """A column as plain Python values openpyxl can write, missing values as None.
+
+    Vectorised by dtype: per-value conversion of 10^6 cells is where a big workbook's time
+    goes, so numbers go through numpy and text only through a cheap printable check.
+    """
+    if numeric and pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        arr = series.to_numpy(dtype=float, na_value=np.nan) * scale
+        missing = ~np.isfinite(arr)
+        if pd.api.types.is_integer_dtype(series) and scale == 1.0:
+            values = np.where(missing, 0, arr).astype(np.int64).tolist()
+        else:
+            values = arr.tolist()
+        for i in np.flatnonzero(missing):
+            values[i] = None
+        return values
+    if pd.api.types.is_string_dtype(series) or series.dtype == object:
+        missing = series.isna().to_numpy()
+        values = series.tolist()
+        for i, v in enumerate(values):
+            if missing[i]:
+                values[i] = None
+            elif isinstance(v, str):
+                values[i] = _clean_text(v)
+            else:
+                values[i] = _excel_value(v)
+        if numeric and scale != 1.0:
+            values = [v * scale if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in values]
+        return values
+    return [_excel_value(v) for v in series.tolist()]
+
+
 class _Column:
-    """How one column is written: Excel format, width, wrapping and the value transform."""
+    """How one column is written: Excel format, width, wrapping, and a cell maker."""
 
     def __init__(self, ws: Any, table: Table, name: str, series: pd.Series):
         self.fmt = table.column_format(name, series)
@@ -164,22 +211,23 @@ class _Column:
         if self.numeric:
             self.style.number_format = number_format
         self.style.alignment = _WRAP if self.wrap else _TOP
-        self.needs_style = self.numeric or self.wrap
+        self.ws = ws
+        self.values = _python_values(series, self.numeric, self.scale)
 
-    def cell(self, ws: Any, value: Any) -> Any:
-        value = _excel_value(value)
-        if value is None:
-            return None
-        if self.numeric and isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = value * self.scale if self.scale != 1.0 else value
-            return _styled(ws, value, self.style)
-        if isinstance(value, str):
-            if self.needs_style:
-                return _text_cell(ws, value, self.style)
-            if is_formula_like(value):
-                return _text_cell(ws, value)
-            return value
-        return _styled(ws, value, self.style) if self.needs_style else value
+    def maker(self) -> Callable[[Any], Any] | None:
+        """A function from a value to what is appended, or None when values go in as they are."""
+        ws, style = self.ws, self.style
+        if self.numeric or self.wrap:
+            def styled(value: Any) -> Any:
+                if isinstance(value, str):
+                    return _text_cell(ws, value, style)
+                return _styled(ws, value, style)
+            return styled
+        if any(_needs_text_cell(v) for v in self.values):
+            def guarded(value: Any) -> Any:
+                return _text_cell(ws, value) if _needs_text_cell(value) else value
+            return guarded
+        return None
 
 
 def _check(report: Report) -> None:
@@ -235,8 +283,13 @@ def _write_table_sheet(wb: Workbook, sheet: str, table: Table, contents: str) ->
         cell.alignment = _HEADER_ALIGN
         header.append(cell)
     ws.append(header)
-    for row in data.itertuples(index=False, name=None):
-        ws.append([col.cell(ws, v) for col, v in zip(columns, row)])
+    makers = [col.maker() for col in columns]
+    plain = all(m is None for m in makers)
+    for row in zip(*(col.values for col in columns)):
+        if plain:
+            ws.append(row)
+        else:
+            ws.append([v if m is None or v is None else m(v) for v, m in zip(row, makers)])
     return n_rows
 
 
