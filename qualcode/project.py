@@ -26,7 +26,8 @@ from qualcode.project_analysis import AnalysisMixin
 from qualcode.project_autocode import AutocodeMixin
 from qualcode.project_impact import ImpactMixin
 from qualcode.project_interop import InteropMixin
-from qualcode.retrieval import code_paths, match_where, search_mask
+from qualcode.analysis.filters import filter_codes, filter_where
+from qualcode.retrieval import search_mask
 from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding
@@ -350,19 +351,17 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
             src = store_sources.resolve(conn, source).name if source else None
         if apps.empty:
             return apps
+        if code is not None:
+            apps = filter_codes(apps, code, codes, descendants=descendants)
         mask = pd.Series(True, index=apps.index)
-        if code is not None and codes is not None:
-            refs = [code] if isinstance(code, str) else list(code)
-            mask &= apps["code"].isin(code_paths(codes, refs, descendants))
         if src is not None:
             mask &= apps["source"] == src
         if case is not None:
             mask &= apps["case"] == case
         if coder is not None:
             mask &= apps["coder"].isin([coder] if isinstance(coder, str) else list(coder))
-        if where and descriptors is not None:
-            mask &= match_where(apps, descriptors, where)
-        return apps[mask].reset_index(drop=True)
+        apps = filter_where(apps[mask], _listed(where), descriptors)
+        return apps.reset_index(drop=True)
 
     def excerpts(
         self,
@@ -393,11 +392,9 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
             mask &= ex["source"] == src
         if case is not None:
             mask &= ex["case"] == case
-        if where and descriptors is not None:
-            mask &= match_where(ex, descriptors, where)
         if search:
             mask &= search_mask(ex["text"], search, regex)
-        return ex[mask].reset_index(drop=True)
+        return filter_where(ex[mask], _listed(where), descriptors).reset_index(drop=True)
 
     def summary(self) -> dict[str, Any]:
         """Headline counts a report opens with."""
@@ -436,6 +433,13 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
             f"{s['coded_excerpts']} coded excerpts, {s['applications']} code applications, "
             f"{s['codes']} codes, {s['cases']} cases, {s['questionnaire_responses']} questionnaire responses{rate}</div>"
         )
+
+
+def _listed(where: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``{"role": "CEO"}`` and ``{"role": ["CEO"]}`` both work; iterables become lists."""
+    if not where:
+        return None
+    return {k: (v if isinstance(v, (str, int, float, bool)) or callable(v) else list(v)) for k, v in where.items()}
 
 
 def _check_weight(conn: Any, row: store_codes.CodeRow, weight: float) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from qualcode import Project
 from qualcode.coding.spans import find_quote
-from qualcode.errors import CodingError, ImportFormatError, NotFoundError
+from qualcode.errors import CodingError, ImportFormatError, NotFoundError, UsageError
 
 
 def test_quote_span_is_the_text_a_user_sees(study: Project) -> None:
@@ -77,7 +77,8 @@ def test_excerpt_filters(study: Project) -> None:
     assert study.excerpts(coder="ben")["text"].str.len().gt(0).sum() == 2
     assert study.excerpts(search="VOICE")["text"].tolist() == ["She found her voice with the trustees."]
     assert len(study.excerpts(where={"wave": ["1"]})) == 3
-    with pytest.raises(NotFoundError, match="no descriptor 'rolee'"):
+    assert len(study.excerpts(where={"role": "ceo"})) == 1  # text matches case-insensitively
+    with pytest.raises(UsageError, match="'rolee' is neither a frame column nor a descriptor"):
         study.excerpts(where={"rolee": ["CEO"]})
 
 

@@ -8,7 +8,9 @@ two filter calls before the analysis, not options repeated on every function. Th
 descriptor (joined by ``case``). A condition is a value (equality), a list/tuple/set
 of values (membership), or a callable taking the column (a Series) and returning a
 boolean mask, e.g. ``{"role": "CEO", "wave": ["1", "2"], "size": lambda s: s > 10}``.
-Conditions are combined with AND; a missing value never matches.
+Conditions are combined with AND; a missing value never matches. Text values match
+case-insensitively against the value as it reads (``"2024"`` matches a number 2024,
+``"2025-03-01"`` a date), because that is how the command line passes them.
 """
 from __future__ import annotations
 
@@ -37,10 +39,23 @@ def _mask(column: pd.Series, condition: object) -> pd.Series:
     if callable(condition):
         out = condition(column)
         return pd.Series(out, index=column.index).fillna(False).astype(bool)
-    if isinstance(condition, (list, tuple, set, frozenset, pd.Index, pd.Series)):
-        values = list(condition)
-        return column.isin(values).fillna(False).astype(bool) & column.notna()
-    return (column == condition).fillna(False).astype(bool) & column.notna()
+    values = list(condition) if isinstance(condition, (list, tuple, set, frozenset, pd.Index, pd.Series)) else [condition]
+    if values and all(isinstance(v, str) for v in values):
+        # Text conditions (from the command line, or typed by a researcher) match the
+        # value as it reads, case-insensitively: "ceo" finds "CEO", "2024" finds 2024.0.
+        wanted = {v.strip().casefold() for v in values}
+        return column.map(lambda v: _as_text(v).casefold() in wanted).astype(bool) & column.notna()
+    return column.isin(values).fillna(False).astype(bool) & column.notna()
+
+
+def _as_text(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        return value.isoformat()[:10] if getattr(value, "hour", 0) == 0 and getattr(value, "minute", 0) == 0 else value.isoformat()
+    return str(value)
 
 
 def filter_where(frame: pd.DataFrame, where: Mapping[str, object] | None,
