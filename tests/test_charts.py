@@ -358,3 +358,33 @@ def test_save_figure_writes_png_at_page_width_and_svg_with_real_text(tmp_path):
 
 def test_palette_is_okabe_ito():
     assert PALETTE[:3] == ("#0072B2", "#E69F00", "#009E73")
+
+
+# --- the analysis tables plug straight in ---------------------------------------------------
+
+def test_likert_takes_the_analysis_table_with_its_summary_columns():
+    table = pd.DataFrame({"battery": ["impact"], "column": ["q1"], "question": ["My confidence grew"],
+                          "n": [46], "pct_agree": [82.6], "median": [4.0], "median_level": ["Agree"],
+                          **{lv: [c] for lv, c in zip(LEVELS, [1, 2, 5, 20, 18])}})
+    fig = charts.likert_bars(table, label="question")
+    ax = fig.axes[0]
+    assert [b.get_width() for b in _bars(ax)] == pytest.approx([100 * c / 46 for c in [1, 2, 5, 20, 18]])
+    assert ax.get_yticklabels()[0].get_text().startswith("My confidence grew")
+
+
+def test_wave_comparison_legend_names():
+    table = pd.DataFrame({"code": ["Impact/Confidence"], "pct_first": [40.0], "pct_second": [55.0]})
+    fig = charts.wave_comparison(table, waves=["pct_first", "pct_second"], names=["Wave 1", "Wave 2"],
+                                 label="code", fmt="percent")
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["Wave 1", "Wave 2"]
+    assert {"40%", "55%"} <= {t.get_text() for t in fig.axes[0].texts}
+
+
+def test_ratings_quartile_interval():
+    data = pd.DataFrame({"question": ["Share knowledge"], "n": [26], "mean": [7.6], "q1": [7.0], "q3": [8.0]})
+    ax = charts.ratings_chart(data, label="question").axes[0]
+    line = [ln for ln in ax.lines if ln.get_gid() == "interval"][0]
+    assert list(line.get_xdata()) == [7.0, 8.0]
+    assert "quartiles" in ax.get_xlabel()
+    with pytest.raises(QualcodeError, match="q1"):
+        charts.ratings_chart(data.drop(columns="q1"), label="question", interval="iqr")

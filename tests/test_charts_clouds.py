@@ -111,3 +111,9 @@ def test_clouds_are_reproducible():
     a = _pixels(code_cloud(_codes(), size=SMALL))
     b = _pixels(code_cloud(_codes(), size=SMALL))
     assert np.array_equal(a, b)
+
+
+def test_code_cloud_counts_applications_by_default():
+    frame = _codes().rename(columns={"count": "applications"}).assign(excerpts=1)
+    legend = [t.get_text() for t in code_cloud(frame, size=SMALL).legends[0].get_texts()]
+    assert legend[0] == "Impact (52)"  # from applications, not the excerpts column

@@ -265,13 +265,16 @@ def cooccurrence_heatmap(matrix: pd.DataFrame, *, title: str | None = "Code co-o
 
 @styled
 def wave_comparison(data: pd.DataFrame, *, waves: Sequence[str] | None = None, label: str | None = None,
-                    top: int | None = 25, title: str | None = None, xlabel: str | None = None,
+                    names: Sequence[str] | None = None, top: int | None = 25, title: str | None = None, xlabel: str | None = None,
                     fmt: ValueFormat = "count", levels: int = 2) -> Figure:
     """Grouped horizontal bars: each code's value in wave 1, wave 2, … side by side.
 
     ``data`` is wide: one row per code (labels in the index or column ``label``) and one
     numeric column per wave, named by ``waves`` (default: every numeric column, in order).
-    Codes are ordered by their total across waves; ``top`` keeps the largest N.
+    ``names`` are the legend's labels (default: the column names), e.g. ``waves=
+    ["pct_first", "pct_second"], names=["Wave 1", "Wave 2"], fmt="percent"`` for the
+    analysis ``wave_change`` table. Codes are ordered by their total across waves;
+    ``top`` keeps the largest N.
     """
     if not isinstance(data, pd.DataFrame):
         raise ReportError(f"wave_comparison: expected a DataFrame, got {type(data).__name__}")
@@ -283,6 +286,9 @@ def wave_comparison(data: pd.DataFrame, *, waves: Sequence[str] | None = None, l
         raise ReportError(f"wave_comparison: no column(s) {missing}; columns are {list(frame.columns)}")
     if not waves:
         raise ReportError("wave_comparison: no numeric wave columns; pass waves=[...]")
+    if names is not None and len(names) != len(waves):
+        raise ReportError(f"wave_comparison: {len(names)} names for {len(waves)} wave columns")
+    legend_names = [str(n) for n in (names if names is not None else waves)]
     table = frame[list(waves)].apply(pd.to_numeric, errors="coerce").fillna(0.0)
     table.index = table.index.map(str)
     if table.empty:
@@ -303,7 +309,7 @@ def wave_comparison(data: pd.DataFrame, *, waves: Sequence[str] | None = None, l
         offsets = y - group / 2 + bar * (w_i + 0.5)
         vals = table[wave].to_numpy()
         ax.barh(offsets, vals, height=bar * 0.92, color=WAVE_COLOURS[w_i % len(WAVE_COLOURS)],
-                label=str(wave), zorder=2)
+                label=legend_names[w_i], zorder=2)
         for yo, v in zip(offsets, vals):
             ax.text(v + vmax * 0.01, yo, _format_value(v, fmt, 0), va="center", ha="left",
                     fontsize=6.5 if k > 2 else 7)
@@ -347,15 +353,22 @@ def likert_colours(n_negative: int, n_positive: int, neutral: bool) -> list[tupl
     return neg + mid + pos
 
 
+#: Columns of the analysis ``likert`` table that are not answer levels.
+LIKERT_SUMMARY_COLUMNS = frozenset({"battery", "column", "question", "group", "n", "pct_agree", "median",
+                                    "median_level"})
+
+
 @styled
-def likert_bars(counts: pd.DataFrame, *, levels: Sequence[str] | None = None,
+def likert_bars(counts: pd.DataFrame, *, levels: Sequence[str] | None = None, label: str | None = None,
                 neutral: str | bool | None = None, title: str | None = None,
                 sort: bool = False, label_min: float = 5.0, item_width: int = 38) -> Figure:
     """Diverging stacked bars for a battery of scale items, centred on the neutral level.
 
-    ``counts`` has one row per item (index: the item's wording or column name) and one
-    column per level holding the number of answers, ordered low -> high (or give ``levels``
-    in that order). ``neutral`` names the middle level; by default it is the middle column
+    ``counts`` has one row per item (labels in the index or column ``label``, e.g.
+    ``"question"``) and one column per level holding the number of answers, ordered
+    low -> high (or give ``levels`` in that order). Without ``levels`` every column but
+    the label and the summary columns of the analysis ``likert`` table (``n``,
+    ``pct_agree``, ``median``…) is a level, so that table can be passed as it is. ``neutral`` names the middle level; by default it is the middle column
     when there is an odd number of levels, and none when even (``False`` forces none).
     Bars show % of each item's answers: disagreement left of zero, agreement right, the
     neutral level split across zero; each side's total is written at its end and the
@@ -363,7 +376,13 @@ def likert_bars(counts: pd.DataFrame, *, levels: Sequence[str] | None = None,
     """
     if not isinstance(counts, pd.DataFrame):
         raise ReportError(f"likert_bars: expected a DataFrame (items x levels), got {type(counts).__name__}")
-    levels = list(levels) if levels is not None else [str(c) for c in counts.columns]
+    if label is not None:
+        if label not in counts.columns:
+            raise ReportError(f"likert_bars: no column {label!r} for item labels; columns are {list(counts.columns)}")
+        counts = counts.set_index(label)
+    if levels is None:
+        levels = [str(c) for c in counts.columns if str(c) not in LIKERT_SUMMARY_COLUMNS]
+    levels = list(levels)
     frame = counts.copy()
     frame.columns = [str(c) for c in frame.columns]
     missing = [lv for lv in levels if lv not in frame.columns]
@@ -453,15 +472,17 @@ def _t_quantile(df: float) -> float:
 
 @styled
 def ratings_chart(data: pd.DataFrame, *, label: str | None = None, mean: str = "mean", n: str = "n",
-                  interval: Literal["auto", "ci", "sd", "range", "none"] = "auto",
+                  interval: Literal["auto", "ci", "sd", "iqr", "range", "none"] = "auto",
                   scale: tuple[float, float] = (0, 10), title: str | None = None,
                   xlabel: str | None = None, label_width: int = 36) -> Figure:
     """Mean rating per objective as a dot with an interval and "mean (n=…)" beside it.
 
     ``data`` has one row per objective (labels in the index or column ``label``), the mean
-    in ``mean`` and the number of ratings in ``n``. The line is, with ``interval="auto"``:
-    columns ``ci_low``/``ci_high`` if present, else a 95% t-interval from ``sd`` and n,
-    else ``min``/``max``, else nothing; the axis label says which. An objective with no
+    in ``mean`` and the number of ratings in ``n`` (the analysis ``ratings`` table fits,
+    with ``label="question"``). The line is, with ``interval="auto"``: columns
+    ``ci_low``/``ci_high`` if present, else a 95% t-interval from ``sd`` and n, else the
+    quartiles ``q1``/``q3`` ("iqr": the middle half of the marks, the "7 to 8" of a
+    report), else ``min``/``max`` ("range"), else nothing; the axis label says which. An objective with no
     ratings (n = 0 or no mean) is listed with "no ratings", as reports print "-".
     """
     if not isinstance(data, pd.DataFrame):
@@ -477,7 +498,11 @@ def ratings_chart(data: pd.DataFrame, *, label: str | None = None, mean: str = "
     cols = set(frame.columns)
     if interval == "auto":
         interval = ("ci" if {"ci_low", "ci_high"} <= cols else "sd" if "sd" in cols
-                    else "range" if {"min", "max"} <= cols else "none")
+                    else "iqr" if {"q1", "q3"} <= cols else "range" if {"min", "max"} <= cols else "none")
+    needed = {"ci": ["ci_low", "ci_high"], "sd": ["sd"], "iqr": ["q1", "q3"], "range": ["min", "max"]}
+    missing = [c for c in needed.get(interval, []) if c not in cols]
+    if missing:
+        raise ReportError(f"ratings_chart: interval={interval!r} needs column(s) {missing}")
     low = high = None
     what = ""
     if interval == "ci":
@@ -490,6 +515,10 @@ def ratings_chart(data: pd.DataFrame, *, label: str | None = None, mean: str = "
                          for s, c in zip(sd, counts)])
         low, high = means - half, means + half
         what = "lines: 95% confidence interval"
+    elif interval == "iqr":
+        low = pd.to_numeric(frame["q1"], errors="coerce").to_numpy(dtype=float)
+        high = pd.to_numeric(frame["q3"], errors="coerce").to_numpy(dtype=float)
+        what = "lines: middle half of the marks (quartiles)"
     elif interval == "range":
         low = pd.to_numeric(frame["min"], errors="coerce").to_numpy(dtype=float)
         high = pd.to_numeric(frame["max"], errors="coerce").to_numpy(dtype=float)

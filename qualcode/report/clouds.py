@@ -106,14 +106,16 @@ def _legend_columns(labels: list[str], width: float = PAGE_WIDTH - 0.3, char: fl
 
 
 @styled
-def code_cloud(codes: pd.DataFrame, *, code: str = "code", count: str = "count",
+def code_cloud(codes: pd.DataFrame, *, code: str = "code", count: str | None = None,
                branch: str | None = "top", colours: Mapping[str, str] | None = None,
                title: str | None = None, max_codes: int = 200, seed: int = 7,
                size: tuple[int, int] = CLOUD_SIZE, horizontal: float = 1.0) -> Figure:
     """Each code's name sized by its application count and coloured by its branch.
 
     ``codes`` has one row per code: the code's path in column ``code``, the number of
-    applications (or excerpts, or cases) in ``count`` and the top-level branch in
+    applications (or excerpts, or cases) in ``count`` (default: the first of
+    ``applications``, ``count``, ``excerpts`` present, so the analysis ``frequencies``
+    table can be passed as it is) and the top-level branch in
     ``branch`` (when that column is missing the branch is the path's first part).
     ``colours`` maps branch -> colour (e.g. the codebook's colours); other branches get
     the colour-blind-safe palette. The legend lists each branch with its total. Codes with
@@ -123,6 +125,8 @@ def code_cloud(codes: pd.DataFrame, *, code: str = "code", count: str = "count",
     """
     if not isinstance(codes, pd.DataFrame):
         raise ReportError(f"code_cloud: expected a DataFrame of codes and counts, got {type(codes).__name__}")
+    if count is None:
+        count = next((c for c in ("applications", "count", "excerpts") if c in codes.columns), "applications")
     for col in (code, count):
         if col not in codes.columns:
             raise ReportError(f"code_cloud: no column {col!r}; columns are {list(codes.columns)}")
