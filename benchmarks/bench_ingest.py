@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import re
 import resource
@@ -243,6 +244,8 @@ def main(argv: list[str] | None = None) -> None:
                           f"cpu {cpu['tokenise'] / cpu[name]:.2f} (target >= {TARGET_RATIO})")
         rss = max_rss_gib()
         print(f"peak memory (max RSS): {rss:.2f} GiB (target <= {TARGET_RSS_GIB} GiB)")
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"load average (1, 5, 15 min): {load} on {os.cpu_count()} CPUs")
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)

@@ -26,10 +26,10 @@ Span = tuple[int, int]
 # One or more blank (white-space-only) lines; starting with a literal newline lets the
 # regex engine jump from newline to newline instead of trying every position.
 _BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
-# Components of qualcode.nlp.get_nlp() that sentences do not need.
 # One to_array call a Doc (each call walks every token): the columns used below.
 _ATTRS = [ORTH, IS_PUNCT, IS_SPACE, IDX, LENGTH, SENT_START]
 _ORTH, _IS_PUNCT, _IS_SPACE, _IDX, _LENGTH, _SENT_START = range(6)
+# Components of a trained pipeline that sentences do not need.
 _NOT_FOR_SENTENCES = ("lemmatizer", "ner", "tagger", "attribute_ruler", "tok2vec", "transformer")
 
 
@@ -98,7 +98,7 @@ def sentences_many(
     ``Token`` per word, which is most of the component's cost. A trained pipeline's
     parser or senter runs as itself.
     """
-    from qualcode.nlp import get_nlp  # spaCy loads only when sentences are asked for
+    from qualcode.nlp import get_nlp  # the pipeline is built only when sentences are asked for
 
     nlp = get_nlp()
     punct: np.ndarray | None = None
@@ -158,7 +158,8 @@ def _rule_starts(arr: np.ndarray, punct: np.ndarray) -> np.ndarray:
 
 def _clip(arr: np.ndarray, starts: np.ndarray, units: Sequence[Span]) -> list[Span]:
     """Pieces of sentences inside units: runs of non-space tokens with one sentence and
-    one unit; ends clipped to the unit. Units must not overlap."""
+    one unit; ends clipped to the unit. Units must not overlap; a token belongs to the
+    unit its first character is in (turns, answers and paragraphs start on a token)."""
     token_start = arr[:, _IDX]
     token_end = token_start + arr[:, _LENGTH]
     ordered = sorted(units)
