@@ -58,8 +58,16 @@ class StateCounts:
 
 
 def popcount(mask: np.ndarray) -> np.ndarray:
-    """Number of set bits of each integer (coders in a mask)."""
-    return np.bitwise_count(np.asarray(mask, dtype=np.int64)).astype(np.int64)
+    """Number of set bits of each non-negative integer (coders in a mask)."""
+    mask = np.asarray(mask, dtype=np.int64)
+    if hasattr(np, "bitwise_count"):  # numpy >= 2.0
+        return np.bitwise_count(mask).astype(np.int64)
+    count = np.zeros(mask.shape, dtype=np.int64)
+    rest = mask.copy()
+    while rest.any():
+        count += rest & 1
+        rest >>= 1
+    return count
 
 
 # --------------------------------------------------------------------------- pairs
