@@ -388,3 +388,29 @@ def test_ratings_quartile_interval():
     assert "quartiles" in ax.get_xlabel()
     with pytest.raises(QualcodeError, match="q1"):
         charts.ratings_chart(data.drop(columns="q1"), label="question", interval="iqr")
+
+
+def test_seven_level_legend_fits_the_page_and_reads_left_to_right():
+    levels = ["Strongly disagree", "Disagree", "Somewhat disagree", "Neither agree nor disagree",
+              "Somewhat agree", "Agree", "Strongly agree"]
+    counts = pd.DataFrame([[1, 2, 3, 4, 5, 6, 7], [7, 6, 5, 4, 3, 2, 1]], index=["Item one", "Item two"],
+                          columns=levels)
+    fig = charts.likert_bars(counts)
+    legend = fig.legends[0]
+    renderer = _rendered(fig)
+    texts = [t for t in legend.get_texts() if t.get_text()]
+    _assert_inside_figure(fig, texts, renderer)
+    boxes = {t.get_text().replace("\n", " "): t.get_window_extent(renderer) for t in texts}
+    assert len(boxes) == 7
+    # group entries into rows by their vertical centre, then read rows top-down, left to right
+    centres = sorted(((b.y0 + b.y1) / 2, name) for name, b in boxes.items())[::-1]
+    rows: list[list[str]] = []
+    last = None
+    for y, name in centres:
+        if last is None or last - y > 8:
+            rows.append([])
+        rows[-1].append(name)
+        last = y
+    assert len(rows) == 2
+    order = [name for row in rows for name in sorted(row, key=lambda k: boxes[k].x0)]
+    assert order == levels

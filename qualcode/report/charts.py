@@ -23,6 +23,7 @@ from qualcode.report.figures import (
     PALETTE,
     ReportError,
     bar_height_inches,
+    bottom_legend,
     branch_colours,
     code_label,
     max_line_length,
@@ -156,7 +157,7 @@ def frequency_bars(data: pd.Series | pd.DataFrame, value: str | None = None, *,
     set_title(fig, title)
     if branches is not None:
         handles = [Patch(color=c, label=b) for b, c in branch_colours(branches, colours).items()]
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5))
+        bottom_legend(fig, handles)
     return fig
 
 
@@ -327,7 +328,7 @@ def wave_comparison(data: pd.DataFrame, *, waves: Sequence[str] | None = None, l
         axis_label += f"  (top {top} of {total})"
     ax.set_xlabel(axis_label)
     set_title(fig, title)
-    fig.legend(loc="outside lower center", ncols=k, handlelength=1.2)
+    bottom_legend(fig, ax.get_legend_handles_labels()[0])
     return fig
 
 
@@ -460,7 +461,7 @@ def likert_bars(counts: pd.DataFrame, *, levels: Sequence[str] | None = None, la
     ax.xaxis.grid(True, zorder=0)
     ax.set_xlabel("% of answers")
     set_title(fig, title)
-    fig.legend(loc="outside lower center", ncols=len(levels), handlelength=1.0, columnspacing=1.0)
+    bottom_legend(fig, ax.get_legend_handles_labels()[0], handlelength=1.0)
     return fig
 
 

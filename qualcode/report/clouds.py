@@ -23,6 +23,7 @@ from wordcloud import WordCloud
 from qualcode.report.figures import (
     PAGE_WIDTH,
     ReportError,
+    bottom_legend,
     branch_colours,
     message_figure,
     new_figure,
@@ -90,19 +91,8 @@ def _cloud_figure(cloud: WordCloud, title: str | None, legend: list[Patch] | Non
     handles = list(legend or [])
     if note:  # an entry without a swatch: part of the layout, so it never overlaps the cloud
         handles.append(Patch(facecolor="none", edgecolor="none", label=note))
-    if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncols=_legend_columns([h.get_label() for h in handles]),
-                   handlelength=1.0, fontsize=9)
+    bottom_legend(fig, handles, fontsize=9, handlelength=1.0)
     return fig
-
-
-def _legend_columns(labels: list[str], width: float = PAGE_WIDTH - 0.3, char: float = 0.075) -> int:
-    """As many legend columns as fit the page width (9 pt DejaVu Sans is ~0.075 in a character)."""
-    for ncols in range(len(labels), 1, -1):
-        widest = [max(len(lab) for lab in labels[c::ncols]) for c in range(ncols)]
-        if sum((w + 5) * char for w in widest) <= width:
-            return ncols
-    return 1
 
 
 @styled

@@ -17,7 +17,10 @@ from typing import Any, TypeVar
 
 import matplotlib
 from matplotlib.colors import to_hex
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.patches import Patch
 
 from qualcode.errors import QualcodeError
 
@@ -161,6 +164,39 @@ def branch_colours(branches: Iterable[str], given: Mapping[str, str] | None = No
     colours = {b: PALETTE[i % len(PALETTE)] for i, b in enumerate(free)}
     colours.update({b: given[b] for b in order if b in given})
     return {b: colours[b] for b in order}
+
+
+def bottom_legend(fig: Figure, handles: Sequence[Artist], fontsize: float = 8.5,
+                  width: float = PAGE_WIDTH - 0.3, **options: Any) -> Legend | None:
+    """A legend under the plot that fits the page: as many columns as fit, read row by row.
+
+    Matplotlib fills legend columns top to bottom, which scrambles an ordered scale
+    ("Strongly disagree" … "Strongly agree") once it needs two rows; entries are placed
+    so that the legend reads left to right, then down.
+    """
+    if not handles:
+        return None
+    labels = [str(h.get_label()) for h in handles]
+    char = 0.0083 * fontsize  # DejaVu Sans: about 0.075 in a character at 9 pt
+    ncols = 1
+    for c in range(len(labels), 0, -1):
+        widest = [max(max((len(line) for line in lab.split("\n")), default=0) for lab in labels[j::c])
+                  for j in range(c)]
+        if sum((w + 4.5) * char for w in widest) <= width:
+            ncols = c
+            break
+    nrows = math.ceil(len(handles) / ncols)
+    ncols = math.ceil(len(handles) / nrows)  # balanced rows: 4 + 3, not 5 + 2
+    blank = Patch(facecolor="none", edgecolor="none", label="")
+    ordered: list[Artist] = []
+    for j in range(ncols):
+        for i in range(nrows):
+            k = i * ncols + j
+            ordered.append(handles[k] if k < len(handles) else blank)
+    options.setdefault("handlelength", 1.1)
+    options.setdefault("columnspacing", 1.2)
+    return fig.legend(handles=ordered, labels=[str(h.get_label()) for h in ordered],
+                      loc="outside lower center", ncols=ncols, fontsize=fontsize, **options)
 
 
 def bar_height_inches(n_bars: int, per_bar: float = 0.27, extra: float = 1.1,
