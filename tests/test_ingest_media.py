@@ -141,3 +141,16 @@ def test_mbox_without_messages_is_an_error(tmp_path):
     path.write_text("nothing here\n", encoding="utf-8")
     with pytest.raises(IngestError, match=r"empty\.mbox"):
         read_path(path)
+
+
+def test_thread_with_a_title_line_keeps_it_as_a_paragraph(tmp_path):
+    path = tmp_path / "CEO-06 email.txt"
+    path.write_text("Email interview, CEO-06, wave 2\n\n" + (DATA / "email_thread.txt").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    source = read_path(path).sources[0]
+    assert source.kind == "email"
+    assert [s.kind for s in source.segments] == ["paragraph"] + ["message"] * 4
+    assert source.text.startswith("Email interview, CEO-06, wave 2\n\nFrom: Researcher (2025-02-03): Question 1")
+    assert source.text[source.segments[0].start:source.segments[0].end] == "Email interview, CEO-06, wave 2"
+    assert source.text[source.segments[4].start:source.segments[4].end] == (
+        "We rewrote the reserves policy and the board now reviews it every quarter.")

@@ -197,3 +197,27 @@ def test_semicolon_csv_in_cp1252(tmp_path):
 )
 def test_detect_type(column, values, expected):
     assert detect_type(column, values)[0] == expected
+
+
+def test_row_numbers_are_excel_rows_when_the_table_starts_lower(tmp_path):
+    path = tmp_path / "offset.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["B3"], sheet["C3"] = "id", "score"
+    sheet["B4"], sheet["C4"] = "a", 5
+    sheet["B5"], sheet["C5"] = "a", 6
+    book.save(str(path))
+    with pytest.raises(IngestError, match=r"key 'a' appears in rows 4, 5 of column 'id'"):
+        read_path(path)
+
+
+def test_empty_unlabelled_columns_are_ignored(tmp_path):
+    path = tmp_path / "offset.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["B3"], sheet["C3"], sheet["E3"] = "id", "score", "note"
+    sheet["B4"], sheet["C4"], sheet["D4"] = "a", 5, "stray"
+    book.save(str(path))
+    record = read_path(path).questionnaire
+    assert [q.column for q in record.questions] == ["id", "score", "column 4", "note"]
+    assert record.responses[0].answers == {"score": 5.0, "column 4": "stray", "note": None}

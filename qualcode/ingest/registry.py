@@ -126,7 +126,8 @@ def _dispatch(path: Path, extension: str, kind: str, name: str, wave: str | None
         return mail.read_mbox(path, name=name, kind=kind, wave=wave)
     content, encoding = read_text_file(path)
     if kind == "email" or (kind == "auto" and mail.looks_like_thread(content)):
-        source = mail.thread_source(mail.parse_thread(content), path=path, name=name, wave=wave)
+        preamble, messages = mail.parse_thread(content)
+        source = mail.thread_source(messages, path=path, name=name, wave=wave, preamble=preamble)
     else:
         source = text.source_from_text(content, origin=str(path), name=name, kind=kind, wave=wave)
     source.meta.setdefault("encoding", encoding)

@@ -27,14 +27,16 @@ from pathlib import Path
 import lxml.html
 
 from qualcode.errors import IngestError
-from qualcode.ingest.decode import decode_bytes, normalise_text, read_text_file
+from qualcode.ingest.decode import decode_bytes, normalise_text
 from qualcode.ingest.records import ReadResult, SegmentRecord, SourceRecord
+from qualcode.ingest.segment import paragraphs
 
 _HEADER_LINE = re.compile(r"^(?P<name>From|To|Cc|Bcc|Date|Sent|Subject|Reply-To)[^\S\n]*:[^\S\n]*(?P<value>.*)$", re.I)
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|sv|antw)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
 _QUESTION_PREFIX = re.compile(r"^\s*(?:question|q)\s*\.?\s*\d+[a-z]?\s*(?:[-\u2013\u2014:.)]\s*)?", re.I)
 _QUESTION_SENTENCE = re.compile(r"[^.?!\n]*\?")
 _WROTE = re.compile(r"^\s*(?:On\s.*wrote:|-{2,}\s*Original Message\s*-{2,})\s*$", re.I)
+MAX_PREAMBLE_LINES = 5
 _DATE_FORMATS = (
     "%Y-%m-%d", "%Y-%m-%d %H:%M", "%d %B %Y", "%d %b %Y", "%d %B %Y %H:%M", "%d %b %Y %H:%M",
     "%A, %d %B %Y", "%A, %d %B %Y %H:%M", "%A, %B %d, %Y %I:%M %p", "%d/%m/%Y", "%d/%m/%Y %H:%M",
@@ -137,14 +139,16 @@ def _header_blocks(lines: list[str]) -> list[tuple[int, int, dict[str, str]]]:
 
 
 def looks_like_thread(text: str) -> bool:
-    """The text opens with a header block (``From:`` plus ``To:``/``Date:``/``Subject:``)."""
-    lines = text.lstrip().split("\n", 12)[:12]
+    """A header block (``From:`` plus ``To:``/``Date:``/``Subject:``) opens the text, or
+    follows a short preamble such as a title line."""
+    lines = text.lstrip().split("\n", 40)[:40]
     blocks = _header_blocks(lines)
-    return bool(blocks) and blocks[0][0] == 0
+    return bool(blocks) and blocks[0][0] <= MAX_PREAMBLE_LINES
 
 
-def parse_thread(text: str) -> list[Message]:
-    """Messages of a thread written as header blocks each followed by a body."""
+def parse_thread(text: str) -> tuple[str, list[Message]]:
+    """``(preamble, messages)`` of a thread written as header blocks each followed by a
+    body; the preamble is whatever precedes the first header block (often a title)."""
     lines = text.split("\n")
     blocks = _header_blocks(lines)
     messages = []
@@ -157,7 +161,8 @@ def parse_thread(text: str) -> list[Message]:
             subject=" ".join(headers.get("subject", "").split()),
             body=body, to=headers.get("to", ""), quoted_questions=quoted,
         ))
-    return messages
+    preamble = "\n".join(lines[: blocks[0][0]]).strip() if blocks else ""
+    return preamble, messages
 
 
 def message_from_email(message: EmailMessage, mbox: bool = False) -> Message:
@@ -193,13 +198,19 @@ def question_of(subject: str) -> tuple[str, bool]:
     return stripped, stripped.endswith("?")
 
 
-def thread_source(messages: list[Message], *, path: Path, name: str, wave: str | None) -> SourceRecord:
-    """Lay the messages out as text and make one ``message`` segment per non-empty body."""
+def thread_source(messages: list[Message], *, path: Path, name: str, wave: str | None,
+                  preamble: str = "") -> SourceRecord:
+    """Lay the messages out as text and make one ``message`` segment per non-empty body
+    (and ``paragraph`` segments for a preamble before the first message)."""
     if not messages:
         raise IngestError(f"{path}: no email messages found (each needs a From: header block)")
     parts: list[str] = []
     segments: list[SegmentRecord] = []
     offset = 0
+    if preamble:
+        parts.append(preamble)
+        segments += [SegmentRecord("paragraph", s, e) for s, e in paragraphs(preamble)]
+        offset = len(preamble) + 2
     earlier: list[tuple[str, list[str]]] = []  # (sender, questions asked) of each message so far
     for message in messages:
         day = message.date[:10] if re.match(r"\d{4}-\d{2}-\d{2}", message.date) else message.date
@@ -228,23 +239,18 @@ def thread_source(messages: list[Message], *, path: Path, name: str, wave: str |
                         wave=wave, meta={"messages": len(messages)})
 
 
-def read_thread_text(path: Path, *, name: str, wave: str | None = None) -> ReadResult:
-    """A .txt (or .eml) holding a thread as header blocks and bodies."""
-    text, _ = read_text_file(path)
-    return ReadResult(sources=[thread_source(parse_thread(text), path=path, name=name, wave=wave)])
-
-
 def read_eml(path: Path, *, name: str, kind: str = "auto", wave: str | None = None) -> ReadResult:
     """A .eml: a thread in header-block form, or one RFC 5322 message (MIME decoded)."""
     data = path.read_bytes()
     text, _ = decode_bytes(data, path)
-    thread = parse_thread(text)
+    preamble, thread = parse_thread(text)
     if len(thread) < 2:
+        preamble = ""
         parsed = email.message_from_bytes(data, policy=email.policy.default)
         if not isinstance(parsed, EmailMessage) or not parsed.get("From"):
             raise IngestError(f"{path}: not an email message (no From: header); export it again as .eml")
         thread = [message_from_email(parsed)]
-    return ReadResult(sources=[thread_source(thread, path=path, name=name, wave=wave)])
+    return ReadResult(sources=[thread_source(thread, path=path, name=name, wave=wave, preamble=preamble)])
 
 
 def read_mbox(path: Path, *, name: str, kind: str = "auto", wave: str | None = None) -> ReadResult:

@@ -114,6 +114,11 @@ def _table(name: str, raw_rows: list[list[Any]], first_row: int, path: Path) -> 
             )
         seen[column] = i
     body = [(n, (r + [None] * width)[:width]) for n, r in rows[1:]]
+    # A column with neither a header nor any value is layout (a sheet starting at B), not data.
+    keep = [i for i, cell in enumerate(header_cells[:width]) if cell is not None or any(r[i] is not None for _, r in body)]
+    if len(keep) < width:
+        header = [header[i] for i in keep]
+        body = [(n, [r[i] for i in keep]) for n, r in body]
     return Table(name, header, [r for _, r in body], [n for n, _ in body])
 
 
@@ -144,9 +149,8 @@ def load_xlsx(path: Path) -> dict[str, Table]:
     try:
         tables: dict[str, Table] = {}
         for sheet in book.worksheets:
-            raw = [list(row) for row in sheet.iter_rows(values_only=True)]
-            first = sheet.min_row if raw else 1
-            table = _table(sheet.title, raw, first, path)
+            raw = [list(row) for row in sheet.iter_rows(min_row=1, values_only=True)]
+            table = _table(sheet.title, raw, 1, path)  # row numbers as Excel shows them
             if table is not None:
                 tables[sheet.title.strip().lower()] = table
             elif sheet.title.strip().lower() == "responses":
