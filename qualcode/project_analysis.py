@@ -1,11 +1,278 @@
-"""``Project`` methods for analyses (issue 4): frequencies, co-occurrence, crosstabs, words, questionnaire summaries, figures and reports.
+"""``Project`` methods for analyses (issue 4): frequencies, co-occurrence, crosstabs,
+waves, words, questionnaire summaries, quotes and priorities.
 
-A mixin keeps this capability's public API next to its own code instead of growing one
-large ``project.py``; ``qualcode.Project`` inherits it. Methods stay thin: read the
-project's frames or open one transaction, call the module that does the work, return data.
+Each method reads the project's tidy frames once, applies the same ``where`` filter to
+the applications and to the excerpts (so "% of cases" is out of the cases that have
+material in the filtered set), and calls one pure function of ``qualcode.analysis``.
 """
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from qualcode import analysis as qa
+from qualcode.errors import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from qualcode.store.database import Database
+
+REDACT_KEY = "redact_names"
+#: Codes made at ingest for questionnaire answers: structure, not findings, so the
+#: findings-oriented views (code cloud, priorities) leave them out by default.
+STRUCTURAL_BRANCHES = ("Questionnaire",)
+
+Where = Mapping[str, Any] | None
+
+
+@dataclass
+class AnalysisFrames:
+    """The frames one analysis call works on, filtered consistently."""
+
+    apps: pd.DataFrame
+    codebook: pd.DataFrame
+    descriptors: pd.DataFrame
+    excerpts: pd.DataFrame  # the same-filtered excerpts: the denominator for % of cases
+
 
 class AnalysisMixin:
-    """Mixed into ``qualcode.Project``."""
+    """Mixed into ``qualcode.Project``; uses its frames (``applications()``,
+    ``excerpts()``, ``codes()``, ``descriptors()``, ``responses()``…)."""
+
+    _db: "Database"
+
+    # ------------------------------------------------------------------ frames
+    def analysis_frames(
+        self,
+        where: Where = None,
+        codes: str | Iterable[str] | None = None,
+        *,
+        descendants: bool = True,
+        coder: str | Iterable[str] | None = None,
+        structural: bool = True,
+    ) -> AnalysisFrames:
+        """Applications, codebook, descriptors and excerpts filtered by ``where``
+        (descriptors, wave, source…), ``codes`` and ``coder``; ``structural=False``
+        drops the questionnaire-question codes."""
+        apps = self.applications(codes, descendants=descendants, coder=coder, where=where)
+        if not structural and not apps.empty:
+            apps = apps[~apps["code"].str.split("/").str[0].isin(STRUCTURAL_BRANCHES)]
+        excerpts = self.excerpts(where=where)
+        return AnalysisFrames(apps.reset_index(drop=True), self.codes(), self.descriptors(), excerpts)
+
+    # ------------------------------------------------------------- counting
+    def frequencies(self, where: Where = None, codes: str | Iterable[str] | None = None, *,
+                    descendants: bool = True, coder: str | Iterable[str] | None = None) -> pd.DataFrame:
+        """Per code: applications, excerpts, sources, cases and % of cases, explicit and child-sum."""
+        f = self.analysis_frames(where, codes, descendants=descendants, coder=coder)
+        return qa.frequencies(f.apps, f.codebook, base=f.excerpts)
+
+    def code_presence(self, by: str = "source", where: Where = None, *, child_sum: bool = False) -> pd.DataFrame:
+        """Codes × sources (or cases) as 0/1."""
+        f = self.analysis_frames(where)
+        return qa.code_presence(f.apps, f.codebook, by=by, child_sum=child_sum)
+
+    def code_application(self, by: str = "source", where: Where = None, *, child_sum: bool = False) -> pd.DataFrame:
+        """Codes × sources (or cases): number of excerpts."""
+        f = self.analysis_frames(where)
+        return qa.code_application(f.apps, f.codebook, by=by, child_sum=child_sum)
+
+    def excerpts_per_source(self, where: Where = None) -> pd.DataFrame:
+        f = self.analysis_frames(where)
+        return qa.excerpts_per_source(f.excerpts, f.apps)
+
+    def cooccurrence(self, where: Where = None, *, overlap: bool = False, measure: str = "count",
+                     child_sum: bool = False, codes: str | Iterable[str] | None = None) -> pd.DataFrame:
+        """Code × code: excerpts where both are applied (or overlapping excerpts), or Jaccard."""
+        f = self.analysis_frames(where, codes)
+        return qa.cooccurrence_matrix(f.apps, f.codebook if codes is None else None, overlap=overlap,
+                                      child_sum=child_sum, measure=measure)
+
+    def cooccurrence_pairs(self, where: Where = None, *, overlap: bool = False) -> pd.DataFrame:
+        f = self.analysis_frames(where)
+        return qa.cooccurrence(f.apps, f.codebook, overlap=overlap)
+
+    def cooccurrence_excerpts(self, code_a: str, code_b: str, where: Where = None, *, overlap: bool = False) -> pd.DataFrame:
+        """The excerpts behind one co-occurrence cell."""
+        f = self.analysis_frames(where)
+        return qa.cooccurrence_excerpts(f.apps, code_a, code_b, f.codebook, overlap=overlap, excerpts=f.excerpts)
+
+    def crosstab(self, by: str | Sequence[str], where: Where = None, *, child_sum: bool = False,
+                 codes: str | Iterable[str] | None = None) -> pd.DataFrame:
+        """Code × descriptor group(s): excerpts, cases, % of cases, Dedoose-normalised counts."""
+        f = self.analysis_frames(where, codes)
+        return qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.excerpts, child_sum=child_sum)
+
+    def weights(self, by: str | Sequence[str] | None = None, where: Where = None) -> pd.DataFrame:
+        """Mean/min/max/sd of weights per code (and group)."""
+        f = self.analysis_frames(where)
+        return qa.code_weights(f.apps, by, f.descriptors, f.codebook)
+
+    def waves(self, where: Where = None, *, child_sum: bool = False) -> pd.DataFrame:
+        """Code frequencies (cases, % of cases) per wave."""
+        f = self.analysis_frames(where)
+        return qa.frequencies_by_wave(f.apps, f.codebook, base=f.excerpts, child_sum=child_sum)
+
+    def wave_change(self, first: str | None = None, second: str | None = None, where: Where = None, *,
+                    child_sum: bool = False, paired: bool = False) -> pd.DataFrame:
+        """Cases mentioning each code in both waves, only the first, only the second."""
+        f = self.analysis_frames(where)
+        first, second = _two_waves(f.excerpts, first, second)
+        return qa.wave_change(f.apps, first, second, f.codebook, base=f.excerpts, child_sum=child_sum, paired=paired)
+
+    def top_priorities(self, n: int | None = 10, where: Where = None, *, branch: str | None = None,
+                       depth: int | None = None) -> pd.DataFrame:
+        """Codes ranked by the number of cases that raised them (questionnaire-question codes left out)."""
+        f = self.analysis_frames(where, structural=False)
+        return qa.top_priorities(f.apps, f.codebook, branch=branch, depth=depth, base=f.excerpts, n=n)
+
+    # ---------------------------------------------------------------- words
+    def word_frequencies(self, code: str | Iterable[str] | None = None, where: Where = None, *,
+                         stop_words: Iterable[str] = (), min_count: int = 1, n: int | None = None) -> pd.DataFrame:
+        """Lemmatised word counts over the excerpts (of a code, a group) or, with neither,
+        over the sources' own words (interviewer turns left out)."""
+        texts = self._texts_for(code, where)
+        table = qa.word_frequencies(texts, stop_words=stop_words, min_count=min_count)
+        return table.head(n) if n else table
+
+    def distinguishing_words(self, group_a: Where, group_b: Where, code: str | Iterable[str] | None = None, *,
+                             method: str = "log_odds", n: int = 20, stop_words: Iterable[str] = ()) -> pd.DataFrame:
+        """Words that set one group's material apart from another's (log-odds with an
+        informative Dirichlet prior, or chi-square)."""
+        a = self._texts_for(code, group_a)
+        b = self._texts_for(code, group_b)
+        return qa.distinguishing_words(a, b, method=method, n=n, stop_words=stop_words)
+
+    def _texts_for(self, code: str | Iterable[str] | None, where: Where) -> list[str]:
+        if code is not None:
+            texts = self.excerpts(code, where=where)["text"].tolist()
+        else:
+            texts = participant_texts(self, where)
+        # names are taken out of the text before counting, so "Riverside Carers Centre"
+        # disappears while the word "carers" elsewhere still counts
+        names = [*self.redaction_names, *self.descriptors()["case"].dropna().astype(str)]
+        return [qa.redact(_drop_labels(t), names, placeholder=" ") for t in texts]
+
+    # -------------------------------------------------------- questionnaire
+    def response_rate(self, by: str | None = None) -> pd.DataFrame:
+        """Responses, invited and % response, overall and per group (invited from the
+        questionnaire's ``about`` sheet or ``--invited``)."""
+        responses = self.responses()
+        if responses.empty:
+            return pd.DataFrame(columns=["group", "responses", "invited", "pct_response"])
+        invited = _invited(self.questionnaires(), by)
+        return qa.response_rate(responses, invited=invited, by=by, descriptors=self.descriptors(), questions=self.questions())
+
+    def closed_questions(self, by: str | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        return qa.closed_questions(self.responses(), self.questions(), columns=columns, by=by,
+                                   descriptors=self.descriptors() if by else None)
+
+    def likert(self, battery: str | None = None, by: str | None = None, *, percent: bool = False) -> pd.DataFrame:
+        """Scale items: counts per level, % agree (top two levels), median, n."""
+        return qa.likert(self.responses(), self.questions(), battery=battery, by=by,
+                         descriptors=self.descriptors() if by else None, percent=percent)
+
+    def ratings(self, by: str | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """"Marks out of ten" and other ratings: mean, median, sd, quartiles, n."""
+        return qa.ratings(self.responses(), self.questions(), columns=columns, by=by,
+                          descriptors=self.descriptors() if by else None)
+
+    def open_answers(self, question: str | None = None) -> pd.DataFrame:
+        """Each open answer with the excerpts coded inside it."""
+        return qa.open_answers(self.segments(), self.excerpts(), question=question)
+
+    # --------------------------------------------------------------- quotes
+    @property
+    def redaction_names(self) -> list[str]:
+        """Names of people and organisations that must never appear in a quote."""
+        raw = self._db.meta(REDACT_KEY)
+        return json.loads(raw) if raw else []
+
+    def add_redaction_names(self, names: Iterable[str]) -> int:
+        """Add names to the project's redaction list; returns how many were new."""
+        current = self.redaction_names
+        new = [n.strip() for n in names if n and n.strip() and n.strip() not in current]
+        if new:
+            self._db.set_meta(REDACT_KEY, json.dumps(sorted(set(current + new), key=str.casefold)))
+        return len(set(new))
+
+    def quotes(self, code: str, n: int = 5, where: Where = None, *, fields: Sequence[str] | str | None = None,
+               per_case: int = 1, descendants: bool = True) -> pd.DataFrame:
+        """Representative quotes for a code, attributed by descriptors (e.g. "CEO, wave 2"),
+        with the project's redaction names and every case name replaced by "[name]"."""
+        f = self.analysis_frames(where)
+        if fields is None:
+            fields = [c for c in ("role", "wave") if c in f.descriptors.columns or c == "wave"]
+        return qa.representative_quotes(
+            f.excerpts, f.apps, code, f.descriptors, f.codebook, fields=fields, n=n, per_case=per_case,
+            descendants=descendants, names=self.redaction_names,
+        )
+
+
+def participant_texts(project: AnalysisMixin, where: Where = None) -> list[str]:
+    """The words participants wrote or said: speaker turns other than the interviewer's,
+    email messages other than the researcher's, questionnaire answers, whole documents."""
+    from qualcode.analysis.filters import filter_where
+
+    sources = project.sources() if hasattr(project, "sources") else pd.DataFrame()  # type: ignore[attr-defined]
+    if sources.empty:
+        return []
+    segments = project.segments()
+    sources = filter_where(sources, where, project.descriptors() if where else None)
+    texts: list[str] = []
+    spoken = {"turn", "cue", "message", "answer"}
+    for row in sources.itertuples():
+        text = project.source_text(row.source)  # type: ignore[attr-defined]
+        segs = segments[(segments["source_id"] == row.source_id) & segments["kind"].isin(spoken)]
+        if segs.empty:
+            texts.append(text)
+            continue
+        for seg in segs.itertuples():
+            speaker = "" if pd.isna(seg.speaker) else str(seg.speaker).strip().casefold()
+            if speaker in INTERVIEWER_LABELS:
+                continue
+            texts.append(text[seg.start:seg.end])
+    return texts
+
+
+INTERVIEWER_LABELS = {"interviewer", "researcher", "int", "i", "q", "moderator", "facilitator"}
+
+
+#: a speaker label or an email header at the start of a line: "[00:01:02] CEO-07: ",
+#: "Mentor-03: ", "From: CEO-12 (2025-02-05): Re: Question 1 - …" (the whole header line)
+_LABEL = re.compile(r"^(?:From: [^\n]*$|\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\]?\s*)?[^:\n]{1,40}:[ \t])", re.MULTILINE)
+
+
+def _drop_labels(text: str) -> str:
+    """Speaker labels and email header lines are structure, not words anyone said."""
+    return _LABEL.sub("", text)
+
+
+def _two_waves(excerpts: pd.DataFrame, first: str | None, second: str | None) -> tuple[str, str]:
+    waves = sorted(excerpts["wave"].dropna().astype(str).unique(), key=_wave_key) if not excerpts.empty else []
+    if first is None or second is None:
+        if len(waves) < 2:
+            raise UsageError(f"wave change needs two waves; the material has {len(waves)} ({', '.join(waves) or 'none'})")
+        first, second = first or waves[0], second or waves[1]
+    return str(first), str(second)
+
+
+def _wave_key(wave: str) -> tuple[int, Any]:
+    return (0, float(wave)) if wave.replace(".", "", 1).isdigit() else (1, wave)
+
+
+def _invited(questionnaires: pd.DataFrame, by: str | None) -> int | dict[str, int] | None:
+    if questionnaires.empty:
+        return None
+    if by is None:
+        total = questionnaires["invited"].dropna()
+        return int(total.sum()) if len(total) else None
+    groups: dict[str, int] = {}
+    for mapping in questionnaires["invited_by_group"]:
+        for value, count in (mapping or {}).get(by, {}).items():
+            groups[str(value)] = groups.get(str(value), 0) + int(count)
+    return groups or None

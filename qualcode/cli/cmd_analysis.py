@@ -1,2 +1,224 @@
-"""Commands for analyses (issue 4): frequencies, co-occurrence, crosstabs, words, questionnaire summaries, figures and reports."""
+"""Commands for analyses (issue 4): ``qualcode stats …``, ``quotes``, ``redact``."""
 from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from qualcode.cli.context import open_project
+from qualcode.cli.main import cli
+from qualcode.cli.output import emit_frame, format_option
+from qualcode.errors import UsageError
+from qualcode.retrieval import parse_where
+
+where_option = click.option("--where", "where", multiple=True, metavar="FIELD=VALUE",
+                            help="Only material whose descriptor, wave, source or kind has this value (repeatable).")
+code_option = click.option("--code", "codes", multiple=True, help="Only this code and its children (repeatable).")
+
+
+def _where(where: tuple[str, ...]) -> dict[str, list[str]] | None:
+    return parse_where(where) or None
+
+
+@cli.group()
+def stats() -> None:
+    """Tables: frequencies, presence, cooccurrence, crosstab, weights, waves, priorities, words, keywords, questionnaire."""
+
+
+@stats.command("frequencies")
+@where_option
+@code_option
+@click.option("--coder", default=None, help="Only this coder's applications.")
+@click.option("--all-columns", is_flag=True, help="Show every column (explicit and child-sum counts).")
+@format_option
+@click.pass_context
+def stats_frequencies(ctx: click.Context, where: tuple[str, ...], codes: tuple[str, ...], coder: str | None,
+                      all_columns: bool, fmt: str) -> None:
+    """Per code: excerpts, sources, cases and % of cases (explicit, and with children summed)."""
+    table = open_project(ctx).frequencies(_where(where), list(codes) or None, coder=coder)
+    if not all_columns and fmt == "table":
+        table = table[["code", "excerpts", "sources", "cases", "pct_cases", "excerpts_sum", "cases_sum", "pct_cases_sum"]]
+    emit_frame(table.round(1), fmt)
+
+
+@stats.command("presence")
+@click.option("--by", type=click.Choice(["source", "case"]), default="source", show_default=True)
+@click.option("--counts", is_flag=True, help="Number of excerpts instead of 0/1.")
+@where_option
+@format_option
+@click.pass_context
+def stats_presence(ctx: click.Context, by: str, counts: bool, where: tuple[str, ...], fmt: str) -> None:
+    """Codes × sources (or cases): 0/1 presence, or excerpt counts with --counts."""
+    project = open_project(ctx)
+    table = project.code_application(by, _where(where)) if counts else project.code_presence(by, _where(where))
+    emit_frame(table, fmt, index=True)
+
+
+@stats.command("cooccurrence")
+@click.option("--overlap", is_flag=True, help="Count overlapping excerpts in the same source too.")
+@click.option("--jaccard", is_flag=True, help="Jaccard similarity instead of counts.")
+@click.option("--pairs", is_flag=True, help="A long list of code pairs instead of a matrix.")
+@where_option
+@code_option
+@format_option
+@click.pass_context
+def stats_cooccurrence(ctx: click.Context, overlap: bool, jaccard: bool, pairs: bool, where: tuple[str, ...],
+                       codes: tuple[str, ...], fmt: str) -> None:
+    """Code × code: excerpts where both codes are applied."""
+    project = open_project(ctx)
+    if pairs:
+        emit_frame(project.cooccurrence_pairs(_where(where), overlap=overlap).round(3), fmt)
+        return
+    table = project.cooccurrence(_where(where), overlap=overlap, measure="jaccard" if jaccard else "count",
+                                 codes=list(codes) or None)
+    emit_frame(table.round(3), fmt, index=True)
+
+
+@stats.command("crosstab")
+@click.option("--by", "by", multiple=True, required=True, help="Descriptor(s) to cross by (repeat for two).")
+@click.option("--value", type=click.Choice(["cases", "pct_cases", "excerpts", "excerpts_normalised", "cases_normalised"]),
+              default="pct_cases", show_default=True, help="What the cells hold (wide table).")
+@click.option("--long", "long_form", is_flag=True, help="The long table with every measure.")
+@where_option
+@code_option
+@format_option
+@click.pass_context
+def stats_crosstab(ctx: click.Context, by: tuple[str, ...], value: str, long_form: bool, where: tuple[str, ...],
+                   codes: tuple[str, ...], fmt: str) -> None:
+    """Code × descriptor group: cases, % of cases in each group, Dedoose-normalised counts."""
+    from qualcode.analysis import to_wide
+
+    table = open_project(ctx).crosstab(list(by), _where(where), codes=list(codes) or None)
+    if long_form:
+        emit_frame(table.round(2), fmt)
+    else:
+        emit_frame(to_wide(table, value, list(by)).round(1), fmt, index=True)
+
+
+@stats.command("weights")
+@click.option("--by", default=None, help="A descriptor to group by.")
+@where_option
+@format_option
+@click.pass_context
+def stats_weights(ctx: click.Context, by: str | None, where: tuple[str, ...], fmt: str) -> None:
+    """Weights per code (and group): n, mean, min, max, sd."""
+    table = open_project(ctx).weights(by, _where(where))
+    emit_frame(table.dropna(subset=["mean"]).round(2) if not table.empty else table, fmt)
+
+
+@stats.command("waves")
+@click.option("--first", default=None, help="First wave (default: the lowest).")
+@click.option("--second", default=None, help="Second wave (default: the next).")
+@click.option("--paired", is_flag=True, help="Only cases with material in both waves.")
+@where_option
+@format_option
+@click.pass_context
+def stats_waves(ctx: click.Context, first: str | None, second: str | None, paired: bool, where: tuple[str, ...],
+                fmt: str) -> None:
+    """Cases mentioning each code in both waves, only the first, only the second."""
+    table = open_project(ctx).wave_change(first, second, _where(where), paired=paired)
+    columns = ["code", "cases_first", "cases_second", "both", "only_first", "only_second", "pct_first",
+               "pct_second", "pct_change"]
+    emit_frame(table[columns].round(1) if fmt == "table" else table, fmt)
+
+
+@stats.command("priorities")
+@click.option("-n", "n", type=int, default=10, show_default=True)
+@click.option("--depth", type=int, default=None, help="Only codes at this depth (0 = top level).")
+@click.option("--branch", default=None, help="Only codes under this code.")
+@where_option
+@format_option
+@click.pass_context
+def stats_priorities(ctx: click.Context, n: int, depth: int | None, branch: str | None, where: tuple[str, ...],
+                     fmt: str) -> None:
+    """Codes ranked by the number of cases that raised them."""
+    emit_frame(open_project(ctx).top_priorities(n, _where(where), branch=branch, depth=depth).round(1), fmt)
+
+
+@stats.command("words")
+@click.option("--code", default=None, help="Only this code's excerpts (default: all participants' words).")
+@click.option("-n", "n", type=int, default=30, show_default=True)
+@click.option("--stop", "stop_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A file of extra stop words, one per line.")
+@where_option
+@format_option
+@click.pass_context
+def stats_words(ctx: click.Context, code: str | None, n: int, stop_file: str | None, where: tuple[str, ...],
+                fmt: str) -> None:
+    """Lemmatised word frequencies (stop words, numbers, punctuation and names left out)."""
+    stops = Path(stop_file).read_text(encoding="utf-8").split() if stop_file else []
+    table = open_project(ctx).word_frequencies(code, _where(where), stop_words=stops, n=n)
+    emit_frame(table.round(4), fmt)
+
+
+@stats.command("keywords")
+@click.option("--a", "group_a", multiple=True, required=True, metavar="FIELD=VALUE", help="The first group.")
+@click.option("--b", "group_b", multiple=True, required=True, metavar="FIELD=VALUE", help="The group to compare with.")
+@click.option("--code", default=None, help="Only this code's excerpts.")
+@click.option("--method", type=click.Choice(["log_odds", "chi2"]), default="log_odds", show_default=True)
+@click.option("-n", "n", type=int, default=15, show_default=True, help="Words per side.")
+@format_option
+@click.pass_context
+def stats_keywords(ctx: click.Context, group_a: tuple[str, ...], group_b: tuple[str, ...], code: str | None,
+                   method: str, n: int, fmt: str) -> None:
+    """Words that distinguish group A's material from group B's."""
+    table = open_project(ctx).distinguishing_words(parse_where(group_a), parse_where(group_b), code, method=method, n=n)
+    emit_frame(table.round(3), fmt)
+
+
+@stats.command("questionnaire")
+@click.argument("what", type=click.Choice(["response", "closed", "likert", "ratings"]))
+@click.option("--by", default=None, help="A descriptor to group by.")
+@format_option
+@click.pass_context
+def stats_questionnaire(ctx: click.Context, what: str, by: str | None, fmt: str) -> None:
+    """Questionnaire summaries: response rate, closed questions, Likert batteries, ratings."""
+    project = open_project(ctx)
+    table: pd.DataFrame
+    if what == "response":
+        table = project.response_rate(by)
+    elif what == "closed":
+        table = project.closed_questions(by)
+    elif what == "likert":
+        table = project.likert(by=by)
+    else:
+        table = project.ratings(by)
+    if fmt == "table" and "question" in table.columns:
+        table = table.drop(columns=["question"])
+    emit_frame(table.round(2), fmt)
+
+
+@cli.command()
+@click.argument("code")
+@click.option("-n", "n", type=int, default=5, show_default=True)
+@click.option("--per-case", type=int, default=1, show_default=True, help="At most this many quotes from one case.")
+@click.option("--field", "fields", multiple=True, help="Descriptors for the attribution (default: role, wave).")
+@where_option
+@format_option
+@click.pass_context
+def quotes(ctx: click.Context, code: str, n: int, per_case: int, fields: tuple[str, ...], where: tuple[str, ...],
+           fmt: str) -> None:
+    """Representative, anonymised quotes for CODE with attributions like "CEO, wave 2"."""
+    table = open_project(ctx).quotes(code, n, _where(where), fields=list(fields) or None, per_case=per_case)
+    if fmt == "table":
+        for row in table.itertuples():
+            click.echo(f"\u201c{row.quote}\u201d \u2014 {row.attribution}\n")
+        return
+    emit_frame(table, fmt)
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@click.option("--file", "name_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A file with one name per line.")
+@click.pass_context
+def redact(ctx: click.Context, names: tuple[str, ...], name_file: str | None) -> None:
+    """Add names of people or organisations that must never appear in quotes or word clouds."""
+    given = list(names)
+    if name_file:
+        given += [line.strip() for line in Path(name_file).read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not given:
+        raise UsageError("give names, or --file with one name per line")
+    added = open_project(ctx).add_redaction_names(given)
+    click.echo(f"{added} name(s) added to the redaction list")

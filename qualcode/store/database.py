@@ -81,6 +81,12 @@ class Database:
         with self.connect() as conn:
             return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
 
+    def set_meta(self, key: str, value: str) -> None:
+        """Set one project-level fact (its own transaction)."""
+        with self.begin() as conn:
+            conn.execute(schema.meta.delete().where(schema.meta.c.key == key))
+            conn.execute(schema.meta.insert().values(key=key, value=value))
+
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"

@@ -145,6 +145,7 @@ def applications(conn: Connection, status: str | None = "applied") -> pd.DataFra
             A.c.excerpt_id,
             X.c.source_id,
             S.c.name.label("source"),
+            S.c.kind,
             C.c.name.label("case"),
             S.c.wave,
             X.c.start,
