@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from qualcode.errors import QualcodeError
+from qualcode.errors import ExportError
 from qualcode.interop.exchange import (
     ExchangeProject,
     ExCode,
@@ -96,22 +96,22 @@ class _Writer:
     # ----- checks --------------------------------------------------------------------
     def check_guid(self, guid: str | None, what: str) -> str:
         if guid is None or not is_guid(guid):
-            raise QualcodeError(f"cannot export {what}: GUID {guid!r} is not a UUID; assign stable GUIDs first")
+            raise ExportError(f"cannot export {what}: GUID {guid!r} is not a UUID; assign stable GUIDs first")
         return guid
 
     def check(self) -> None:
         for sel in self.p.selections:
             if sel.source_guid not in self.sources:
-                raise QualcodeError(f"cannot export selection {sel.guid}: its source {sel.source_guid} is not in the project")
+                raise ExportError(f"cannot export selection {sel.guid}: its source {sel.source_guid} is not in the project")
             source = self.sources[sel.source_guid]
             if source.text is not None and not (0 <= sel.start <= sel.end <= len(source.text)):
-                raise QualcodeError(
+                raise ExportError(
                     f"cannot export selection {sel.guid}: [{sel.start}, {sel.end}) lies outside source "
                     f"'{source.name}' ({len(source.text)} characters)"
                 )
             for coding in sel.codings:
                 if coding.code_guid not in self.codes:
-                    raise QualcodeError(f"cannot export selection {sel.guid}: code {coding.code_guid} is not in the codebook")
+                    raise ExportError(f"cannot export selection {sel.guid}: code {coding.code_guid} is not in the codebook")
 
     def sub(self, parent: etree._Element, tag: str, **attrs: str | None) -> etree._Element:
         return etree.SubElement(parent, self.q(tag), {k: v for k, v in attrs.items() if v is not None})
@@ -387,23 +387,27 @@ def write_qdpx(
     qde, files = build_qde(project, text_inline=text_inline, newline=newline, bom=bom, origin=origin)
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
-    with zipfile.ZipFile(tmp, "w") as archive:
-        _zip_write(archive, "project.qde", qde)
-        for name in sorted(files):
-            _zip_write(archive, name, files[name])
-    tmp.replace(path)
+    try:
+        with zipfile.ZipFile(tmp, "w") as archive:
+            _zip_write(archive, "project.qde", qde)
+            for name in sorted(files):
+                _zip_write(archive, name, files[name])
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}; choose a folder you can write to") from None
     return path
 
 
 def build_qdc(project: ExchangeProject, *, origin: str = "qualcode") -> bytes:
     """Codebook.xsd XML for the project's code tree and its code sets."""
     if not project.codes:
-        raise QualcodeError("cannot export a codebook with no codes; add codes first")
+        raise ExportError("cannot export a codebook with no codes; add codes first")
     q = lambda tag: f"{{{NS_CODEBOOK}}}{tag}"  # noqa: E731
 
     def code_elem(parent: etree._Element, code: ExCode) -> None:
         if not is_guid(code.guid):
-            raise QualcodeError(f"cannot export code '{code.name}': GUID {code.guid!r} is not a UUID")
+            raise ExportError(f"cannot export code '{code.name}': GUID {code.guid!r} is not a UUID")
         el = etree.SubElement(parent, q("Code"), guid=code.guid, name=code.name, isCodable="true" if code.is_codable else "false")
         if code.colour and _RGB.match(code.colour):
             el.set("color", code.colour)
@@ -432,5 +436,9 @@ def build_qdc(project: ExchangeProject, *, origin: str = "qualcode") -> bytes:
 def write_qdc(project: ExchangeProject, path: str | Path, *, origin: str = "qualcode") -> Path:
     """Write a REFI-QDA codebook (``.qdc``); returns the path written."""
     path = Path(path)
-    path.write_bytes(build_qdc(project, origin=origin))
+    data = build_qdc(project, origin=origin)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}; choose a folder you can write to") from None
     return path

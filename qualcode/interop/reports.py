@@ -1,0 +1,142 @@
+"""What an import, an export or a merge did: counts, what was dropped, warnings.
+
+The CLI prints ``summary()`` and then every warning, one line each; notebooks inspect the
+fields. Nothing here touches the project.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+@dataclass
+class ImportReport:
+    """An exchange file taken into the project.
+
+    ``in_file`` counts what the file carried (:meth:`ExchangeProject.counts`); ``added``
+    what the project gained; ``reused`` what was already there (same content hash, same
+    code path, same excerpt x code x coder); ``dropped`` what qualcode does not keep, by
+    kind, with one line per kind in ``warnings``; ``conflicts`` the codings the project
+    already had with another weight (the project's value is kept).
+    """
+
+    file: str
+    tool: str = ""
+    in_file: dict[str, int] = field(default_factory=dict)
+    added: dict[str, int] = field(default_factory=dict)
+    reused: dict[str, int] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, what: str, n: int = 1) -> None:
+        self.added[what] = self.added.get(what, 0) + n
+
+    def reuse(self, what: str, n: int = 1) -> None:
+        self.reused[what] = self.reused.get(what, 0) + n
+
+    def drop(self, what: str, n: int, why: str | None) -> None:
+        """Count ``n`` dropped ``what`` and say why in one warning line (``why=None``:
+        count only, when another warning line already names them)."""
+        if n <= 0:
+            return
+        self.dropped[what] = self.dropped.get(what, 0) + n
+        if why is not None:
+            self.warnings.append(f"dropped {n} {what}: {why}")
+
+    def summary(self) -> str:
+        a, r = self.added, self.reused
+        parts = [
+            f"{_plural(a.get('sources', 0), 'source')}",
+            f"{_plural(a.get('codes', 0), 'code')}",
+            f"{_plural(a.get('excerpts', 0), 'excerpt')}",
+            f"{_plural(a.get('applications', 0), 'coding')}",
+        ]
+        for key, word in (("cases", "case"), ("descriptor_values", "descriptor value"), ("memos", "memo"),
+                          ("code_sets", "code set")):
+            if a.get(key):
+                parts.append(_plural(a[key], word))
+        text = f"{self.file}: added {', '.join(parts)}"
+        again = [f"{_plural(n, k.rstrip('s').replace('_', ' '))}" for k, n in r.items() if n]
+        if again:
+            text += f"; already in the project: {', '.join(again)}"
+        if self.dropped:
+            text += f"; dropped {sum(self.dropped.values())} element(s) (see warnings)"
+        if self.conflicts:
+            text += f"; {_plural(len(self.conflicts), 'conflict')} (project's weight kept)"
+        return text
+
+    def lines(self) -> list[str]:
+        """The summary followed by every warning, for printing."""
+        return [self.summary(), *(f"warning: {w}" for w in self.warnings)]
+
+
+@dataclass
+class ExportReport:
+    """A REFI-QDA file written: where, how many of each element, what could not go."""
+
+    path: Path
+    written: dict[str, int] = field(default_factory=dict)
+    not_exported: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def leave_out(self, what: str, n: int, why: str) -> None:
+        if n <= 0:
+            return
+        self.not_exported[what] = self.not_exported.get(what, 0) + n
+        self.warnings.append(f"not exported: {n} {what}: {why}")
+
+    def summary(self) -> str:
+        w = self.written
+        keys = [("sources", "source"), ("codes", "code"), ("selections", "selection"), ("codings", "coding"),
+                ("notes", "note"), ("cases", "case"), ("variables", "variable"), ("sets", "set"), ("users", "user")]
+        parts = [_plural(w[k], word) for k, word in keys if k in w and (w[k] or k in ("sources", "codes"))]
+        return f"wrote {self.path.name}: {', '.join(parts)}"
+
+    def lines(self) -> list[str]:
+        return [self.summary(), *(f"warning: {x}" for x in self.warnings)]
+
+
+@dataclass
+class MergeReport:
+    """Another project's codings brought into this one (issue 7, merging coders' work).
+
+    ``conflicts`` lists excerpt x code x coder triples both projects hold with a different
+    weight or status: this project's values are kept, the other's are listed here.
+    """
+
+    other: str
+    sources_matched: int = 0
+    sources_missing: list[str] = field(default_factory=list)
+    codes_created: list[str] = field(default_factory=list)
+    coders_added: list[str] = field(default_factory=list)
+    excerpts_added: int = 0
+    applications_in_other: int = 0
+    applications_added: int = 0
+    applications_present: int = 0
+    applications_skipped: int = 0  # on sources missing here
+    memos_added: int = 0
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"merged {self.other}: {_plural(self.applications_added, 'coding')} added on "
+            f"{_plural(self.excerpts_added, 'new excerpt')}, {self.applications_present} already present, "
+            f"{_plural(len(self.codes_created), 'code')} created, {_plural(self.sources_matched, 'source')} matched"
+        )
+        if self.memos_added:
+            text += f", {_plural(self.memos_added, 'memo')} added"
+        if self.sources_missing:
+            text += f"; {_plural(len(self.sources_missing), 'source')} not in this project ({self.applications_skipped} coding(s) skipped)"
+        if self.conflicts:
+            text += f"; {_plural(len(self.conflicts), 'conflict')} (this project's values kept)"
+        return text
+
+    def lines(self) -> list[str]:
+        return [self.summary(), *(f"warning: {x}" for x in self.warnings)]
