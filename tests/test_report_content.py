@@ -57,6 +57,9 @@ def test_infer_format():
     assert infer_format(pd.Series([1.5, 2.0])) == "decimal"
     assert infer_format(pd.Series(["a"])) == "text"
     assert infer_format(pd.Series([1201, 1202]), "excerpt_id") == "text"  # ids never get 1,201
+    assert infer_format(pd.Series([62.5, 100.0]), "pct_cases") == "percent"  # analysis naming
+    assert infer_format(pd.Series([1.0]), "agree %") == "percent"
+    assert infer_format(pd.Series(["a"]), "pct_note") == "text"
 
 
 def test_table_writes_a_meaningful_index_and_flattens_columns():

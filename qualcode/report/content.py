@@ -127,10 +127,15 @@ class Table:
 
 def infer_format(series: pd.Series, column: str = "") -> NumberFormat:
     """Integers (and floats that are all whole numbers) are counts; other floats decimals;
-    identifiers (``id``, ``*_id``) are text, so 1234 never shows as "1,234"."""
+    identifiers (``id``, ``*_id``) are text, so 1234 never shows as "1,234"; numeric
+    columns named ``pct…``/``…_pct``/``…%`` are percentages on a 0-100 scale, as the
+    analyses name them (``pct_cases``, ``pct_agree``, ``pct_first``)."""
     name = str(column).lower()
     if name == "id" or name.endswith("_id"):
         return "text"
+    if (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+            and (name.startswith("pct") or name.endswith("_pct") or name.endswith("%"))):
+        return "percent"
     if pd.api.types.is_bool_dtype(series):
         return "text"
     if pd.api.types.is_integer_dtype(series):
