@@ -57,6 +57,8 @@ def test_transcript_fixture_turns_speakers_times():
         ("CEO-07 [00:10:00]: Hello", "CEO-07", 600.0),
         ("Head of Policy: Hello", "Head of Policy", None),
         ("P3 (mentor): Hello", "P3 (mentor)", None),
+        ("**Interviewer:** Hello", "Interviewer", None),
+        ("[00:00:07] **CEO-02**: Hello", "CEO-02", 7.0),
     ],
 )
 def test_speaker_line_forms(line, speaker, seconds):

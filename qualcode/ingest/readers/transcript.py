@@ -19,9 +19,10 @@ from qualcode.ingest.segment import paragraphs, trim
 TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _TURN_BODY = rf"""[^\S\n]*
     (?:[\[(]?(?P<t1>{TIME})[\])]?[^\S\n]*(?:[-\u2013\u2014][^\S\n]*)?)?   # time before the name
+    (?:\*\*|__)?                                                          # Markdown bold
     (?P<label>[^\W\d_][\w.'\u2019&/#()\- ]{{0,40}}?)                      # the speaker label
     (?:[^\S\n]*[\[(](?P<t2>{TIME})[\])])?                                 # or time after it
-    [^\S\n]*:(?=[^\S\n]|$)[^\S\n]*"""
+    [^\S\n]*(?:\*\*|__)?:(?:\*\*|__)?(?=[^\S\n]|$)[^\S\n]*"""
 # The first line, and every later one: starting with a literal newline lets the regex
 # engine jump between newlines rather than try each position of the text.
 _FIRST_LINE = re.compile(_TURN_BODY, re.MULTILINE | re.VERBOSE)
