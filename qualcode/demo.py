@@ -9,8 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from qualcode.errors import ProjectError
 from qualcode.project import Project
+
+if TYPE_CHECKING:  # pragma: no cover
+    from qualcode.report_builder import WrittenReport
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_NAME = "advance-demo"
@@ -36,6 +41,10 @@ class DemoPaths:
     @property
     def codings(self) -> Path:
         return self.corpus / "codings.csv"
+
+    @property
+    def names_to_redact(self) -> Path:
+        return self.corpus / "names-to-redact.txt"
 
 
 def demo_paths(root: Path | None = None) -> DemoPaths:
@@ -65,4 +74,14 @@ def build_demo_project(out_dir: str | Path, root: Path | None = None, progress: 
     project.import_codebook(paths.codebook)
     if paths.codings.exists():
         project.import_codings(paths.codings)
+    if paths.names_to_redact.exists():
+        names = paths.names_to_redact.read_text(encoding="utf-8").splitlines()
+        project.add_redaction_names([n for n in names if n.strip() and not n.startswith("#")])
     return project
+
+
+def run_demo(out_dir: str | Path, root: Path | None = None, progress: bool | None = None) -> tuple[Project, "WrittenReport"]:
+    """Build the demo project and write its full report into ``out_dir``."""
+    project = build_demo_project(out_dir, root, progress)
+    written = project.report(out_dir)
+    return project, written

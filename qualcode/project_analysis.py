@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -19,6 +20,8 @@ from qualcode import analysis as qa
 from qualcode.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from qualcode.report.content import Report
+    from qualcode.report_builder import ReportOptions, WrittenReport
     from qualcode.store.database import Database
 
 REDACT_KEY = "redact_names"
@@ -184,6 +187,42 @@ class AnalysisMixin:
     def open_answers(self, question: str | None = None) -> pd.DataFrame:
         """Each open answer with the excerpts coded inside it."""
         return qa.open_answers(self.segments(), self.excerpts(), question=question)
+
+    # --------------------------------------------------------------- report
+    def build_report(self, figures_dir: str | Path, options: "ReportOptions | None" = None) -> "Report":
+        """The whole analysis as a Report object (figures saved into ``figures_dir``)."""
+        from qualcode.report_builder import build_report
+
+        return build_report(self, figures_dir, options)  # type: ignore[arg-type]
+
+    def report(self, out_dir: str | Path, options: "ReportOptions | None" = None) -> "WrittenReport":
+        """Write the whole analysis to ``out_dir``: report.xlsx, report.html (self-contained),
+        report.md with figures/ (PNG and SVG), and tables/ as CSV."""
+        from qualcode.report_builder import write_report
+
+        return write_report(self, out_dir, options)  # type: ignore[arg-type]
+
+    def wordcloud(self, out_file: str | Path, *, codes: bool = False, code: str | None = None,
+                  where: Where = None) -> Path:
+        """Save a code cloud (``codes=True``: codes sized by applications, coloured by
+        branch) or a word cloud (of one code's excerpts, or of all participants' words)
+        as PNG and SVG; returns the PNG path."""
+        from qualcode.report import clouds
+        from qualcode.report.figures import save_figure
+
+        out = Path(out_file)
+        if codes:
+            f = self.analysis_frames(where, structural=False)
+            table = qa.frequencies(f.apps, f.codebook)
+            table = table[table["applications"] > 0]
+            tops = f.codebook[(f.codebook["depth"] == 0) & (f.codebook["colour"] != "")]
+            figure = clouds.code_cloud(table, colours=dict(zip(tops["name"], tops["colour"])),
+                                       title="How the codes were applied")
+        else:
+            words = self.word_frequencies(code, where, n=150)
+            figure = clouds.word_cloud(words, title=f"Words in {code}" if code else "Words participants used")
+        saved = save_figure(figure, out.with_suffix(""), formats=("png", "svg"))
+        return saved.png
 
     # --------------------------------------------------------------- quotes
     @property

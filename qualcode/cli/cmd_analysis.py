@@ -222,3 +222,37 @@ def redact(ctx: click.Context, names: tuple[str, ...], name_file: str | None) ->
         raise UsageError("give names, or --file with one name per line")
     added = open_project(ctx).add_redaction_names(given)
     click.echo(f"{added} name(s) added to the redaction list")
+
+
+@cli.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for report.xlsx, report.html, report.md, figures/ and tables/.")
+@click.option("--title", default=None, help="Report title (default: the project's).")
+@click.option("--by", "by", multiple=True, help="Descriptors to cross codes with (default: role, mode).")
+@click.pass_context
+def report(ctx: click.Context, out_dir: str, title: str | None, by: tuple[str, ...]) -> None:
+    """Write the whole analysis: Excel workbook, self-contained HTML, Markdown, PNG/SVG figures, CSV tables."""
+    from qualcode.report_builder import ReportOptions
+
+    options = ReportOptions(title=title)
+    if by:
+        options.by = list(by)
+    written = open_project(ctx).report(out_dir, options)
+    click.echo(f"wrote {written.html}, {written.xlsx}, {written.markdown}, "
+               f"{len(written.figures)} figure(s) and {len(written.csv)} table(s)")
+
+
+@cli.command()
+@click.option("--codes", "all_codes", is_flag=True, help="A cloud of codes sized by how often each was applied.")
+@click.option("--code", default=None, help="A cloud of the words in this code's excerpts.")
+@click.option("--words", "all_words", is_flag=True, help="A cloud of all participants' words.")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False), help="PNG file to write (an SVG is written next to it).")
+@where_option
+@click.pass_context
+def wordcloud(ctx: click.Context, all_codes: bool, code: str | None, all_words: bool, out_file: str,
+              where: tuple[str, ...]) -> None:
+    """Draw a code cloud (--codes) or a word cloud (--code C or --words) as PNG and SVG."""
+    if sum([all_codes, code is not None, all_words]) != 1:
+        raise UsageError("choose one of --codes, --code C or --words")
+    written = open_project(ctx).wordcloud(out_file, codes=all_codes, code=code, where=_where(where))
+    click.echo(f"wrote {written}")

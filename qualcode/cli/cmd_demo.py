@@ -5,17 +5,20 @@ import click
 
 from qualcode.cli.main import cli
 from qualcode.cli.output import emit_mapping
-from qualcode.demo import build_demo_project
+from qualcode.demo import run_demo
 
 
 @cli.command()
 @click.option("--out", "out_dir", default="demo-report", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the demo project and its report.")
 def demo(out_dir: str) -> None:
-    """Build the demo study (a mentoring programme, two waves) end to end."""
-    project = build_demo_project(out_dir)
+    """Build the demo study (a mentoring programme, two waves) and write its full report."""
+    project, written = run_demo(out_dir)
     try:
         emit_mapping(project.summary(), "table")
         click.echo(f"project: {project.target}")
+        click.echo(f"report:  {written.html}  {written.xlsx}  {written.markdown}")
+        click.echo(f"         {len(written.figures)} figures in {written.folder / 'figures'}, "
+                   f"{len(written.csv)} tables in {written.folder / 'tables'}")
     finally:
         project.close()

@@ -1,0 +1,413 @@
+"""The whole analysis of a project as one :class:`~qualcode.report.content.Report`.
+
+This module sits at the API level: it asks the ``Project`` for its analyses, draws the
+figures with ``qualcode.report.charts`` / ``clouds``, and assembles sections that every
+writer (Excel, HTML, Markdown, CSV) renders the same way. Sections appear only when the
+project has the material for them (no questionnaire, no questionnaire section).
+
+Denominators are stated in the report: code analyses use the *coded material* (sources
+with at least one thematic code applied), so "% of cases" is out of the participants
+whose material was coded, not out of everyone who filled in a questionnaire.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from qualcode.analysis import redact, to_wide  # noqa: E402
+from qualcode.project_analysis import STRUCTURAL_BRANCHES  # noqa: E402
+from qualcode.report import charts, clouds  # noqa: E402
+from qualcode.report.content import Headline, Report, Section  # noqa: E402
+from qualcode.report.excel import write_excel  # noqa: E402
+from qualcode.report.html import write_html  # noqa: E402
+from qualcode.report.markdown import write_markdown  # noqa: E402
+from qualcode.report.content import write_csv  # noqa: E402
+
+if TYPE_CHECKING:  # pragma: no cover
+    from qualcode.project import Project
+
+#: Extra sections other capabilities contribute (agreement, impact model, suggestions):
+#: functions (project, report, figures_dir, options) -> None, registered by name.
+SECTION_HOOKS: dict[str, Callable[["Project", Report, Path, "ReportOptions"], None]] = {}
+
+
+@dataclass
+class ReportOptions:
+    """What to include; the defaults suit a study report."""
+
+    title: str | None = None
+    by: list[str] = field(default_factory=lambda: ["role", "mode"])  # descriptors to cross codes with
+    top: int = 20  # codes in bar charts and priorities
+    quotes_per_code: int = 3
+    quote_codes: int = 6  # quote the N most widespread codes
+    quote_fields: list[str] | None = None  # attribution descriptors (default: role, wave)
+    cooccurrence_codes: int = 15
+    include_excerpts: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)  # options for section hooks (e.g. impact model path)
+
+
+@dataclass
+class WrittenReport:
+    """Paths of what ``write_report`` wrote."""
+
+    folder: Path
+    xlsx: Path
+    html: Path
+    markdown: Path
+    csv: list[Path]
+    figures: list[Path]
+
+
+def coded_sources(project: "Project") -> list[str]:
+    """Sources carrying at least one thematic (non-structural) applied code."""
+    apps = project.applications()
+    if apps.empty:
+        return []
+    thematic = apps[~apps["code"].str.split("/").str[0].isin(STRUCTURAL_BRANCHES)]
+    return sorted(thematic["source"].unique().tolist())
+
+
+def build_report(project: "Project", figures_dir: str | Path, options: ReportOptions | None = None) -> Report:
+    """Assemble the report; figures are saved (PNG + SVG) into ``figures_dir``."""
+    options = options or ReportOptions()
+    figures_dir = Path(figures_dir)
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    summary = project.summary()
+    sources = coded_sources(project)
+    material = {"source": sources} if sources else None
+    frequencies = project.frequencies(material) if sources else pd.DataFrame()
+    thematic = frequencies[~frequencies["top"].isin(STRUCTURAL_BRANCHES)] if not frequencies.empty else frequencies
+    coded_excerpts = int(project.analysis_frames(material, structural=False).apps["excerpt_id"].nunique()) if sources else 0
+    report = Report(
+        title=options.title or summary["title"],
+        subtitle="Analysis report made with qualcode",
+        headline=Headline(
+            sources=summary["sources"],
+            excerpts=coded_excerpts,
+            responses=summary["questionnaire_responses"] or None,
+            invited=summary["invited"],
+            cases=summary["cases"],
+        ),
+    )
+    colours = _branch_colours(project)
+    _material_section(project, report, sources)
+    if not thematic.empty and thematic["applications"].sum() > 0:
+        _codes_section(project, report, figures_dir, thematic, colours, options)
+        _priorities_section(project, report, figures_dir, material, colours, options)
+        _groups_section(project, report, figures_dir, material, options)
+        _waves_section(project, report, figures_dir, material, options)
+        _cooccurrence_section(project, report, figures_dir, material, thematic, options)
+        _words_section(project, report, figures_dir, sources)
+        _weights_section(project, report, material)
+        _quotes_section(project, report, material, thematic, options)
+    if summary["questionnaire_responses"]:
+        _questionnaire_section(project, report, figures_dir)
+    for hook in SECTION_HOOKS.values():
+        hook(project, report, figures_dir, options)
+    _codebook_section(project, report, options)
+    return report
+
+
+def write_report(project: "Project", out_dir: str | Path, options: ReportOptions | None = None) -> WrittenReport:
+    """Build the report and write it as xlsx, self-contained html, md and csv tables."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    figures_dir = out / "figures"
+    report = build_report(project, figures_dir, options)
+    xlsx = write_excel(report, out / "report.xlsx")
+    html = write_html(report, out / "report.html")
+    md = write_markdown(report, out / "report.md", figures_dir="figures")
+    csv = write_csv(report, out / "tables")
+    figures = [ref.png for _, ref in report.figures()]
+    return WrittenReport(out, xlsx, html, md, csv, figures)
+
+
+# ---------------------------------------------------------------------------- sections
+
+def _branch_colours(project: "Project") -> dict[str, str]:
+    codes = project.codes()
+    if codes.empty:
+        return {}
+    tops = codes[(codes["depth"] == 0) & (codes["colour"] != "")]
+    return dict(zip(tops["name"], tops["colour"]))
+
+
+def _material_section(project: "Project", report: Report, coded: list[str]) -> None:
+    sources = project.sources()
+    section = report.add_section(
+        "The material",
+        f"The project holds {len(sources):,} sources. Code analyses below use the {len(coded):,} sources "
+        "that carry at least one thematic code; percentages of cases are out of the participants in that material.",
+    )
+    if sources.empty:
+        return
+    kinds = sources.assign(wave=sources["wave"].fillna("-")).pivot_table(
+        index="kind", columns="wave", values="source", aggfunc="count", fill_value=0)
+    kinds["total"] = kinds.sum(axis=1)
+    section.add_table(kinds, "Sources by kind and wave", index=True)
+    descriptors = project.descriptors()
+    if "role" in descriptors.columns:
+        cases = sources.dropna(subset=["case"]).merge(descriptors, on="case", how="left")
+        cases["role"] = cases["role"].astype("string").fillna("(none)")
+        roles = cases.groupby("role").agg(cases=("case", "nunique"), sources=("source", "count")).reset_index()
+        section.add_table(roles, "Participants and sources by role")
+
+
+def _codes_section(project: "Project", report: Report, figures_dir: Path, thematic: pd.DataFrame,
+                   colours: dict[str, str], options: ReportOptions) -> None:
+    section = report.add_section(
+        "How the codes were applied",
+        "Each code's size in the cloud is the number of times it was applied; colours are the codebook's "
+        "top-level branches. The table gives explicit counts and, for parent codes, counts with their "
+        "children summed (an excerpt counts once).",
+    )
+    leaves = thematic[thematic["applications"] > 0]
+    section.add_figure(clouds.code_cloud(leaves, colours=colours, title="How the codes were applied"),
+                       "Code cloud: codes sized by number of applications", figures_dir, "code-cloud")
+    section.add_figure(
+        charts.frequency_bars(leaves, "cases", label="code", branch="top", colours=colours, top=options.top,
+                              title=f"Codes by number of participants (top {options.top})", xlabel="Participants (cases)"),
+        "Codes by number of participants", figures_dir, "code-frequencies",
+    )
+    table = thematic[["code", "applications", "excerpts", "sources", "cases", "pct_cases", "excerpts_sum", "cases_sum",
+                      "pct_cases_sum"]]
+    section.add_table(table, "Code frequencies", formats={"pct_cases": "percent", "pct_cases_sum": "percent"},
+                      note=f"Base: {int(thematic['case_base'].iloc[0])} cases with coded material.")
+
+
+def _priorities_section(project: "Project", report: Report, figures_dir: Path, material: dict | None,
+                        colours: dict[str, str], options: ReportOptions) -> None:
+    top = project.top_priorities(options.top, material, depth=1)
+    if top.empty:
+        return
+    section = report.add_section(
+        "Top priorities",
+        "Second-level codes ranked by how many participants raised them (children included), ties broken by "
+        "the number of excerpts.",
+    )
+    section.add_figure(
+        charts.frequency_bars(top, "pct_cases", label="code", branch="top", colours=colours, fmt="percent",
+                              title="Top priorities (% of participants)", xlabel="% of participants", sort=False),
+        "Top priorities by % of participants", figures_dir, "top-priorities",
+    )
+    section.add_table(top[["rank", "code", "cases", "pct_cases", "excerpts"]], "Top priorities",
+                      formats={"pct_cases": "percent"})
+
+
+def _groups_section(project: "Project", report: Report, figures_dir: Path, material: dict | None,
+                    options: ReportOptions) -> None:
+    descriptors = project.descriptors()
+    for field_name in options.by:
+        if field_name not in descriptors.columns:
+            continue
+        table = project.crosstab(field_name, material, child_sum=True)
+        table = table[~table["top"].isin(STRUCTURAL_BRANCHES) & (table["depth"] <= 1)]
+        if table.empty or table["cases"].sum() == 0:
+            continue
+        wide = to_wide(table, "pct_cases", field_name)
+        groups = table.drop_duplicates(field_name)[[field_name, "group_cases"]]
+        sizes = ", ".join(f"{g} {n}" for g, n in zip(groups[field_name], groups["group_cases"]))
+        section = report.add_section(
+            f"Codes by {field_name}",
+            f"Percentage of participants in each {field_name} group whose material carries the code (children "
+            f"included). Group sizes: {sizes}. Normalised counts scale each group to the size of the largest, "
+            "as Dedoose does.",
+        )
+        section.add_figure(
+            charts.heatmap(wide, title=f"% of participants by {field_name}", value_label="% of participants",
+                           fmt="percent", decimals=0, col_title=field_name),
+            f"Codes by {field_name} (% of participants)", figures_dir, f"codes-by-{field_name}",
+        )
+        section.add_table(wide, f"Codes by {field_name} (% of participants)", heatmap=True, index=True,
+                          formats={c: "percent" for c in wide.columns})
+        long_table = table[["code", field_name, "excerpts", "cases", "group_cases", "pct_cases",
+                            "excerpts_normalised", "cases_normalised"]]
+        section.add_table(long_table, f"Codes by {field_name}: counts and normalised counts",
+                          formats={"pct_cases": "percent", "excerpts_normalised": "decimal", "cases_normalised": "decimal"})
+
+
+def _waves_section(project: "Project", report: Report, figures_dir: Path, material: dict | None,
+                   options: ReportOptions) -> None:
+    excerpts = project.excerpts(where=material)
+    waves = sorted(excerpts["wave"].dropna().astype(str).unique()) if not excerpts.empty else []
+    if len(waves) < 2:
+        return
+    change = project.wave_change(waves[0], waves[1], material, child_sum=True)
+    change = change[~change["top"].isin(STRUCTURAL_BRANCHES) & (change["depth"] >= 1)]
+    if change.empty:
+        return
+    section = report.add_section(
+        f"Change between wave {waves[0]} and wave {waves[1]}",
+        "For each code, the share of participants with material in each wave who raised it, and how many "
+        "raised it in both waves, only the first or only the second.",
+    )
+    shown = change.set_index("code")
+    section.add_figure(
+        charts.wave_comparison(shown, waves=["pct_first", "pct_second"], names=[f"Wave {waves[0]}", f"Wave {waves[1]}"],
+                               fmt="percent", top=options.top, title="Codes by wave (% of participants)",
+                               xlabel="% of participants"),
+        "Codes by wave", figures_dir, "waves",
+    )
+    section.add_table(
+        change[["code", "cases_first", "cases_second", "both", "only_first", "only_second", "pct_first",
+                "pct_second", "pct_change"]],
+        "Change between waves",
+        formats={"pct_first": "percent", "pct_second": "percent", "pct_change": "percent"},
+        note=f"Bases: {int(change['base_first'].iloc[0])} cases in wave {waves[0]}, "
+             f"{int(change['base_second'].iloc[0])} in wave {waves[1]}.",
+    )
+
+
+def _cooccurrence_section(project: "Project", report: Report, figures_dir: Path, material: dict | None,
+                          thematic: pd.DataFrame, options: ReportOptions) -> None:
+    pairs = project.cooccurrence_pairs(material)
+    if pairs.empty:
+        return
+    pairs = pairs[~pairs["code_a"].str.split("/").str[0].isin(STRUCTURAL_BRANCHES)
+                  & ~pairs["code_b"].str.split("/").str[0].isin(STRUCTURAL_BRANCHES)]
+    if pairs.empty:
+        return
+    top_codes = thematic[thematic["excerpts"] > 0].nlargest(options.cooccurrence_codes, "excerpts")["code"].tolist()
+    matrix = project.cooccurrence(material).loc[top_codes, top_codes]
+    section = report.add_section(
+        "Codes that occur together",
+        "Number of excerpts carrying both codes, for the most used codes. Pairs are listed with the Jaccard "
+        "index (excerpts with both / excerpts with either).",
+    )
+    section.add_figure(charts.cooccurrence_heatmap(matrix, title="Code co-occurrence (same excerpt)"),
+                       "Code co-occurrence", figures_dir, "cooccurrence")
+    section.add_table(pairs.sort_values(["excerpts", "jaccard"], ascending=False).head(30),
+                      "Most frequent code pairs", formats={"jaccard": "decimal"}, decimals=2)
+
+
+def _words_section(project: "Project", report: Report, figures_dir: Path, coded: list[str]) -> None:
+    words = project.word_frequencies(n=150, min_count=2)
+    if words.empty:
+        return
+    section = report.add_section(
+        "Words participants used",
+        "Lemmatised words from participants' own turns, messages and answers (interviewers' questions, stop "
+        "words, numbers and the names on the project's redaction list left out).",
+    )
+    section.add_figure(clouds.word_cloud(words, title="Words participants used"), "Word cloud", figures_dir, "word-cloud")
+    section.add_table(words.head(40), "Most frequent words", formats={"share": "fraction"}, decimals=3)
+    descriptors = project.descriptors()
+    if "role" in descriptors.columns:
+        # compare the two roles with the most coded material (interviewees, usually)
+        coded_cases = project.sources().query("source in @coded")["case"].dropna()
+        roles = descriptors[descriptors["case"].isin(coded_cases)]["role"].dropna().astype(str).value_counts()
+        if len(roles) >= 2:
+            a, b = roles.index[0], roles.index[1]
+            keywords = project.distinguishing_words({"role": a}, {"role": b}, n=12)
+            if not keywords.empty:
+                section.add_table(keywords, f"Words that distinguish {a} from {b} (log-odds, z > 0: {a})",
+                                  formats={"log_odds": "decimal", "z": "decimal"}, decimals=2)
+
+
+def _weights_section(project: "Project", report: Report, material: dict | None) -> None:
+    weights = project.weights(None, material)
+    weights = weights.dropna(subset=["mean"]) if not weights.empty else weights
+    if weights.empty:
+        return
+    section = report.add_section("Weights", "Weights coders gave to applications (intensity of the change described).")
+    section.add_table(weights, "Weights by code", formats={"mean": "decimal", "sd": "decimal"}, decimals=2)
+
+
+def _quotes_section(project: "Project", report: Report, material: dict | None, thematic: pd.DataFrame,
+                    options: ReportOptions) -> None:
+    candidates = thematic[(thematic["depth"] >= 1) & (thematic["excerpts"] > 0)].nlargest(options.quote_codes, "cases")
+    if candidates.empty:
+        return
+    section = report.add_section(
+        "In their own words",
+        "Representative quotes for the most widespread codes, at most one per participant, attributed by role "
+        "and wave. Names of people and organisations are replaced by [name].",
+    )
+    for code in candidates["code"]:
+        quotes = project.quotes(code, options.quotes_per_code, material, fields=options.quote_fields)
+        for row in quotes.itertuples():
+            section.add_quote(f"{row.quote}", f"{row.attribution} \u2014 {code}")
+
+
+def _questionnaire_section(project: "Project", report: Report, figures_dir: Path) -> None:
+    section = report.add_section("Questionnaire", "Closed questions of the questionnaire(s).")
+    rate = project.response_rate()
+    descriptors = project.descriptors()
+    if "role" in descriptors.columns:
+        by_role = project.response_rate("role")
+        if not by_role.empty:
+            rate = by_role
+    section.add_table(rate, "Response rate", formats={"pct_response": "percent"})
+    likert = project.likert()
+    if not likert.empty:
+        for battery, items in likert.groupby("battery", sort=False):
+            stem, labels = split_common_stem(items["question"].tolist())
+            items = items.assign(item=labels)
+            section.add_figure(charts.likert_bars(items, label="item", title=str(battery) or "Scale items"),
+                               f"{battery or 'Scale items'}: distribution of answers" + (f". {stem}" if stem else ""),
+                               figures_dir, f"likert-{battery}")
+        section.add_table(likert.drop(columns=["battery"]), "Scale items", formats={"pct_agree": "percent"})
+    ratings = project.ratings()
+    if not ratings.empty:
+        stem, labels = split_common_stem(ratings["question"].tolist())
+        section.add_figure(charts.ratings_chart(ratings.assign(item=labels), label="item", title="Ratings out of ten"),
+                           "Ratings per objective" + (f". {stem}" if stem else ""), figures_dir, "ratings")
+        section.add_table(ratings, "Ratings", formats={"mean": "decimal", "sd": "decimal"}, decimals=1)
+    closed = project.closed_questions()
+    if not closed.empty:
+        closed = closed[~closed["column"].isin(likert["column"] if not likert.empty else [])]
+        closed = closed[~closed["column"].isin(ratings["column"] if not ratings.empty else [])]
+        if not closed.empty:
+            section.add_table(closed, "Other closed questions", formats={"pct": "percent"})
+
+
+def split_common_stem(questions: list[str]) -> tuple[str, list[str]]:
+    """Questions of a battery repeat their stem ("Thinking about …: The chief executive is
+    more confident"); charts label each item by what differs and quote the stem once.
+
+    Returns (stem, labels). The stem ends at a word boundary; items keep at least a few
+    words, and a shared tail such as "(0 = not at all, 10 = completely)" is dropped too.
+    """
+    if len(questions) < 2:
+        return "", list(questions)
+    words = [q.split() for q in questions]
+    head = 0
+    while all(len(w) > head + 2 for w in words) and len({w[head] for w in words}) == 1:
+        head += 1
+    tail = 0
+    while all(len(w) > head + tail + 2 for w in words) and len({w[-1 - tail] for w in words}) == 1:
+        tail += 1
+    while head and words[0][head - 1].casefold() in {"the", "a", "an"}:
+        head -= 1  # "The chief executive…" reads better than "Chief executive…"
+    if head < 3:  # not a real shared stem
+        head = 0
+    labels = [" ".join(w[head:len(w) - tail]) for w in words]
+    labels = [label[:1].upper() + label[1:] for label in labels]
+    stem = " ".join(words[0][:head])
+    return stem, labels
+
+
+def _codebook_section(project: "Project", report: Report, options: ReportOptions) -> None:
+    codes = project.codes()
+    if codes.empty:
+        return
+    section = report.add_section("Codebook", "The codes with their descriptions, as used in this analysis.")
+    section.add_table(codes[["path", "description", "inclusion", "exclusion"]], "Codebook")
+    if options.include_excerpts:
+        excerpts = project.excerpts()
+        if not excerpts.empty:
+            descriptors = project.descriptors()
+            keep = [c for c in ("role", "mode", "cohort") if c in descriptors.columns]
+            table = excerpts.merge(descriptors[["case", *keep]], on="case", how="left") if keep else excerpts
+            table = table[["excerpt_id", "source", "case", "wave", *keep, "start", "end", "codes", "text"]].copy()
+            table["text"] = redact(table["text"], project.redaction_names)
+            section.add_table(table, "Excerpts with codes and descriptors",
+                              note="Names on the project's redaction list are replaced by [name].")
