@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Row
 
 from qualcode.errors import ImportFormatError
 from qualcode.interop.reports import MergeReport
+from qualcode.interop.to_store import MAX_CONFLICT_LINES
 from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding
@@ -145,11 +146,13 @@ def _applications(conn: Connection, apps: list[Row[Any]], excerpt_map: dict[int,
             "decided_by": a.decided_by, "decided_at": a.decided_at, "run_id": None,
         })
     report.applications_added = xs.insert_applications_exact(conn, rows) if rows else 0
-    for c in report.conflicts:
+    for c in report.conflicts[:MAX_CONFLICT_LINES]:
         report.warnings.append(
             f"conflict: '{c['source']}' [{c['start']}, {c['end']}) {c['code']} by {c['coder']}: "
             f"here weight {_fmt(c['weight_here'])} ({c['status_here']}), other {_fmt(c['weight_other'])} ({c['status_other']}); kept this project's"
         )
+    if len(report.conflicts) > MAX_CONFLICT_LINES:
+        report.warnings.append(f"… and {len(report.conflicts) - MAX_CONFLICT_LINES} more conflict(s) (all listed in the report's conflicts)")
 
 
 def _memos(conn: Connection, other: OtherProject, source_map: dict[int, int], code_map: dict[int, int],

@@ -34,6 +34,13 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
 
+    KEYS = ("sources", "codes", "excerpts", "applications", "coders", "cases", "descriptor_values", "memos", "code_sets")
+
+    def __post_init__(self) -> None:
+        for key in self.KEYS:
+            self.added.setdefault(key, 0)
+            self.reused.setdefault(key, 0)
+
     def add(self, what: str, n: int = 1) -> None:
         self.added[what] = self.added.get(what, 0) + n
 

@@ -18,13 +18,15 @@ Mapping (decided with the team lead, issue 8):
   takes its selection's creator, else ``fallback_coder``.
 * Only sources with text are stored (a source whose text is missing or only white space
   is dropped with its selections, warned one line each). A text whose content hash is
-  already in the project is not stored again: its selections attach to that source, so
-  re-importing the same file adds nothing. New sources are typed ``transcript`` or
+  already in the project (or a source of the same name with the same text) is not stored
+  again: its selections attach to that source, so re-importing the same file, or a
+  project's own export, adds nothing. New sources are typed ``transcript`` or
   ``document`` by the ingest layer's transcript detection, which also stores their turns.
 * Selections become excerpts (one per span), codings applications (origin ``import``,
   status ``applied``, weight and creation time kept, one import run). An application the
-  project already has (same excerpt x code x coder) is not duplicated; a different weight
-  is reported in ``conflicts`` and the project's value kept.
+  project already has (same excerpt x code x coder) is not duplicated; a weight in the
+  file that differs from the project's is reported in ``conflicts`` and the project's
+  value kept (a file without weights, like every REFI-QDA file, conflicts with nothing).
 * Cases become cases (by name) with descriptor values typed by the variable's type;
   variable values on a source go to the source's case, or to a new case named after the
   source; a source-level variable named ``wave`` sets the source's wave (the REFI export
@@ -62,6 +64,7 @@ from qualcode.store.migrations import utcnow
 DIVISION_SLASH = "\u2215"
 WAVE_VARIABLE = "wave"
 UNNAMED_CODE = "(unnamed code)"
+MAX_CONFLICT_LINES = 20
 
 #: Why each element a reader skips is not kept (keys as readers count them).
 DROP_REASONS: dict[str, str] = {
@@ -259,11 +262,17 @@ class _Importer:
                 self.report.drop("coding on a source without text", n_codings, None)
         hashes = {s.guid: content_hash(s.text or "") for s in with_text}
         existing = xs.sources_by_hash(self.conn, hashes.values())
+        # Questionnaire responses are hashed with their questionnaire's name, so a
+        # response exported and imported back is recognised by its name and text.
+        named = xs.sources_by_name(self.conn, [s.name.strip() for s in with_text if hashes[s.guid] not in existing])
         names = xs.source_names(self.conn)
         seen_in_file: dict[str, int] = {}
         for source in with_text:
             digest = hashes[source.guid]
             row = existing.get(digest)
+            same_name = named.get(source.name.strip())
+            if row is None and same_name is not None and same_name.text == source.text:
+                row = same_name
             if row is not None:
                 self.source_id[source.guid] = row.id
                 self.source_name[row.id] = row.name
@@ -387,7 +396,7 @@ class _Importer:
             old = present.get((excerpt_id, code_id, coder_ids[coder]))
             if old is not None:
                 self.report.reuse("applications")
-                if not _same_weight(old.weight, info["weight"]):
+                if info["weight"] is not None and not _same_weight(old.weight, info["weight"]):
                     source, start, end, code = info["where"]
                     self.report.conflicts.append({
                         "source": source, "start": start, "end": end, "code": code, "coder": coder,
@@ -403,10 +412,14 @@ class _Importer:
             for row in rows:
                 row["run_id"] = run_id
             self.report.add("applications", store_coding.insert_applications(self.conn, rows))
-        for c in self.report.conflicts:
+        for c in self.report.conflicts[:MAX_CONFLICT_LINES]:
             self.report.warnings.append(
                 f"conflict: '{c['source']}' [{c['start']}, {c['end']}) {c['code']} by {c['coder']}: weight "
                 f"{_fmt(c['weight_project'])} in the project, {_fmt(c['weight_file'])} in the file; the project's kept"
+            )
+        if len(self.report.conflicts) > MAX_CONFLICT_LINES:
+            self.report.warnings.append(
+                f"… and {len(self.report.conflicts) - MAX_CONFLICT_LINES} more conflict(s) (all listed in the report's conflicts)"
             )
 
     # ----- cases and descriptors ------------------------------------------------------

@@ -55,6 +55,15 @@ def sources_by_hash(conn: Connection, hashes: Iterable[str]) -> dict[str, Row[An
     return found
 
 
+def sources_by_name(conn: Connection, names: Iterable[str]) -> dict[str, Row[Any]]:
+    """name -> (id, name, case_id, wave, text) for the names already in the project."""
+    found: dict[str, Row[Any]] = {}
+    for batch in batched(list(dict.fromkeys(names)), 500):
+        stmt = select(S.c.id, S.c.name, S.c.case_id, S.c.wave, S.c.text).where(S.c.name.in_(batch))
+        found.update({r.name: r for r in conn.execute(stmt)})
+    return found
+
+
 def source_names(conn: Connection) -> set[str]:
     return {r.name for r in conn.execute(select(S.c.name))}
 
