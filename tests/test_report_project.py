@@ -1,0 +1,131 @@
+"""Analyses through the Project and the whole report, checked against hand counts, and
+the anonymity promise: a redacted name appears in no exported file."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from qualcode import Project
+from qualcode.cli import cli
+
+CEO_08 = """Interviewer: What changed?
+
+CEO-08: My mentor Margaret pushed me to rethink the board. I feel far more confident now.
+
+Interviewer: And the funding?
+
+CEO-08: Funding is still the worry, but Margaret helped me plan the reserves.
+"""
+
+
+@pytest.fixture
+def coded(study: Project, tmp_path: Path) -> Project:
+    """The tiny study plus a third interview, coded by hand:
+
+    CEO-07 (CEO, online, wave 1): Confidence (w4) ; Board relations + Sustainability on one excerpt
+    Mentor-03 (Mentor, face to face, wave 1): Governance ; Leadership
+    CEO-08 (wave 2, a case whose role is missing): Confidence ; Sustainability
+    """
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "CEO-08 wave 2.txt").write_text(CEO_08, encoding="utf-8")
+    study.ingest(tmp_path / "more", progress=False)
+    (tmp_path / "more.csv").write_text("participant,role\nCEO-08,\n", encoding="utf-8")
+    study.import_descriptors(tmp_path / "more.csv", key="participant")  # a case with no role
+    study.code("CEO-07 wave 1", "Impact/Confidence", quote="I regained that confidence I had lost.", coder="anna", weight=4)
+    study.code("CEO-07 wave 1", ["Issues/Governance/Board relations", "Issues/Sustainability"],
+               quote="The board was difficult, and our chair and I argued about the budget.", coder="anna")
+    study.code("Mentor-03 wave 1", "Issues/Governance", quote="The board relations improved a lot.", coder="ben")
+    study.code("Mentor-03 wave 1", "Impact/Leadership", quote="She found her voice with the trustees.", coder="ben")
+    study.code("CEO-08 wave 2", "Impact/Confidence", quote="I feel far more confident now.", coder="anna", weight=2)
+    study.code("CEO-08 wave 2", "Issues/Sustainability",
+               quote="Funding is still the worry, but Margaret helped me plan the reserves.", coder="anna")
+    study.add_redaction_names(["Margaret"])
+    return study
+
+
+def test_frequencies_match_a_hand_count(coded: Project) -> None:
+    f = coded.frequencies().set_index("code")
+    assert f.loc["Impact/Confidence", ["excerpts", "sources", "cases"]].tolist() == [2, 2, 2]
+    assert f.loc["Issues/Sustainability", "cases"] == 2
+    # Issues: 3 excerpts carry an Issues code (the board/budget excerpt counts once)
+    assert f.loc["Issues", "excerpts"] == 0 and f.loc["Issues", "excerpts_sum"] == 3
+    assert f.loc["Issues", "cases_sum"] == 3
+    assert f.loc["Impact/Confidence", "pct_cases"] == pytest.approx(100 * 2 / 3)
+
+
+def test_crosstab_and_waves_match_a_hand_count(coded: Project) -> None:
+    table = coded.crosstab("role", child_sum=True)
+    cell = table[(table["code"] == "Issues/Governance") & (table["role"] == "CEO")].iloc[0]
+    assert (cell["cases"], cell["group_cases"]) == (1, 1)  # CEO-08 has no role: not in a group
+    change = coded.wave_change("1", "2").set_index("code")
+    row = change.loc["Impact/Confidence"]
+    assert (row["cases_first"], row["cases_second"], row["both"], row["only_first"], row["only_second"]) == (1, 1, 0, 1, 1)
+
+
+def test_quotes_are_redacted_and_attributed_without_names(coded: Project) -> None:
+    quotes = coded.quotes("Issues/Sustainability", n=5)
+    assert len(quotes) == 2
+    assert not quotes["quote"].str.contains("Margaret").any()
+    assert quotes["quote"].str.contains(r"\[name\]").any()
+    assert not quotes["attribution"].str.contains("CEO-0").any()
+
+
+def _all_text_of_xlsx(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "\n".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist() if n.endswith(".xml"))
+
+
+def test_report_files_and_anonymity(coded: Project, tmp_path: Path) -> None:
+    written = coded.report(tmp_path / "report")
+    wb = openpyxl.load_workbook(written.xlsx)
+    assert wb.sheetnames[0] == "Contents"
+    frequencies_sheet = next(ws for ws in wb.worksheets if ws["A1"].value and "Code frequencies" in str(ws["A1"].value))
+    header = [c.value for c in frequencies_sheet[3]]
+    rows = {r[0]: dict(zip(header, r)) for r in frequencies_sheet.iter_rows(min_row=4, values_only=True) if r[0]}
+    assert rows["Impact/Confidence"]["cases"] == 2
+    assert frequencies_sheet.freeze_panes is not None
+    html = written.html.read_text(encoding="utf-8")
+    assert "3 sources, 6 coded excerpts" in html
+    assert html.count("data:image/png;base64,") == len(written.figures) >= 5
+    for png in written.figures:
+        with Image.open(png) as image:
+            assert image.size[0] >= 600 and image.size[1] >= 300
+        assert png.with_suffix(".svg").exists()
+    # Margaret is on the redaction list: no exported file may contain her name
+    exported = [html, written.markdown.read_text(encoding="utf-8"), _all_text_of_xlsx(written.xlsx)]
+    exported += [p.read_text(encoding="utf-8-sig") for p in written.csv]
+    exported += [p.with_suffix(".svg").read_text(encoding="utf-8") for p in written.figures]
+    assert not any("Margaret" in text for text in exported)
+
+
+def test_stats_commands(coded: Project, tmp_path: Path) -> None:
+    target = coded.target
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, ["--project", target, *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    freq = pd.read_csv(io.StringIO(run("stats", "frequencies", "--format", "csv")))
+    assert freq.set_index("code").loc["Issues/Sustainability", "cases"] == 2
+    wide = pd.read_csv(io.StringIO(run("stats", "crosstab", "--by", "role", "--value", "cases", "--format", "csv")))
+    assert wide.set_index("code").loc["Impact/Confidence", "CEO"] == 1
+    pairs = json.loads(run("stats", "cooccurrence", "--pairs", "--format", "json"))
+    assert {(p["code_a"], p["code_b"]) for p in pairs} == {("Issues/Governance/Board relations", "Issues/Sustainability")}
+    assert "[name]" in run("quotes", "Issues/Sustainability")
+    words = pd.read_csv(io.StringIO(run("stats", "words", "--format", "csv")))
+    assert "margaret" not in set(words["word"]) and "board" in set(words["word"])
+    out = tmp_path / "cloud.png"
+    run("wordcloud", "--codes", "--out", str(out))
+    assert out.exists() and out.with_suffix(".svg").exists()
+    run("report", "--out", str(tmp_path / "cli-report"))
+    assert (tmp_path / "cli-report" / "report.html").exists()
