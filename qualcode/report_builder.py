@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -34,11 +34,6 @@ from qualcode.report.content import write_csv  # noqa: E402
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.project import Project
 
-#: Extra sections other capabilities contribute (agreement, impact model, suggestions):
-#: functions (project, report, figures_dir, options) -> None, registered by name.
-SECTION_HOOKS: dict[str, Callable[["Project", Report, Path, "ReportOptions"], None]] = {}
-
-
 @dataclass
 class ReportOptions:
     """What to include; the defaults suit a study report."""
@@ -51,7 +46,9 @@ class ReportOptions:
     quote_fields: list[str] | None = None  # attribution descriptors (default: role, wave)
     cooccurrence_codes: int = 15
     include_excerpts: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)  # options for section hooks (e.g. impact model path)
+    impact_model: Path | None = None  # an impact/logic model YAML: adds the impact-model section
+    agreement_coders: list[str] | None = None  # two or more coders: adds an inter-rater agreement section
+    agreement_unit: str = "excerpt"
 
 
 @dataclass
@@ -110,8 +107,14 @@ def build_report(project: "Project", figures_dir: str | Path, options: ReportOpt
         _quotes_section(project, report, material, thematic, options)
     if summary["questionnaire_responses"]:
         _questionnaire_section(project, report, figures_dir)
-    for hook in SECTION_HOOKS.values():
-        hook(project, report, figures_dir, options)
+    if options.impact_model is not None:
+        from qualcode.impact.report import add_impact_section
+
+        add_impact_section(project, report, figures_dir, options.impact_model)
+    if options.agreement_coders:
+        from qualcode.coding.agreement_report import add_agreement_section
+
+        add_agreement_section(project, report, options.agreement_coders, options.agreement_unit)
     _codebook_section(project, report, options)
     return report
 
