@@ -18,8 +18,10 @@ Statistics reported:
 
 * per code and pair of coders: both / only A / only B / neither counts, percent
   agreement, Cohen's kappa, Pearson r of the weights on units both coders weighted;
-* per code: Krippendorff's alpha (nominal, any number of coders, missing data allowed)
-  and percent of units on which all coders agree;
+* per code: Krippendorff's alpha (nominal, any number of coders, missing data allowed),
+  percent of units on which all coders agree, and -- because that percentage is mostly
+  "neither" when units are many and codes rare -- the percent of units anyone applied
+  the code to that every coder applied it to (``percent_all_applied``);
 * pooled: kappa pooled over codes (de Vries et al. 2008, as Dedoose reports: observed
   and expected agreement averaged over codes, kappa from the averages) per pair of coders,
   and an overall alpha from the coincidences summed over codes (every unit x code
@@ -39,11 +41,11 @@ import pandas as pd
 from qualcode.coding.agreement_chars import char_comparison
 from qualcode.coding.agreement_disagreements import char_disagreements, unit_disagreements
 from qualcode.coding.agreement_interpret import (
-    alpha_label, alpha_labels, interpretation_text, kappa_label, kappa_labels,
+    alpha_label, alpha_labels, interpretation_text, kappa_label, kappa_labels, neither_note, unit_note,
 )
 from qualcode.coding.agreement_stats import (
-    NO_WEIGHTS, Coincidences, StateCounts, alpha_from_coincidences, coincidences, grouped_pearson,
-    kappa_from_counts, pair_counts, percent_all_agree, pooled_kappa,
+    NO_WEIGHTS, popcount, Coincidences, StateCounts, alpha_from_coincidences, coincidences, grouped_pearson,
+    kappa_from_counts, pair_counts, percent_all_agree, percent_all_applied, pooled_kappa,
 )
 from qualcode.coding.agreement_units import (
     PresenceTable, SourceScope, excerpt_presence, prepare_applications, segment_presence,
@@ -62,13 +64,16 @@ class AgreementResult:
     """Everything :func:`agreement` computed, as plain data.
 
     ``per_code``: one row per code -- ``code, n_units, percent_agreement`` (all coders
-    agree, 0-100), ``alpha, alpha_label``; with exactly two coders also ``both, only_a,
+    agree, 0-100), ``n_applied`` (units anyone applied the code to),
+    ``percent_all_applied`` (of those, % every coder applied it to), ``alpha, alpha_label``; with exactly two coders also ``both, only_a,
     only_b, neither, po, pe, kappa, kappa_label, weight_r, n_weighted``; and
     ``explanation`` (why a value is undefined, "" otherwise). ``n_units`` counts
     characters at character level.
-    ``pooled``: ``unit, coders, n_units, n_sources, n_codes, percent_agreement, po, pe,
-    kappa, kappa_label, alpha, alpha_label, n_disagreements, n_outside, explanation``
-    (kappa/po/pe are for two coders; with more see ``pooled_pairwise``).
+    ``pooled``: ``unit, unit_name, coders, n_units, n_sources, n_codes, percent_agreement,
+    percent_all_applied, percent_neither`` (% of unit x code decisions where no coder
+    applied the code), ``po, pe, kappa, kappa_label, alpha, alpha_label,
+    n_disagreements, n_outside, unit_note`` (what a unit is, in words) and
+    ``explanation`` (kappa/po/pe are for two coders; with more see ``pooled_pairwise``).
     ``pairwise``: one row per (coder_a, coder_b, code) with the pair columns above.
     ``pooled_pairwise``: one row per pair -- ``coder_a, coder_b, po, pe, kappa,
     kappa_label, explanation``.
@@ -83,6 +88,7 @@ class AgreementResult:
     pooled_pairwise: pd.DataFrame
     disagreements: pd.DataFrame
     interpretation: str = field(default="")
+    unit_name: str = field(default="")
 
     def kappa_matrix(self) -> pd.DataFrame:
         """Pooled kappa for every pair of coders as a symmetric coders x coders table (NaN diagonal)."""
@@ -95,13 +101,14 @@ class AgreementResult:
     def summary(self) -> str:
         """A few sentences for a report or a notebook: what was compared and the headline numbers."""
         p = self.pooled
-        unit_word = {"excerpt": "excerpt", "segment": "segment", "char": "character"}[self.unit]
+        unit_word = self.unit_name or {"excerpt": "excerpt", "segment": "segment", "char": "character"}[self.unit]
         pct = p["percent_agreement"]
         lines = [
             f"Agreement between {', '.join(self.coders)} on {_count(p['n_codes'], 'code')} over "
             f"{_count(p['n_units'], unit_word)} in {_count(p['n_sources'], 'source')}.",
             "Percent agreement undefined." if pd.isna(pct) else f"Percent agreement {pct:.1f}%.",
         ]
+        lines += [x for x in (p["unit_note"], neither_note(p["percent_neither"], p["percent_all_applied"], unit_word)) if x]
         if len(self.coders) == 2:
             lines.append(f"Pooled kappa {_fmt(p['kappa'], '.2f')} ({p['kappa_label']}).")
         else:
@@ -224,6 +231,7 @@ def agreement(
     min_overlap: float = 0.0,
     source_lengths: Mapping[int, int] | pd.Series | None = None,
     source_texts: Mapping[int, str] | pd.Series | None = None,
+    unit_name: str | None = None,
 ) -> AgreementResult:
     """Compare coders' applications and return agreement statistics.
 
@@ -248,6 +256,8 @@ def agreement(
         cover for the unit to count as marked (0 = any overlap).
     source_lengths, source_texts: character level -- text lengths (or texts) per source
         id; texts also fill the ``text`` of character-level disagreements.
+    unit_name: what a unit is called in the summary and ``pooled["unit_name"]``
+        ("sentence", "turn"...; default from ``unit``).
     """
     if unit not in UNITS:
         raise UsageError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}; sentences, turns and answers are 'segment' units")
@@ -289,20 +299,24 @@ def agreement(
     co = coincidences(sc)
     per_code = _per_code(sc, co, pairwise)
     pooled = _pooled(unit, chosen, co, per_code, pooled_pairwise, n_sources, n_compared)
-    pooled.update(n_disagreements=len(disagreements), n_outside=n_outside)
+    name = unit_name or {"excerpt": "excerpt", "segment": "segment", "char": "character"}[unit]
+    pooled.update(unit_name=name, n_disagreements=len(disagreements), n_outside=n_outside,
+                  percent_neither=_percent_neither(sc), unit_note=unit_note(unit, name, min_overlap))
     if table is None:
         pooled["explanation"] = "; ".join(x for x in (pooled["explanation"], NO_WEIGHTS) if x)
     interpretation = interpretation_text(pooled["kappa"] if len(chosen) == 2 else None, pooled["alpha"])
     return AgreementResult(unit=unit, coders=chosen, per_code=per_code, pooled=pooled, pairwise=pairwise,
                            pooled_pairwise=pooled_pairwise, disagreements=disagreements,
-                           interpretation=interpretation)
+                           interpretation=interpretation, unit_name=name)
 
 
 def _per_code(sc: StateCounts, co: Coincidences, pairwise: pd.DataFrame) -> pd.DataFrame:
     """One row per code: all-coder statistics, plus the pair columns when there are two coders."""
     alpha, alpha_note = alpha_from_coincidences(co.o01, co.n0, co.n1)
     pct, n_units = percent_all_agree(sc)
+    pct_applied, n_applied = percent_all_applied(sc)
     per_code = pd.DataFrame({"code": list(sc.codes), "n_units": n_units.astype(np.int64), "percent_agreement": pct,
+                             "n_applied": np.round(n_applied).astype(np.int64), "percent_all_applied": pct_applied,
                              "alpha": alpha, "alpha_label": alpha_labels(alpha)})
     if len(sc.coders) == 2:
         pair = pairwise.drop(columns=["coder_a", "coder_b", "code", "n_units", "percent_agreement"])
@@ -325,6 +339,9 @@ def _pooled(unit: str, coders: tuple[str, ...], co: Coincidences, per_code: pd.D
         "n_sources": n_sources, "n_codes": len(per_code),
         "percent_agreement": float(100 * agreed / n_units.sum()) if n_units.sum() > 0 else float("nan"),
     }
+    n_applied = per_code["n_applied"].to_numpy(float)
+    by_all = np.nansum(per_code["percent_all_applied"].to_numpy(float) / 100 * n_applied)
+    pooled["percent_all_applied"] = float(100 * by_all / n_applied.sum()) if n_applied.sum() > 0 else float("nan")
     notes = [("overall alpha", alpha_note[0])]
     if len(coders) == 2 and len(pooled_pairwise):
         two = pooled_pairwise.iloc[0]
@@ -336,6 +353,16 @@ def _pooled(unit: str, coders: tuple[str, ...], co: Coincidences, per_code: pd.D
         notes.append(("", "pooled kappa compares two coders: see pooled_pairwise for every pair"))
     pooled.update(alpha=float(alpha[0]), alpha_label=alpha_label(alpha[0]), explanation=_explain(notes))
     return pooled
+
+
+def _percent_neither(sc: StateCounts) -> float:
+    """Share (0-100) of pairable unit x code decisions on which no coder applied the code."""
+    m = popcount(sc.avail)
+    pairable = m >= 2
+    total = sc.n[pairable].sum()
+    if total <= 0:
+        return float("nan")
+    return float(100 * sc.n[pairable & (popcount(sc.present & sc.avail) == 0)].sum() / total)
 
 
 def _merge_notes(pair_note: str, alpha_note: str) -> str:

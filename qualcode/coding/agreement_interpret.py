@@ -86,3 +86,44 @@ def interpretation_text(kappa: float | None = None, alpha: float | None = None) 
         parts.append(f"Krippendorff's alpha {shown} ({alpha_label(alpha)}).")
     parts += [KAPPA_CONVENTION, ALPHA_CONVENTION, CONVENTION_NOTE]
     return " ".join(parts)
+
+
+def neither_note(percent_neither: float, percent_all_applied: float, unit_word: str) -> str:
+    """One sentence on how much of the agreement is "nobody applied the code", and the agreement without it.
+
+    Percent agreement, and to a lesser degree kappa's expected agreement, are dominated
+    by the unit x code decisions where no coder applied the code; with many small units
+    (sentences, characters) and rare codes that is nearly every decision, so the headline
+    percentage looks excellent whatever the coders did. Saying so next to the numbers is
+    what lets a reader trust or doubt them.
+    """
+    if pd.isna(percent_neither):
+        return ""
+    applied = ("undefined (nobody applied a code)" if pd.isna(percent_all_applied)
+               else f"{percent_all_applied:.1f}%")
+    text = (f"{percent_neither:.1f}% of the {unit_word} x code decisions are 'neither' (no coder applied the code); "
+            f"of the {unit_word} x code pairs anyone applied, every coder applied {applied} "
+            "(not corrected for chance).")
+    if percent_neither >= 90:
+        text += (" Because 'neither' dominates, percent agreement is high almost by construction: "
+                 "read kappa and alpha, which correct for it, and the applied-by-all percentage.")
+    return text
+
+
+def unit_note(unit: str, unit_word: str, min_overlap: float = 0.0) -> str:
+    """What a unit is and when a coder counts as having applied a code to it, for reports."""
+    if unit == "excerpt":
+        return ("Excerpt level: the units are the spans the compared coders coded; text nobody coded is not compared, "
+                "and a coder who marked a slightly different span of the same passage did not code this one.")
+    if unit == "char":
+        return ("Character level: every character of the compared sources is a unit, so uncoded text counts as "
+                "agreement ('neither') and partial overlaps count in proportion.")
+    rule = ("any overlap of one character or more" if not min_overlap
+            else f"covering at least {min_overlap:.0%} of it")
+    return (f"{unit_word.capitalize()} level: a coder applied a code to {_article(unit_word)} {unit_word} when their spans of that code "
+            f"overlap it ({rule}), so coders who drew different spans around the same passage can agree; "
+            f"{unit_word}s nobody coded count as agreement ('neither').")
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"

@@ -189,6 +189,26 @@ def percent_all_agree(sc: StateCounts) -> tuple[np.ndarray, np.ndarray]:
     return pct, total
 
 
+def percent_all_applied(sc: StateCounts) -> tuple[np.ndarray, np.ndarray]:
+    """Per code: of the pairable units at least one coder applied it to, the percentage every coder applied it to.
+
+    Returns (percent, units applied by anyone). Unlike percent agreement this ignores the
+    units nobody applied the code to, so it is not inflated when "neither" dominates (a
+    rare code over many sentences). With two coders it is both / (both + only_a + only_b),
+    the "share of quote-code pairs both coders chose" that teams often quote; it is the
+    Jaccard index of the two coders' sets and is not corrected for chance.
+    """
+    m = popcount(sc.avail)
+    ones = popcount(sc.present & sc.avail)
+    keep = (m >= 2) & (ones > 0)
+    every = keep & (ones == m)
+    applied = np.bincount(sc.code[keep], weights=sc.n[keep], minlength=sc.n_codes)
+    by_all = np.bincount(sc.code[every], weights=sc.n[every], minlength=sc.n_codes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(applied > 0, 100 * by_all / np.where(applied > 0, applied, 1), np.nan)
+    return pct, applied
+
+
 def alpha_nominal(reliability_data: np.ndarray | Sequence[Sequence[float]]) -> float:
     """Krippendorff's alpha for nominal data from a coders x units matrix (NaN = missing).
 
