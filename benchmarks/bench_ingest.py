@@ -184,10 +184,27 @@ def step_read_sentences(paths: list[Path]) -> int:
     return n_sentences
 
 
+def step_project(paths: list[Path]) -> int:
+    """``Project.ingest`` of every file into a new SQLite project: read, hash, store the
+    text and its segments, in one transaction (what ``qualcode ingest`` does)."""
+    import tempfile
+
+    from qualcode import Project
+
+    with tempfile.TemporaryDirectory(prefix="qc-bench-ingest-") as tmp:
+        project = Project.create(Path(tmp) / "bench.qcproj")
+        report = project.ingest(*paths, progress=False)
+        segments = len(project.segments())
+        project.close()
+    assert len(report.added) == len(paths)
+    return segments
+
+
 STEPS: dict[str, Callable[[list[Path]], int]] = {
     "tokenise": step_tokenise,
     "read": step_read,
     "read+sentences": step_read_sentences,
+    "project": step_project,
 }
 
 
@@ -210,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--words", type=int, default=10_000_000)
-    parser.add_argument("--steps", default="tokenise,read,read+sentences")
+    parser.add_argument("--steps", default="tokenise,read,read+sentences,project")
     parser.add_argument("--keep", type=Path, help="write the corpus here and keep it")
     args = parser.parse_args(argv)
     steps = args.steps.split(",")
