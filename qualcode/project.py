@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
+from qualcode.codebook.view import CodebookView
 from qualcode.codebook.yaml_io import read_codebook, write_codebook
 from qualcode.coding import spans as span_tools
 from qualcode.coding.bulk_import import CodingImportReport, import_codings
@@ -305,6 +306,15 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
     def codes(self) -> pd.DataFrame:
         with self._db.connect() as conn:
             return frames.codes(conn)
+
+    def codebook(self) -> CodebookView:
+        """The codebook as a tree with application counts (HTML in Jupyter); ``.frame``
+        is the ``codes()`` frame with an ``applications`` column."""
+        codes = self.codes()
+        apps = self.applications()
+        counts = apps["code"].value_counts() if not apps.empty else pd.Series(dtype=int)
+        codes["applications"] = codes["path"].map(counts).fillna(0).astype(int)
+        return CodebookView(codes)
 
     def descriptors(self) -> pd.DataFrame:
         with self._db.connect() as conn:

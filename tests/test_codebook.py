@@ -120,3 +120,12 @@ def test_remove_deletes_children_and_applications(study: Project) -> None:
 def test_unknown_code_suggests_close_names(study: Project) -> None:
     with pytest.raises(NotFoundError, match="did you mean 'Impact/Confidence'"):
         study.code("CEO-07 wave 1", "Impact/Confidense", start=0, end=5)
+
+
+def test_codebook_view_shows_tree_with_counts(study: Project) -> None:
+    study.code("Mentor-03 wave 1", "Issues/Governance/Board relations", quote="The board relations improved a lot.", coder="anna")
+    view = study.codebook()
+    text = repr(view).splitlines()
+    assert "    Board relations (1)" in text and "Issues" in text
+    html = view._repr_html_()
+    assert "<b>Board relations</b>" in html and "Feeling more able to lead." in html and "#1b9e77" in html
