@@ -1,2 +1,185 @@
 """Commands for automatic coding (issue 5): codebook rules, the code suggester, the review queue."""
 from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import pandas as pd
+
+from qualcode.cli.context import open_project
+from qualcode.cli.main import cli
+from qualcode.cli.output import emit_frame, format_option
+from qualcode.coding.units import UNIT_KINDS
+from qualcode.errors import QualcodeError, UsageError
+
+KEYS = "[a]ccept  [r]eject  [c]hange code  [e]dit span  [s]kip  [q]uit"
+
+
+@cli.command()
+@click.option("--unit", type=click.Choice(UNIT_KINDS), default=None,
+              help="Code this unit for every rule (default: each rule's own unit, else sentence).")
+@click.option("--code", "codes", multiple=True, help="Only this code and its children (repeatable).")
+@click.option("--apply", is_flag=True, help="Store the codes as applied, not as suggestions to review.")
+@click.option("--dry-run", is_flag=True, help="Count what would be coded; write nothing.")
+@click.option("--processes", type=int, default=1, show_default=True, help="Processes to run the rules on.")
+@click.option("--include-interviewer", is_flag=True, help="Also code what the interviewer says.")
+@format_option
+@click.pass_context
+def autocode(ctx: click.Context, unit: str | None, codes: tuple[str, ...], apply: bool, dry_run: bool,
+             processes: int, include_interviewer: bool, fmt: str) -> None:
+    """Code the sources by the codebook's rules (keywords, regexes, speakers, questions)."""
+    result = open_project(ctx).autocode(unit=unit, codes=list(codes), apply=apply, dry_run=dry_run,
+                                        n_process=processes, include_interviewer=include_interviewer)
+    if fmt == "table":
+        click.echo(result.summary())
+    emit_frame(result.counts, fmt)
+
+
+@cli.command()
+@format_option
+@click.pass_context
+def runs(ctx: click.Context, fmt: str) -> None:
+    """List autocoding runs with the state of their applications."""
+    emit_frame(open_project(ctx).runs(), fmt)
+
+
+@cli.command()
+@click.argument("run_id", type=int)
+@click.option("--force", is_flag=True, help="Also remove applications a person has accepted or rejected.")
+@click.pass_context
+def undo(ctx: click.Context, run_id: int, force: bool) -> None:
+    """Undo an autocoding run: remove its applications nobody has decided on."""
+    done = open_project(ctx).undo_run(run_id, force=force)
+    kept = f"; kept {done['kept']} that a person decided on (--force removes them)" if done["kept"] else ""
+    click.echo(f"run {run_id}: removed {done['deleted']} application(s){kept}")
+
+
+@cli.command()
+@click.option("--code", default=None, help="Only suggestions of this code (and its children).")
+@click.option("--origin", type=click.Choice(["rule", "model"]), default=None, help="Only rule or model suggestions.")
+@click.option("--order", type=click.Choice(["uncertainty", "source", "confidence"]), default="uncertainty",
+              show_default=True, help="Which suggestions come first.")
+@click.option("--by", "by", default=None, help="Who decides (default: $QUALCODE_CODER or your login).")
+@click.option("--list", "as_list", is_flag=True, help="Print the queue instead of reviewing it.")
+@click.option("--accept-above", type=float, default=None, metavar="CONFIDENCE",
+              help="Accept every suggestion of --code with at least this confidence.")
+@click.option("--context", "context_chars", type=int, default=300, show_default=True,
+              help="Characters of the source shown around each suggestion.")
+@format_option
+@click.pass_context
+def review(ctx: click.Context, code: str | None, origin: str | None, order: str, by: str | None, as_list: bool,
+           accept_above: float | None, context_chars: int, fmt: str) -> None:
+    """Review machine suggestions one at a time (or list them, or accept a batch)."""
+    project = open_project(ctx)
+    if accept_above is not None:
+        if not code:
+            raise UsageError("--accept-above needs --code: batch acceptance is for one code at a time")
+        n = project.accept_above(code, accept_above, by=by)
+        click.echo(f"accepted {n} suggestion(s) of {code} with confidence >= {accept_above:g}")
+        return
+    queue = project.review_queue(code=code, origin=origin, order=order)
+    if as_list:
+        columns = ["application_id", "source", "case", "start", "end", "speaker", "code", "coder", "confidence", "text"]
+        emit_frame(queue[columns] if not queue.empty else queue, fmt)
+        return
+    if queue.empty:
+        click.echo("nothing to review")
+        return
+    _Session(project, queue, by, context_chars).run()
+
+
+class _Session:
+    """The interactive loop: one suggestion at a time, one key per decision."""
+
+    def __init__(self, project: Any, queue: pd.DataFrame, by: str | None, context_chars: int) -> None:
+        self.project = project
+        self.queue = queue
+        self.by = by
+        self.context_chars = context_chars
+        self.texts: dict[str, str] = {}
+        self.tally = {"accepted": 0, "rejected": 0, "recoded": 0, "span edited": 0, "skipped": 0}
+
+    def run(self) -> None:
+        total = len(self.queue)
+        for position, row in enumerate(self.queue.itertuples(index=False), start=1):
+            self.show(row, position, total)
+            if not self.decide(row):
+                break
+        click.echo("review: " + ", ".join(f"{v} {k}" for k, v in self.tally.items()))
+
+    def show(self, row: Any, position: int, total: int) -> None:
+        text = self.texts.setdefault(row.source, self.project.source_text(row.source))
+        confidence = "" if pd.isna(row.confidence) else f" · confidence {row.confidence:.2f}"
+        speaker = "" if pd.isna(row.speaker) else f" · {row.speaker}"
+        click.echo("")
+        click.echo(click.style(f"[{position}/{total}] {row.source}{speaker} [{row.start}-{row.end}]"
+                               f"{confidence} · {row.coder}", bold=True))
+        description = f" -- {row.description}" if row.description else ""
+        click.echo(f"Code: {click.style(row.code, fg='cyan', bold=True)}{description}")
+        click.echo(context(text, int(row.start), int(row.end), self.context_chars))
+        click.echo(KEYS)
+
+    def decide(self, row: Any) -> bool:
+        """Ask for one key and act; False when the reviewer quits."""
+        while True:
+            key = read_key()
+            key = key.lower() if key else "q"
+            if key in ("q", "\x03", "\x04"):
+                return False
+            try:
+                if key == "a":
+                    self.project.accept(row.application_id, by=self.by)
+                    self.done("accepted")
+                elif key == "r":
+                    self.project.reject(row.application_id, by=self.by)
+                    self.done("rejected")
+                elif key == "s":
+                    self.done("skipped")
+                elif key == "c":
+                    new_code = click.prompt("New code", type=str).strip()
+                    self.project.recode(row.application_id, new_code, by=self.by)
+                    self.done("recoded", f" -> {new_code}")
+                elif key == "e":
+                    start = click.prompt("Start", type=int, default=int(row.start))
+                    end = click.prompt("End", type=int, default=int(row.end))
+                    self.project.adjust_span(row.application_id, start, end, by=self.by)
+                    self.done("span edited", f" -> [{start}-{end}]")
+                else:
+                    click.echo(f"unknown key {key!r}; {KEYS}")
+                    continue
+                return True
+            except QualcodeError as exc:  # a wrong code name or span: say so and ask again
+                click.echo(f"Error: {exc}")
+
+    def done(self, what: str, detail: str = "") -> None:
+        self.tally[what] += 1
+        click.echo(f"{what}{detail}")
+
+
+def read_key() -> str:
+    """One key press; from a pipe (no terminal), the next character that is not white space."""
+    try:
+        return click.getchar()
+    except OSError:  # no terminal to put in raw mode: keys come from standard input
+        stream = sys.stdin  # one stream for keys and prompts (a new wrapper would lose buffered input)
+        while True:
+            char = stream.read(1)
+            if not char or not char.isspace():
+                return char
+
+
+def context(text: str, start: int, end: int, chars: int) -> str:
+    """The span with up to ``chars`` characters either side, the span marked « »."""
+    left = max(0, start - chars)
+    right = min(len(text), end + chars)
+    if left > 0:  # start and end on word boundaries
+        space = text.find(" ", left, start)
+        left = space + 1 if space != -1 else left
+    if right < len(text):
+        space = text.rfind(" ", end, right)
+        right = space if space != -1 else right
+    before = ("…" if left > 0 else "") + text[left:start]
+    after = text[end:right] + ("…" if right < len(text) else "")
+    span = click.style("«" + text[start:end] + "»", bold=True, reverse=True)
+    return before + span + after
