@@ -54,7 +54,8 @@ class AutocodeMixin:
 
         chosen = [codes] if isinstance(codes, str) else list(codes or [])
         return autocode(self._db, unit=unit, codes=chosen, apply=apply, dry_run=dry_run, n_process=n_process,
-                        progress=progress, include_interviewer=include_interviewer, coder=coder, engine=engine)
+                        progress=progress, include_interviewer=include_interviewer, coder=coder, engine=engine,
+                        decided_by=_who(None))
 
     def undo_run(self, run_id: int, force: bool = False) -> dict[str, int]:
         """Remove a run's applications that nobody has decided on yet (all with ``force``)."""

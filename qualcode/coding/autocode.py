@@ -94,8 +94,12 @@ def autocode(
     coder: str | None = None,
     engine: str = "fast",
     role_field: str = "role",
+    decided_by: str | None = None,
 ) -> AutocodeResult:
-    """Run the codebook's rules over every source; see the module docstring."""
+    """Run the codebook's rules over every source; see the module docstring.
+
+    With ``apply``, the person who ran it (``decided_by``) is recorded as having decided.
+    """
     if n_process < 1:
         raise UsageError(f"--processes must be at least 1 (got {n_process})")
     coder = coder or rule_coder(db)
@@ -118,7 +122,7 @@ def autocode(
     roles = _roles(descriptors, role_field)
     case_of = dict(zip(source_frame["source_id"], source_frame["case"])) if not source_frame.empty else {}
     spans = _match(db, source_frame, segments, rulesets, roles, case_of, include_interviewer, n_process, progress)
-    return _store(db, spans, coder, apply, dry_run, params)
+    return _store(db, spans, coder, apply, dry_run, params, decided_by or coder)
 
 
 def _roles(descriptors: pd.DataFrame, field_name: str) -> dict[str, str]:
@@ -245,7 +249,7 @@ def _work(job: tuple[dict[int, str], pd.DataFrame | None]) -> pd.DataFrame:
 
 
 def _store(db: Database, spans: pd.DataFrame, coder: str, apply: bool, dry_run: bool,
-           params: dict[str, Any]) -> AutocodeResult:
+           params: dict[str, Any], decided_by: str) -> AutocodeResult:
     """Count, and unless a dry run, write everything in one transaction."""
     if not spans.empty:  # a unit coded twice for one code (keywords and a question rule): keep the surer
         spans = (spans.sort_values("confidence", ascending=False, kind="stable")
@@ -273,7 +277,7 @@ def _store(db: Database, spans: pd.DataFrame, coder: str, apply: bool, dry_run: 
         if apply:
             now = utcnow()
             for row in rows:
-                row.update(decided_by=coder, decided_at=now)
+                row.update(decided_by=decided_by, decided_at=now)
         inserted = store_coding.insert_applications(conn, rows)
         review_store.set_run_params(conn, run_id, {**params, "inserted": inserted})
     result.run_id, result.inserted = run_id, inserted
