@@ -98,7 +98,8 @@ def readable_table(result: AgreementResult) -> pd.DataFrame:
     if two and t["weight_r"].notna().any():
         out["weight r"] = t["weight_r"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
     out["note"] = t["explanation"].fillna("")
-    out.loc[out["code"] == ALL_CODES, "note"] = "pooled kappa; overall alpha"  # the long form is in notes()
+    # the long form is in notes()
+    out.loc[out["code"] == ALL_CODES, "note"] = "pooled kappa; overall alpha" if two else "overall alpha"
     return out
 
 
@@ -130,8 +131,10 @@ def notes(result: AgreementResult) -> list[str]:
     neither = neither_note(p["percent_neither"], p["percent_all_applied"], word)
     if neither:
         lines.append(neither)
-    if p.get("explanation"):
-        lines.append(f"Note: {p['explanation']}.")
+    # with three coders or more the engine notes that pooled kappa is per pair: said above already
+    said = [x for x in str(p.get("explanation") or "").split("; ") if x and "see pooled_pairwise" not in x]
+    if said:
+        lines.append(f"Note: {'; '.join(said)}.")
     undefined = int(result.per_code["alpha"].isna().sum())
     if undefined:
         lines.append(f"{_plural(undefined, 'code')} with undefined coefficients: the note column says why.")
