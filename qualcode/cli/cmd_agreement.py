@@ -142,6 +142,6 @@ def consensus_command(ctx: click.Context, coder: str | None, application_ids: tu
         click.echo("No final coding yet: mark one with 'qualcode consensus --coder NAME'.")
         return
     parts = ", ".join(f"{name} {n:,}" for name, n in info["by_coder"].items())
-    made = f" from {', '.join(info['made_from'])}" if info["made_from"] else ""
-    when = f" by {info['set_by']} at {info['set_at']}" if info["set_by"] else ""
-    click.echo(f"Final coding: {info['final']:,} applications ({parts}); set{made}{when}.")
+    made = f", made from {' + '.join(info['made_from'])}" if info["made_from"] else ""
+    when = f"; last changed by {info['set_by']} at {info['set_at']} UTC" if info["set_by"] else ""
+    click.echo(f"Final coding: {info['final']:,} applications ({parts}){made}{when}.")
