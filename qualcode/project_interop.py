@@ -98,7 +98,7 @@ class InteropMixin:
         """The project as an exchange model with stable GUIDs, and what REFI cannot carry."""
         with self._db.connect() as conn:
             exchange, left_out = build_exchange(conn, title=self.title)
-        return assign_stable_guids(exchange, uuid.UUID(self.namespace)), left_out
+        return assign_stable_guids(exchange, uuid.UUID(self.namespace), in_place=True), left_out
 
     def export_qdpx(self, path: str | Path, windows: bool = False) -> ExportReport:
         """Write the project as a REFI-QDA project (``.qdpx``) for NVivo, ATLAS.ti, MAXQDA,

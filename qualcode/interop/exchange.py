@@ -71,7 +71,7 @@ def is_guid(value: str) -> bool:
     return _GUID.fullmatch(value) is not None
 
 
-@dataclass
+@dataclass(slots=True)
 class ExUser:
     """A person (or engine) who created codings, selections or sources."""
 
@@ -80,7 +80,7 @@ class ExUser:
     id: str | None = None  # REFI ``User/@id``: a short label some tools show (NVivo initials)
 
 
-@dataclass
+@dataclass(slots=True)
 class ExCode:
     """A node of the codebook tree. ``is_codable`` is False for QualCoder categories and
     other pure folders. ``weight_min``/``weight_max`` come from Dedoose weighted codes."""
@@ -99,7 +99,7 @@ class ExCode:
     weight_max: float | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ExCoding:
     """One code applied to a selection by one coder (qualcode: an application)."""
 
@@ -111,7 +111,7 @@ class ExCoding:
     note_guids: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ExSelection:
     """A span ``[start, end)`` of a source's normalised text with its codings."""
 
@@ -129,7 +129,7 @@ class ExSelection:
     quote: str | None = None  # the tool's own copy of the text, when it carried one
 
 
-@dataclass
+@dataclass(slots=True)
 class ExSource:
     """One document. ``text`` is normalised (NFC, ``\\n``, no BOM) or None when absent."""
 
@@ -146,7 +146,7 @@ class ExSource:
     note_guids: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ExNote:
     """A memo. ``targets`` are the GUIDs of what it is attached to (project notes: none).
     ``anchor`` is an optional ``(start, end)`` span in the first target source's text
@@ -162,7 +162,7 @@ class ExNote:
     anchor: tuple[int, int] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ExVariable:
     """A typed attribute of cases or sources; ``type`` is qualcode's descriptor type and
     ``refi_type`` the REFI ``typeOfVariable`` it came from (kept for a faithful export)."""
@@ -175,7 +175,7 @@ class ExVariable:
     applies_to: Literal["case", "source"] = "case"
 
 
-@dataclass
+@dataclass(slots=True)
 class ExCase:
     """A participant or organisation: descriptor values and the sources it owns."""
 
@@ -188,7 +188,7 @@ class ExCase:
     code_guids: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ExSet:
     """A named group of codes, sources and notes (REFI ``Set``)."""
 
@@ -200,7 +200,7 @@ class ExSet:
     note_guids: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ExchangeProject:
     """Everything one exchange file carries, in qualcode's terms.
 

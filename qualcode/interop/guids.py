@@ -45,14 +45,17 @@ class _Keys:
         return stable_guid(self.namespace, kind, *parts, *((f"#{n}",) if n else ()))
 
 
-def assign_stable_guids(project: ExchangeProject, namespace: uuid.UUID) -> ExchangeProject:
+def assign_stable_guids(project: ExchangeProject, namespace: uuid.UUID, *, in_place: bool = False) -> ExchangeProject:
     """A copy of ``project`` whose every GUID is derived from stable keys.
 
     References (codings -> codes and users, selections -> sources, cases -> sources,
     sets -> members, variable values -> variables, notes -> targets) are rewritten to the
     new GUIDs, so the copy is consistent. Things are keyed in a deterministic order.
+    ``in_place=True`` rewrites ``project`` itself and returns it: an export building a
+    model only to write it saves the deep copy (seconds and memory at 10^5 selections).
     """
-    new = copy.deepcopy(project)
+    code_paths = project.code_paths()  # old code GUID -> path, before any GUID changes
+    new = project if in_place else copy.deepcopy(project)
     keys = _Keys(namespace)
     mapping: dict[str, str] = {}
 
@@ -69,7 +72,6 @@ def assign_stable_guids(project: ExchangeProject, namespace: uuid.UUID) -> Excha
     source_names = {s.guid: s.name for s in new.sources}
     for source in new.sources:
         source.guid = put(source.guid, keys("source", source.name))
-    code_paths = project.code_paths()  # old code GUID -> path; codings still hold old GUIDs here
     ordered = sorted(new.selections, key=lambda s: (source_names.get(s.source_guid, ""), s.start, s.end, s.guid))
     for sel in ordered:
         sel_key = (source_names.get(sel.source_guid, sel.source_guid), sel.start, sel.end)
