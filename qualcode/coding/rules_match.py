@@ -141,7 +141,17 @@ class FastMatcher:
         self._has_exact = any(p.exact for p in patterns)
         self._single = np.full(max(self._n_pattern_ids, 1), -1, dtype=np.int64)
         self._pairs: dict[int, list[tuple[tuple[int, ...], int]]] = defaultdict(list)
+        # identical patterns are matched once and reported under every id
+        first_of: dict[tuple[tuple[str, ...], bool], int] = {}
+        self._aliases: dict[int, list[int]] = defaultdict(list)
+        unique = []
         for p in patterns:
+            canonical = first_of.setdefault((p.keys, p.exact), p.pid)
+            if canonical == p.pid:
+                unique.append(p)
+            else:
+                self._aliases[canonical].append(p.pid)
+        for p in unique:
             ids = [self._ids[("=" if p.exact else "~") + k] for k in p.keys]
             if len(ids) == 1:
                 self._single[ids[0]] = p.pid
@@ -197,7 +207,7 @@ class FastMatcher:
         """
         joined = _UNIT_MARK.join(texts)
         per_unit: np.ndarray | None = None
-        if _MARK in joined.replace(_UNIT_MARK, " "):  # a unit holds the marker itself: split unit by unit
+        if joined.count(_MARK) != len(texts) - 1:  # a unit holds the marker itself: split unit by unit
             split = [t.split() for t in texts]
             per_unit = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
             chunks = list(chain.from_iterable(split))
@@ -248,7 +258,13 @@ class FastMatcher:
         if not found_units:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty
-        return _unique_pairs(np.concatenate(found_units), np.concatenate(found_pids))
+        units, pids = np.concatenate(found_units), np.concatenate(found_pids)
+        if self._aliases:
+            extra = [(u, alias) for u, p in zip(units.tolist(), pids.tolist()) for alias in self._aliases.get(p, ())]
+            if extra:
+                more = np.asarray(extra, dtype=np.int64)
+                units, pids = np.concatenate([units, more[:, 0]]), np.concatenate([pids, more[:, 1]])
+        return _unique_pairs(units, pids)
 
     def _phrases(self, unit: np.ndarray, values: np.ndarray, known: np.ndarray) -> Hits:
         """Phrases of two or more words: candidates by their first two keys, then checked."""

@@ -1,0 +1,180 @@
+"""The rules engine on hand-made units, and the fast matcher against spaCy's PhraseMatcher."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from qualcode.coding.lemma_keys import build_key_table, key_table
+from qualcode.coding.rules_engine import Rule, RuleSet, Task, plan
+from qualcode.coding.rules_match import FastMatcher, Pattern, SpacyMatcher, phrase_keys
+from qualcode.errors import CodebookError
+from qualcode.nlp import get_nlp
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def units(*texts: str, speakers=None, roles=None, questions=None) -> pd.DataFrame:
+    n = len(texts)
+    return pd.DataFrame({
+        "text": list(texts),
+        "speaker": pd.array(speakers or [None] * n, dtype="string"),
+        "role": pd.array(roles or [None] * n, dtype="string"),
+        "question": pd.array(questions or [None] * n, dtype="string"),
+    })
+
+
+def run(rules: list[Rule], frame: pd.DataFrame, engine: str = "fast") -> set[tuple[int, str]]:
+    tasks = [t for ts in plan(rules).values() for t in ts]
+    hits = RuleSet.compile(tasks, engine=engine).apply(frame)
+    return set(zip(hits["row"].tolist(), hits["code"].tolist()))
+
+
+def rule(code: str, **block) -> Rule:
+    return Rule.from_block(abs(hash(code)) % 10_000, code, block)
+
+
+@pytest.mark.parametrize("engine", ["fast", "spacy"])
+def test_keywords_match_lemmas_case_and_whole_tokens(engine):
+    frame = units(
+        "Mentors came.",            # 0 plural, capitalised
+        "The BOARDS met.",          # 1 upper case plural
+        "We execute plans.",        # 2 "cut" inside a word: no
+        "Cuts hurt, cutting more.",  # 3 cut (twice; one distinct keyword)
+        "mentoring matters",        # 4 "mentoring" -> mentor
+        "the mentee",               # 5 different word
+    )
+    got = run([rule("M", keywords=["mentor"]), rule("B", keywords=["board"]), rule("C", keywords=["cut"])], frame, engine)
+    assert got == {(0, "M"), (1, "B"), (3, "C"), (4, "M")}
+
+
+@pytest.mark.parametrize("engine", ["fast", "spacy"])
+def test_phrases_match_token_sequences_across_line_breaks(engine):
+    frame = units(
+        "the board meeting",            # 0
+        "two Board Meetings today",     # 1 inflected: meetings -> meeting -> meet
+        "the board\nmeeting",          # 2 white space does not matter
+        "the board, meeting",           # 3 punctuation does
+        "meeting the board",            # 4 wrong order
+        "a self-belief moment",         # 5 hyphenated keyword: three tokens
+        "self belief",                  # 6 not the same tokens
+    )
+    got = run([rule("BM", keywords=["board meeting"]), rule("SB", keywords=["self-belief"])], frame, engine)
+    assert got == {(0, "BM"), (1, "BM"), (2, "BM"), (5, "SB")}
+
+
+@pytest.mark.parametrize("engine", ["fast", "spacy"])
+def test_exclusions_min_matches_regex_and_case_sensitivity(engine):
+    frame = units(
+        "I said in confidence I lack confidence.",   # 0 excluded
+        "My confidence grew.",                       # 1
+        "The trustees and the chair.",               # 2 two distinct
+        "The chair, the chair, the chair.",          # 3 one distinct, three times
+        "I felt an IMPOSTOR.",                       # 4 regex, case-insensitive
+        "The ICB met; the icb did not.",             # 5
+        "the icb only",                              # 6 case-sensitive keyword: no
+    )
+    rules = [
+        rule("Conf", keywords=["confidence"], exclude=["in confidence"]),
+        rule("Gov", keywords=["trustee", "chair", "board"], min_matches=2),
+        rule("Imp", regex=[r"\bimpost[eo]r\b"]),
+        rule("ICB", keywords=["ICB"], case_sensitive=True),
+        rule("Lower", regex=["impostor"], case_sensitive=True),
+    ]
+    assert run(rules, frame, engine) == {(1, "Conf"), (2, "Gov"), (4, "Imp"), (5, "ICB")}
+
+
+def test_confidence_grows_with_distinct_hits():
+    frame = units("board", "board trustee", "board trustee chair board")
+    hits = RuleSet.compile([Task(rule("G", keywords=["board", "trustee", "chair"]), "keywords")]).apply(frame)
+    assert hits.sort_values("row")[["matches", "confidence"]].values.tolist() == [[1, 0.5], [2, 0.75], [3, 0.875]]
+
+
+def test_speaker_rules_match_labels_leading_words_and_roles():
+    frame = units("I learned a lot.", "I learned a lot.", "I learned a lot.", "I learned a lot.", "Nothing here.",
+                  speakers=["Mentor-03", "CEO-07", None, "Jo", "Mentor-03"],
+                  roles=[None, "CEO", "Mentor", "mentor", None])
+    got = run([rule("Practice", keywords=["learn"], speakers=["Mentor"]), rule("Voice", speakers=["mentor-03"])], frame)
+    # 0: leading word "Mentor"; 2: no speaker, the source's case is a mentor; 3: role
+    assert got == {(0, "Practice"), (2, "Practice"), (3, "Practice"), (0, "Voice"), (4, "Voice")}
+
+
+def test_question_rules_code_every_answer_that_says_something():
+    frame = units("More time please.", "N/A", "-", "Shorter sessions; in confidence.", "Other question.",
+                  questions=["open_improve", "open_improve", "OPEN_IMPROVE", "open_improve", "open_change"])
+    rules = [rule("Improve", questions=["open_improve"], exclude=["in confidence"])]
+    tasks = plan(rules, unit="sentence")
+    assert list(tasks) == ["answer"]  # questions always code whole answers
+    hits = RuleSet.compile(tasks["answer"]).apply(frame)
+    assert hits["row"].tolist() == [0] and hits["confidence"].tolist() == [1.0]
+
+
+def test_a_keyword_without_words_is_a_codebook_error():
+    with pytest.raises(CodebookError, match="'Bad'"):
+        RuleSet.compile([Task(Rule(1, "Bad", keywords=(" \t",)), "keywords")])
+
+
+def test_key_table_follows_chains_and_cuts_cycles():
+    table = build_key_table({"meetings": "meeting", "meeting": "meet", "Boards": "board", "a": "b", "b": "a"})
+    assert table.key("meetings") == table.key("meeting") == table.key("meet") == "meet"
+    assert table.key("boards") == "board"
+    assert table.key("a") == table.key("b") == "a"
+    assert table.forms("meet") == {"meet", "meeting", "meetings"}
+    real = key_table()
+    assert real.key("mentors") == "mentor" and real.key("found") == "find"
+
+
+# ------------------------------------------------- fast matcher == spaCy matcher
+TRICKY = ["don't", "Don't", "can't", "cannot", "gonna", "I'm", "it's", "board", "Board,", "boards.", "(board)",
+          "self-belief", "e-mail", "U.K.", "e.g.", "10km", "3pm", "mentor's", "mentors'", "Mentor-03:", "co-op",
+          "x_y", "www.example.org", "a.Then", "mentor.then", "—", "...", "“board”", "na", "not", "n't", "do",
+          "meeting", "meetings", "met", "İstanbul", "café", "CAFÉ", "km", "'s", "’s", "?", "!", "can", "gon",
+          "face", "to", "face-to-face", "in", "confidence", "mentee", "\x00", "#tag", "@board", "$10", "£5m"]
+SPACES = [" ", " ", " ", "  ", "\n", "\t", "\u00a0", "\u2009", ""]
+PHRASES = ["do", "not", "can", "na", "km", "board", "board meeting", "self - belief", "self-belief", "mentor",
+           "'s", "face to face", "in confidence", "e.g.", "U.K.", "café", "meet", "10", "co-op", "x_y", "a.", "then"]
+
+
+def both(patterns_text: list[str], texts: list[str]) -> tuple[set, set]:
+    nlp = get_nlp()
+    table = key_table()
+    patterns = [Pattern(i, phrase_keys(nlp, table, p, exact), exact)
+                for i, (p, exact) in enumerate((p, e) for p in patterns_text for e in (False, True))]
+    patterns = [p for p in patterns if p.keys]
+    fast = FastMatcher(patterns, nlp).hits(texts)
+    slow = SpacyMatcher(patterns, nlp).hits(texts)
+    return set(zip(*map(list, fast))), set(zip(*map(list, slow)))
+
+
+@settings(max_examples=150, deadline=None)
+@example([[("don't", " "), ("\x00", " "), ("don't", " ")]])  # a unit holding the batch marker
+@given(st.lists(st.lists(st.tuples(st.sampled_from(TRICKY), st.sampled_from(SPACES)), max_size=12), min_size=1,
+                max_size=6))
+def test_fast_matcher_agrees_with_spacy_on_tricky_text(pieces):
+    texts = ["".join(word + space for word, space in unit) for unit in pieces]
+    fast, slow = both(PHRASES, texts)
+    assert fast == slow
+
+
+def test_fast_matcher_agrees_with_spacy_on_the_demo_interviews():
+    folder = REPO / "corpora" / "advance-demo" / "interviews"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
+    if not texts:
+        pytest.skip("demo corpus not present")
+    lines = [line for t in texts for line in t.split("\n\n") if line.strip()]
+    words = sorted({w.strip(".,?!") for t in texts for w in t.split()} - {""})
+    phrases = random.Random(3).sample(words, 300) + ["board meeting", "face to face", "in confidence", "don't know"]
+    fast, slow = both(phrases, lines)
+    assert fast == slow and len(fast) > 1000
+
+
+def test_chunk_shortcut_gives_spacy_tokens():
+    matcher = FastMatcher([], get_nlp())
+    words = random.Random(5).sample(sorted(key_table().roots), 400) + ["D", "M", "Mr", "etc", "vs", "St", "Dr"]
+    for word in words:
+        for chunk in (word, word.capitalize(), word + ",", word + ".", word.title() + "'s", word + "?", word + ")"):
+            assert matcher.split_chunk(chunk) == [t.text for t in get_nlp().tokenizer(chunk)], chunk
