@@ -108,7 +108,11 @@ class AgreementMixin:
         if codes is not None:
             code_list = expand(code_table(None, self.codes()), codes, descendants)  # type: ignore[attr-defined]
         source_ids = self._source_ids(sources) if sources is not None else None
-        compared = source_ids if source_ids is not None else sorted(int(s) for s in apps["source_id"].unique())
+        if source_ids is not None:
+            compared = source_ids
+        else:  # only sources two coders or more worked on can hold a compared unit: cut no others
+            per_source = apps.groupby("source_id")["coder"].nunique()
+            compared = sorted(int(s) for s in per_source.index[per_source >= 2])
         kwargs: dict[str, Any] = {"coders": chosen, "codes": code_list, "sources": source_ids}
 
         if unit == "excerpt":
@@ -122,7 +126,7 @@ class AgreementMixin:
             result = agreement(apps, unit="char", source_lengths=lengths, source_texts=texts, **kwargs)
         else:
             units = self.agreement_units(unit, compared)
-            if units.empty:
+            if units.empty and compared:
                 raise NotFoundError(
                     f"the compared sources have no {unit} units"
                     + ("; answers exist only in questionnaire responses and email interviews" if unit == "answer" else "")
@@ -130,7 +134,7 @@ class AgreementMixin:
                 )
             result = agreement(apps, unit="segment", units=units, min_overlap=min_overlap, unit_name=unit, **kwargs)
         names = self.sources().set_index("source_id")["source"]  # type: ignore[attr-defined]
-        disagreements = result.disagreements
+        disagreements = result.disagreements.copy()
         disagreements.insert(2, "source", disagreements["source_id"].map(names).astype("string"))
         return dataclasses.replace(result, disagreements=disagreements)
 

@@ -234,3 +234,14 @@ def test_mistakes_are_one_line_errors(coded) -> None:
         coded.agreement("anna,ben", unit="answer")  # interviews have no answers
     with pytest.raises(NotFoundError, match="codebook"):
         coded.agreement("anna,ben", codes=["Impact/Nothing"])
+
+
+def test_coders_of_different_sources_have_nothing_to_compare(study) -> None:
+    study.code(CEO, CONF, quote=Q1[1], coder="dora")
+    study.code(MENTOR, CONF, quote=Q6[1], coder="eve")
+    for unit in ("excerpt", "sentence", "char"):
+        with pytest.raises(NotFoundError, match="nothing to compare"):
+            study.agreement("dora,eve", unit=unit)
+    # saying that both read both sources makes every absent mark a real 'no'
+    result = study.agreement("dora,eve", sources=[CEO, MENTOR])
+    assert result.per_code.set_index("code").loc[CONF, ["both", "only_a", "only_b"]].tolist() == [0, 1, 1]
