@@ -43,7 +43,14 @@ from qualcode.interop.exchange import (
     normalise_guid,
 )
 from qualcode.interop.refi_offsets import OffsetMap, normalise_with_map
-from qualcode.interop.refi_safety import ArchiveLimits, SafeArchive, parse_xml
+from qualcode.interop.refi_safety import (
+    SAFE_PARSER_OPTIONS,
+    ArchiveLimits,
+    SafeArchive,
+    check_no_doctype,
+    check_no_dtd,
+    parse_xml,
+)
 
 NS_PROJECT = "urn:QDA-XML:project:1.0"
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
@@ -407,32 +414,36 @@ class _Reader:
         if sources is None:
             return
         for el in sources:
-            kind = _local(el)
-            if not kind:
-                continue
-            if kind in _MEDIA_SOURCES:
-                self.drop_tree(el, kind)
-                continue
-            guid = self.guid(el)
-            self.register(guid, kind, el)
-            if kind == "TextSource":
-                self.read_text_source(el, guid, self.source_name(el, guid), self.source_kind(el))
-            elif kind == "PDFSource":
-                for pdf_sel in _kids(el, "PDFSelection"):
-                    self.drop_tree(pdf_sel, "PDFSelection")
-                rep = _kid(el, "Representation")
-                name = self.source_name(el, guid)
-                if rep is None:  # a PDF without its text: kept (sets and cases name it), text None
-                    self.read_text_source(etree.Element("TextSource", path=el.get("path", "")), guid, name, "pdf")
-                else:
-                    rep_guid = self.maybe_guid(rep, "guid")
-                    if rep_guid:
-                        self.register(rep_guid, "Representation", rep)
-                    self.read_text_source(rep, guid, name, "pdf")
-                    if _kids(el, "Coding"):
-                        self.project.skip("Coding on a whole PDFSource", len(_kids(el, "Coding")))
+            self.read_source_element(el)
+
+    def read_source_element(self, el: etree._Element) -> None:
+        """One child of ``<Sources>`` (with everything inside it)."""
+        kind = _local(el)
+        if not kind:
+            return
+        if kind in _MEDIA_SOURCES:
+            self.drop_tree(el, kind)
+            return
+        guid = self.guid(el)
+        self.register(guid, kind, el)
+        if kind == "TextSource":
+            self.read_text_source(el, guid, self.source_name(el, guid), self.source_kind(el))
+        elif kind == "PDFSource":
+            for pdf_sel in _kids(el, "PDFSelection"):
+                self.drop_tree(pdf_sel, "PDFSelection")
+            rep = _kid(el, "Representation")
+            name = self.source_name(el, guid)
+            if rep is None:  # a PDF without its text: kept (sets and cases name it), text None
+                self.read_text_source(etree.Element("TextSource", path=el.get("path", "")), guid, name, "pdf")
             else:
-                raise self.err(f"unknown source element <{kind}> at line {el.sourceline}")
+                rep_guid = self.maybe_guid(rep, "guid")
+                if rep_guid:
+                    self.register(rep_guid, "Representation", rep)
+                self.read_text_source(rep, guid, name, "pdf")
+                if _kids(el, "Coding"):
+                    self.project.skip("Coding on a whole PDFSource", len(_kids(el, "Coding")))
+        else:
+            raise self.err(f"unknown source element <{kind}> at line {el.sourceline}")
 
     @staticmethod
     def source_name(el: etree._Element, guid: str) -> str:
@@ -543,20 +554,67 @@ class _Reader:
             if owner not in note.targets:
                 note.targets.append(owner)
 
-    def read(self, tree: etree._ElementTree) -> ExchangeProject:
-        root = tree.getroot()
+    def check_root(self, root: etree._Element) -> None:
         if _local(root) != "Project":
             raise self.err(f"root element is <{_local(root)}>, not <Project>; this is not a REFI-QDA project file")
         ns = etree.QName(root).namespace
         if ns != NS_PROJECT:
             self.project.warnings.append(f"{self.label}: namespace {ns!r} is not {NS_PROJECT}; read anyway")
-        p = self.project
-        p.name = root.get("name", "")
-        p.origin = root.get("origin", "")
+        self.project.name = root.get("name", "")
+        self.project.origin = root.get("origin", "")
+
+    def read_head(self, root: etree._Element) -> None:
+        """Users, codebook and variables: what every source may refer to."""
         self.read_users(root)
-        p.codes = self.read_codes(_kid(root, "CodeBook"))
+        self.project.codes = self.read_codes(_kid(root, "CodeBook"))
         self.read_variables(root)
+
+    def read(self, tree: etree._ElementTree) -> ExchangeProject:
+        """A whole parsed project.qde (see :meth:`read_stream` for the lighter way)."""
+        root = tree.getroot()
+        self.check_root(root)
+        self.read_head(root)
         self.read_sources(root)
+        return self.read_tail(root)
+
+    def read_stream(self, data: bytes) -> ExchangeProject:
+        """Parse and read project.qde in one pass, dropping each source's XML once it is
+        read: memory holds the model and one source's subtree, not the whole tree (for
+        10^5 selections the tree alone is some 300 MB). Users, codebook and variables
+        precede ``<Sources>`` in every valid file, so they are read when it starts."""
+        check_no_doctype(data, self.label)
+        context = etree.iterparse(io.BytesIO(data), events=("start", "end"), **SAFE_PARSER_OPTIONS)
+        depth = 0
+        root: etree._Element | None = None
+        sources: etree._Element | None = None
+        head_read = False
+        try:
+            for event, el in context:
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        root = el
+                        self.check_root(el)
+                    elif depth == 2 and _local(el) == "Sources" and not head_read:
+                        self.read_head(root)  # type: ignore[arg-type]
+                        head_read, sources = True, el
+                    continue
+                if depth == 3 and sources is not None and el.getparent() is sources:
+                    self.read_source_element(el)
+                    el.clear()
+                    sources.remove(el)
+                depth -= 1
+        except etree.XMLSyntaxError as exc:
+            raise ImportFormatError(f"{self.label}: bad XML at line {exc.lineno}: {exc.msg}") from None
+        assert root is not None
+        check_no_dtd(root.getroottree(), self.label)
+        if not head_read:
+            self.read_head(root)
+        return self.read_tail(root)
+
+    def read_tail(self, root: etree._Element) -> ExchangeProject:
+        """Notes, cases, links, sets: everything that refers back to sources."""
+        p = self.project
         self.read_notes(root)
         self.read_cases(root)
         self.read_links(root)
@@ -583,8 +641,7 @@ def read_qde(
     positions: Positions = "codepoint",
 ) -> ExchangeProject:
     """Read project.qde bytes; ``archive`` supplies ``sources/`` members when present."""
-    tree = parse_xml(data, label)
-    return _Reader(label, archive, positions).read(tree)
+    return _Reader(label, archive, positions).read_stream(data)
 
 
 def read_qdpx(

@@ -153,27 +153,41 @@ class SafeArchive:
         self.close()
 
 
+#: lxml parser options for untrusted XML (also passed to ``etree.iterparse``).
+SAFE_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
 def _safe_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return etree.XMLParser(**SAFE_PARSER_OPTIONS)
+
+
+def check_no_doctype(data: bytes, where: str) -> None:
+    """Quick refusal of DOCTYPE/ENTITY declarations before parsing (the docinfo check
+    after parsing is authoritative)."""
+    if _DOCTYPE.search(data[:65536]):
+        raise ImportFormatError(f"{where}: XML with a DOCTYPE or ENTITY declaration is not accepted (REFI-QDA files have none)")
+
+
+def check_no_dtd(tree: etree._ElementTree, where: str) -> None:
+    docinfo = tree.docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise ImportFormatError(f"{where}: XML with a DOCTYPE declaration is not accepted (REFI-QDA files have none)")
 
 
 def parse_xml(data: bytes, where: str) -> etree._ElementTree:
     """Parse untrusted XML bytes; ``where`` names the file for error messages."""
-    if _DOCTYPE.search(data[:65536]):  # quick refusal; the docinfo check below is authoritative
-        raise ImportFormatError(f"{where}: XML with a DOCTYPE or ENTITY declaration is not accepted (REFI-QDA files have none)")
+    check_no_doctype(data, where)
     try:
         tree = etree.ElementTree(etree.fromstring(data, parser=_safe_parser()))
     except etree.XMLSyntaxError as exc:
         raise ImportFormatError(f"{where}: bad XML at line {exc.lineno}: {exc.msg}") from None
-    docinfo = tree.docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
-        raise ImportFormatError(f"{where}: XML with a DOCTYPE declaration is not accepted (REFI-QDA files have none)")
+    check_no_dtd(tree, where)
     return tree
