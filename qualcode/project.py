@@ -352,8 +352,10 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
         coder: str | Iterable[str] | None = None,
         status: str | None = "applied",
         where: Mapping[str, Iterable[str]] | None = None,
+        final_only: bool = False,
     ) -> pd.DataFrame:
-        """Applications (excerpt × code × coder) as a tidy frame, filtered."""
+        """Applications (excerpt × code × coder) as a tidy frame, filtered; with
+        ``final_only`` just the consensus coding (see ``set_final``)."""
         with self._db.connect() as conn:
             apps = frames.applications(conn, status=status)
             codes = frames.codes(conn) if code is not None else None
@@ -363,7 +365,7 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
             return apps
         if code is not None:
             apps = filter_codes(apps, code, codes, descendants=descendants)
-        mask = pd.Series(True, index=apps.index)
+        mask = apps["final"].copy() if final_only else pd.Series(True, index=apps.index)
         if src is not None:
             mask &= apps["source"] == src
         if case is not None:

@@ -57,11 +57,12 @@ class AnalysisMixin:
         descendants: bool = True,
         coder: str | Iterable[str] | None = None,
         structural: bool = True,
+        final_only: bool = False,
     ) -> AnalysisFrames:
         """Applications, codebook, descriptors and excerpts filtered by ``where``
         (descriptors, wave, source…), ``codes`` and ``coder``; ``structural=False``
-        drops the questionnaire-question codes."""
-        apps = self.applications(codes, descendants=descendants, coder=coder, where=where)
+        drops the questionnaire-question codes; ``final_only`` keeps the consensus coding."""
+        apps = self.applications(codes, descendants=descendants, coder=coder, where=where, final_only=final_only)
         if not structural and not apps.empty:
             apps = apps[~apps["code"].str.split("/").str[0].isin(STRUCTURAL_BRANCHES)]
         excerpts = self.excerpts(where=where)
