@@ -73,4 +73,10 @@ def test_failed_writes_roll_back_on_postgresql(pg_url: str, study_files: Path, t
     with pytest.raises(CodingError):
         project.import_codings(bad)
     assert project.applications().empty
+    good = tmp_path / "good.csv"
+    good.write_text("source,start,end,code,coder,weight\nCEO-07 wave 1,0,9,Impact,anna,2\nCEO-07 wave 1,0,9,Issues,ben,\n")
+    assert project.import_codings(good).applications == 2
+    assert project.import_codings(good).applications == 0  # ON CONFLICT DO NOTHING on PostgreSQL too
+    apps = project.applications()
+    assert sorted(apps["coder"]) == ["anna", "ben"] and apps["created_at"].notna().all()
     project.close()

@@ -7,7 +7,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, delete, func, select, tuple_, update
 
 from qualcode.store import schema
-from qualcode.store.dml import batched, insert_ignore
+from qualcode.store.dml import batched, count_rows, fast_insert, insert_ignore, timestamp
 from qualcode.store.migrations import utcnow
 
 
@@ -45,15 +45,14 @@ def ensure_excerpt(conn: Connection, source_id: int, start: int, end: int, text:
 def ensure_excerpts(conn: Connection, spans: pd.DataFrame) -> pd.Series:
     """Bulk version: ``spans`` has source_id, start, end, text; returns excerpt ids aligned
     with ``spans``' index. Existing spans are reused."""
-    now = utcnow()
+    now = timestamp(conn, utcnow())
     unique = spans.drop_duplicates(["source_id", "start", "end"])
-    insert_ignore(
+    fast_insert(
         conn,
         schema.excerpts,
-        [
-            {"source_id": int(s), "start": int(a), "end": int(b), "text": t, "created_at": now}
-            for s, a, b, t in zip(unique["source_id"], unique["start"], unique["end"], unique["text"])
-        ],
+        ("source_id", "start", "end", "text", "created_at"),
+        list(zip(unique["source_id"].astype(int).tolist(), unique["start"].astype(int).tolist(),
+                 unique["end"].astype(int).tolist(), unique["text"].tolist(), [now] * len(unique))),
     )
     ids: dict[tuple[int, int, int], int] = {}
     source_ids = [int(s) for s in unique["source_id"].unique()]
@@ -62,8 +61,8 @@ def ensure_excerpts(conn: Connection, spans: pd.DataFrame) -> pd.Series:
             schema.excerpts.c.source_id.in_(batch)
         )
         for r in conn.execute(stmt):
-            ids[(r.source_id, r.start, r.end)] = r.id
-    keys = zip(spans["source_id"].astype(int), spans["start"].astype(int), spans["end"].astype(int))
+            ids[(r[1], r[2], r[3])] = r[0]
+    keys = zip(spans["source_id"].astype(int).tolist(), spans["start"].astype(int).tolist(), spans["end"].astype(int).tolist())
     return pd.Series([ids[k] for k in keys], index=spans.index, dtype="int64")
 
 
@@ -101,18 +100,26 @@ def insert_application(
     return inserted > 0
 
 
+APPLICATION_COLUMNS = ("excerpt_id", "code_id", "coder_id", "weight", "origin", "status", "confidence", "run_id",
+                       "final", "created_at")
+
+
 def insert_applications(conn: Connection, rows: list[dict[str, Any]]) -> int:
     """Bulk insert; duplicates (excerpt × code × coder) are skipped. Returns rows inserted."""
-    now = utcnow()
-    for row in rows:
-        row.setdefault("created_at", now)
-        row.setdefault("final", False)
-        row.setdefault("origin", "manual")
-        row.setdefault("status", "applied")
-        row.setdefault("weight", None)
-        row.setdefault("confidence", None)
-        row.setdefault("run_id", None)
-    return insert_ignore(conn, schema.applications, rows)
+    if not rows:
+        return 0
+    apps = schema.applications
+    before = count_rows(conn, apps)
+    now = timestamp(conn, utcnow())
+    defaults = {"weight": None, "origin": "manual", "status": "applied", "confidence": None, "run_id": None,
+                "final": False, "created_at": now}
+    tuples = [
+        tuple(row.get(c, defaults.get(c)) if c != "created_at" or "created_at" not in row
+              else timestamp(conn, row["created_at"]) for c in APPLICATION_COLUMNS)
+        for row in rows
+    ]
+    fast_insert(conn, apps, APPLICATION_COLUMNS, tuples)
+    return count_rows(conn, apps) - before
 
 
 def remove_applications(conn: Connection, excerpt_id: int, code_ids: list[int], coder_id: int | None) -> int:
