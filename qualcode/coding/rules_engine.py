@@ -53,7 +53,7 @@ except ImportError:  # pragma: no cover - same syntax and results, only slower
     import re as regex_engine  # type: ignore[no-redef]
 
 from qualcode.coding.lemma_keys import key_table_for
-from qualcode.coding.rules_match import FastMatcher, Pattern, SpacyMatcher, phrase_keys
+from qualcode.coding.rules_match import FastMatcher, Pattern, SpacyMatcher, distinct, phrase_keys
 from qualcode.coding.units import check_unit
 from qualcode.errors import CodebookError, UsageError
 
@@ -217,7 +217,7 @@ class RuleSet:
         ex_unit, ex_task = _explode(unit, pid, self._exclude_users)
         excluded = ex_unit * n_tasks + ex_task
         hit_key = np.concatenate([kw_unit * n_tasks + kw_task, rx_unit * n_tasks + rx_task])
-        keys, counts = np.unique(hit_key, return_counts=True)
+        keys, counts = distinct(hit_key, counts=True)
         minimum = np.array([t.rule.min_matches for t in self.tasks], dtype=np.int64)
         keep = (counts >= minimum[keys % n_tasks]) & ~np.isin(keys, excluded)
         keys, counts = keys[keep], counts[keep]

@@ -19,8 +19,8 @@ tokenizer works on white-space-delimited chunks one at a time -- white space alw
 token and no rule looks across it -- so a unit's tokens are the concatenation of its
 chunks' tokens. Chunks repeat endlessly ("the", "board,", "I'm"), so each distinct chunk
 is tokenized once per process and its token keys kept in flat integer arrays. A batch
-of units is then ``str.split`` + ``pandas.factorize`` + numpy gathers: one integer key
-per token. One-word patterns are an array lookup; longer phrases are found by the
+of units is then one ``str.split``, a dictionary lookup per chunk (``map(dict.get)``, at
+C speed) and numpy gathers: one integer key per token. One-word patterns are an array lookup; longer phrases are found by the
 integer pair of their first two keys (``numpy.isin``) and checked on the few candidates.
 Tests compare the two matchers on the demo corpus and on generated text.
 """
@@ -29,10 +29,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
+from typing import Any
+from itertools import chain, repeat
 
 import numpy as np
-import pandas as pd
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -42,6 +42,7 @@ from qualcode.coding.lemma_keys import KeyTable, key_table_for
 Hits = tuple[np.ndarray, np.ndarray]  # (unit position, pattern id), unique pairs
 _MARK = "\x00"  # a chunk between units of a batch (a unit that contains it is split alone)
 _UNIT_MARK = f" {_MARK} "
+_MARK_ROW, _NEW = -1, -2  # chunk rows of the marker, and of a chunk not seen yet
 _SPLIT_SUFFIXES = ("'s", "’s", ",", ";", ":", "!", "?", ")", ".")
 
 
@@ -66,8 +67,23 @@ def _unique_pairs(units: list[int] | np.ndarray, pids: list[int] | np.ndarray) -
     if not len(u):
         return u, p
     width = int(p.max()) + 1
-    key = np.unique(u * width + p)
+    key = distinct(u * width + p)
     return key // width, key % width
+
+
+def distinct(values: np.ndarray, counts: bool = False) -> Any:
+    """Sorted distinct int64 values (and how often each occurs): a sort and a diff, several
+    times faster than ``numpy.unique``'s hash table on these arrays."""
+    ordered = np.sort(values, kind="stable") if len(values) else values.astype(np.int64)
+    first = np.empty(len(ordered), dtype=bool)
+    if len(ordered):
+        first[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    found = ordered[first]
+    if not counts:
+        return found
+    starts = np.flatnonzero(first)
+    return found, np.diff(np.append(starts, len(ordered)))
 
 
 class SpacyMatcher:
@@ -158,8 +174,20 @@ class FastMatcher:
             else:
                 self._pairs[_pair(ids[0], ids[1])].append((tuple(ids[2:]), p.pid))
         self._pair_keys = np.array(sorted(self._pairs), dtype=np.int64)
+        # per pair: the two-word pattern's id (or -1), and whether longer patterns start with it
+        self._pair_two = np.array([next((pid for rest, pid in self._pairs[k] if not rest), -1) for k in self._pair_keys],
+                                  dtype=np.int64)
+        self._pair_longer = np.array([any(rest for rest, _ in self._pairs[k]) for k in self._pair_keys], dtype=bool)
+        # three-word phrases: (index of the pair, third key id) as one int64, sorted
+        triples = sorted((i * (1 << 31) + rest[0], pid) for i, k in enumerate(self._pair_keys.tolist())
+                         for rest, pid in self._pairs[k] if len(rest) == 1)
+        self._triple_keys = np.array([t for t, _ in triples], dtype=np.int64)
+        self._triple_pids = np.array([p for _, p in triples], dtype=np.int64)
+        self._pair_beyond = np.array([any(len(rest) > 1 for rest, _ in self._pairs[k]) for k in self._pair_keys],
+                                     dtype=bool)
         self._special = frozenset(nlp.tokenizer.rules or {})
-        self._chunk_row: dict[str, int] = {}
+        self._chunk_row: dict[str, int] = {_MARK: _MARK_ROW}
+        self._marker_as_text: int | None = None
         self._offset, self._length = _Growable(), _Growable()
         self._keys, self._orths = _Growable(), _Growable()
 
@@ -169,16 +197,23 @@ class FastMatcher:
             found = self._ids[value] = len(self._ids)
         return found
 
-    def _add_chunk(self, chunk: str) -> int:
-        """Tokenize a chunk not seen before; returns its row in the chunk tables."""
-        words = self.split_chunk(chunk)
-        row = len(self._chunk_row)
-        self._chunk_row[chunk] = row
-        self._offset.extend([self._keys.size])
-        self._length.extend([len(words)])
-        self._keys.extend([self._id("~" + self.table.key(w.lower())) for w in words])
-        self._orths.extend([self._id("=" + w) if self._has_exact else -1 for w in words])
-        return row
+    def _add_chunks(self, chunks: list[str]) -> None:
+        """Tokenize chunks not seen before and append them to the chunk tables."""
+        tokens = [self.split_chunk(c) for c in chunks]
+        for chunk, row in zip(chunks, self._append(tokens)):
+            self._chunk_row[chunk] = row
+
+    def _append(self, tokens: list[list[str]]) -> range:
+        """Add the token lists of new chunks; returns their rows."""
+        first_row = self._length.size
+        lengths = [len(words) for words in tokens]
+        self._offset.extend((self._keys.size + np.cumsum([0] + lengths[:-1])).tolist())
+        self._length.extend(lengths)
+        words = [w for ws in tokens for w in ws]
+        key = self.table.key
+        self._keys.extend([self._id("~" + key(w.lower())) for w in words])
+        self._orths.extend([self._id("=" + w) for w in words] if self._has_exact else [-1] * len(words))
+        return range(first_row, first_row + len(tokens))
 
     def split_chunk(self, chunk: str) -> list[str]:
         """spaCy's tokens of one chunk (no white space in it).
@@ -216,19 +251,24 @@ class FastMatcher:
         empty = np.empty(0, dtype=np.int64)
         if not chunks:
             return empty, empty, empty
-        codes, uniques = pd.factorize(np.asarray(chunks, dtype=object))
+        # chunk -> row by dict lookups at C speed (map over dict.get); new chunks are rare
         rows_of = self._chunk_row
-        rows = np.fromiter(
-            (-1 if c == _MARK and per_unit is None else rows_of[c] if c in rows_of else self._add_chunk(c) for c in uniques),
-            dtype=np.int64,
-            count=len(uniques),
-        )
-        chunk_rows = rows[codes]
+        chunk_rows = np.fromiter(map(rows_of.get, chunks, repeat(_NEW)), dtype=np.int64, count=len(chunks))
+        new = np.flatnonzero(chunk_rows == _NEW)
+        if len(new):
+            unseen = [chunks[i] for i in new.tolist()]
+            self._add_chunks(list(dict.fromkeys(unseen)))
+            chunk_rows[new] = np.fromiter(map(rows_of.__getitem__, unseen), dtype=np.int64, count=len(unseen))
         if per_unit is None:
-            is_mark = chunk_rows < 0
+            is_mark = chunk_rows == _MARK_ROW
             chunk_unit = np.cumsum(is_mark)[~is_mark]
             chunk_rows = chunk_rows[~is_mark]
-        else:
+        else:  # the marker is text here: tokenize it like any chunk
+            is_mark = chunk_rows == _MARK_ROW
+            if is_mark.any():
+                if self._marker_as_text is None:
+                    self._marker_as_text = self._append([self.split_chunk(_MARK)])[0]
+                chunk_rows[is_mark] = self._marker_as_text
             chunk_unit = np.repeat(np.arange(len(texts), dtype=np.int64), per_unit)
         if not len(chunk_rows):
             return empty, empty, empty
@@ -271,17 +311,35 @@ class FastMatcher:
         both = known[:-1] & known[1:] & (unit[:-1] == unit[1:])
         starts = np.flatnonzero(both)
         pair = _pair(values[starts], values[starts + 1])
-        keep = np.isin(pair, self._pair_keys)
-        starts, pair = starts[keep], pair[keep]
-        units, pids = [], []
+        at = np.minimum(np.searchsorted(self._pair_keys, pair), len(self._pair_keys) - 1)
+        found = self._pair_keys[at] == pair
+        starts, at = starts[found], at[found]
+        two = self._pair_two[at] >= 0  # two-word phrases: found already
+        units, pids = [unit[starts[two]]], [self._pair_two[at[two]]]
         n = len(values)
-        for i, key in zip(starts.tolist(), pair.tolist()):
+        longer = self._pair_longer[at] & (starts + 2 < n)
+        if len(self._triple_keys) and longer.any():  # three-word phrases: the third key, by search
+            s3, a3 = starts[longer], at[longer]
+            same = unit[s3 + 2] == unit[s3]
+            s3, a3 = s3[same], a3[same]
+            triple = a3 * (1 << 31) + values[s3 + 2]
+            lo = np.searchsorted(self._triple_keys, triple, side="left")
+            hi = np.searchsorted(self._triple_keys, triple, side="right")
+            for k in range(int((hi - lo).max(initial=0))):  # identical triples of several patterns
+                ok = lo + k < hi
+                units.append(unit[s3[ok]])
+                pids.append(self._triple_pids[lo[ok] + k])
+        more_units, more_pids = [], []
+        beyond = self._pair_beyond[at]  # four words or more: rare, checked one by one
+        for i, key in zip(starts[beyond].tolist(), self._pair_keys[at[beyond]].tolist()):
             for rest, pid in self._pairs[key]:
                 j = i + 2 + len(rest)
-                if not rest or (j <= n and unit[j - 1] == unit[i] and tuple(values[i + 2 : j].tolist()) == rest):
-                    units.append(int(unit[i]))
-                    pids.append(pid)
-        return np.asarray(units, dtype=np.int64), np.asarray(pids, dtype=np.int64)
+                if len(rest) > 1 and j <= n and unit[j - 1] == unit[i] and tuple(values[i + 2 : j].tolist()) == rest:
+                    more_units.append(int(unit[i]))
+                    more_pids.append(pid)
+        units.append(np.asarray(more_units, dtype=np.int64))
+        pids.append(np.asarray(more_pids, dtype=np.int64))
+        return np.concatenate(units), np.concatenate(pids)
 
 
 def _pair(first: np.ndarray | int, second: np.ndarray | int) -> np.ndarray | int:
