@@ -1,0 +1,254 @@
+"""The code suggester: a multi-label scikit-learn estimator that proposes codes for text.
+
+It learns from units a person coded and proposes codes for uncoded units, each with a
+calibrated confidence, so a reviewer can accept or reject them. The parts live in small
+modules: ``suggest_text`` (features), ``suggest_models`` (one classifier per code and the
+calibration), ``suggest_decode`` (from confidences to code sets), ``suggest_labels``
+(the 1/0/-1 label matrix and its weights), ``suggest_persist`` (save/load with metadata)
+and ``suggest_embed`` (optional sentence embeddings).
+
+Every setting was chosen by cross-validation on the training splits of the ANES
+benchmark only (see ``benchmarks/RESULTS.md``); ``fit`` itself tunes the calibration and
+the per-code thresholds on out-of-fold predictions of the training data it is given.
+"""
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import KFold
+from sklearn.utils.validation import check_is_fitted
+
+from qualcode.coding import suggest_decode, suggest_embed, suggest_persist
+from qualcode.coding.suggest_labels import entry_weights, label_matrix
+from qualcode.coding.suggest_models import BinaryRelevance, PooledPlatt
+from qualcode.coding.suggest_text import TextFeatures, _as_texts, sentence_view
+from qualcode.errors import ModelError
+
+DECISIONS = ("expected_f1", "thresholds")
+
+
+class CodeSuggester(BaseEstimator):
+    """Multi-label code suggester (TF-IDF word + char n-grams, LR + NB-LR per code).
+
+    Parameters
+    ----------
+    word_ngrams, char_ngrams, char_min_df
+        The two TF-IDF views (``None`` drops one); see ``suggest_text.TextFeatures``.
+    members
+        Per-code models averaged: ``"lr"`` (logistic regression) and/or ``"nblr"``
+        (logistic regression on naive-Bayes-scaled features).
+    C, nb_C
+        Inverse regularisation of the two members.
+    embeddings, embedding_weight
+        ``"minilm"`` appends all-MiniLM-L6-v2 sentence vectors (times the weight) to the
+        LR member's features; needs the optional extra (``suggest_embed``). Default None.
+    calibrate
+        Map averaged scores to probabilities with one Platt sigmoid fitted on
+        out-of-fold scores (recommended; the thresholds are tuned after it).
+    cv
+        Folds for the out-of-fold predictions used for calibration and thresholds.
+    decision
+        ``"expected_f1"`` (per-text code set of highest expected F1; best for
+        sample-based F1) or ``"thresholds"`` (code j when confidence >= ``thresholds_[j]``).
+    min_codes
+        At least this many codes per text; ``"auto"`` means 1 when every training text
+        has a code (as in the ANES data) and 0 otherwise.
+    negative_weight, unknown_weight
+        Weight of known negatives (0 in ``Y``: rejected suggestions, or codes a person
+        did not apply to a unit they coded) and of unknown entries (-1: learnt as weak
+        negatives, or ignored when 0). ``fit``'s ``sample_weight`` multiplies these.
+    random_state
+        Seeds the folds and the solvers, so a fit is reproducible.
+    """
+
+    def __init__(
+        self,
+        word_ngrams: tuple[int, int] | None = (1, 2),
+        char_ngrams: tuple[int, int] | None = (1, 5),
+        char_min_df: int = 2,
+        members: tuple[str, ...] = ("lr", "nblr"),
+        C: float = 30.0,
+        nb_C: float = 10.0,
+        embeddings: str | None = None,
+        embedding_weight: float = 1.0,
+        calibrate: bool = True,
+        cv: int = 5,
+        decision: str = "expected_f1",
+        min_codes: int | str = "auto",
+        negative_weight: float = 1.0,
+        unknown_weight: float = 0.0,
+        random_state: int | None = 0,
+    ) -> None:
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.char_min_df = char_min_df
+        self.members = members
+        self.C = C
+        self.nb_C = nb_C
+        self.embeddings = embeddings
+        self.embedding_weight = embedding_weight
+        self.calibrate = calibrate
+        self.cv = cv
+        self.decision = decision
+        self.min_codes = min_codes
+        self.negative_weight = negative_weight
+        self.unknown_weight = unknown_weight
+        self.random_state = random_state
+
+    # ----------------------------------------------------------------- training
+    def fit(self, texts: Sequence[str], Y: object, sample_weight: object = None) -> "CodeSuggester":
+        """Learn from ``texts`` and their code matrix ``Y`` (1 applied, 0 not, -1 unknown)."""
+        self._check_params()
+        texts = _as_texts(texts)
+        labels, codes = label_matrix(Y)
+        if labels.shape[0] != len(texts):
+            raise ModelError(f"{len(texts)} texts but the code matrix has {labels.shape[0]} rows; they must match")
+        if labels.shape[1] == 0:
+            raise ModelError("the code matrix has no code columns; there is nothing to learn")
+        if len(texts) < 2:
+            raise ModelError(f"a suggester needs at least 2 coded texts, got {len(texts)}")
+        weights = entry_weights(labels, sample_weight, self.negative_weight, self.unknown_weight)
+        if not (weights[labels == 1] > 0).any():
+            raise ModelError("no code has a positive (applied) example; code some units first")
+
+        suggest_embed.check_embeddings(self.embeddings)
+        self.features_ = TextFeatures(self.word_ngrams, self.char_ngrams, self.char_min_df).fit(texts)
+        X_text = self.features_.transform(texts)
+        X_lr = self._with_embeddings(X_text, texts)
+
+        scores = self._out_of_fold_scores(X_text, X_lr, labels, weights)
+        if self.calibrate and scores is not None:
+            self.calibrator_ = PooledPlatt().fit(scores, labels, weights)
+        else:
+            self.calibrator_ = None
+        if scores is not None:
+            self.thresholds_ = suggest_decode.tune_thresholds(self._calibrated(scores), labels, weights)
+        else:
+            self.thresholds_ = np.full(labels.shape[1], 0.5)
+
+        self.model_ = self._binary_relevance().fit(X_text, X_lr, labels, weights)
+        self.classes_ = np.asarray(codes, dtype=object)
+        self.n_train_ = len(texts)
+        self.min_codes_ = self._resolve_min_codes(labels)
+        self.metadata_: dict = {}
+        return self
+
+    def _check_params(self) -> None:
+        if self.decision not in DECISIONS:
+            raise ModelError(f"decision must be one of {DECISIONS}, got {self.decision!r}")
+        if not (self.min_codes == "auto" or (isinstance(self.min_codes, (int, np.integer)) and self.min_codes >= 0)):
+            raise ModelError(f"min_codes must be 'auto' or a whole number >= 0, got {self.min_codes!r}")
+        if int(self.cv) < 0 or int(self.cv) == 1:
+            raise ModelError(f"cv must be 0 (no tuning) or at least 2 folds, got {self.cv!r}")
+
+    def _binary_relevance(self) -> BinaryRelevance:
+        return BinaryRelevance(self.members, C=self.C, nb_C=self.nb_C, random_state=self.random_state)
+
+    def _with_embeddings(self, X_text: sp.csr_matrix, texts: list[str]) -> sp.csr_matrix:
+        if self.embeddings is None:
+            return X_text
+        vectors = suggest_embed.embed([sentence_view(t) for t in texts], self.embeddings)
+        return sp.hstack([X_text, sp.csr_matrix(self.embedding_weight * vectors)], format="csr")
+
+    def _out_of_fold_scores(self, X_text, X_lr, labels: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+        """Uncalibrated scores of each text from a model that did not see it (None: too few texts)."""
+        folds = min(int(self.cv), len(labels))
+        if folds < 2:
+            return None
+        scores = np.zeros(labels.shape)
+        splitter = KFold(folds, shuffle=True, random_state=self.random_state)
+        for train, held_out in splitter.split(labels):
+            model = self._binary_relevance().fit(X_text[train], X_lr[train], labels[train], weights[train])
+            scores[held_out] = model.predict_scores(X_text[held_out], X_lr[held_out])
+        return scores
+
+    def _resolve_min_codes(self, labels: np.ndarray) -> int:
+        if self.min_codes != "auto":
+            return int(self.min_codes)
+        return int(bool((labels == 1).any(axis=1).all()))
+
+    def _calibrated(self, scores: np.ndarray) -> np.ndarray:
+        return scores if self.calibrator_ is None else self.calibrator_.transform(scores)
+
+    # ---------------------------------------------------------------- inference
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated confidence per text (rows) and code (columns, as ``classes_``)."""
+        check_is_fitted(self, "model_")
+        texts = _as_texts(texts)
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
+        X_text = self.features_.transform(texts)
+        X_lr = self._with_embeddings(X_text, texts)
+        return self._calibrated(self.model_.predict_scores(X_text, X_lr))
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        """0/1 array (texts x codes) of suggested codes, by ``decision``."""
+        return self._decide(self.predict_proba(texts))
+
+    def _decide(self, P: np.ndarray) -> np.ndarray:
+        if self.decision == "thresholds":
+            return suggest_decode.by_thresholds(P, self.thresholds_, self.min_codes_)
+        return suggest_decode.by_expected_f1(P, self.min_codes_)
+
+    def uncertainty(self, texts: Sequence[str]) -> np.ndarray:
+        """Per text, in [0, 1]: how close its most doubtful code is to that code's threshold.
+
+        Sort a review queue by this, descending (active learning: ask about the
+        texts the model is least sure of).
+        """
+        return suggest_decode.threshold_uncertainty(self.predict_proba(texts), self.thresholds_)
+
+    def suggest(
+        self,
+        texts: Sequence[str],
+        top_k: int | None = None,
+        min_confidence: float | None = None,
+        index: Sequence[Hashable] | None = None,
+    ) -> pd.DataFrame:
+        """Suggestions as a long DataFrame: ``index``, ``code``, ``confidence``.
+
+        By default the codes ``predict`` would choose; with ``min_confidence`` every
+        code at or above it instead. ``top_k`` keeps each text's k most confident.
+        ``index`` labels the texts (default: a Series' index, else 0..n-1). Rows are
+        ordered by text, then by confidence (highest first).
+        """
+        if index is None:
+            index = list(texts.index) if isinstance(texts, pd.Series) else list(range(len(texts)))
+        elif len(index) != len(texts):
+            raise ModelError(f"index has {len(index)} labels for {len(texts)} texts")
+        P = self.predict_proba(texts)
+        chosen = (P >= min_confidence) if min_confidence is not None else self._decide(P).astype(bool)
+        rows, cols = np.nonzero(chosen)
+        frame = pd.DataFrame(
+            {"row": rows, "index": [index[r] for r in rows], "code": self.classes_[cols], "confidence": P[rows, cols]}
+        )
+        frame = frame.sort_values(["row", "confidence"], ascending=[True, False], kind="stable")
+        if top_k is not None:
+            frame = frame.groupby("row", sort=False).head(int(top_k))
+        return frame.drop(columns="row").reset_index(drop=True)
+
+    # -------------------------------------------------------------- persistence
+    def save(self, path: str | Path, codebook_hash: str | None = None, metadata: dict | None = None) -> Path:
+        """Write the fitted model and its metadata to ``path`` (joblib); returns the path."""
+        check_is_fitted(self, "model_")
+        return suggest_persist.save(self, path, codebook_hash, metadata)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "CodeSuggester":
+        """Read a model written by :meth:`save`; its metadata is in ``metadata_``.
+
+        Loading unpickles the file: only load models you or your team wrote.
+        """
+        model = suggest_persist.load(path)
+        if not isinstance(model, cls):
+            raise ModelError(f"{path}: holds a {type(model).__name__}, not a CodeSuggester")
+        return model
+
+    def check_codebook(self, codebook_hash: str) -> None:
+        """Raise ModelError when the model was trained against another codebook."""
+        suggest_persist.check_codebook(self, codebook_hash)
