@@ -486,3 +486,15 @@ def test_cli_import_and_export(tmp_path, fixture_qdpx):
     assert result.exit_code == 0 and "4 codes" in result.stdout
     result = runner.invoke(cli, ["-p", target, "import", "qdpx", str(tmp_path / "missing.qdpx")])
     assert result.exit_code == 1 and "no such file" in result.stderr
+
+
+def test_fast_uuid5_equals_the_standard_library():
+    import random
+
+    from qualcode.interop.guids import uuid5_str
+
+    rng = random.Random(3)
+    for _ in range(500):
+        namespace = uuid.UUID(int=rng.getrandbits(128))
+        name = "".join(chr(rng.randint(32, 0x2FFF)) for _ in range(rng.randint(0, 40)))
+        assert uuid5_str(namespace, name) == str(uuid.uuid5(namespace, name))

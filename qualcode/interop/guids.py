@@ -11,6 +11,7 @@ outcome: to other tools it is a different code.
 from __future__ import annotations
 
 import copy
+import hashlib
 import uuid
 from collections import Counter
 
@@ -26,9 +27,20 @@ def project_namespace(project_key: str) -> uuid.UUID:
     return uuid.uuid5(QUALCODE_NAMESPACE, project_key)
 
 
+def uuid5_str(namespace: uuid.UUID, name: str) -> str:
+    """``str(uuid.uuid5(namespace, name))`` without building a UUID object: the same
+    SHA-1 and version/variant bits (RFC 4122 section 4.3), about twice as fast, which
+    matters when an export names 10^5 selections and codings."""
+    digest = bytearray(hashlib.sha1(namespace.bytes + name.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def stable_guid(namespace: uuid.UUID, kind: str, *parts: object) -> str:
     """``uuid5`` of the namespace and ``kind`` plus ``parts``, as a lower-case string."""
-    return str(uuid.uuid5(namespace, _SEP.join([kind, *(str(p) for p in parts)])))
+    return uuid5_str(namespace, _SEP.join([kind, *(str(p) for p in parts)]))
 
 
 class _Keys:

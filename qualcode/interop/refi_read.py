@@ -77,7 +77,8 @@ def _local(el: etree._Element) -> str:
 
 
 def _kids(el: etree._Element, name: str) -> list[etree._Element]:
-    return [c for c in el if _local(c) == name]
+    """Children named ``name`` in any namespace (or none), matched in C by lxml."""
+    return list(el.iterchildren(f"{{*}}{name}"))
 
 
 def _kid(el: etree._Element, name: str) -> etree._Element | None:

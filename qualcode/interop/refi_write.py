@@ -419,7 +419,9 @@ def write_qdpx(
             # ZIP64 only when project.qde might pass 2 GiB (~4 million selections): some tools read no ZIP64.
             big = len(project.selections) > ZIP64_SELECTIONS
             with archive.open(_zip_info("project.qde"), "w", force_zip64=big) as handle:
-                writer.write(handle)
+                # lxml writes many small pieces; buffering them makes zlib compress big blocks
+                with io.BufferedWriter(handle, buffer_size=1 << 20) as buffered:  # type: ignore[arg-type]
+                    writer.write(buffered)
             for name in sorted(writer.files):
                 archive.writestr(_zip_info(name), writer.files.pop(name))
         tmp.replace(path)

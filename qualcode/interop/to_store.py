@@ -308,6 +308,7 @@ class _Importer:
         self.report.reuse("excerpts", len(frame.drop_duplicates(["source_id", "start", "end"])) - added)
         wanted: dict[tuple[int, int, str], dict[str, Any]] = {}
         repeated = 0
+        now = utcnow()
         for (sel, key), excerpt_id in zip(placed, ids.tolist()):
             self.excerpt_id[sel.guid] = excerpt_id
             for coding in sel.codings:
@@ -320,7 +321,7 @@ class _Importer:
                     continue
                 wanted[triple] = {
                     "weight": None if coding.weight is None else float(coding.weight),
-                    "created_at": naive_utc(coding.created or sel.created) or utcnow(),
+                    "created_at": naive_utc(coding.created or sel.created) or now,
                     "where": (self.source_name[key[0]], key[1], key[2], self.code_path[coding.code_guid]),
                 }
         if repeated:
