@@ -256,7 +256,8 @@ def impact_diagram(summary: ImpactSummary, *, title: str | None = None, link_lab
     n_a, n_i = len(arenas), len(issues)
     half = (1.3, 0.62)  # half width and height of an issue box
     r_issue = 0.0 if n_i <= 1 else half[0] / math.sin(math.pi / n_i) + 0.35
-    r_arena = r_issue + 2.6 if issues else 0.0
+    core = (r_issue + math.hypot(*half) + 0.1) if issues else 0.0
+    r_arena = core + 1.15 if issues else 0.0  # arenas overlap the core's rim a little, as petals do
     r_holder = r_arena + 2.3
     a_start = 90.0
     i_start = a_start + (180.0 / n_a if n_a else 90.0)
@@ -270,7 +271,7 @@ def impact_diagram(summary: ImpactSummary, *, title: str | None = None, link_lab
     for el, xy in zip(holders, _ring(len(holders), r_holder, h_start)):
         pos[el.name], size[el.name] = xy, _radius(table.at[el.name, "pct_cases"], 0.42, 0.68)
     reach = [math.hypot(*pos[n]) + size.get(n, half[0]) for n in pos]
-    extent = max(reach + [r_holder + 0.95 if holders else 0.0]) + 0.35
+    extent = max(reach + [r_holder + 0.95 if holders else 0.0, 4.5]) + 0.35  # a lone element stays small
     layout = _Layout(pos, size, half, r_holder if holders else None)
     for _ in range(4):  # widen the view until every outside label is on the page
         fig, overflow = _draw_impact(summary, title, layout, extent, fractions, link_labels, ripple_links)
@@ -305,7 +306,8 @@ def _draw_impact(summary: ImpactSummary, title: str, layout: _Layout, extent: fl
     ax.set_ylim(-extent, extent)
     set_title(fig, title)
     kinds = [k for k in ("arena", "issue", "stakeholder") if model.of_kind(k)]
-    _legend(fig, model, fractions, kinds, f"cases with an arena and an issue in {UNIT_TEXT[summary.cooccurrence]}")
+    _legend(fig, model, fractions, kinds, f"cases with an arena and an issue in {UNIT_TEXT[summary.cooccurrence]}"
+            if arenas and issues else None)
     renderer = _renderer(fig)
     # From here on the axes keep their size: what is drawn inside them must not make the
     # layout engine shrink them, or fitted labels would no longer fit.
@@ -443,8 +445,8 @@ def logic_diagram(summary: ImpactSummary, *, title: str | None = None) -> Figure
         detail = ""
         if stage_rows is not None and stage in stage_rows.index:
             srow = stage_rows.loc[stage]
-            detail = ("questionnaire" if srow["evidence"] == "indicators only"
-                      else f"{int(srow['cases'])} cases · {srow['pct_cases']:.0f}%")
+            cases, pct = _counts(srow)
+            detail = f"{cases} · {pct}" if pct else cases
         ax.text(x0 + col_w / 2, head - 0.25, stage.capitalize(), ha="center", va="center", fontsize=8.5,
                 fontweight="bold", color=TEXT_COLOUR, zorder=3)
         ax.text(x0 + col_w / 2, head - 0.52, detail, ha="center", va="center", fontsize=7, color="#555555", zorder=3)

@@ -530,21 +530,22 @@ def check_model(model: ImpactModel, codebook: pd.DataFrame, questions: pd.DataFr
     """Check the model against a project's frames; returns it with indicator measures filled in.
 
     Codes must be in the codebook; indicator questions must be questionnaire columns whose
-    type suits the measure; ``where`` fields must be descriptors or material fields.
+    type suits the measure (not checked when ``questions`` is None); ``where`` fields must
+    be descriptors or material fields.
     """
     resolve_codes(model, codebook)
     fields = set(MATERIAL_FIELDS) | (set(descriptors.columns) if descriptors is not None else set())
     _check_where(model.where, fields, model.path, 1, "the model")
-    questions = questions if questions is not None else pd.DataFrame(columns=["column", "type", "levels"])
-    q_by_column = {str(r["column"]): r for _, r in questions.iterrows()}
-    answer_fields = fields | set(q_by_column) | {"questionnaire"}
     elements = []
     for el in model.elements:
         _check_where(el.where, fields, model.path, el.line, f"element {el.name!r}")
-        indicators = []
-        for ind in el.indicators:
-            indicators.append(_check_indicator(ind, el, q_by_column, answer_fields, model.path))
-        elements.append(replace(el, indicators=tuple(indicators)))
+        elements.append(el)
+    if questions is None:  # nothing to check indicators against (a model read without a project)
+        return replace(model, elements=tuple(elements))
+    q_by_column = {str(r["column"]): r for _, r in questions.iterrows()}
+    answer_fields = fields | set(q_by_column) | {"questionnaire"}
+    elements = [replace(el, indicators=tuple(_check_indicator(ind, el, q_by_column, answer_fields, model.path)
+                                             for ind in el.indicators)) for el in elements]
     return replace(model, elements=tuple(elements))
 
 
