@@ -342,6 +342,9 @@ def test_windows_export_counts_bom_and_crlf_and_reimports_every_excerpt_text(tmp
 def test_round_trip_through_two_fresh_projects(tmp_path, fixture_qdpx):
     first = fresh(tmp_path, "first")
     first.import_qdpx(fixture_qdpx)
+    first.add_memo("Define governance narrowly.", on="code", target="Issues/Governance", author="anna")
+    first.add_memo("Second interview was short.", on="source", target="Interview 2", author="ben")
+    first.add_memo("P01 left the programme in 2023.", on="case", target="P01", author="carla")
     second = fresh(tmp_path, "second")
     second.import_qdpx(first.export_qdpx(tmp_path / "out.qdpx").path)
     assert {s: first.source_text(s) for s in first.sources()["source"]} == {s: second.source_text(s) for s in second.sources()["source"]}
@@ -350,7 +353,10 @@ def test_round_trip_through_two_fresh_projects(tmp_path, fixture_qdpx):
     assert first.descriptors().sort_values("case").reset_index(drop=True).astype(str).equals(
         second.descriptors().sort_values("case").reset_index(drop=True).astype(str))
     m1, m2 = first.memos(), second.memos()
+    assert len(m1) == 5
     assert sorted(zip(m1["target"], m1["text"])) == sorted(zip(m2["target"], m2["text"]))
+    assert set(m2.loc[m2["target"] == "case", "text"]) == {"P01 left the programme in 2023."}
+    assert set(m2["author"]) == {"anna", "ben", "carla", ""}  # the fixture's project note has no author
 
 
 def test_export_is_deterministic_and_reveals_no_local_paths(tmp_path, study):

@@ -12,6 +12,9 @@ Conventions
   they read, so ATLAS.ti's upper-case GUIDs and QualCoder's lower-case ones compare equal.
 * ``ExSource.text`` is qualcode's *normalised* text (NFC, ``\\n`` line ends, no BOM) or
   ``None`` when the file did not carry the text (ATLAS.ti sample, Dedoose without media).
+* ``ExCode.name`` is the tool's name as written, ``/`` included; the project stores a
+  ``/`` inside a name as U+2215 DIVISION SLASH (``/`` separates qualcode path levels)
+  and the export writes ``/`` back (:mod:`qualcode.interop.to_store`).
 * ``ExSelection.start``/``end`` are code points into that normalised text, ``[start, end)``.
   Readers map the tool's raw positions (which count CR and BOM characters) through
   :mod:`qualcode.interop.refi_offsets`. When the source has no text the positions are the

@@ -1,6 +1,7 @@
 """A qualcode project read into an :class:`ExchangeProject`, for the REFI-QDA writers.
 
-Mapping (the inverse of :mod:`qualcode.interop.to_store`): coders -> users; the code tree
+Mapping (the inverse of :mod:`qualcode.interop.to_store`): coders (and memo authors)
+-> users; the code tree
 with colours and descriptions (U+2215 in a name becomes ``/`` again); sources with their
 text (never their origin path: an export must not reveal folders of the researcher's
 machine); every excerpt with at least one *applied* application -> a selection, each
@@ -115,8 +116,12 @@ def build_exchange(conn: Connection, *, title: str) -> tuple[ExchangeProject, Le
     left_out = LeftOut()
     ep = ExchangeProject(name=title, origin="qualcode")
     coders = xs.coders(conn)
+    memos = xs.memos(conn)
     ep.users = [ExUser(guid=f"user:{i}", name=name) for i, name in sorted(coders.items(), key=lambda kv: kv[1])]
     user_by_name = {name: f"user:{i}" for i, name in coders.items()}
+    for author in sorted({m.author for m in memos if m.author and m.author not in user_by_name}):
+        user_by_name[author] = f"author:{author}"  # memo authors who never coded are users too
+        ep.users.append(ExUser(guid=user_by_name[author], name=author))
     ep.codes, code_guid = _codes(conn, left_out)
 
     sources = xs.sources(conn)
@@ -152,7 +157,7 @@ def build_exchange(conn: Connection, *, title: str) -> tuple[ExchangeProject, Le
 
     _cases(conn, ep, sources, left_out)
     known = {c.guid for _, c in ep.iter_codes()} | {s.guid for s in ep.sources} | {c.guid for c in ep.cases}
-    _memos(conn, ep, by_excerpt, user_by_name, known, left_out)
+    _memos(memos, ep, by_excerpt, user_by_name, known, left_out)
     members: dict[int, list[str]] = defaultdict(list)
     for m in xs.code_set_members(conn):
         members[m.set_id].append(code_guid[m.code_id])
@@ -161,10 +166,10 @@ def build_exchange(conn: Connection, *, title: str) -> tuple[ExchangeProject, Le
     return ep, left_out
 
 
-def _memos(conn: Connection, ep: ExchangeProject, by_excerpt: dict[int, ExSelection], user_by_name: dict[str, str],
+def _memos(memos: list[Any], ep: ExchangeProject, by_excerpt: dict[int, ExSelection], user_by_name: dict[str, str],
            known: set[str], left_out: LeftOut) -> None:
     unplaced = gone = 0
-    for m in xs.memos(conn):
+    for m in memos:
         target: str | None
         if m.target == "project":
             target = None
