@@ -274,11 +274,9 @@ def _store(db: Database, spans: pd.DataFrame, coder: str, apply: bool, dry_run: 
              "status": "applied" if apply else "suggested", "confidence": float(p), "run_id": run_id}
             for e, c, p in zip(excerpt_ids, fresh["code_id"], fresh["confidence"])
         ]
-        if apply:
-            now = utcnow()
-            for row in rows:
-                row.update(decided_by=decided_by, decided_at=now)
         inserted = store_coding.insert_applications(conn, rows)
+        if apply:  # applying directly is a decision too: record who asked for it
+            review_store.mark_run_decided(conn, run_id, decided_by)
         review_store.set_run_params(conn, run_id, {**params, "inserted": inserted})
     result.run_id, result.inserted = run_id, inserted
     return result

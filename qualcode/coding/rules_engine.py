@@ -212,44 +212,49 @@ class RuleSet:
         unit, pid = self.matcher().hits(texts) if self.patterns else (empty, empty)
         n_tasks = len(self.tasks)
         # (unit, task) for every distinct keyword or regex hit, and for every exclusion hit
-        kw_unit, kw_task = _explode(unit, pid, self._keyword_users)
+        kw_unit, kw_task = _explode(unit, pid, self._users("keyword"))
         rx_unit, rx_task = self._regex_hits(texts)
-        ex_unit, ex_task = _explode(unit, pid, self._exclude_users)
-        excluded = ex_unit * n_tasks + ex_task
-        hit_key = np.concatenate([kw_unit * n_tasks + kw_task, rx_unit * n_tasks + rx_task])
+        ex_unit, ex_task = _explode(unit, pid, self._users("exclude"))
+        excluded = distinct(ex_unit * n_tasks + ex_task)
+        hit_key = kw_unit * n_tasks + kw_task
+        if len(rx_unit):
+            hit_key = np.concatenate([hit_key, rx_unit * n_tasks + rx_task])
         keys, counts = distinct(hit_key, counts=True)
-        minimum = np.array([t.rule.min_matches for t in self.tasks], dtype=np.int64)
-        keep = (counts >= minimum[keys % n_tasks]) & ~np.isin(keys, excluded)
+        keep = (counts >= self._minimum()[keys % n_tasks]) & ~_member(keys, excluded)
         keys, counts = keys[keep], counts[keep]
-        rows_u, rows_t, rows_n = [keys // n_tasks], [keys % n_tasks], [counts]
-        # speaker and question rules: every unit that qualifies
-        for t, task in enumerate(self.tasks):
-            if task.trigger == "keywords":
-                continue
-            mask = np.ones(len(units), dtype=bool)
-            if task.trigger == "questions":
-                mask &= _answers(task.rule, units)
-            chosen = np.flatnonzero(mask)
-            rows_u.append(chosen)
-            rows_t.append(np.full(len(chosen), t, dtype=np.int64))
-            rows_n.append(np.zeros(len(chosen), dtype=np.int64))
-        u = np.concatenate(rows_u)
-        t = np.concatenate(rows_t)
-        n = np.concatenate(rows_n)
-        # exclusions and speaker restrictions apply to every kind of task
-        keep = ~np.isin(u * n_tasks + t, excluded)
-        for task_index, task in enumerate(self.tasks):
+        u, t, n = keys // n_tasks, keys % n_tasks, counts  # sorted by unit, then task
+        others = [(i, task) for i, task in enumerate(self.tasks) if task.trigger != "keywords"]
+        if others:  # speaker and question rules: every unit that qualifies and is not excluded
+            rows_u, rows_t = [u], [t]
+            for i, task in others:
+                mask = _answers(task.rule, units) if task.trigger == "questions" else np.ones(len(units), dtype=bool)
+                chosen = np.flatnonzero(mask)
+                chosen = chosen[~_member(chosen * n_tasks + i, excluded)]
+                rows_u.append(chosen)
+                rows_t.append(np.full(len(chosen), i, dtype=np.int64))
+            u, t = np.concatenate(rows_u), np.concatenate(rows_t)
+            n = np.concatenate([n, np.zeros(len(u) - len(n), dtype=np.int64)])
+            order = np.lexsort((t, u))
+            u, t, n = u[order], t[order], n[order]
+        for i, task in enumerate(self.tasks):  # speaker restrictions apply to every kind of task
             if task.rule.speakers:
-                allowed = _speaker_mask(task.rule, units)
-                keep &= (t != task_index) | allowed[u]
-        u, t, n = u[keep], t[keep], n[keep]
-        order = np.lexsort((t, u))
-        u, t, n = u[order], t[order], n[order]
+                keep = (t != i) | _speaker_mask(task.rule, units)[u]
+                u, t, n = u[keep], t[keep], n[keep]
         code_ids = np.array([task.rule.code_id for task in self.tasks], dtype=np.int64)
         code_names = np.array([task.rule.code for task in self.tasks], dtype=object)
         confidence = np.where(n > 0, 1.0 - 0.5 ** n.astype(float), 1.0)
         return pd.DataFrame({"row": u, "code_id": code_ids[t], "code": code_names[t], "matches": n,
                              "confidence": confidence})
+
+    def _users(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """Pattern -> tasks that use it (as keyword or exclusion), as CSR arrays, built once."""
+        cache = self.__dict__.setdefault("_csr", {})
+        if kind not in cache:
+            cache[kind] = _csr(self._keyword_users if kind == "keyword" else self._exclude_users, len(self.patterns))
+        return cache[kind]
+
+    def _minimum(self) -> np.ndarray:
+        return np.array([t.rule.min_matches for t in self.tasks], dtype=np.int64)
 
     def _regex_hits(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(unit, task) once for every regex that matches a unit.
@@ -283,27 +288,36 @@ class RuleSet:
         return np.asarray(units, dtype=np.int64), np.asarray(tasks, dtype=np.int64)
 
 
-def _explode(unit: np.ndarray, pid: np.ndarray, users: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """(unit, pattern) hits -> (unit, task) for every task that uses the pattern."""
-    if not len(unit) or not users:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    size = int(max(int(pid.max()), max(users)) + 1)
-    counts = np.zeros(size, dtype=np.int64)
+def _csr(users: dict[int, list[int]], n_patterns: int) -> tuple[np.ndarray, np.ndarray]:
+    counts = np.zeros(max(n_patterns, 1), dtype=np.int64)
     for p, ts in users.items():
         counts[p] = len(ts)
     offsets = np.concatenate([[0], np.cumsum(counts)])
     flat = np.zeros(int(offsets[-1]), dtype=np.int64)
     for p, ts in users.items():
         flat[offsets[p] : offsets[p] + len(ts)] = ts
-    per_hit = counts[pid]
-    total = int(per_hit.sum())
+    return offsets, flat
+
+
+def _explode(unit: np.ndarray, pid: np.ndarray, csr: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(unit, pattern) hits -> (unit, task) for every task that uses the pattern."""
+    offsets, flat = csr
+    per_hit = (offsets[1:] - offsets[:-1])[pid] if len(pid) else pid
+    total = int(per_hit.sum()) if len(per_hit) else 0
     if total == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
     ends = np.cumsum(per_hit)
     index = np.repeat(offsets[pid] - (ends - per_hit), per_hit) + np.arange(total, dtype=np.int64)
     return np.repeat(unit, per_hit), flat[index]
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """``numpy.isin`` for a sorted set of distinct values (a binary search, no sort of ``values``)."""
+    if not len(sorted_set) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
 
 
 def _default_nlp() -> Language:

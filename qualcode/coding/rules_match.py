@@ -286,12 +286,12 @@ class FastMatcher:
         for values in (keys, orths) if self._has_exact else (keys,):
             if not len(values):
                 continue
-            known = values < self._n_pattern_ids
-            pid = np.where(known, self._single[np.where(known, values, 0)], -1)
-            at = np.flatnonzero(pid >= 0)
-            found_units.append(unit[at])
-            found_pids.append(pid[at])
-            if len(self._pair_keys) and len(values) > 1:
+            known = np.flatnonzero(values < self._n_pattern_ids)  # tokens whose key is in some pattern
+            pid = self._single[values[known]]
+            one = pid >= 0
+            found_units.append(unit[known[one]])
+            found_pids.append(pid[one])
+            if len(self._pair_keys) and len(known) > 1:
                 u, p = self._phrases(unit, values, known)
                 found_units.append(u)
                 found_pids.append(p)
@@ -307,9 +307,11 @@ class FastMatcher:
         return _unique_pairs(units, pids)
 
     def _phrases(self, unit: np.ndarray, values: np.ndarray, known: np.ndarray) -> Hits:
-        """Phrases of two or more words: candidates by their first two keys, then checked."""
-        both = known[:-1] & known[1:] & (unit[:-1] == unit[1:])
-        starts = np.flatnonzero(both)
+        """Phrases of two or more words: candidates by their first two keys, then checked.
+
+        ``known`` holds the positions of tokens whose key occurs in some pattern."""
+        starts = known[:-1][np.diff(known) == 1]
+        starts = starts[unit[starts] == unit[starts + 1]]
         pair = _pair(values[starts], values[starts + 1])
         at = np.minimum(np.searchsorted(self._pair_keys, pair), len(self._pair_keys) - 1)
         found = self._pair_keys[at] == pair

@@ -46,6 +46,12 @@ def set_run_params(conn: Connection, run_id: int, params: dict[str, Any]) -> Non
     conn.execute(update(R).where(R.c.id == run_id).values(params=params))
 
 
+def mark_run_decided(conn: Connection, run_id: int, decided_by: str) -> int:
+    """Record ``decided_by`` and now on every application of a run (applied directly)."""
+    result = conn.execute(update(A).where(A.c.run_id == run_id).values(decided_by=decided_by, decided_at=utcnow()))
+    return int(result.rowcount or 0)
+
+
 def runs(conn: Connection) -> pd.DataFrame:
     """Runs with their coder and how many of their applications are in each status now."""
     frame = _read(
