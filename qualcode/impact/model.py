@@ -518,9 +518,10 @@ def resolve_codes(model: ImpactModel, codebook: pd.DataFrame) -> dict[str, list[
             try:
                 paths.extend(expand(table, ref.code, descendants=not ref.exact))
             except (NotFoundError, UsageError) as exc:
-                reason = "is ambiguous" if isinstance(exc, UsageError) else "is not in the codebook"
-                raise ImpactModelError(f"{model.path}:{ref.line}: element {el.name!r}: code {ref.code!r} {reason}; "
-                                       "give its full path (see 'qualcode codebook show')") from None
+                reason = ("is ambiguous; give its full path" if isinstance(exc, UsageError)
+                          else "is not in the codebook; check the path")
+                raise ImpactModelError(f"{model.path}:{ref.line}: element {el.name!r}: code {ref.code!r} {reason} "
+                                       "(codes: 'qualcode codebook show')") from None
         out[el.name] = list(dict.fromkeys(paths))
     return out
 
