@@ -253,8 +253,12 @@ class FastMatcher:
             return empty, empty, empty
         # chunk -> row by dict lookups at C speed (map over dict.get); new chunks are rare
         rows_of = self._chunk_row
-        chunk_rows = np.fromiter(map(rows_of.get, chunks, repeat(_NEW)), dtype=np.int64, count=len(chunks))
-        new = np.flatnonzero(chunk_rows == _NEW)
+        try:  # every chunk seen before: the common case once a run is under way
+            chunk_rows = np.fromiter(map(rows_of.__getitem__, chunks), dtype=np.int64, count=len(chunks))
+            new = chunk_rows[:0]
+        except KeyError:
+            chunk_rows = np.fromiter(map(rows_of.get, chunks, repeat(_NEW)), dtype=np.int64, count=len(chunks))
+            new = np.flatnonzero(chunk_rows == _NEW)
         if len(new):
             unseen = [chunks[i] for i in new.tolist()]
             self._add_chunks(list(dict.fromkeys(unseen)))
