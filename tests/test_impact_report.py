@@ -10,7 +10,6 @@ import os
 from itertools import combinations
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 from matplotlib.patches import Circle, FancyBboxPatch
