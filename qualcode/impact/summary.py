@@ -22,7 +22,7 @@ material's ``kind`` does not empty them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ from qualcode import analysis as qa
 from qualcode.errors import UsageError
 from qualcode.impact.model import COOCCURRENCE, Element, ImpactModel, check_model, resolve_codes
 
-__all__ = ["ImpactSummary", "summarise", "element_applications", "pair_counts"]
+__all__ = ["ImpactSummary", "summarise", "element_applications", "indicator_value"]
 
 #: Top-level code branches that are structure (questionnaire questions), not findings.
 STRUCTURAL_BRANCHES = ("Questionnaire",)
@@ -78,7 +78,6 @@ class ImpactSummary:
     by: str | None = None
     waves: tuple[str, str] | None = None
     cooccurrence: str = "excerpt"
-    notes: list[str] = field(default_factory=list)
 
     def wide(self, table: str = "matrix", value: str = "cases") -> pd.DataFrame:
         """``matrix`` (arenas × issues), ``ripple`` (stakeholders × arenas) or ``by_group``
@@ -215,9 +214,8 @@ def summarise(model: ImpactModel, apps: pd.DataFrame, excerpts: pd.DataFrame, co
                                                                           links["excerpts"])]
     stages = _stage_table(model, el_apps, base) if model.stages() else pd.DataFrame()
     quote_frame = _quotes(model, el_apps, base, descriptors, keys, names, quotes)
-    notes = [f"{case_base} cases with {'coded ' if model.base == 'coded' else ''}material"]
     return ImpactSummary(model, elements, by_group, by_wave, change, indicators, matrix, ripple, stages, links,
-                         quote_frame, case_base, by, pair, unit, notes)
+                         quote_frame, case_base, by, pair, unit)
 
 
 def _element_table(model: ImpactModel, el_apps: pd.DataFrame, base: pd.DataFrame, codebook: pd.DataFrame,
@@ -448,15 +446,3 @@ def _quotes(model: ImpactModel, el_apps: pd.DataFrame, base: pd.DataFrame, descr
         parts.append(pd.DataFrame({"element": el.name, "kind": el.kind, "rank": range(1, len(q) + 1),
                                    "quote": q["quote"].to_numpy(), "attribution": q["attribution"].to_numpy()}))
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
-
-
-def pair_counts(summary: ImpactSummary, a: str, b: str) -> dict[str, Any]:
-    """Cases and excerpts of one pair from the summary's tables (either order)."""
-    for frame, (x, y) in ((summary.matrix, ("arena", "issue")), (summary.ripple, ("stakeholder", "arena")),
-                          (summary.links, ("from", "to"))):
-        if frame.empty:
-            continue
-        hit = frame[((frame[x] == a) & (frame[y] == b)) | ((frame[x] == b) & (frame[y] == a))]
-        if len(hit):
-            return hit.iloc[0].to_dict()
-    return {"excerpts": 0, "sources": 0, "cases": 0, "pct_cases": 0.0}
