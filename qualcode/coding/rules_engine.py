@@ -153,10 +153,12 @@ class RuleSet:
     _matcher: Any = None
 
     @classmethod
-    def compile(cls, tasks: Sequence[Task], nlp: Language | None = None, engine: str = "fast") -> "RuleSet":
+    def compile(cls, tasks: Sequence[Task], engine: str = "fast") -> "RuleSet":
+        """Keywords and exclusions become token-key patterns (shared between rules), regexes
+        are checked; a bad keyword or regex is a ``CodebookError`` naming the code."""
         if engine not in ENGINES:
             raise UsageError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
-        nlp = nlp or _default_nlp()
+        nlp = _default_nlp()
         table = key_table_for(nlp)
         ids: dict[tuple[tuple[str, ...], bool], int] = {}
         ruleset = cls(list(tasks), engine)
