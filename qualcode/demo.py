@@ -82,6 +82,11 @@ def build_demo_project(out_dir: str | Path, root: Path | None = None, progress: 
 
 def run_demo(out_dir: str | Path, root: Path | None = None, progress: bool | None = None) -> tuple[Project, "WrittenReport"]:
     """Build the demo project and write its full report into ``out_dir``."""
+    from qualcode.report_builder import ReportOptions
+
+    paths = demo_paths(root)
+    models = [paths.codebook.with_name(name) for name in ("advance-impact-model.yaml", "advance-logic-model.yaml")]
     project = build_demo_project(out_dir, root, progress)
-    written = project.report(out_dir)
+    options = ReportOptions(impact_models=[m for m in models if m.exists()], agreement_coders=["anna", "ben"])
+    written = project.report(out_dir, options)
     return project, written

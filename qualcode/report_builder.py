@@ -46,7 +46,7 @@ class ReportOptions:
     quote_fields: list[str] | None = None  # attribution descriptors (default: role, wave)
     cooccurrence_codes: int = 15
     include_excerpts: bool = True
-    impact_model: Path | None = None  # an impact/logic model YAML: adds the impact-model section
+    impact_models: list[Path] = field(default_factory=list)  # impact/logic model YAMLs: a section each
     agreement_coders: list[str] | None = None  # two or more coders: adds an inter-rater agreement section
     agreement_unit: str = "excerpt"
 
@@ -107,10 +107,11 @@ def build_report(project: "Project", figures_dir: str | Path, options: ReportOpt
         _quotes_section(project, report, material, thematic, options)
     if summary["questionnaire_responses"]:
         _questionnaire_section(project, report, figures_dir)
-    if options.impact_model is not None:
+    if options.impact_models:
         from qualcode.impact.report import add_impact_section
 
-        add_impact_section(project, report, figures_dir, options.impact_model)
+        for model_path in options.impact_models:
+            add_impact_section(project, report, figures_dir, model_path)
     if options.agreement_coders:
         from qualcode.coding.agreement_report import add_agreement_section
 

@@ -153,7 +153,7 @@ def test_report_builder_adds_the_impact_section(study: Project, tmp_path: Path) 
     from qualcode.report_builder import ReportOptions, build_report
 
     model = write(tmp_path / "m.yaml", MODEL.replace("title: Test impact model", "title: Our impact model"))
-    report = build_report(study, tmp_path / "figures", ReportOptions(impact_model=model))
+    report = build_report(study, tmp_path / "figures", ReportOptions(impact_models=[model]))
     assert "Our impact model" in [s.title for s in report.sections]
 
 
