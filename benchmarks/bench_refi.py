@@ -4,7 +4,8 @@ moves a study between tools).
 
 Each phase runs in its own Python process so that its peak resident memory (``ru_maxrss``
 of that process) belongs to that phase alone; times are wall-clock seconds of the phase
-(project open/close included, interpreter start-up not). The input file is generated
+(project open/close included, interpreter start-up not), with the phase's CPU seconds
+(user + system, median), which a busy shared machine inflates less. The input file is generated
 here from a fixed seed: sources of random words, a 200-code tree (20 x 10), 3 coders,
 1-2 codings per selection.
 
@@ -60,10 +61,16 @@ def make_exchange(n_selections: int, per_source: int, seed: int = 7):
     return ep
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def phase(name: str, work: Path, args: argparse.Namespace) -> dict[str, object]:
     from qualcode import Project
 
     t0 = time.perf_counter()
+    c0 = _cpu()
     if name == "write-input":
         from qualcode.interop import write_qdpx
 
@@ -88,6 +95,7 @@ def phase(name: str, work: Path, args: argparse.Namespace) -> dict[str, object]:
     else:
         raise SystemExit(f"unknown phase {name}")
     result["seconds"] = time.perf_counter() - t0
+    result["cpu_seconds"] = _cpu() - c0
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -122,14 +130,15 @@ def main() -> None:
         print(f"input: {made['selections']:,} selections, {made['codings']:,} codings, {made['sources']} sources, "
               f"{made['bytes'] / 1e6:.1f} MB qdpx, written in {made['seconds']:.1f} s")
         print(f"baseline RSS (python + qualcode imported): {baseline_rss():.0f} MB")
-        print(f"{'phase':<34}{'median s':>9}{'min s':>8}{'peak RSS MB':>13}")
+        print(f"{'phase':<34}{'median s':>9}{'min s':>8}{'CPU s':>8}{'peak RSS MB':>13}")
         rows = {"import": "import qdpx -> fresh project", "export": "export project -> qdpx",
                 "reimport": "import the export -> fresh project"}
         for key, label in rows.items():
             runs = [run_phase(key, work, args) for _ in range(args.repeat)]
             secs = sorted(float(r["seconds"]) for r in runs)
+            cpu = sorted(float(r["cpu_seconds"]) for r in runs)
             peak = max(float(r["peak_rss_mb"]) for r in runs)
-            print(f"{label:<34}{secs[len(secs) // 2]:>9.2f}{secs[0]:>8.2f}{peak:>13.0f}")
+            print(f"{label:<34}{secs[len(secs) // 2]:>9.2f}{secs[0]:>8.2f}{cpu[len(cpu) // 2]:>8.2f}{peak:>13.0f}")
             check = runs[-1]
             if key != "export" and (check["excerpts"], check["applications"]) != (made["selections"], made["codings"]):
                 raise SystemExit(f"{key}: stored {check} but the file has {made}")
