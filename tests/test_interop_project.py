@@ -504,3 +504,30 @@ def test_fast_uuid5_equals_the_standard_library():
         namespace = uuid.UUID(int=rng.getrandbits(128))
         name = "".join(chr(rng.randint(32, 0x2FFF)) for _ in range(rng.randint(0, 40)))
         assert uuid5_str(namespace, name) == str(uuid.uuid5(namespace, name))
+
+
+def test_cli_dedoose_with_media_folder_and_qualcoder(tmp_path):
+    from qualcode.cli import cli
+
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "Interview A.txt").write_text("We talked about money.\nThe grant ran out in May.\n", encoding="utf-8")
+    export = tmp_path / "excerpts.csv"
+    pd.DataFrame({"Media Title": ["Interview A"], "Excerpt Range": ["23-48"], "Excerpt Creator": ["dee"],
+                  "Excerpt Copy": ["The grant ran out in May."], "Code: Funding Applied": ["True"],
+                  "Code: Funding Weight": ["7"], "Code: Funding Range": ["1-10"]}).to_csv(export, index=False)
+    target = str(tmp_path / "d.qcproj")
+    runner = CliRunner()
+    runner.invoke(cli, ["init", target])
+    result = runner.invoke(cli, ["-p", target, "import", "dedoose", str(export), "--media", str(media)])
+    assert result.exit_code == 0, result.output
+    assert "added 1 source, 1 code, 1 excerpt, 1 coding" in result.stdout
+    with Project.open(target) as project:
+        apps = project.applications()
+        assert list(zip(apps["source"], apps["code"], apps["coder"], apps["weight"])) == [("Interview A", "Funding", "dee", 7.0)]
+        row = project.excerpts().iloc[0]
+        assert project.source_text("Interview A")[row["start"]:row["end"]] == "The grant ran out in May."
+        funding = project.codes().set_index("path").loc["Funding"]
+        assert (funding["weight_min"], funding["weight_max"]) == (1, 10)
+    result = runner.invoke(cli, ["-p", target, "import", "qualcoder", str(tmp_path / "missing.qda")])
+    assert result.exit_code == 1 and "no such file or folder" in result.stderr
