@@ -254,7 +254,6 @@ def test_unit_override_codes_whole_turns(hand):
     hand.autocode(unit="turn", codes=["Confidence", "Board"], progress=False)
     got = coded(hand, status="suggested")
     turn1 = S1 + " " + S2 + " " + S3
-    turn2 = " ".join([S4, S5, S6, S7, S8, S9])
     # the second turn has "confidence" twice but also "in confidence": excluded as a whole;
     # a questionnaire's turns are its answers
     assert got == {("CEO-07 wave 1", turn1, "Board"), ("survey R2", A2, "Board")}

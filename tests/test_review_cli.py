@@ -4,11 +4,10 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 
 from qualcode.cli import cli
-from test_autocode import EXPECTED, S1, S2, S3, S5, RULE, hand, rule_apps  # noqa: F401  (hand is a fixture)
+from test_autocode import EXPECTED, RULE, S1, S2, S3, hand, rule_apps  # noqa: F401  (hand is a fixture)
 
 
 def invoke(project, *args: str, input: str | None = None, env: dict[str, str] | None = None):

@@ -11,8 +11,8 @@ the same meaning:
 * a pattern occurs where consecutive words of one unit have exactly its keys.
 
 :class:`SpacyMatcher` is the reference: tokenize each unit, make a Doc of its keys, run a
-``PhraseMatcher``. Building a Python ``Token`` per word is most of its time (about 15 µs
-a word here).
+``PhraseMatcher``. Building a Python ``Token`` per word is most of its time (about 3 µs
+a word, 20 times the fast matcher; see benchmarks/RESULTS.md).
 
 :class:`FastMatcher` gives the same answer without touching a token in Python. spaCy's
 tokenizer works on white-space-delimited chunks one at a time -- white space always ends a
