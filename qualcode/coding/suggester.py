@@ -24,12 +24,15 @@ from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
 from qualcode.coding import suggest_decode, suggest_embed, suggest_persist
+from qualcode.coding.suggest_cv import cross_validate_codes, multilabel_scores
 from qualcode.coding.suggest_labels import entry_weights, label_matrix
 from qualcode.coding.suggest_models import BinaryRelevance, PooledPlatt
 from qualcode.coding.suggest_text import TextFeatures, _as_texts, sentence_view
 from qualcode.errors import ModelError
 
 DECISIONS = ("expected_f1", "thresholds")
+
+__all__ = ["CodeSuggester", "cross_validate_codes", "multilabel_scores"]
 
 
 class CodeSuggester(BaseEstimator):
