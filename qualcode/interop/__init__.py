@@ -1,7 +1,11 @@
 """Exchange with other QDA tools: REFI-QDA (.qdpx/.qdc) in and out, QualCoder, Dedoose and
 spreadsheet codebooks in. Every reader returns an :class:`ExchangeProject`; the REFI-QDA
 writers take one. Readers and writers are pure (files in, model out, and back); the
-project maps the model to and from the store.
+project maps the model to and from the store (:mod:`qualcode.interop.to_store`,
+:mod:`qualcode.interop.from_store`, :mod:`qualcode.interop.merge`), and the ``Project``
+methods ``import_qdpx``, ``import_qualcoder``, ``import_dedoose``,
+``import_codebook_file``, ``export_qdpx``, ``export_qdc`` and ``merge_project`` return
+the reports defined in :mod:`qualcode.interop.reports`.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from qualcode.interop.qualcoder_read import read_qualcoder
 from qualcode.interop.refi_read import read_qdc, read_qdpx
 from qualcode.interop.refi_safety import ArchiveLimits
 from qualcode.interop.refi_write import write_qdc, write_qdpx
+from qualcode.interop.reports import ExportReport, ImportReport, MergeReport
 
 __all__ = [
     "ArchiveLimits",
@@ -37,6 +42,9 @@ __all__ = [
     "ExUser",
     "ExVariable",
     "ExchangeProject",
+    "ExportReport",
+    "ImportReport",
+    "MergeReport",
     "assign_stable_guids",
     "project_namespace",
     "read_codebook_table",
