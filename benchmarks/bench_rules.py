@@ -31,6 +31,7 @@ printed for the slice.
     python benchmarks/bench_rules.py                 # 10M words (about 5 minutes)
     python benchmarks/bench_rules.py --words 1000000 # quicker
     python benchmarks/bench_rules.py --demo /tmp/demo # rule quality on the demo study
+    python benchmarks/bench_rules.py --end-to-end /tmp/e2e --words 1000000  # ingest + autocode a project
 """
 from __future__ import annotations
 
@@ -221,6 +222,42 @@ def demo_quality(out_dir: Path) -> None:
     project.close()
 
 
+def end_to_end(out_dir: Path, n_words: int, seed: int) -> None:
+    """A project of generated interview transcripts (demo word frequencies, "Interviewer:"
+    and participant turns), the demo codebook; times ingest, a dry run and a real run."""
+    from qualcode import Project
+
+    root = Path(__file__).resolve().parents[1]
+    rng = random.Random(seed)
+    vocab, freq, _ = demo_words(root)
+    sentences = make_corpus(rng, n_words, vocab, freq, [], 0.0)  # the demo's words; no keywords put in
+    folder = out_dir / "interviews"
+    folder.mkdir(parents=True, exist_ok=True)
+    per_file, turn = 2000, 6
+    for f in range(0, len(sentences), per_file // 15):
+        chunk = sentences[f : f + per_file // 15]
+        turns = [("Interviewer" if i % 2 == 0 else f"CEO-{f:05d}") + ": " + " ".join(chunk[j : j + turn])
+                 for i, j in enumerate(range(0, len(chunk), turn))]
+        (folder / f"CEO-{f:05d}.txt").write_text("\n\n".join(turns) + "\n", encoding="utf-8")
+    target = out_dir / "e2e.qcproj"
+    target.unlink(missing_ok=True)
+    project = Project.create(target)
+    with Clock() as ingest:
+        project.ingest(folder, kind="transcript", progress=False)
+    project.import_codebook(root / "codebooks" / "mentoring-impact.yaml")
+    with Clock() as dry:
+        counted = project.autocode(dry_run=True, progress=False)
+    with Clock() as real:
+        stored = project.autocode(progress=False)
+    with Clock() as again:
+        project.autocode(progress=False)
+    n = len(project.sources())
+    print(f"end to end: {n:,} transcripts, {n_words:,} words; ingest {ingest.wall:.1f} s; autocode dry run "
+          f"{dry.wall:.1f} s ({counted.total:,} unit codes); run {real.wall:.1f} s ({stored.inserted:,} suggestions "
+          f"written); re-run (nothing new) {again.wall:.1f} s; load average {os.getloadavg()[0]:.1f}")
+    project.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--words", type=int, default=10_000_000)
@@ -232,11 +269,16 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="timings are the best of this many")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--end-to-end", metavar="DIR", default=None,
+                        help="instead: a project of --words words of generated transcripts in DIR, autocoded")
     parser.add_argument("--demo", metavar="DIR", default=None,
                         help="instead: build the demo study in DIR and compare rule suggestions with manual codings")
     args = parser.parse_args()
     if args.demo:
         demo_quality(Path(args.demo))
+        return
+    if args.end_to_end:
+        end_to_end(Path(args.end_to_end), args.words, args.seed)
         return
 
     rng = random.Random(args.seed)

@@ -151,16 +151,11 @@ def _match(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, rul
     """All (span, code) matches, one batch of sources at a time, on ``n_process`` processes."""
     if source_frame.empty:
         return pd.DataFrame(columns=SPAN_COLUMNS)
-    by_source = segments.groupby("source_id", sort=False) if not segments.empty else None
-
     def jobs() -> Iterator[tuple[dict[int, str], pd.DataFrame | None]]:
         for ids in _batches(source_frame):
             with db.connect() as conn:
                 texts = store_sources.texts(conn, ids)
-            segs = None
-            if by_source is not None:
-                present = [i for i in ids if i in by_source.groups]
-                segs = pd.concat([by_source.get_group(i) for i in present]) if present else None
+            segs = segments[segments["source_id"].isin(ids)] if not segments.empty else None
             yield texts, segs
 
     several = n_process > 1 and sum(source_frame["length"]) > BATCH_CHARS

@@ -59,17 +59,31 @@ def check_unit(unit: str) -> str:
     return unit
 
 
-def speech(text: str, segments: pd.DataFrame | None, unit: str = "sentence") -> list[Piece]:
+SegmentRow = tuple[int, int, str, object, object]  # start, end, kind, speaker, question
+
+
+def speech(text: str, rows: list[SegmentRow] | None, unit: str = "sentence") -> list[Piece]:
     """The speech segments of one source (see the module docstring), in text order."""
-    rows = [] if segments is None or segments.empty else list(
-        segments[["start", "end", "kind", "speaker", "question"]].itertuples(index=False, name=None)
-    )
+    rows = rows or []
     for kinds in _PREFERENCE["turn" if unit == "turn" else "other"]:
         chosen = [r for r in rows if r[2] in kinds]
         if chosen:
             pieces = [Piece(int(a), int(b), k, _text_or_none(s), _text_or_none(q)) for a, b, k, s, q in chosen]
             return sorted((p for p in pieces if p.end > p.start), key=lambda p: p.start)
     return [Piece(a, b, "paragraph", None, None) for a, b in paragraphs(text)]
+
+
+def rows_by_source(segments: pd.DataFrame | None, wanted: Mapping[int, object]) -> dict[int, list[SegmentRow]]:
+    """The segments of the wanted sources as plain tuples, in one pass over the columns
+    (per-source DataFrame slicing cost more than cutting the units)."""
+    by_source: dict[int, list[SegmentRow]] = {}
+    if segments is None or segments.empty:
+        return by_source
+    columns = [segments[c].tolist() for c in ("source_id", "start", "end", "kind", "speaker", "question")]
+    for sid, start, end, kind, speaker, question in zip(*columns):
+        if sid in wanted:
+            by_source.setdefault(int(sid), []).append((int(start), int(end), kind, speaker, question))
+    return by_source
 
 
 def _text_or_none(value: object) -> str | None:
@@ -90,9 +104,7 @@ def cut_units(
     columns ``source_id, start, end, unit, speaker, question, text`` in source order.
     """
     check_unit(unit)
-    by_source: dict[int, pd.DataFrame] = {}
-    if segments is not None and not segments.empty:
-        by_source = {int(k): g for k, g in segments.groupby("source_id", sort=False)}
+    by_source = rows_by_source(segments, texts)
     ids = list(texts)
     speeches = {sid: speech(texts[sid], by_source.get(sid), unit) for sid in ids}
     rows: list[tuple[int, int, int, str | None, str | None]] = []
