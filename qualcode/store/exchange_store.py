@@ -100,12 +100,6 @@ def coded_spans(conn: Connection, *, status: str | None = "applied", coder: str 
     return list(conn.execute(stmt))
 
 
-def count_excerpts_without(conn: Connection, status: str = "applied") -> int:
-    """Excerpts that carry no application of ``status`` (they are not exported)."""
-    has = select(A.c.id).where(A.c.excerpt_id == X.c.id, A.c.status == status).exists()
-    return len(conn.execute(select(X.c.id).where(~has)).all())
-
-
 def memos(conn: Connection) -> list[Row[Any]]:
     return list(conn.execute(select(schema.memos).order_by(schema.memos.c.id)))
 
