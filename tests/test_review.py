@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -41,7 +42,7 @@ def test_accept_and_reject_record_who_and_when(suggested, monkeypatch):
     before = utcnow() - timedelta(seconds=1)
     a = app_id(suggested, "Judgement", S5)
     r = app_id(suggested, "Confidence", S5)
-    assert suggested.accept(a, by="anna") == 1
+    assert suggested.accept(np.int64(a), by="anna") == 1  # an id as it comes out of the queue frame
     monkeypatch.setenv("QUALCODE_CODER", "ben")
     assert suggested.reject([r]) == 1
     after = utcnow() + timedelta(seconds=1)

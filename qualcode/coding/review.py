@@ -23,6 +23,7 @@ then the rest in source order; ``source`` is source order (source, start, code);
 from __future__ import annotations
 
 from collections.abc import Iterable
+from numbers import Integral
 
 import pandas as pd
 from sqlalchemy import select
@@ -80,7 +81,8 @@ def _known(conn: object, ids: list[int]) -> dict[int, object]:
 
 
 def _ids(ids: int | Iterable[int]) -> list[int]:
-    out = [int(ids)] if isinstance(ids, (int, str)) else [int(i) for i in ids]
+    """One id or many (ints, numpy integers, a Series of ids), without repeats."""
+    out = [int(ids)] if isinstance(ids, (Integral, str)) else [int(i) for i in ids]
     return list(dict.fromkeys(out))
 
 

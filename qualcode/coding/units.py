@@ -17,7 +17,8 @@ cues, email messages, questionnaire answers) and from ``qualcode.ingest.segment`
   other sources have none;
 * ``paragraph``: blank-line blocks of the text, cut at the edges of speech segments;
 * ``sentence``: spaCy sentences inside the speech segments (never across two turns);
-* ``source``: the whole text, trimmed.
+* ``source``: the whole text, trimmed (header lines and, for a questionnaire response,
+  the question wordings included: the one unit that is not cut from the speech).
 
 Each unit keeps the speaker and the question of the segment it lies in, so rules can ask
 "only mentors" or "every answer to open_improve", and interviewer turns can be skipped.
