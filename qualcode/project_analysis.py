@@ -225,6 +225,13 @@ class AnalysisMixin:
         saved = save_figure(figure, out.with_suffix(""), formats=("png", "svg"))
         return saved.png
 
+    def export_report(self, fmt: str, out: str | Path, options: "ReportOptions | None" = None) -> Path:
+        """One format of the report: ``xlsx``, ``html`` (self-contained), ``md`` (figures in a
+        ``figures/`` folder beside it) or ``csv`` (``out`` is a folder of tables)."""
+        from qualcode.report_builder import export_one
+
+        return export_one(self, fmt, out, options)  # type: ignore[arg-type]
+
     # --------------------------------------------------------------- quotes
     @property
     def redaction_names(self) -> list[str]:

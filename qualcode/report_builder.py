@@ -23,6 +23,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from qualcode.analysis import redact, to_wide  # noqa: E402
+from qualcode.errors import ExportError, UsageError  # noqa: E402
 from qualcode.project_analysis import STRUCTURAL_BRANCHES  # noqa: E402
 from qualcode.report import charts, clouds  # noqa: E402
 from qualcode.report.content import Headline, Report, Section  # noqa: E402
@@ -132,6 +133,32 @@ def write_report(project: "Project", out_dir: str | Path, options: ReportOptions
     csv = write_csv(report, out / "tables")
     figures = [ref.png for _, ref in report.figures()]
     return WrittenReport(out, xlsx, html, md, csv, figures)
+
+
+EXPORT_FORMATS = ("xlsx", "html", "md", "csv")
+
+
+def export_one(project: "Project", fmt: str, out: str | Path, options: ReportOptions | None = None) -> Path:
+    """Write the report in one format; figures go to ``figures/`` beside ``out`` (for
+    Markdown they are linked; for Excel and HTML they are embedded)."""
+    import tempfile
+
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+    out = Path(out)
+    if fmt == "csv":
+        with tempfile.TemporaryDirectory(prefix="qualcode-figures-") as tmp:
+            report = build_report(project, tmp, options)
+            write_csv(report, out)
+        return out
+    if not out.parent.exists():
+        raise ExportError(f"folder {out.parent} does not exist; create it first")
+    if fmt == "md":
+        report = build_report(project, out.parent / "figures", options)
+        return write_markdown(report, out, figures_dir="figures")
+    with tempfile.TemporaryDirectory(prefix="qualcode-figures-") as tmp:
+        report = build_report(project, tmp, options)
+        return write_excel(report, out) if fmt == "xlsx" else write_html(report, out)
 
 
 # ---------------------------------------------------------------------------- sections

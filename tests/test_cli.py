@@ -57,7 +57,7 @@ def test_the_issue_walkthrough(workdir: Path, study_files: Path) -> None:
     [
         (["ingest", "missing.txt"], "missing.txt: no such file"),
         (["code", "Nobody", "Impact", "--start", "0", "--end", "2"], "no source named 'Nobody'"),
-        (["codebook", "import", "nothing.yaml"], "nothing.yaml: file not found"),
+        (["codebook", "import", "nothing.yaml"], "nothing.yaml: no such file"),
         (["descriptors", "import", "nothing.csv", "--key", "id"], "nothing.csv: file not found"),
     ],
 )

@@ -75,3 +75,18 @@ def export_qdpx(ctx: click.Context, out: str, windows: bool) -> None:
 def export_qdc(ctx: click.Context, out: str) -> None:
     """The codebook as a REFI-QDA codebook (.qdc)."""
     _echo(open_project(ctx).export_qdc(out).lines())
+
+
+def _report_export(fmt: str, help_text: str) -> None:
+    @export_group.command(fmt, help=help_text)
+    @click.argument("out", type=click.Path())
+    @click.pass_context
+    def command(ctx: click.Context, out: str) -> None:
+        path = open_project(ctx).export_report(fmt, out)
+        click.echo(f"wrote {path}")
+
+
+_report_export("xlsx", "The analysis as one Excel workbook (a sheet per table, figures embedded).")
+_report_export("html", "The analysis as one self-contained HTML file.")
+_report_export("md", "The analysis as Markdown, figures in figures/ beside it.")
+_report_export("csv", "Every table of the analysis as CSV files in folder OUT.")

@@ -105,9 +105,11 @@ def codebook() -> None:
 @click.argument("file", type=click.Path())
 @click.pass_context
 def codebook_import(ctx: click.Context, file: str) -> None:
-    """Add the codes of a YAML codebook (.yaml/.yml)."""
-    result = open_project(ctx).import_codebook(file)
-    click.echo(f"{result['codes_added']} code(s) added ({result['codes_in_file']} in the file)")
+    """Add the codes of a codebook: YAML, REFI-QDA .qdc, or a csv/xlsx table (name, parent or path, description)."""
+    report = open_project(ctx).import_codebook_file(file)
+    click.echo(f"{report.added.get('codes', 0)} code(s) added ({report.in_file.get('codes', 0)} in the file)")
+    for line in report.lines()[1:]:
+        click.echo(line, err=True)
 
 
 @codebook.command("show")
