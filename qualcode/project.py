@@ -167,6 +167,8 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
             for code in spec.codes:
                 store_codes.ensure_path(conn, code.path, code.attributes())
             after = store_codes.count(conn)
+        if spec.name and not self._db.meta("codebook"):
+            self._db.set_meta("codebook", spec.name)  # names the rule coder: rule:<codebook>
         return {"codes_in_file": len(spec.codes), "codes_added": after - before}
 
     def export_codebook(self, path: str | Path) -> Path:
