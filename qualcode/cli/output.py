@@ -33,7 +33,7 @@ def emit_frame(frame: pd.DataFrame, fmt: str, *, max_text: int = 70, index: bool
         return
     shown = frame.copy()
     for column in shown.columns:
-        if shown[column].dtype == object or str(shown[column].dtype) == "string":
+        if pd.api.types.is_object_dtype(shown[column]) or pd.api.types.is_string_dtype(shown[column]):
             shown[column] = shown[column].map(lambda v: _shorten(v, max_text))
     with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
         click.echo(shown.to_string(index=index))
