@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
@@ -45,11 +44,12 @@ class CodeSuggester(BaseEstimator):
     members
         Per-code models averaged: ``"lr"`` (logistic regression) and/or ``"nblr"``
         (logistic regression on naive-Bayes-scaled features).
-    C, nb_C
-        Inverse regularisation of the two members.
-    embeddings, embedding_weight
-        ``"minilm"`` appends all-MiniLM-L6-v2 sentence vectors (times the weight) to the
-        LR member's features; needs the optional extra (``suggest_embed``). Default None.
+    C, nb_C, tol
+        Inverse regularisation of the two members, and the solver's tolerance.
+    embeddings, embedding_C
+        ``"minilm"`` adds a third member per code: logistic regression (inverse
+        regularisation ``embedding_C``) on all-MiniLM-L6-v2 sentence vectors. Needs the
+        optional extra (``suggest_embed``). Default None: numpy/scipy/scikit-learn only.
     calibrate
         Map averaged scores to probabilities with one Platt sigmoid fitted on
         out-of-fold scores (recommended; the thresholds are tuned after it).
@@ -75,12 +75,13 @@ class CodeSuggester(BaseEstimator):
         char_ngrams: tuple[int, int] | None = (1, 5),
         char_min_df: int = 2,
         members: tuple[str, ...] = ("lr", "nblr"),
-        C: float = 30.0,
+        C: float = 10.0,
         nb_C: float = 10.0,
+        tol: float = 1e-2,
         embeddings: str | None = None,
-        embedding_weight: float = 1.0,
+        embedding_C: float = 10.0,
         calibrate: bool = True,
-        cv: int = 5,
+        cv: int = 3,
         decision: str = "expected_f1",
         min_codes: int | str = "auto",
         negative_weight: float = 1.0,
@@ -93,8 +94,9 @@ class CodeSuggester(BaseEstimator):
         self.members = members
         self.C = C
         self.nb_C = nb_C
+        self.tol = tol
         self.embeddings = embeddings
-        self.embedding_weight = embedding_weight
+        self.embedding_C = embedding_C
         self.calibrate = calibrate
         self.cv = cv
         self.decision = decision
@@ -122,9 +124,9 @@ class CodeSuggester(BaseEstimator):
         suggest_embed.check_embeddings(self.embeddings)
         self.features_ = TextFeatures(self.word_ngrams, self.char_ngrams, self.char_min_df).fit(texts)
         X_text = self.features_.transform(texts)
-        X_lr = self._with_embeddings(X_text, texts)
+        E = self._embed(texts)
 
-        scores = self._out_of_fold_scores(X_text, X_lr, labels, weights)
+        scores = self._out_of_fold_scores(X_text, E, labels, weights)
         if self.calibrate and scores is not None:
             self.calibrator_ = PooledPlatt().fit(scores, labels, weights)
         else:
@@ -134,7 +136,7 @@ class CodeSuggester(BaseEstimator):
         else:
             self.thresholds_ = np.full(labels.shape[1], 0.5)
 
-        self.model_ = self._binary_relevance().fit(X_text, X_lr, labels, weights)
+        self.model_ = self._binary_relevance().fit(X_text, labels, weights, E)
         self.classes_ = np.asarray(codes, dtype=object)
         self.n_train_ = len(texts)
         self.min_codes_ = self._resolve_min_codes(labels)
@@ -150,15 +152,17 @@ class CodeSuggester(BaseEstimator):
             raise ModelError(f"cv must be 0 (no tuning) or at least 2 folds, got {self.cv!r}")
 
     def _binary_relevance(self) -> BinaryRelevance:
-        return BinaryRelevance(self.members, C=self.C, nb_C=self.nb_C, random_state=self.random_state)
+        members = tuple(self.members) + (("emb",) if self.embeddings is not None else ())
+        return BinaryRelevance(
+            members, C=self.C, nb_C=self.nb_C, emb_C=self.embedding_C, tol=self.tol, random_state=self.random_state
+        )
 
-    def _with_embeddings(self, X_text: sp.csr_matrix, texts: list[str]) -> sp.csr_matrix:
+    def _embed(self, texts: list[str]) -> np.ndarray | None:
         if self.embeddings is None:
-            return X_text
-        vectors = suggest_embed.embed([sentence_view(t) for t in texts], self.embeddings)
-        return sp.hstack([X_text, sp.csr_matrix(self.embedding_weight * vectors)], format="csr")
+            return None
+        return suggest_embed.embed([sentence_view(t) for t in texts], self.embeddings)
 
-    def _out_of_fold_scores(self, X_text, X_lr, labels: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+    def _out_of_fold_scores(self, X_text, E, labels: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
         """Uncalibrated scores of each text from a model that did not see it (None: too few texts)."""
         folds = min(int(self.cv), len(labels))
         if folds < 2:
@@ -166,8 +170,10 @@ class CodeSuggester(BaseEstimator):
         scores = np.zeros(labels.shape)
         splitter = KFold(folds, shuffle=True, random_state=self.random_state)
         for train, held_out in splitter.split(labels):
-            model = self._binary_relevance().fit(X_text[train], X_lr[train], labels[train], weights[train])
-            scores[held_out] = model.predict_scores(X_text[held_out], X_lr[held_out])
+            model = self._binary_relevance().fit(
+                X_text[train], labels[train], weights[train], None if E is None else E[train]
+            )
+            scores[held_out] = model.predict_scores(X_text[held_out], None if E is None else E[held_out])
         return scores
 
     def _resolve_min_codes(self, labels: np.ndarray) -> int:
@@ -186,8 +192,7 @@ class CodeSuggester(BaseEstimator):
         if not texts:
             return np.zeros((0, len(self.classes_)))
         X_text = self.features_.transform(texts)
-        X_lr = self._with_embeddings(X_text, texts)
-        return self._calibrated(self.model_.predict_scores(X_text, X_lr))
+        return self._calibrated(self.model_.predict_scores(X_text, self._embed(texts)))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """0/1 array (texts x codes) of suggested codes, by ``decision``."""
