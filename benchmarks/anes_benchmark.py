@@ -66,9 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         marker = "test"
     text = _format(table, marker)
     print(text)
+    block = marker + (f"-{args.embeddings}" if args.embeddings else "") + (f"-{args.block}" if args.block else "")
     if args.write:
-        _write_results(Path(args.results), marker, header + "\n\n" + text)
-        print(f"written to {args.results} ({marker} block)")
+        _write_results(Path(args.results), block, header + "\n\n" + text)
+        print(f"written to {args.results} ({block} block)")
     return 0
 
 
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--param", action="append", default=[], help="CodeSuggester parameter, name=value")
     parser.add_argument("--results", default=str(REPO / "benchmarks" / "RESULTS.md"))
     parser.add_argument("--no-write", dest="write", action="store_false", help="print only")
+    parser.add_argument("--block", default="", help="suffix naming the RESULTS.md block (for variants)")
     return parser
 
 

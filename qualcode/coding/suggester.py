@@ -148,6 +148,8 @@ class CodeSuggester(BaseEstimator):
             raise ModelError(f"decision must be one of {DECISIONS}, got {self.decision!r}")
         if not (self.min_codes == "auto" or (isinstance(self.min_codes, (int, np.integer)) and self.min_codes >= 0)):
             raise ModelError(f"min_codes must be 'auto' or a whole number >= 0, got {self.min_codes!r}")
+        if not self.members or not set(self.members) <= {"lr", "nblr"}:
+            raise ModelError(f"members must be a non-empty subset of ('lr', 'nblr'), got {self.members!r}")
         if int(self.cv) < 0 or int(self.cv) == 1:
             raise ModelError(f"cv must be 0 (no tuning) or at least 2 folds, got {self.cv!r}")
 
