@@ -138,6 +138,18 @@ def segments(conn: Connection, source_ids: list[int] | None = None) -> pd.DataFr
     return frame
 
 
+def applications_joined() -> Any:
+    """Applications joined to their excerpt, source, case, code and coder: the FROM clause
+    of every query that lists applications with their context."""
+    return (
+        A.join(X, A.c.excerpt_id == X.c.id)
+        .join(S, X.c.source_id == S.c.id)
+        .outerjoin(C, S.c.case_id == C.c.id)
+        .join(K, A.c.code_id == K.c.id)
+        .join(D, A.c.coder_id == D.c.id)
+    )
+
+
 def applications(conn: Connection, status: str | None = "applied") -> pd.DataFrame:
     stmt = (
         select(
@@ -163,13 +175,7 @@ def applications(conn: Connection, status: str | None = "applied") -> pd.DataFra
             A.c.decided_by,
             A.c.decided_at,
         )
-        .select_from(
-            A.join(X, A.c.excerpt_id == X.c.id)
-            .join(S, X.c.source_id == S.c.id)
-            .outerjoin(C, S.c.case_id == C.c.id)
-            .join(K, A.c.code_id == K.c.id)
-            .join(D, A.c.coder_id == D.c.id)
-        )
+        .select_from(applications_joined())
         .order_by(A.c.id)
     )
     if status:

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, delete, func, select, update
 
 from qualcode.store import schema
-from qualcode.store.frames import _read
+from qualcode.store.frames import _read, applications_joined
 from qualcode.store.migrations import utcnow
 
 A, X, S, C, K, D, R = (
@@ -155,13 +155,7 @@ def queue(conn: Connection, status: str = "suggested") -> pd.DataFrame:
             A.c.run_id,
             A.c.created_at,
         )
-        .select_from(
-            A.join(X, A.c.excerpt_id == X.c.id)
-            .join(S, X.c.source_id == S.c.id)
-            .outerjoin(C, S.c.case_id == C.c.id)
-            .join(K, A.c.code_id == K.c.id)
-            .join(D, A.c.coder_id == D.c.id)
-        )
+        .select_from(applications_joined())
         .where(A.c.status == status)
         .order_by(A.c.id),
     )
