@@ -120,7 +120,7 @@ def hand(tmp_path: Path) -> Project:
     project.close()
 
 
-RULE = "rule:codebook"
+RULE = "rule:hand"  # the fixture codebook is named "hand" (codebook: hand)
 
 
 def rule_apps(project: Project, status: str | None = "applied") -> pd.DataFrame:  # noqa: D103
