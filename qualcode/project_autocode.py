@@ -7,13 +7,22 @@ project's frames or open one transaction, call the module that does the work, re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.coding.autocode import AutocodeResult
+    from qualcode.coding.suggest_project import SuggestReport, TrainReport
     from qualcode.store.database import Database
+
+
+def _listed(codes: str | Sequence[str] | None) -> list[str] | None:
+    """One name or many as a list; None stays None."""
+    if codes is None:
+        return None
+    return [codes] if isinstance(codes, str) else list(codes)
 
 
 def _who(by: str | None) -> str:
@@ -68,6 +77,102 @@ class AutocodeMixin:
         from qualcode.coding.autocode import list_runs
 
         return list_runs(self._db)
+
+    # -------------------------------------------------------------- suggester
+    def train_suggester(
+        self,
+        codes: str | Sequence[str] | None = None,
+        unit: str = "sentence",
+        coders: str | Sequence[str] | None = None,
+        final_only: bool = False,
+        cv: bool = True,
+        random_state: int | None = 0,
+        *,
+        folds: int = 5,
+        min_positives: int = 5,
+        rejected_weight: float = 2.0,
+        model_dir: str | Path | None = None,
+        include_interviewer: bool = False,
+        estimator: object = None,
+        progress: bool | None = None,
+    ) -> "TrainReport":
+        """Train the code suggester on this project's applied codings and save it.
+
+        Units (``unit``: sentence, paragraph, turn, answer, source, or ``"auto"`` for the
+        kind that best matches the coded excerpts) are positive for a code when an
+        applied coding of it (by ``coders``, default anyone; ``final_only``: the
+        consensus) covers half the unit or lies inside it; other units of coded sources
+        are negatives, rejected suggestions weighted negatives (``rejected_weight``),
+        units of uncoded sources unknown. Codes with fewer than ``min_positives``
+        positive units are left out (``report.skipped``). With ``cv`` the report has
+        per-code ``folds``-fold cross-validated precision/recall/F1 (``report.scores``).
+        The model goes to ``<project>.models/<id>.joblib`` (or ``model_dir``).
+        """
+        from qualcode.coding.suggest_project import train
+
+        return train(self._db, cv=cv, folds=folds, random_state=random_state, model_dir=model_dir,
+                     estimator=estimator, progress=progress, codes=_listed(codes), unit=unit,
+                     coders=_listed(coders), final_only=final_only, min_positives=min_positives,
+                     rejected_weight=rejected_weight, include_interviewer=include_interviewer)
+
+    def suggest(
+        self,
+        model: int | str | Path | None = None,
+        unit: str | None = None,
+        sources: str | Sequence[str] | None = None,
+        threshold: float | None = None,
+        top_k: int | None = None,
+        apply: bool = False,
+        dry_run: bool = False,
+        *,
+        include_interviewer: bool = False,
+        progress: bool | None = None,
+    ) -> "SuggestReport":
+        """Store a trained model's code suggestions for the project's units.
+
+        ``model`` is a model id (default: the latest) or a model file; ``unit`` defaults
+        to the model's. Each unit gets the codes the model picks (or every code with
+        confidence >= ``threshold``; at most ``top_k``) that it does not already carry
+        from anyone in any status, as ``suggested`` (``apply``: ``applied``) by the coder
+        ``model:<id>`` with the confidence. Re-running adds nothing; ``dry_run`` writes
+        nothing. ``report.suggestions`` lists them; review them with ``review_queue``.
+        """
+        from qualcode.coding.suggest_project import suggest
+
+        return suggest(self._db, model=model, unit=unit, sources=_listed(sources), threshold=threshold,
+                       top_k=top_k, apply=apply, dry_run=dry_run, decided_by=_who(None),
+                       include_interviewer=include_interviewer, progress=progress)
+
+    def evaluate_suggester(
+        self,
+        codes: str | Sequence[str] | None = None,
+        unit: str = "sentence",
+        folds: int = 5,
+        *,
+        coders: str | Sequence[str] | None = None,
+        final_only: bool = False,
+        min_positives: int = 5,
+        random_state: int | None = 0,
+        include_interviewer: bool = False,
+        estimator: object = None,
+    ) -> pd.DataFrame:
+        """Per-code cross-validated precision, recall and F1 of the suggester on this project.
+
+        The training data are those of ``train_suggester``; nothing is saved. Columns
+        ``code, positives, precision, recall, f1, support, predicted``; ``frame.attrs``
+        holds ``samples_f1``, ``micro_f1``, ``macro_f1``, the unit and ``skipped`` codes.
+        """
+        from qualcode.coding.suggest_project import evaluate
+
+        return evaluate(self._db, folds=folds, random_state=random_state, estimator=estimator,
+                        codes=_listed(codes), unit=unit, coders=_listed(coders), final_only=final_only,
+                        min_positives=min_positives, include_interviewer=include_interviewer)
+
+    def models(self) -> pd.DataFrame:
+        """Trained suggesters: id, when, unit, coders, codes, training units, CV macro F1, path, file."""
+        from qualcode.coding.suggest_project import list_models
+
+        return list_models(self._db)
 
     # ----------------------------------------------------------------- review
     def review_queue(self, code: str | None = None, origin: str | None = None,

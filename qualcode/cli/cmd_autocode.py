@@ -9,7 +9,7 @@ import pandas as pd
 
 from qualcode.cli.context import open_project
 from qualcode.cli.main import cli
-from qualcode.cli.output import emit_frame, format_option
+from qualcode.cli.output import emit_frame, emit_mapping, format_option
 from qualcode.coding.units import UNIT_KINDS
 from qualcode.errors import QualcodeError, UsageError
 
@@ -53,6 +53,149 @@ def undo(ctx: click.Context, run_id: int, force: bool) -> None:
     done = open_project(ctx).undo_run(run_id, force=force)
     kept = f"; kept {done['kept']} that a person decided on (--force removes them)" if done["kept"] else ""
     click.echo(f"run {run_id}: removed {done['deleted']} application(s){kept}")
+
+
+@cli.group("suggest")
+def suggest_group() -> None:
+    """Machine-suggested codes: train a suggester on the project's coding, apply it, measure it."""
+
+
+@suggest_group.command("train")
+@click.option("--code", "codes", multiple=True, help="Only this code and its children (repeatable; default all).")
+@click.option("--unit", type=click.Choice(UNIT_KINDS + ("auto",)), default="sentence", show_default=True,
+              help="Unit to learn from and suggest for ('auto': the kind that best matches the coded excerpts).")
+@click.option("--coder", "coders", multiple=True, help="Learn only from this coder's codings (repeatable).")
+@click.option("--final-only", is_flag=True, help="Learn only from the consensus (final) coding.")
+@click.option("--no-cv", is_flag=True, help="Skip the cross-validated scores (one fit instead of six).")
+@click.option("--folds", type=int, default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--min-positives", type=int, default=5, show_default=True,
+              help="Leave out codes with fewer positive units than this.")
+@click.option("--out", "model_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the model file (default: <project>.models next to the project file).")
+@format_option
+@click.pass_context
+def suggest_train(ctx: click.Context, codes: tuple[str, ...], unit: str, coders: tuple[str, ...], final_only: bool,
+                  no_cv: bool, folds: int, min_positives: int, model_dir: str | None, fmt: str) -> None:
+    """Train the code suggester on the project's applied codings and save it."""
+    report = open_project(ctx).train_suggester(codes=list(codes) or None, unit=unit, coders=list(coders) or None,
+                                               final_only=final_only, cv=not no_cv, folds=folds,
+                                               min_positives=min_positives, model_dir=model_dir)
+    if fmt == "table":
+        click.echo(report.summary())
+    emit_frame(report.scores, fmt)
+
+
+@suggest_group.command("apply")
+@click.option("--model", default=None, metavar="ID|FILE", help="Model id or model file (default: the latest).")
+@click.option("--unit", type=click.Choice(UNIT_KINDS), default=None, help="Unit to suggest for (default: the model's).")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable; default all).")
+@click.option("--threshold", type=float, default=None,
+              help="Suggest every code with at least this confidence (default: the model's own decision).")
+@click.option("--top-k", type=int, default=None, help="At most this many codes per unit.")
+@click.option("--apply", "apply_", is_flag=True, help="Store the codes as applied, not as suggestions to review.")
+@click.option("--dry-run", is_flag=True, help="Count what would be suggested; write nothing.")
+@click.option("--include-interviewer", is_flag=True, help="Also suggest codes for what the interviewer says.")
+@format_option
+@click.pass_context
+def suggest_apply(ctx: click.Context, model: str | None, unit: str | None, sources: tuple[str, ...],
+                  threshold: float | None, top_k: int | None, apply_: bool, dry_run: bool, include_interviewer: bool,
+                  fmt: str) -> None:
+    """Suggest codes for the project's units with a trained model (review them with 'qualcode review')."""
+    report = open_project(ctx).suggest(model=model, unit=unit, sources=list(sources) or None, threshold=threshold,
+                                       top_k=top_k, apply=apply_, dry_run=dry_run,
+                                       include_interviewer=include_interviewer)
+    if fmt == "table":
+        click.echo(report.summary())
+    emit_frame(report.counts, fmt)
+
+
+FILE_OPTIONS = ("train", "test", "text_column", "id_column", "codes_column", "train_labels", "test_labels",
+                "predictions")
+PROJECT_OPTIONS = {"codes": "--code", "unit": "--unit", "coders": "--coder", "final_only": "--final-only",
+                   "folds": "--folds", "min_positives": "--min-positives"}
+
+
+@suggest_group.command("evaluate")
+@click.option("--train", "train_file", type=click.Path(dir_okay=False), default=None,
+              help="Labelled CSV to train on (with --test: measure on files instead of the project).")
+@click.option("--test", "test_file", type=click.Path(dir_okay=False), default=None, help="Labelled CSV to score on.")
+@click.option("--text-column", default=None, help="Column holding the text.")
+@click.option("--id-column", default=None, help="Column identifying each row (copied to --predictions).")
+@click.option("--codes-column", default=None, help="Column holding the codes separated by ';' (else: 0/1 columns).")
+@click.option("--train-labels", type=click.Path(dir_okay=False), default=None,
+              help="0/1 code columns for --train in a separate CSV, same row order.")
+@click.option("--test-labels", type=click.Path(dir_okay=False), default=None,
+              help="0/1 code columns for --test in a separate CSV, same row order.")
+@click.option("--predictions", type=click.Path(dir_okay=False), default=None,
+              help="Write the test predictions here (id column and one 0/1 column per code).")
+@click.option("--code", "codes", multiple=True, help="Project: only this code and its children (repeatable).")
+@click.option("--unit", type=click.Choice(UNIT_KINDS + ("auto",)), default=None, help="Project: unit (default sentence).")
+@click.option("--coder", "coders", multiple=True, help="Project: learn only from this coder (repeatable).")
+@click.option("--final-only", is_flag=True, help="Project: only the consensus (final) coding.")
+@click.option("--folds", type=int, default=None, help="Project: cross-validation folds (default 5).")
+@click.option("--min-positives", type=int, default=None, help="Project: leave out codes with fewer positive units.")
+@format_option
+@click.pass_context
+def suggest_evaluate(ctx: click.Context, train_file: str | None, test_file: str | None, fmt: str,
+                     **options: Any) -> None:
+    """Measure the suggester: cross-validated on the project, or trained on --train and scored on --test."""
+    file_mode = train_file is not None or test_file is not None
+    if file_mode:
+        given = [PROJECT_OPTIONS[k] for k, v in options.items() if k in PROJECT_OPTIONS and v not in (None, (), False)]
+        if given:
+            raise UsageError(f"{given[0]} is for evaluating on the project; leave it out with --train/--test")
+        _evaluate_files(train_file, test_file, fmt, **{k: options[k] for k in FILE_OPTIONS[2:]})
+        return
+    stray = [k for k in FILE_OPTIONS[2:] if options[k] is not None]
+    if stray:
+        raise UsageError(f"--{stray[0].replace('_', '-')} needs --train and --test (evaluating on files)")
+    frame = open_project(ctx).evaluate_suggester(
+        codes=list(options["codes"]) or None, unit=options["unit"] or "sentence", folds=options["folds"] or 5,
+        coders=list(options["coders"]) or None, final_only=options["final_only"],
+        min_positives=options["min_positives"] or 5)
+    emit_frame(frame, fmt)
+    if fmt == "table":
+        attrs = frame.attrs
+        click.echo(f"{attrs['units']} {attrs['unit']} units, {attrs['folds']}-fold cross-validation: "
+                   f"samples F1 {attrs['samples_f1']:.3f}, micro F1 {attrs['micro_f1']:.3f}, "
+                   f"macro F1 {attrs['macro_f1']:.3f}")
+        if attrs["skipped"]:
+            click.echo("left out (too few positive units): "
+                       + ", ".join(f"{c} ({n})" for c, n in sorted(attrs["skipped"].items())))
+
+
+def _evaluate_files(train_file: str | None, test_file: str | None, fmt: str, **options: Any) -> None:
+    from qualcode.coding.evaluate_files import evaluate_files
+
+    if train_file is None or test_file is None:
+        raise UsageError("evaluating on files needs both --train and --test")
+    if options["text_column"] is None:
+        raise UsageError("evaluating on files needs --text-column")
+    result = evaluate_files(train_file, test_file, **options)
+    shown = {
+        "samples": result["n_test"], "samples_f1": result["samples_f1"], "micro_f1": result["micro_f1"],
+        "macro_f1": result["macro_f1"], "train_samples": result["n_train"], "codes": result["n_codes"],
+        "train_seconds": round(result["train_seconds"], 2),
+        "predictions": str(result["predictions"]) if result["predictions"] is not None else None,
+    }
+    if fmt != "table":
+        emit_mapping(shown, fmt)
+        return
+    click.echo(f"trained on {result['n_train']} samples ({result['n_codes']} codes) in {result['train_seconds']:.1f} s; "
+               f"scored on {result['n_test']} samples")
+    click.echo(f"samples F1  {result['samples_f1']:.3f}")
+    click.echo(f"micro F1    {result['micro_f1']:.3f}")
+    click.echo(f"macro F1    {result['macro_f1']:.3f}")
+    if result["predictions"] is not None:
+        click.echo(f"predictions written to {result['predictions']}")
+
+
+@suggest_group.command("models")
+@format_option
+@click.pass_context
+def suggest_models(ctx: click.Context, fmt: str) -> None:
+    """List the project's trained suggesters."""
+    emit_frame(open_project(ctx).models(), fmt)
 
 
 @cli.command()

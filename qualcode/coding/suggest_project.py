@@ -1,0 +1,649 @@
+"""The code suggester inside a project: training data from the codings, models, suggestions.
+
+``CodeSuggester`` (``qualcode.coding.suggester``) learns from texts and a code matrix;
+this module gets both from a project and puts the suggestions back:
+
+* **Training data.** The sources are cut into units (``qualcode.coding.units``: sentence
+  by default) and labelled by the project's codings (``qualcode.coding.unit_labels``):
+  positive where an applied coding of the code covers at least half of the unit (or
+  lies inside it), a known negative elsewhere in a source a person coded, a weighted
+  negative where a suggestion of the code was rejected, unknown -- and left out --
+  in sources nobody coded. Codes with fewer than ``min_positives`` positive units are
+  left out of the model and reported: a handful of examples teaches noise.
+* **Models.** A trained model is written to ``<project>.models/<id>.joblib`` next to
+  the project file (or a folder you name) with the codebook's hash, and recorded in the
+  store (a run of kind ``model``: codes, training size, per-code cross-validated F1,
+  path). A model is refused, with a message, once the codebook has changed.
+* **Suggestions.** Every unit of the chosen sources gets the codes the model proposes
+  (its own per-text decision, or every code at or above ``threshold``; ``top_k`` per
+  unit), except codes the unit already carries from anyone in any status -- applied,
+  suggested or rejected -- so a re-run adds nothing and a rejected suggestion never
+  comes back. They are stored as ``suggested`` (``apply``: ``applied``) by the coder
+  ``model:<id>``, origin ``model``, with the model's calibrated confidence, in one
+  transaction; the run can be undone like an autocoding run.
+
+Interviewer turns are skipped throughout (as by the rules autocoder): researchers code
+what participants say.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from tqdm.auto import tqdm
+
+from qualcode.coding.autocode import INTERVIEWER
+from qualcode.coding.unit_labels import NEGATIVE, POSITIVE, overlaps, unit_code_pairs, unit_labels
+from qualcode.coding.units import UNIT_KINDS, check_unit, cut_units
+from qualcode.errors import ModelError, NotFoundError, UsageError
+from qualcode.store import codes as store_codes
+from qualcode.store import coding as store_coding
+from qualcode.store import frames, review_store, suggest_store
+from qualcode.store import sources as store_sources
+from qualcode.store.database import Database
+from qualcode.store.engine import sqlite_path
+
+MIN_POSITIVES = 5
+REJECTED_WEIGHT = 2.0
+FOLDS = 5
+BATCH_CHARS = 2_000_000  # source text per batch when suggesting: bounds memory
+PERSON_ORIGINS = ("manual", "import")  # a source with such a coding was read by a person
+AUTO_UNITS = ("sentence", "paragraph", "turn", "answer")
+AUTO_SAMPLE_SOURCES = 100
+SCORE_COLUMNS = ["code", "positives", "precision", "recall", "f1", "support", "predicted"]
+
+
+# --------------------------------------------------------------------------- reports
+@dataclass
+class TrainReport:
+    """What ``train`` learnt from, and how well it does on the project's own data."""
+
+    model_id: int
+    path: Path
+    unit: str
+    coders: list[str] | None
+    final_only: bool
+    codes: list[str]
+    skipped: dict[str, int]  # code -> positive units, for codes left out
+    n_units: int
+    n_sources: int
+    rejected: int
+    scores: pd.DataFrame  # code, positives, precision, recall, f1, support, predicted
+    train_seconds: float
+    cv_seconds: float | None
+
+    @property
+    def macro_f1(self) -> float:
+        f1 = self.scores["f1"].dropna() if "f1" in self.scores else pd.Series(dtype=float)
+        return float(f1.mean()) if len(f1) else float("nan")
+
+    def summary(self) -> str:
+        who = ", ".join(self.coders) if self.coders else "all coders"
+        lines = [
+            f"model {self.model_id}: {len(self.codes)} code(s) learnt from {self.n_units} {self.unit} units "
+            f"of {self.n_sources} source(s) ({who}{', consensus only' if self.final_only else ''}; "
+            f"{self.rejected} rejected suggestion(s) as negatives) in {self.train_seconds:.1f} s",
+            f"saved to {self.path}",
+        ]
+        if self.cv_seconds is not None:
+            lines.append(f"cross-validated macro F1 {self.macro_f1:.2f} over {len(self.codes)} code(s) "
+                         f"({self.cv_seconds:.1f} s)")
+        if self.skipped:
+            lines.append(f"left out {len(self.skipped)} code(s) with fewer than the minimum positive units: "
+                         + ", ".join(f"{c} ({n})" for c, n in sorted(self.skipped.items())))
+        return "\n".join(lines)
+
+
+@dataclass
+class SuggestReport:
+    """What ``suggest`` proposed (``suggestions``: one row per unit and code)."""
+
+    model_id: int
+    coder: str
+    unit: str
+    dry_run: bool
+    apply: bool
+    suggestions: pd.DataFrame  # source_id, source, start, end, speaker, code, confidence, new, text
+    run_id: int | None = None
+    inserted: int = 0
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> pd.DataFrame:
+        """Per code: units the model picks, and how many of them are new to the project."""
+        if self.suggestions.empty:
+            return pd.DataFrame({"code": pd.Series(dtype=object), "units": pd.Series(dtype=int),
+                                 "new": pd.Series(dtype=int)})
+        grouped = self.suggestions.groupby("code", sort=True).agg(units=("new", "size"), new=("new", "sum"))
+        return grouped.reset_index().astype({"units": int, "new": int})
+
+    @property
+    def new(self) -> int:
+        return int(self.suggestions["new"].sum()) if not self.suggestions.empty else 0
+
+    def summary(self) -> str:
+        status = "applied" if self.apply else "suggested"
+        total = len(self.suggestions)
+        if self.dry_run:
+            return f"dry run: model {self.model_id} picks {total} unit codes, {self.new} new ({status}); nothing written"
+        if self.run_id is None:
+            return f"nothing new: the {total} unit codes model {self.model_id} picks are already in the project"
+        return (f"run {self.run_id}: {self.inserted} new {self.unit} suggestions ({status}) by {self.coder}; "
+                f"{total - self.inserted} already there")
+
+
+@dataclass
+class TrainingData:
+    """Units with their 1/0/-1 code matrix and weights, and what was left out."""
+
+    units: pd.DataFrame
+    Y: pd.DataFrame
+    weights: np.ndarray
+    unit: str
+    skipped: dict[str, int]
+    n_sources: int
+    rejected: int
+
+    @property
+    def texts(self) -> list[str]:
+        return self.units["text"].tolist()
+
+    @property
+    def positives(self) -> pd.Series:
+        return (self.Y == POSITIVE).sum(axis=0)
+
+
+@dataclass
+class LoadedModel:
+    estimator: Any
+    model_id: int
+    coder: str
+    unit: str
+    path: Path
+
+
+# --------------------------------------------------------------------------- helpers
+def codebook_hash(paths: Iterable[str]) -> str:
+    """SHA-256 of the sorted code paths: it changes when a code is added, renamed, moved or removed."""
+    return hashlib.sha256("\n".join(sorted(map(str, paths))).encode("utf-8")).hexdigest()
+
+
+def default_model_dir(db: Database) -> Path:
+    """``<folder>/<project stem>.models`` next to a project file."""
+    path = sqlite_path(db.target)
+    if path is None:
+        raise ModelError("this project is a database, with no folder to keep model files in; "
+                         "name one (model_dir=..., or --out DIR)")
+    path = path.resolve()
+    return path.with_name(path.stem + ".models")
+
+
+def _batches(source_frame: pd.DataFrame) -> Iterator[list[int]]:
+    batch: list[int] = []
+    size = 0
+    for sid, length in zip(source_frame["source_id"], source_frame["length"]):
+        batch.append(int(sid))
+        size += int(length)
+        if size >= BATCH_CHARS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _cut(db: Database, ids: list[int], segments: pd.DataFrame, unit: str, include_interviewer: bool) -> pd.DataFrame:
+    """Units of these sources, interviewer units dropped unless asked for."""
+    with db.connect() as conn:
+        texts = store_sources.texts(conn, ids)
+    segs = segments[segments["source_id"].isin(ids)] if not segments.empty else None
+    units = cut_units(texts, segs, unit)
+    if not include_interviewer and not units.empty:
+        asked = units["speaker"].fillna("").str.match(INTERVIEWER.pattern, case=False).to_numpy(dtype=bool)
+        units = units[~asked]
+    return units.reset_index(drop=True)
+
+
+def _chosen_codes(code_frame: pd.DataFrame, codes: Sequence[str] | None, conn: Any) -> list[str]:
+    """The chosen codes and everything below them (default: the whole codebook)."""
+    paths = code_frame["path"].tolist()
+    if not codes:
+        return paths
+    chosen = [store_codes.resolve(conn, c).path for c in codes]
+    return [p for p in paths if any(p == c or p.startswith(c + "/") for c in chosen)]
+
+
+def _spans(apps: pd.DataFrame) -> pd.DataFrame:
+    return apps[["source_id", "start", "end", "code"]].reset_index(drop=True)
+
+
+def _check_coders(apps: pd.DataFrame, coders: Sequence[str] | None) -> list[str] | None:
+    if coders is None:
+        return None
+    coders = list(dict.fromkeys(coders))
+    known = set(apps["coder"]) if not apps.empty else set()
+    missing = [c for c in coders if c not in known]
+    if missing:
+        shown = ", ".join(sorted(known)) or "none"
+        raise NotFoundError(f"coder {missing[0]!r} has no codings in this project (coders: {shown})")
+    return coders
+
+
+# --------------------------------------------------------------------- training data
+def training_data(
+    db: Database,
+    *,
+    codes: Sequence[str] | None = None,
+    unit: str = "sentence",
+    coders: Sequence[str] | None = None,
+    final_only: bool = False,
+    min_positives: int = MIN_POSITIVES,
+    rejected_weight: float = REJECTED_WEIGHT,
+    include_interviewer: bool = False,
+) -> TrainingData:
+    """The labelled units a suggester learns from (see the module docstring).
+
+    ``coders`` limits the positives and the "read" sources to these coders' work;
+    ``final_only`` to the consensus coding. ``unit="auto"`` picks the unit kind whose
+    boundaries best match the coded excerpts. Rejected suggestions count from any coder.
+    """
+    if min_positives < 1:
+        raise UsageError(f"min_positives must be at least 1 (got {min_positives})")
+    if rejected_weight <= 0:
+        raise UsageError(f"rejected_weight must be positive (got {rejected_weight})")
+    with db.connect() as conn:
+        code_frame = frames.codes(conn)
+        candidates = _chosen_codes(code_frame, codes, conn)
+        source_frame = frames.sources(conn)
+        segments = frames.segments(conn)
+        apps = frames.applications(conn, status=None)
+    if not candidates:
+        raise ModelError("the codebook has no codes; import a codebook first")
+    if apps.empty:
+        raise ModelError("nothing is coded yet; code some units by hand first")
+    coders = _check_coders(apps, coders)
+    applied = apps[apps["status"] == "applied"]
+    if coders is not None:
+        applied = applied[applied["coder"].isin(coders)]
+    if final_only:
+        applied = applied[applied["final"]]
+    read = set(applied.loc[applied["origin"].isin(PERSON_ORIGINS), "source_id"].astype(int))
+    rejected = apps[(apps["status"] == "rejected") & apps["code"].isin(candidates)]
+    if not read:
+        what = "consensus (final) codings" if final_only else "codings by a person"
+        raise ModelError(f"no source has {what}{' by ' + ', '.join(coders) if coders else ''}; code some first")
+
+    wanted = read | set(rejected["source_id"].astype(int))
+    used = source_frame[source_frame["source_id"].isin(wanted)]
+    if unit == "auto":
+        unit = best_unit(db, used[used["source_id"].isin(read)], segments, _spans(applied), include_interviewer)
+    check_unit(unit)
+    units = _cut(db, [int(s) for s in used["source_id"]], segments, unit, include_interviewer)
+    Y, W = unit_labels(units, candidates, _spans(applied), _spans(rejected), read, rejected_weight)
+    known_rows = (Y != -1).any(axis=1)
+    units, Y, W = units[known_rows].reset_index(drop=True), Y[known_rows], W[known_rows]
+    positives = (Y == POSITIVE).sum(axis=0)
+    keep = positives >= min_positives
+    skipped = {code: int(n) for code, n, k in zip(candidates, positives, keep) if not k and n > 0}
+    if not keep.any():
+        raise ModelError(f"no code has {min_positives} or more positive {unit} units "
+                         f"(most: {int(positives.max()) if len(positives) else 0}); code more units first")
+    kept_codes = [c for c, k in zip(candidates, keep) if k]
+    n_rejected = _rejected_entries(units, rejected, Y, kept_codes, candidates)
+    frame = pd.DataFrame(Y[:, keep], columns=pd.Index(kept_codes, dtype=object))
+    return TrainingData(units, frame, W[:, keep], unit, skipped, int(units["source_id"].nunique()), n_rejected)
+
+
+def _rejected_entries(units: pd.DataFrame, rejected: pd.DataFrame, Y: np.ndarray, kept: list[str],
+                      candidates: list[str]) -> int:
+    """How many (unit, kept code) entries are negatives because a suggestion was rejected."""
+    pairs = unit_code_pairs(units, _spans(rejected[rejected["code"].isin(kept)]))
+    if pairs.empty:
+        return 0
+    column = {code: j for j, code in enumerate(candidates)}
+    return int((Y[pairs["unit"].to_numpy(), pairs["code"].map(column).to_numpy(dtype="int64")] == NEGATIVE).sum())
+
+
+def best_unit(db: Database, sources: pd.DataFrame, segments: pd.DataFrame, spans: pd.DataFrame,
+              include_interviewer: bool = False) -> str:
+    """The unit kind whose units best match the coded excerpts (mean best Jaccard overlap).
+
+    Looks at up to ``AUTO_SAMPLE_SOURCES`` coded sources; ties go to the finer unit.
+    """
+    ids = [int(s) for s in sources["source_id"].head(AUTO_SAMPLE_SOURCES)]
+    spans = spans[spans["source_id"].isin(ids)].drop_duplicates(["source_id", "start", "end"]).reset_index(drop=True)
+    if spans.empty:
+        return "sentence"
+    s_len = (spans["end"] - spans["start"]).to_numpy()
+    best_kind, best_score = "sentence", -1.0
+    for kind in AUTO_UNITS:
+        units = _cut(db, ids, segments, kind, include_interviewer)
+        pairs = overlaps(units, spans)
+        score = np.zeros(len(spans))
+        if not pairs.empty:
+            u_len = (units["end"] - units["start"]).to_numpy()[pairs["unit"].to_numpy()]
+            jaccard = pairs["overlap"].to_numpy() / (u_len + s_len[pairs["span"].to_numpy()] - pairs["overlap"].to_numpy())
+            np.maximum.at(score, pairs["span"].to_numpy(), jaccard)
+        if score.mean() > best_score + 1e-9:
+            best_kind, best_score = kind, float(score.mean())
+    return best_kind
+
+
+# -------------------------------------------------------------------------- training
+def evaluate(db: Database, *, folds: int = FOLDS, random_state: int | None = 0, estimator: Any = None,
+             **data_options: Any) -> pd.DataFrame:
+    """Per-code cross-validated precision, recall and F1 on the project's own codings.
+
+    Each of ``folds`` folds trains a fresh suggester on the other folds' units and scores
+    the held-out ones. Columns: ``code, positives, precision, recall, f1, support,
+    predicted``; ``attrs`` holds samples/micro/macro F1, the unit, the units scored and
+    the codes left out for too few positives (``skipped``).
+    """
+    data = training_data(db, **data_options)
+    return _cross_validate(data, folds, random_state, _estimator(estimator, random_state))
+
+
+def _estimator(estimator: Any, random_state: int | None) -> Any:
+    from qualcode.coding.suggester import CodeSuggester
+
+    return CodeSuggester(random_state=random_state) if estimator is None else clone(estimator)
+
+
+def _cross_validate(data: TrainingData, folds: int, random_state: int | None, estimator: Any) -> pd.DataFrame:
+    from qualcode.coding.suggest_cv import cross_validate_codes
+
+    if folds < 2:
+        raise UsageError(f"cross-validation needs at least 2 folds (got {folds})")
+    if len(data.units) < folds:
+        raise ModelError(f"only {len(data.units)} labelled units: too few for {folds}-fold cross-validation")
+    scores = cross_validate_codes(data.texts, data.Y, estimator, cv=folds, random_state=random_state,
+                                  sample_weight=data.weights)
+    scores.insert(0, "positives", data.positives.reindex(scores.index).astype(int))
+    frame = scores.reset_index()[SCORE_COLUMNS]
+    frame.attrs = {**scores.attrs, "unit": data.unit, "folds": folds, "units": len(data.units),
+                   "skipped": dict(data.skipped)}
+    return frame
+
+
+def train(
+    db: Database,
+    *,
+    cv: bool = True,
+    folds: int = FOLDS,
+    random_state: int | None = 0,
+    model_dir: str | Path | None = None,
+    estimator: Any = None,
+    progress: bool | None = None,
+    **data_options: Any,
+) -> TrainReport:
+    """Train a suggester on the project's codings, save it and record it; see ``training_data``.
+
+    With ``cv`` the report carries per-code cross-validated precision/recall/F1 (a model
+    per fold, so it takes ``folds`` times longer). ``estimator`` defaults to
+    ``CodeSuggester(random_state=random_state)``.
+    """
+    folder = Path(model_dir) if model_dir is not None else default_model_dir(db)
+    steps = ["units", "cross-validation", "fit", "save"] if cv else ["units", "fit", "save"]
+    bar = tqdm(total=len(steps), desc="train", unit="step", disable=None if progress is None else not progress)
+    try:
+        data = training_data(db, **data_options)
+        bar.update()
+        model = _estimator(estimator, random_state)
+        scores, cv_seconds = _empty_scores(data), None
+        if cv:
+            started = time.perf_counter()
+            scores = _cross_validate(data, folds, random_state, model)
+            cv_seconds = time.perf_counter() - started
+            bar.update()
+        started = time.perf_counter()
+        model.fit(data.texts, data.Y, sample_weight=data.weights)
+        train_seconds = time.perf_counter() - started
+        bar.update()
+        model_id, path = _save(db, model, data, scores, folder, data_options, train_seconds, folds if cv else None)
+        bar.update()
+    finally:
+        bar.close()
+    coders = data_options.get("coders")
+    return TrainReport(model_id=model_id, path=path, unit=data.unit, coders=list(coders) if coders else None,
+                       final_only=bool(data_options.get("final_only", False)), codes=list(data.Y.columns),
+                       skipped=data.skipped, n_units=len(data.units), n_sources=data.n_sources,
+                       rejected=data.rejected, scores=scores, train_seconds=train_seconds, cv_seconds=cv_seconds)
+
+
+def _empty_scores(data: TrainingData) -> pd.DataFrame:
+    frame = pd.DataFrame({"code": list(data.Y.columns), "positives": data.positives.to_numpy(dtype=int)})
+    for column in SCORE_COLUMNS[2:]:
+        frame[column] = np.nan
+    return frame
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: NaN becomes None (PostgreSQL's JSON refuses NaN)."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (np.floating, np.integer)):
+        return _plain(value.item())
+    return value
+
+
+def _save(db: Database, model: Any, data: TrainingData, scores: pd.DataFrame, folder: Path,
+          options: dict[str, Any], train_seconds: float, folds: int | None) -> tuple[int, Path]:
+    """Record the model and write its file in one transaction (a failed write records nothing)."""
+    if not folder.exists():
+        if not folder.parent.exists():
+            raise ModelError(f"{folder}: folder {folder.parent} does not exist; create it or choose another")
+        folder.mkdir()
+    with db.connect() as conn:
+        book = codebook_hash(frames.codes(conn)["path"])
+    coders = options.get("coders")
+    per_code = {row.code: {k: _plain(getattr(row, k)) for k in ("positives", "precision", "recall", "f1")}
+                for row in scores.itertuples(index=False)}
+    params: dict[str, Any] = {
+        "unit": data.unit, "coders": list(coders) if coders else None, "final_only": bool(options.get("final_only")),
+        "codes": list(data.Y.columns), "skipped": data.skipped, "n_train": len(data.units),
+        "n_sources": data.n_sources, "rejected": data.rejected, "codebook_hash": book, "scores": per_code,
+        "cv_folds": folds, "train_seconds": round(train_seconds, 2),
+        **{k: _plain(scores.attrs.get(k, float("nan"))) for k in ("samples_f1", "micro_f1", "macro_f1")},
+    }
+    namespace = db.meta("namespace")
+    written: Path | None = None
+    try:
+        with db.begin() as conn:
+            model_id = suggest_store.new_model(conn, params)
+            path = (folder / f"{model_id}.joblib").resolve()
+            if path.exists():
+                raise ModelError(f"{path} already exists (from another project?); move it away or choose another folder")
+            written = model.save(path, codebook_hash=book, metadata={"model_id": model_id, "project": namespace,
+                                                                     "unit": data.unit, "coders": params["coders"]})
+            review_store.set_run_params(conn, model_id, {**params, "path": str(path)})
+    except BaseException:  # the record rolled back: do not leave its file behind
+        if written is not None:
+            written.unlink(missing_ok=True)
+        raise
+    return model_id, path
+
+
+# ---------------------------------------------------------------------------- models
+def list_models(db: Database) -> pd.DataFrame:
+    """Trained models, oldest first: id, when, unit, coders, codes, training units,
+    cross-validated macro F1, path, and whether the file is still there."""
+    with db.connect() as conn:
+        records = suggest_store.models(conn)
+    columns = ["model_id", "created_at", "unit", "coders", "codes", "units", "cv_macro_f1", "path", "file"]
+    if records.empty:
+        return pd.DataFrame(columns=columns)
+    p = records["params"]
+    out = pd.DataFrame({
+        "model_id": records["model_id"].astype(int),
+        "created_at": records["created_at"],
+        "unit": p.map(lambda d: d.get("unit", "")),
+        "coders": p.map(lambda d: ", ".join(d.get("coders") or []) or "all"),
+        "codes": p.map(lambda d: len(d.get("codes") or [])),
+        "units": p.map(lambda d: int(d.get("n_train") or 0)),
+        "cv_macro_f1": p.map(lambda d: d.get("macro_f1") if d.get("macro_f1") is not None else np.nan).astype(float),
+        "path": p.map(lambda d: d.get("path", "")),
+    })
+    out["file"] = out["path"].map(lambda s: bool(s) and Path(s).is_file())
+    return out[columns]
+
+
+def load_model(db: Database, model: int | str | Path | None = None) -> LoadedModel:
+    """A project's model by id (default: the latest), or a model file; checks the codebook."""
+    from qualcode.coding.suggester import CodeSuggester
+
+    with db.connect() as conn:
+        current = codebook_hash(frames.codes(conn)["path"])
+        record: dict[str, Any] | None = None
+        if model is None:
+            model_id = suggest_store.latest_model_id(conn)
+            if model_id is None:
+                raise ModelError("this project has no trained suggester; train one first: qualcode suggest train")
+            model = model_id
+        if isinstance(model, (int, np.integer)) or (isinstance(model, str) and model.strip().isdigit()):
+            model_id = int(model)
+            record = suggest_store.model_params(conn, model_id)
+            if record is None:
+                raise NotFoundError(f"no model {model_id}; list them with 'qualcode suggest models'")
+    if record is not None:
+        path = Path(record.get("path") or "")
+        if not path.is_file():  # the project and its models folder moved together
+            try:
+                moved = default_model_dir(db) / f"{model_id}.joblib"
+            except ModelError:
+                moved = path
+            path = moved if moved.is_file() else path
+    else:
+        path = Path(model)  # type: ignore[arg-type]
+    estimator = CodeSuggester.load(path)
+    meta = getattr(estimator, "metadata_", {}) or {}
+    if record is None:
+        same_project = meta.get("project") == db.meta("namespace") and meta.get("model_id") is not None
+        model_id = int(meta["model_id"]) if same_project else 0
+    try:
+        estimator.check_codebook(current)
+    except ModelError as error:
+        raise ModelError(f"model {model_id} ({path.name}): {error}") from error
+    coder = suggest_store.model_coder(model_id) if model_id else f"model:{path.stem}"
+    unit = str(meta.get("unit") or (record or {}).get("unit") or "sentence")
+    return LoadedModel(estimator, model_id, coder, unit, path)
+
+
+# ------------------------------------------------------------------------ suggesting
+def suggest(
+    db: Database,
+    *,
+    model: int | str | Path | None = None,
+    unit: str | None = None,
+    sources: Sequence[str] | None = None,
+    threshold: float | None = None,
+    top_k: int | None = None,
+    apply: bool = False,
+    dry_run: bool = False,
+    decided_by: str | None = None,
+    include_interviewer: bool = False,
+    progress: bool | None = None,
+) -> SuggestReport:
+    """Propose codes for the project's units with a trained model (see the module docstring).
+
+    ``unit`` defaults to the unit the model was trained on; ``sources`` (names) limits
+    the run. ``threshold`` replaces the model's own decision by "every code with at least
+    this confidence"; ``top_k`` keeps each unit's k most confident codes (codes the unit
+    already carries count among them). With ``apply`` the person who ran it
+    (``decided_by``) is recorded as having decided.
+    """
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise UsageError(f"the threshold is a confidence between 0 and 1 (got {threshold})")
+    if top_k is not None and top_k < 1:
+        raise UsageError(f"top_k must be at least 1 (got {top_k})")
+    loaded = load_model(db, model)
+    unit = check_unit(unit or loaded.unit)
+    with db.connect() as conn:
+        code_ids = dict(zip(*(frames.codes(conn)[c] for c in ("path", "code_id"))))
+        source_frame = frames.sources(conn)
+        if sources:
+            chosen = {store_sources.resolve(conn, s).id for s in sources}
+            source_frame = source_frame[source_frame["source_id"].isin(chosen)]
+        segments = frames.segments(conn, [int(s) for s in source_frame["source_id"]] if sources else None)
+        apps = frames.applications(conn, status=None)
+    model_codes = [str(c) for c in loaded.estimator.classes_]
+    carried = _spans(apps[apps["code"].isin(model_codes)]) if not apps.empty else pd.DataFrame()
+    names = dict(zip(source_frame["source_id"], source_frame["source"]))
+
+    found: list[pd.DataFrame] = []
+    bar = tqdm(total=len(source_frame), desc="suggest", unit="source", disable=None if progress is None else not progress)
+    try:
+        for ids in _batches(source_frame):
+            units = _cut(db, ids, segments, unit, include_interviewer)
+            found.append(_pick(loaded.estimator, units, carried, threshold, top_k))
+            bar.update(len(ids))
+    finally:
+        bar.close()
+    picks = [f for f in found if not f.empty]
+    suggestions = pd.concat(picks, ignore_index=True) if picks else _pick(loaded.estimator, pd.DataFrame(), carried, None, None)
+    suggestions.insert(1, "source", suggestions["source_id"].map(names).astype(object))
+    suggestions["code_id"] = suggestions["code"].map(code_ids).astype("Int64")
+    params = {"model": loaded.model_id, "unit": unit, "threshold": threshold, "top_k": top_k, "apply": apply,
+              "sources": list(sources or []), "include_interviewer": include_interviewer,
+              "units": int(len(suggestions)), "new": int(suggestions["new"].sum()) if not suggestions.empty else 0}
+    report = SuggestReport(model_id=loaded.model_id, coder=loaded.coder, unit=unit, dry_run=dry_run, apply=apply,
+                           suggestions=suggestions.drop(columns="code_id"), params=params)
+    fresh = suggestions[suggestions["new"]] if not suggestions.empty else suggestions
+    if dry_run or fresh.empty:
+        return report
+    report.run_id, report.inserted = _store(db, fresh, loaded.coder, apply, params, decided_by or loaded.coder)
+    return report
+
+
+def _pick(estimator: Any, units: pd.DataFrame, carried: pd.DataFrame, threshold: float | None,
+          top_k: int | None) -> pd.DataFrame:
+    """The model's codes for each unit, marked ``new`` unless the unit already carries them."""
+    columns = ["source_id", "start", "end", "speaker", "code", "confidence", "new", "text"]
+    if units.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns}).astype(
+            {"source_id": "int64", "start": "int64", "end": "int64", "confidence": float, "new": bool})
+    picks = estimator.suggest(units["text"].tolist(), top_k=top_k, min_confidence=threshold,
+                              index=list(range(len(units))))
+    rows = picks["index"].to_numpy(dtype="int64")
+    frame = pd.DataFrame({
+        "source_id": units["source_id"].to_numpy()[rows], "start": units["start"].to_numpy()[rows],
+        "end": units["end"].to_numpy()[rows], "speaker": units["speaker"].to_numpy()[rows],
+        "code": picks["code"].astype(str).to_numpy(), "confidence": picks["confidence"].to_numpy(dtype=float),
+        "new": True, "text": units["text"].to_numpy()[rows],
+    })
+    if not carried.empty and not frame.empty:
+        mine = carried[carried["source_id"].isin(units["source_id"].unique())]
+        have = unit_code_pairs(units, mine)
+        if not have.empty:
+            taken = pd.MultiIndex.from_arrays([have["unit"].to_numpy(), have["code"].astype(str).to_numpy()])
+            frame["new"] = ~pd.MultiIndex.from_arrays([rows, frame["code"].to_numpy()]).isin(taken)
+    return frame
+
+
+def _store(db: Database, fresh: pd.DataFrame, coder: str, apply: bool, params: dict[str, Any],
+           decided_by: str) -> tuple[int, int]:
+    """Write the new suggestions and their run in one transaction; returns (run id, inserted)."""
+    with db.begin() as conn:
+        coder_id = store_coding.ensure_coders(conn, [coder])[coder]
+        run_id = store_coding.new_run(conn, "suggest", coder_id, params)
+        excerpt_ids = store_coding.ensure_excerpts(conn, fresh[["source_id", "start", "end", "text"]])
+        rows = [
+            {"excerpt_id": int(e), "code_id": int(c), "coder_id": coder_id, "origin": "model",
+             "status": "applied" if apply else "suggested", "confidence": float(p), "run_id": run_id}
+            for e, c, p in zip(excerpt_ids, fresh["code_id"], fresh["confidence"])
+        ]
+        inserted = store_coding.insert_applications(conn, rows)
+        if apply:
+            review_store.mark_run_decided(conn, run_id, decided_by)
+        review_store.set_run_params(conn, run_id, {**params, "inserted": inserted})
+    return run_id, inserted
+
+
+__all__ = ["TrainReport", "SuggestReport", "TrainingData", "LoadedModel", "codebook_hash", "training_data",
+           "best_unit", "evaluate", "train", "list_models", "load_model", "suggest", "UNIT_KINDS"]
