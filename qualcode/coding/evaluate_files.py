@@ -50,7 +50,7 @@ def evaluate_files(
     test_labels: str | Path | None = None,
     estimator: object = None,
 ) -> dict:
-    """Fit ``estimator`` (default ``CodeSuggester()``) on ``train``, score it on ``test``.
+    """Fit ``estimator`` (default ``CodeSuggester()``; fitted in place) on ``train``, score it on ``test``.
 
     Returns ``samples_f1``, ``micro_f1``, ``macro_f1``, ``n_train``, ``n_test``,
     ``n_codes``, ``train_seconds`` (wall clock), ``train_cpu_seconds`` (this process)
