@@ -80,6 +80,12 @@ def build_demo_project(out_dir: str | Path, root: Path | None = None, progress: 
     return project
 
 
+def add_machine_suggestions(project: Project, progress: bool | None = None) -> None:
+    """The codebook's rules propose codings for review (status ``suggested``): the demo
+    shows the queue a team would work through, without counting any of it in analyses."""
+    project.autocode(progress=progress)
+
+
 def run_demo(out_dir: str | Path, root: Path | None = None, progress: bool | None = None) -> tuple[Project, "WrittenReport"]:
     """Build the demo project and write its full report into ``out_dir``."""
     from qualcode.report_builder import ReportOptions
@@ -87,6 +93,7 @@ def run_demo(out_dir: str | Path, root: Path | None = None, progress: bool | Non
     paths = demo_paths(root)
     models = [paths.codebook.with_name(name) for name in ("advance-impact-model.yaml", "advance-logic-model.yaml")]
     project = build_demo_project(out_dir, root, progress)
+    add_machine_suggestions(project, progress)
     options = ReportOptions(impact_models=[m for m in models if m.exists()], agreement_coders=["anna", "ben"])
     written = project.report(out_dir, options)
     return project, written

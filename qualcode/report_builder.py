@@ -106,6 +106,7 @@ def build_report(project: "Project", figures_dir: str | Path, options: ReportOpt
         _words_section(project, report, figures_dir, sources)
         _weights_section(project, report, material)
         _quotes_section(project, report, material, thematic, options)
+    _machine_section(project, report)
     if summary["questionnaire_responses"]:
         _questionnaire_section(project, report, figures_dir)
     if options.impact_models:
@@ -366,6 +367,34 @@ def _quotes_section(project: "Project", report: Report, material: dict | None, t
         quotes = project.quotes(code, options.quotes_per_code, material, fields=options.quote_fields)
         for row in quotes.itertuples():
             section.add_quote(f"{row.quote}", f"{row.attribution} \u2014 {code}")
+
+
+def _machine_section(project: "Project", report: Report) -> None:
+    """What the rules and the suggester proposed, and what people decided about it."""
+    apps = project.applications(status=None)
+    if apps.empty:
+        return
+    machine = apps[apps["origin"].isin(["rule", "model"])]
+    if machine.empty:
+        return
+    table = machine.pivot_table(index="code", columns="status", values="application_id", aggfunc="count",
+                                fill_value=0)
+    for status in ("suggested", "applied", "rejected"):
+        if status not in table.columns:
+            table[status] = 0
+    table = table[["suggested", "applied", "rejected"]]
+    table["mean_confidence"] = machine.groupby("code")["confidence"].mean()
+    table = table.sort_values("suggested", ascending=False).reset_index()
+    counts = machine["status"].value_counts()
+    section = report.add_section(
+        "Machine coding",
+        f"Codebook rules and the trained suggester proposed {len(machine):,} codings: "
+        f"{counts.get('suggested', 0):,} await review, {counts.get('applied', 0):,} were accepted and "
+        f"{counts.get('rejected', 0):,} rejected. Suggestions count in no analysis until a person accepts them "
+        "(qualcode review).",
+    )
+    section.add_table(table, "Machine suggestions by code and decision", formats={"mean_confidence": "decimal"},
+                      decimals=2)
 
 
 def _questionnaire_section(project: "Project", report: Report, figures_dir: Path) -> None:
