@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from qualcode import Project
-from qualcode.coding.suggest_project import codebook_hash
+from qualcode.coding.suggest_project import codebook_hash, training_data
 from qualcode.coding.suggester import CodeSuggester
 from qualcode.errors import ModelError, NotFoundError, UsageError
 
@@ -269,6 +269,10 @@ def test_coders_and_errors(small):
     assert only_anna.n_sources == 4  # P-05 is read by ben, not anna: unknown for anna's model
     everyone = small.train_suggester(cv=False, progress=False)
     assert everyone.n_sources == 5
+    # ben read P-05 but only ever uses Board: its sentences are Board negatives, Funding unknowns
+    data = training_data(small.database)
+    row = data.units.index[data.units["text"] == NEW_FUNDING[0]][0]
+    assert data.Y.loc[row].to_dict() == {"Board": 0, "Funding": -1}
     with pytest.raises(NotFoundError, match="coder 'carl'"):
         small.train_suggester(coders="carl", cv=False, progress=False)
     with pytest.raises(ModelError, match="no code has 50 or more"):

@@ -65,3 +65,12 @@ def test_labels_positive_negative_weighted_and_unknown():
         [0, -1],   # nobody read source 3: unknown, except the rejected A
     ]
     assert W.tolist() == [[1, 3], [1, 1], [1, 1], [1, 1], [3, 1]]
+
+
+def test_a_source_is_read_only_for_the_codes_its_readers_use():
+    units = frame([(1, 0, 10), (2, 0, 10)])
+    applied = frame([(1, 0, 10)], code=["A"])
+    # source 1 read by a coder who uses only A; source 2 by one who uses every code
+    Y, _ = unit_labels(units, ["A", "B"], applied, read_sources={1: {"A"}, 2: None})
+    assert Y.tolist() == [[1, -1], [0, 0]]
+

@@ -52,6 +52,7 @@ from qualcode.store.database import Database
 from qualcode.store.engine import sqlite_path
 
 MIN_POSITIVES = 5
+LARGE_TRAINING = 20_000  # units; past this, a lighter suggester (see ``estimator_for``)
 REJECTED_WEIGHT = 2.0
 FOLDS = 5
 BATCH_CHARS = 2_000_000  # source text per batch when suggesting: bounds memory
@@ -274,21 +275,19 @@ def training_data(
         applied = applied[applied["coder"].isin(coders)]
     if final_only:
         applied = applied[applied["final"]]
-    read = set(applied.loc[applied["origin"].isin(PERSON_ORIGINS), "source_id"].astype(int))
+    read = _read_for(applied[applied["origin"].isin(PERSON_ORIGINS)])
     rejected = apps[(apps["status"] == "rejected") & apps["code"].isin(candidates)]
     if not read:
         what = "consensus (final) codings" if final_only else "codings by a person"
         raise ModelError(f"no source has {what}{' by ' + ', '.join(coders) if coders else ''}; code some first")
 
-    wanted = read | set(rejected["source_id"].astype(int))
+    wanted = set(read) | set(rejected["source_id"].astype(int))
     used = source_frame[source_frame["source_id"].isin(wanted)]
     if unit == "auto":
-        unit = best_unit(db, used[used["source_id"].isin(read)], segments, _spans(applied), include_interviewer)
+        unit = best_unit(db, used[used["source_id"].isin(list(read))], segments, _spans(applied), include_interviewer)
     check_unit(unit)
     units = _cut(db, [int(s) for s in used["source_id"]], segments, unit, include_interviewer)
     Y, W = unit_labels(units, candidates, _spans(applied), _spans(rejected), read, rejected_weight)
-    known_rows = (Y != -1).any(axis=1)
-    units, Y, W = units[known_rows].reset_index(drop=True), Y[known_rows], W[known_rows]
     positives = (Y == POSITIVE).sum(axis=0)
     keep = positives >= min_positives
     skipped = {code: int(n) for code, n, k in zip(candidates, positives, keep) if not k and n > 0}
@@ -297,8 +296,24 @@ def training_data(
                          f"(most: {int(positives.max()) if len(positives) else 0}); code more units first")
     kept_codes = [c for c, k in zip(candidates, keep) if k]
     n_rejected = _rejected_entries(units, rejected, Y, kept_codes, candidates)
-    frame = pd.DataFrame(Y[:, keep], columns=pd.Index(kept_codes, dtype=object))
-    return TrainingData(units, frame, W[:, keep], unit, skipped, int(units["source_id"].nunique()), n_rejected)
+    Y, W = Y[:, keep], W[:, keep]
+    known_rows = (Y != -1).any(axis=1)  # a unit nothing is known about teaches nothing
+    units, Y, W = units[known_rows].reset_index(drop=True), Y[known_rows], W[known_rows]
+    frame = pd.DataFrame(Y, columns=pd.Index(kept_codes, dtype=object))
+    return TrainingData(units, frame, W, unit, skipped, int(units["source_id"].nunique()), n_rejected)
+
+
+def _read_for(person_apps: pd.DataFrame) -> dict[int, set[str]]:
+    """Source id -> the codes its readers use anywhere in the project.
+
+    A coder who applied codes in a source read it; its unmarked units are negatives for
+    every code that coder uses (a coder who never uses a code says nothing about it).
+    """
+    uses = person_apps.groupby("coder")["code"].agg(set).to_dict()
+    read: dict[int, set[str]] = {}
+    for coder, source in person_apps[["coder", "source_id"]].drop_duplicates().itertuples(index=False):
+        read.setdefault(int(source), set()).update(uses[coder])
+    return read
 
 
 def _rejected_entries(units: pd.DataFrame, rejected: pd.DataFrame, Y: np.ndarray, kept: list[str],
@@ -347,13 +362,27 @@ def evaluate(db: Database, *, folds: int = FOLDS, random_state: int | None = 0, 
     the codes left out for too few positives (``skipped``).
     """
     data = training_data(db, **data_options)
-    return _cross_validate(data, folds, random_state, _estimator(estimator, random_state))
+    return _cross_validate(data, folds, random_state, _estimator(estimator, len(data.units), random_state))
 
 
-def _estimator(estimator: Any, random_state: int | None) -> Any:
+def estimator_for(n_units: int, random_state: int | None = 0) -> Any:
+    """The suggester ``train`` uses for ``n_units`` training units.
+
+    ``CodeSuggester()`` as tuned on the ANES benchmark (word and character n-grams, 3
+    folds of internal tuning) up to ``LARGE_TRAINING`` units. Past that its character
+    view and third fold cost more than the time budget (issue 5: 10^5 units in <= 120 s;
+    the defaults took 790 s on 10^5 synthetic units) while adding nothing measurable
+    there: word n-grams and 2 folds instead (see ``benchmarks/bench_suggest.py``).
+    """
     from qualcode.coding.suggester import CodeSuggester
 
-    return CodeSuggester(random_state=random_state) if estimator is None else clone(estimator)
+    if n_units > LARGE_TRAINING:
+        return CodeSuggester(char_ngrams=None, cv=2, random_state=random_state)
+    return CodeSuggester(random_state=random_state)
+
+
+def _estimator(estimator: Any, n_units: int, random_state: int | None) -> Any:
+    return estimator_for(n_units, random_state) if estimator is None else clone(estimator)
 
 
 def _cross_validate(data: TrainingData, folds: int, random_state: int | None, estimator: Any) -> pd.DataFrame:
@@ -395,7 +424,7 @@ def train(
     try:
         data = training_data(db, **data_options)
         bar.update()
-        model = _estimator(estimator, random_state)
+        model = _estimator(estimator, len(data.units), random_state)
         scores, cv_seconds = _empty_scores(data), None
         if cv:
             started = time.perf_counter()
@@ -646,4 +675,4 @@ def _store(db: Database, fresh: pd.DataFrame, coder: str, apply: bool, params: d
 
 
 __all__ = ["TrainReport", "SuggestReport", "TrainingData", "LoadedModel", "codebook_hash", "training_data",
-           "best_unit", "evaluate", "train", "list_models", "load_model", "suggest", "UNIT_KINDS"]
+           "best_unit", "estimator_for", "evaluate", "train", "list_models", "load_model", "suggest", "UNIT_KINDS"]

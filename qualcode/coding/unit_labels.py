@@ -10,7 +10,9 @@ on plain DataFrames (no SQL), so the rules can be tested on hand-made frames:
   that sentence a positive example;
 * a unit is **positive** for a code when an applied coding of the code marks it;
 * it is a **known negative** when a person read its source (the source carries a
-  person's applied coding) and did not apply the code, and a *weighted* known negative
+  person's applied coding) and did not apply the code -- provided that person uses
+  the code at all: a coder who only tags answers by question says nothing about the
+  themes in them -- and a *weighted* known negative
   when a suggestion of the code on it was rejected -- a person's explicit "no" counts
   more than silence;
 * anything else is **unknown** (-1): units of sources nobody coded are not evidence that
@@ -18,7 +20,7 @@ on plain DataFrames (no SQL), so the rules can be tested on hand-made frames:
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -89,23 +91,23 @@ def unit_labels(
     codes: Sequence[str],
     applied: pd.DataFrame,
     rejected: pd.DataFrame | None = None,
-    read_sources: Iterable[int] = (),
+    read_sources: Iterable[int] | Mapping[int, Collection[str] | None] = (),
     rejected_weight: float = 2.0,
     min_share: float = MIN_SHARE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The 1/0/-1 matrix (units x codes) and its per-entry weights.
 
-    ``applied`` and ``rejected`` are spans with ``source_id, start, end, code``;
-    ``read_sources`` the ids of sources a person coded (their unmarked units are known
-    negatives). Positive and plain negative entries weigh 1, rejected ones
-    ``rejected_weight``; an applied coding wins over a rejected suggestion of the same
-    code on the same unit.
+    ``applied`` and ``rejected`` are spans with ``source_id, start, end, code``.
+    ``read_sources`` names the sources a person coded, whose unmarked units are known
+    negatives: a collection of source ids (negatives for every code), or a mapping from
+    source id to the codes it was read for (``None``: every code). Positive and plain
+    negative entries weigh 1, rejected ones ``rejected_weight``; an applied coding wins
+    over a rejected suggestion of the same code on the same unit.
     """
     position = {code: j for j, code in enumerate(codes)}
     Y = np.full((len(units), len(position)), UNKNOWN, dtype=np.int8)
     W = np.ones(Y.shape)
-    read = units["source_id"].isin(list(read_sources)).to_numpy()
-    Y[read, :] = NEGATIVE
+    Y[_read_mask(units, position, read_sources)] = NEGATIVE
     for spans, label, weight in ((rejected, NEGATIVE, rejected_weight), (applied, POSITIVE, 1.0)):
         if spans is None or spans.empty:
             continue
@@ -117,3 +119,21 @@ def unit_labels(
         Y[rows, cols] = label
         W[rows, cols] = weight
     return Y, W
+
+
+def _read_mask(units: pd.DataFrame, position: Mapping[str, int],
+               read_sources: Iterable[int] | Mapping[int, Collection[str] | None]) -> np.ndarray:
+    """Units x codes: True where a person read the unit's source for that code."""
+    if not isinstance(read_sources, Mapping):
+        read_sources = {int(s): None for s in read_sources}
+    sources = list(read_sources)
+    table = np.zeros((len(sources) + 1, len(position)), dtype=bool)  # the last row: sources nobody read
+    for i, source in enumerate(sources):
+        wanted = read_sources[source]
+        if wanted is None:
+            table[i, :] = True
+        else:
+            table[i, [position[c] for c in wanted if c in position]] = True
+    row_of = {source: i for i, source in enumerate(sources)}
+    rows = units["source_id"].map(lambda s: row_of.get(int(s), len(sources))).to_numpy(dtype="int64")
+    return table[rows]
