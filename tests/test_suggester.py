@@ -324,3 +324,62 @@ def test_anes_dataset_1_beats_the_published_score():
     model = CodeSuggester().fit(X_train["verbatim"].fillna("").tolist(), Y_train)
     predicted = model.predict(X_test["verbatim"].fillna("").tolist())
     assert f1_score(Y_test.to_numpy(), predicted, average="samples", zero_division=1.0) > 0.55
+
+
+# ------------------------------------------------------------- part scoring
+def test_answers_split_into_parts_at_separators_and_clauses():
+    from qualcode.coding.suggest_parts import parts_of, split_parts
+
+    assert split_parts("the economy//his speeches//NO", "separators") == ["the economy", "his speeches", "NO"]
+    assert split_parts(" //no idea// ", "separators") == ["no idea"]
+    assert split_parts("his race. the war - money AND change", "clauses") == ["his race", "the war", "money", "change"]
+    assert split_parts("change, hope", "separators") == ["change, hope"]
+    owners, pieces = parts_of(["one part", "a//b", "", "x//y//z"], "separators")
+    assert owners.tolist() == [1, 1, 3, 3, 3] and pieces == ["a", "b", "x", "y", "z"]
+
+
+def test_part_scores_average_the_whole_with_the_best_part():
+    from qualcode.coding.suggest_parts import combine
+
+    whole = np.array([[0.2, 0.6], [0.3, 0.1], [0.5, 0.5]])
+    owners = np.array([0, 0, 2])  # text 1 has no parts
+    parts = np.array([[0.9, 0.1], [0.4, 0.2], [0.1, 0.7]])
+    expected = np.array([[(0.2 + 0.9) / 2, (0.6 + 0.2) / 2], [0.3, 0.1], [(0.5 + 0.1) / 2, (0.5 + 0.7) / 2]])
+    np.testing.assert_allclose(combine(whole, owners, parts, 0.5), expected)
+    np.testing.assert_allclose(combine(whole, owners, parts, 0.0), whole)
+
+
+def test_each_part_of_a_long_answer_gets_its_code():
+    rng = np.random.default_rng(11)
+    texts, rows = [], []
+    for _ in range(200):  # single-topic training answers with plenty of filler
+        code = rng.integers(len(VOCAB))
+        words = list(rng.choice(list(VOCAB.values())[code], size=2, replace=False)) + list(rng.choice(FILLER[:7], 6))
+        texts.append(" ".join(rng.permutation(words)))
+        rows.append(np.eye(len(VOCAB), dtype=int)[code])
+    model = CodeSuggester(**FAST).fit(texts, pd.DataFrame(rows, columns=list(VOCAB)))
+    answer = "our grant money was quite short // the board and the trustees // a mentor listening to it"
+    P = model.predict_proba([answer])[0]
+    assert model.predict([answer])[0].tolist() == [1, 1, 0, 1]
+    assert P[2] < 0.1
+    whole_only = clone(model).set_params(parts=None).fit(texts, pd.DataFrame(rows, columns=list(VOCAB)))
+    # scored whole, the three topics dilute each other; scored by parts each is clear
+    assert min(P[[0, 1, 3]]) > min(whole_only.predict_proba([answer])[0][[0, 1, 3]])
+
+
+def test_no_part_scoring_when_off_or_weightless_and_for_older_models(corpus):
+    texts, Y = corpus
+    sample = texts[:40] + ["money // board // mentor sessions"]
+    off = CodeSuggester(**FAST, parts=None).fit(texts, Y).predict_proba(sample)
+    weightless = CodeSuggester(**FAST, part_weight=0.0).fit(texts, Y).predict_proba(sample)
+    np.testing.assert_allclose(weightless, off)
+    older = CodeSuggester(**FAST, parts=None).fit(texts, Y)
+    del older.parts_  # a model saved before part scoring existed
+    np.testing.assert_allclose(older.predict_proba(sample), off)
+
+
+@pytest.mark.parametrize("params", [{"parts": "words"}, {"part_weight": 1.5}])
+def test_bad_part_settings_are_one_line_errors(corpus, params):
+    with pytest.raises(ModelError, match="part") as error:
+        CodeSuggester(**FAST, **params).fit(*corpus)
+    assert "\n" not in str(error.value)

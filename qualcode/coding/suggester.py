@@ -4,8 +4,9 @@ It learns from units a person coded and proposes codes for uncoded units, each w
 calibrated confidence, so a reviewer can accept or reject them. The parts live in small
 modules: ``suggest_text`` (features), ``suggest_models`` (one classifier per code and the
 calibration), ``suggest_decode`` (from confidences to code sets), ``suggest_labels``
-(the 1/0/-1 label matrix and its weights), ``suggest_persist`` (save/load with metadata)
-and ``suggest_embed`` (optional sentence embeddings).
+(the 1/0/-1 label matrix and its weights), ``suggest_persist`` (save/load with metadata),
+``suggest_parts`` (scoring a text by its parts as well as whole) and ``suggest_embed``
+(optional sentence embeddings).
 
 Every setting was chosen by cross-validation on the training splits of the ANES
 benchmark only (see ``benchmarks/RESULTS.md``); ``fit`` itself tunes the calibration and
@@ -22,7 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
-from qualcode.coding import suggest_decode, suggest_embed, suggest_persist
+from qualcode.coding import suggest_decode, suggest_embed, suggest_parts, suggest_persist
 from qualcode.coding.suggest_cv import cross_validate_codes, multilabel_scores
 from qualcode.coding.suggest_labels import entry_weights, label_matrix
 from qualcode.coding.suggest_models import BinaryRelevance, PooledPlatt
@@ -50,6 +51,13 @@ class CodeSuggester(BaseEstimator):
         ``"minilm"`` adds a third member per code: logistic regression (inverse
         regularisation ``embedding_C``) on all-MiniLM-L6-v2 sentence vectors. Needs the
         optional extra (``suggest_embed``). Default None: numpy/scipy/scikit-learn only.
+    parts, part_weight
+        Score each text also by its parts and, per code, use
+        ``(1 - part_weight) * whole + part_weight * best part`` (``suggest_parts``):
+        ``"clauses"`` splits at ``//``, sentence punctuation, "and" and dashes,
+        ``"separators"`` at ``//`` only, None scores whole texts only. Parts are
+        scored by the model trained on whole texts; calibration and thresholds are
+        fitted on the combined scores.
     calibrate
         Map averaged scores to probabilities with one Platt sigmoid fitted on
         out-of-fold scores (recommended; the thresholds are tuned after it).
@@ -80,6 +88,8 @@ class CodeSuggester(BaseEstimator):
         tol: float = 1e-2,
         embeddings: str | None = None,
         embedding_C: float = 10.0,
+        parts: str | None = "clauses",
+        part_weight: float = 0.5,
         calibrate: bool = True,
         cv: int = 3,
         decision: str = "expected_f1",
@@ -97,6 +107,8 @@ class CodeSuggester(BaseEstimator):
         self.tol = tol
         self.embeddings = embeddings
         self.embedding_C = embedding_C
+        self.parts = parts
+        self.part_weight = part_weight
         self.calibrate = calibrate
         self.cv = cv
         self.decision = decision
@@ -125,8 +137,10 @@ class CodeSuggester(BaseEstimator):
         self.features_ = TextFeatures(self.word_ngrams, self.char_ngrams, self.char_min_df).fit(texts)
         X_text = self.features_.transform(texts)
         E = self._embed(texts)
+        self.parts_ = self.parts if self.part_weight > 0 else None
+        split = self._split(texts)
 
-        scores = self._out_of_fold_scores(X_text, E, labels, weights)
+        scores = self._out_of_fold_scores(X_text, E, split, labels, weights)
         if self.calibrate and scores is not None:
             self.calibrator_ = PooledPlatt().fit(scores, labels, weights)
         else:
@@ -150,6 +164,12 @@ class CodeSuggester(BaseEstimator):
             raise ModelError(f"min_codes must be 'auto' or a whole number >= 0, got {self.min_codes!r}")
         if not self.members or not set(self.members) <= {"lr", "nblr"}:
             raise ModelError(f"members must be a non-empty subset of ('lr', 'nblr'), got {self.members!r}")
+        try:
+            suggest_parts.check_split(self.parts)
+        except ValueError as error:
+            raise ModelError(str(error)) from None
+        if not 0.0 <= float(self.part_weight) <= 1.0:
+            raise ModelError(f"part_weight must be between 0 and 1, got {self.part_weight!r}")
         if int(self.cv) < 0 or int(self.cv) == 1:
             raise ModelError(f"cv must be 0 (no tuning) or at least 2 folds, got {self.cv!r}")
 
@@ -164,7 +184,32 @@ class CodeSuggester(BaseEstimator):
             return None
         return suggest_embed.embed([sentence_view(t) for t in texts], self.embeddings)
 
-    def _out_of_fold_scores(self, X_text, E, labels: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+    def _split(self, texts: list[str]) -> tuple[np.ndarray, object, np.ndarray | None]:
+        """The parts of ``texts`` (owner row per part, their features and embeddings)."""
+        if self.parts_ is None:
+            return np.zeros(0, dtype=np.intp), None, None
+        owners, pieces = suggest_parts.parts_of(texts, self.parts_)
+        if not pieces:
+            return owners, None, None
+        return owners, self.features_.transform(pieces), self._embed(pieces)
+
+    def _scores(self, model: BinaryRelevance, X_text, E, split, rows: np.ndarray | None = None) -> np.ndarray:
+        """Uncalibrated scores of the texts (``rows`` of them, or all), parts included."""
+        owners, X_parts, E_parts = split
+        if rows is None:
+            rows = np.arange(X_text.shape[0])
+        whole = model.predict_scores(X_text[rows], None if E is None else E[rows])
+        if X_parts is None:
+            return whole
+        position = np.full(X_text.shape[0], -1)
+        position[rows] = np.arange(len(rows))
+        mine = np.flatnonzero(position[owners] >= 0)
+        if mine.size == 0:
+            return whole
+        part_scores = model.predict_scores(X_parts[mine], None if E_parts is None else E_parts[mine])
+        return suggest_parts.combine(whole, position[owners[mine]], part_scores, float(self.part_weight))
+
+    def _out_of_fold_scores(self, X_text, E, split, labels: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
         """Uncalibrated scores of each text from a model that did not see it (None: too few texts)."""
         folds = min(int(self.cv), len(labels))
         if folds < 2:
@@ -175,7 +220,7 @@ class CodeSuggester(BaseEstimator):
             model = self._binary_relevance().fit(
                 X_text[train], labels[train], weights[train], None if E is None else E[train]
             )
-            scores[held_out] = model.predict_scores(X_text[held_out], None if E is None else E[held_out])
+            scores[held_out] = self._scores(model, X_text, E, split, held_out)
         return scores
 
     def _resolve_min_codes(self, labels: np.ndarray) -> int:
@@ -194,7 +239,10 @@ class CodeSuggester(BaseEstimator):
         if not texts:
             return np.zeros((0, len(self.classes_)))
         X_text = self.features_.transform(texts)
-        return self._calibrated(self.model_.predict_scores(X_text, self._embed(texts)))
+        E = self._embed(texts)
+        if getattr(self, "parts_", None) is None:  # also models saved before part scoring existed
+            return self._calibrated(self.model_.predict_scores(X_text, E))
+        return self._calibrated(self._scores(self.model_, X_text, E, self._split(texts)))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """0/1 array (texts x codes) of suggested codes, by ``decision``."""
