@@ -56,4 +56,5 @@ def emit_mapping(data: dict[str, Any], fmt: str) -> None:
     else:
         width = max((len(k) for k in data), default=0)
         for key, value in data.items():
-            click.echo(f"{key.replace('_', ' '):<{width}}  {value}")
+            shown = f"{value:.3g}" if isinstance(value, float) else ("-" if value is None else value)
+            click.echo(f"{key.replace('_', ' '):<{width}}  {shown}")
