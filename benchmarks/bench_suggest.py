@@ -11,8 +11,8 @@ fifty flipped, so the models have real work to do. The training units are labell
 completely (0/1), like units of sources a person coded.
 
 Timed, with the suggester ``train_suggester`` picks for that many units
-(``suggest_project.estimator_for``: ``CodeSuggester()`` up to 20,000 units, word n-grams
-and 2 folds of internal tuning past that):
+(``suggest_project.estimator_for``: ``CodeSuggester()`` up to 20,000 units; word n-grams,
+NB-LR only and 2 folds of internal tuning past that):
 
 * **train** -- ``fit`` on the training units: TF-IDF, out-of-fold scores for calibration
   and thresholds, the final per-code models;

@@ -126,6 +126,7 @@ class AutocodeMixin:
         dry_run: bool = False,
         *,
         include_interviewer: bool = False,
+        n_process: int = 1,
         progress: bool | None = None,
     ) -> "SuggestReport":
         """Store a trained model's code suggestions for the project's units.
@@ -135,13 +136,14 @@ class AutocodeMixin:
         confidence >= ``threshold``; at most ``top_k``) that it does not already carry
         from anyone in any status, as ``suggested`` (``apply``: ``applied``) by the coder
         ``model:<id>`` with the confidence. Re-running adds nothing; ``dry_run`` writes
-        nothing. ``report.suggestions`` lists them; review them with ``review_queue``.
+        nothing; ``n_process`` processes cut and score the units. ``report.suggestions``
+        lists them; ``review_queue`` shows model suggestions least certain first.
         """
         from qualcode.coding.suggest_project import suggest
 
         return suggest(self._db, model=model, unit=unit, sources=_listed(sources), threshold=threshold,
                        top_k=top_k, apply=apply, dry_run=dry_run, decided_by=_who(None),
-                       include_interviewer=include_interviewer, progress=progress)
+                       include_interviewer=include_interviewer, n_process=n_process, progress=progress)
 
     def evaluate_suggester(
         self,

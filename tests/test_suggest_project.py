@@ -187,6 +187,15 @@ def test_rerunning_adds_nothing_and_dry_run_writes_nothing(small):
     assert first.inserted == len(EXPECTED)
 
 
+def test_two_processes_suggest_the_same_as_one(small):
+    small.train_suggester(cv=False, progress=False)
+    one = small.suggest(threshold=0.0, dry_run=True, progress=False).suggestions
+    two = small.suggest(threshold=0.0, dry_run=True, n_process=2, progress=False).suggestions
+    pd.testing.assert_frame_equal(one, two)
+    with pytest.raises(UsageError):
+        small.suggest(n_process=0, progress=False)
+
+
 def test_apply_stores_applied_codes_decided_by_the_runner(small, monkeypatch):
     monkeypatch.setenv("QUALCODE_CODER", "ben")
     small.train_suggester(cv=False, progress=False)
@@ -307,3 +316,16 @@ def test_model_suggestions_come_least_certain_first_in_the_review_queue(small):
     distance = (queue["confidence"] - 0.5).abs().to_numpy()
     assert (np.diff(distance) >= 0).all()
     assert distance[0] < distance[-1]
+
+
+def test_auto_unit_follows_the_coded_excerpts(small):
+    assert training_data(small.database, unit="auto").unit == "sentence"  # anna codes sentences
+    turns = small.segments()
+    turns = turns[turns["speaker"].str.startswith("P-0") & turns["source"].isin(["P-01", "P-02", "P-03"])]
+    for row in turns.itertuples():  # carl codes whole answers
+        small.code(row.source, "Board", start=int(row.start), end=int(row.end), coder="carl")
+    data = training_data(small.database, unit="auto", coders="carl", min_positives=3)
+    # each turn is one paragraph in these transcripts: the two kinds tie, the finer wins
+    assert data.unit == "paragraph" and len(data.units) == len(turns) == 9
+    assert (data.Y["Board"] == 1).all()
+

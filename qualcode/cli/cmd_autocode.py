@@ -95,15 +95,16 @@ def suggest_train(ctx: click.Context, codes: tuple[str, ...], unit: str, coders:
 @click.option("--apply", "apply_", is_flag=True, help="Store the codes as applied, not as suggestions to review.")
 @click.option("--dry-run", is_flag=True, help="Count what would be suggested; write nothing.")
 @click.option("--include-interviewer", is_flag=True, help="Also suggest codes for what the interviewer says.")
+@click.option("--processes", type=int, default=1, show_default=True, help="Processes to cut and score units on.")
 @format_option
 @click.pass_context
 def suggest_apply(ctx: click.Context, model: str | None, unit: str | None, sources: tuple[str, ...],
                   threshold: float | None, top_k: int | None, apply_: bool, dry_run: bool, include_interviewer: bool,
-                  fmt: str) -> None:
+                  processes: int, fmt: str) -> None:
     """Suggest codes for the project's units with a trained model (review them with 'qualcode review')."""
     report = open_project(ctx).suggest(model=model, unit=unit, sources=list(sources) or None, threshold=threshold,
                                        top_k=top_k, apply=apply_, dry_run=dry_run,
-                                       include_interviewer=include_interviewer)
+                                       include_interviewer=include_interviewer, n_process=processes)
     if fmt == "table":
         click.echo(report.summary())
     emit_frame(report.counts, fmt)

@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import multiprocessing as mp
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,10 +205,18 @@ def _batches(source_frame: pd.DataFrame) -> Iterator[list[int]]:
 
 def _cut(db: Database, ids: list[int], segments: pd.DataFrame, unit: str, include_interviewer: bool) -> pd.DataFrame:
     """Units of these sources, interviewer units dropped unless asked for."""
+    texts, segs = _read_batch(db, ids, segments)
+    return _units_of(texts, segs, unit, include_interviewer)
+
+
+def _read_batch(db: Database, ids: list[int], segments: pd.DataFrame) -> tuple[dict[int, str], pd.DataFrame | None]:
     with db.connect() as conn:
         texts = store_sources.texts(conn, ids)
-    segs = segments[segments["source_id"].isin(ids)] if not segments.empty else None
-    units = cut_units(texts, segs, unit)
+    return texts, (segments[segments["source_id"].isin(ids)] if not segments.empty else None)
+
+
+def _units_of(texts: dict[int, str], segments: pd.DataFrame | None, unit: str, include_interviewer: bool) -> pd.DataFrame:
+    units = cut_units(texts, segments, unit)
     if not include_interviewer and not units.empty:
         asked = units["speaker"].fillna("").str.match(INTERVIEWER.pattern, case=False).to_numpy(dtype=bool)
         units = units[~asked]
@@ -225,10 +236,17 @@ def _spans(apps: pd.DataFrame) -> pd.DataFrame:
     return apps[["source_id", "start", "end", "code"]].reset_index(drop=True)
 
 
-def _check_coders(apps: pd.DataFrame, coders: Sequence[str] | None) -> list[str] | None:
+def _names(names: str | Sequence[str] | None) -> list[str] | None:
+    """One name or many as a list without repeats; None (or empty) stays None."""
+    if not names:
+        return None
+    return list(dict.fromkeys([names] if isinstance(names, str) else names))
+
+
+def _check_coders(apps: pd.DataFrame, coders: str | Sequence[str] | None) -> list[str] | None:
+    coders = _names(coders)
     if coders is None:
         return None
-    coders = list(dict.fromkeys(coders))
     known = set(apps["coder"]) if not apps.empty else set()
     missing = [c for c in coders if c not in known]
     if missing:
@@ -243,7 +261,7 @@ def training_data(
     *,
     codes: Sequence[str] | None = None,
     unit: str = "sentence",
-    coders: Sequence[str] | None = None,
+    coders: str | Sequence[str] | None = None,
     final_only: bool = False,
     min_positives: int = MIN_POSITIVES,
     rejected_weight: float = REJECTED_WEIGHT,
@@ -368,16 +386,19 @@ def evaluate(db: Database, *, folds: int = FOLDS, random_state: int | None = 0, 
 def estimator_for(n_units: int, random_state: int | None = 0) -> Any:
     """The suggester ``train`` uses for ``n_units`` training units.
 
-    ``CodeSuggester()`` as tuned on the ANES benchmark (word and character n-grams, 3
-    folds of internal tuning) up to ``LARGE_TRAINING`` units. Past that its character
-    view and third fold cost more than the time budget (issue 5: 10^5 units in <= 120 s;
-    the defaults took 790 s on 10^5 synthetic units) while adding nothing measurable
-    there: word n-grams and 2 folds instead (see ``benchmarks/bench_suggest.py``).
+    ``CodeSuggester()`` as tuned on the ANES benchmark (word and character n-grams, LR
+    and NB-LR per code, 3 folds of internal tuning) up to ``LARGE_TRAINING`` units.
+    Past that the defaults cost far more than issue 5's budget (10^5 units in <= 120 s:
+    they took 790 s on 10^5 synthetic units), so: word n-grams, NB-LR only, 2 folds
+    (about 70 s). The price, measured by 3-fold CV on ANES training splits 4 and 6
+    (4,190 and 7,569 answers): sample F1 .717 and .927 against .754 and .936 with the
+    defaults. Whether that gap persists at 10^5 units is not measured (speed:
+    ``benchmarks/bench_suggest.py``).
     """
     from qualcode.coding.suggester import CodeSuggester
 
     if n_units > LARGE_TRAINING:
-        return CodeSuggester(char_ngrams=None, cv=2, random_state=random_state)
+        return CodeSuggester(char_ngrams=None, members=("nblr",), cv=2, random_state=random_state)
     return CodeSuggester(random_state=random_state)
 
 
@@ -439,8 +460,8 @@ def train(
         bar.update()
     finally:
         bar.close()
-    coders = data_options.get("coders")
-    return TrainReport(model_id=model_id, path=path, unit=data.unit, coders=list(coders) if coders else None,
+    coders = _names(data_options.get("coders"))
+    return TrainReport(model_id=model_id, path=path, unit=data.unit, coders=coders,
                        final_only=bool(data_options.get("final_only", False)), codes=list(data.Y.columns),
                        skipped=data.skipped, n_units=len(data.units), n_sources=data.n_sources,
                        rejected=data.rejected, scores=scores, train_seconds=train_seconds, cv_seconds=cv_seconds)
@@ -471,11 +492,11 @@ def _save(db: Database, model: Any, data: TrainingData, scores: pd.DataFrame, fo
         folder.mkdir()
     with db.connect() as conn:
         book = codebook_hash(frames.codes(conn)["path"])
-    coders = options.get("coders")
+    coders = _names(options.get("coders"))
     per_code = {row.code: {k: _plain(getattr(row, k)) for k in ("positives", "precision", "recall", "f1")}
                 for row in scores.itertuples(index=False)}
     params: dict[str, Any] = {
-        "unit": data.unit, "coders": list(coders) if coders else None, "final_only": bool(options.get("final_only")),
+        "unit": data.unit, "coders": coders, "final_only": bool(options.get("final_only")),
         "codes": list(data.Y.columns), "skipped": data.skipped, "n_train": len(data.units),
         "n_sources": data.n_sources, "rejected": data.rejected, "codebook_hash": book, "scores": per_code,
         "cv_folds": folds, "train_seconds": round(train_seconds, 2),
@@ -577,6 +598,7 @@ def suggest(
     dry_run: bool = False,
     decided_by: str | None = None,
     include_interviewer: bool = False,
+    n_process: int = 1,
     progress: bool | None = None,
 ) -> SuggestReport:
     """Propose codes for the project's units with a trained model (see the module docstring).
@@ -585,8 +607,11 @@ def suggest(
     the run. ``threshold`` replaces the model's own decision by "every code with at least
     this confidence"; ``top_k`` keeps each unit's k most confident codes (codes the unit
     already carries count among them). With ``apply`` the person who ran it
-    (``decided_by``) is recorded as having decided.
+    (``decided_by``) is recorded as having decided. ``n_process`` processes cut and
+    score the units (worth it past about 10^4 units).
     """
+    if n_process < 1:
+        raise UsageError(f"--processes must be at least 1 (got {n_process})")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise UsageError(f"the threshold is a confidence between 0 and 1 (got {threshold})")
     if top_k is not None and top_k < 1:
@@ -605,13 +630,10 @@ def suggest(
     carried = _spans(apps[apps["code"].isin(model_codes)]) if not apps.empty else pd.DataFrame()
     names = dict(zip(source_frame["source_id"], source_frame["source"]))
 
-    found: list[pd.DataFrame] = []
+    work = _Suggesting(loaded.estimator, unit, include_interviewer, threshold, top_k)
     bar = tqdm(total=len(source_frame), desc="suggest", unit="source", disable=None if progress is None else not progress)
     try:
-        for ids in _batches(source_frame):
-            units = _cut(db, ids, segments, unit, include_interviewer)
-            found.append(_pick(loaded.estimator, units, carried, threshold, top_k))
-            bar.update(len(ids))
+        found = _run_batches(db, source_frame, segments, carried, work, n_process, bar)
     finally:
         bar.close()
     picks = [f for f in found if not f.empty]
@@ -628,6 +650,73 @@ def suggest(
         return report
     report.run_id, report.inserted = _store(db, fresh, loaded.coder, apply, params, decided_by or loaded.coder)
     return report
+
+
+@dataclass
+class _Suggesting:
+    """What a (worker) process needs to suggest codes for a batch of sources."""
+
+    estimator: Any
+    unit: str
+    include_interviewer: bool
+    threshold: float | None
+    top_k: int | None
+
+    def run(self, texts: dict[int, str], segments: pd.DataFrame | None, carried: pd.DataFrame) -> pd.DataFrame:
+        units = _units_of(texts, segments, self.unit, self.include_interviewer)
+        return _pick(self.estimator, units, carried, self.threshold, self.top_k)
+
+
+def _run_batches(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, carried: pd.DataFrame,
+                 work: _Suggesting, n_process: int, bar: Any) -> list[pd.DataFrame]:
+    """Each batch of sources cut into units and scored, in order, on ``n_process`` processes.
+
+    The main process reads the texts; workers (forked, so the model is shared, not
+    copied) cut and score. A window of a few batches in flight bounds memory.
+    """
+    def jobs() -> Iterator[tuple[int, tuple[dict[int, str], pd.DataFrame | None, pd.DataFrame]]]:
+        for ids in _batches(source_frame):
+            texts, segs = _read_batch(db, ids, segments)
+            mine = carried[carried["source_id"].isin(ids)] if not carried.empty else carried
+            yield len(ids), (texts, segs, mine)
+
+    results: list[pd.DataFrame] = []
+    if n_process <= 1 or len(source_frame) < 2:
+        for n, job in jobs():
+            results.append(work.run(*job))
+            bar.update(n)
+        return results
+    with ProcessPoolExecutor(n_process, mp_context=_fork_context(), initializer=_init_worker,
+                             initargs=(work,)) as pool:
+        pending: deque[tuple[int, Future[pd.DataFrame]]] = deque()
+        for n, job in jobs():
+            pending.append((n, pool.submit(_work, job)))
+            while len(pending) > 2 * n_process or (pending and pending[0][1].done()):
+                size, future = pending.popleft()
+                results.append(future.result())
+                bar.update(size)
+        for size, future in pending:
+            results.append(future.result())
+            bar.update(size)
+    return results
+
+
+_WORKER: _Suggesting | None = None
+
+
+def _init_worker(work: _Suggesting) -> None:
+    global _WORKER
+    _WORKER = work
+
+
+def _work(job: tuple[dict[int, str], pd.DataFrame | None, pd.DataFrame]) -> pd.DataFrame:
+    assert _WORKER is not None, "worker not initialised"
+    return _WORKER.run(*job)
+
+
+def _fork_context() -> Any:
+    methods = mp.get_all_start_methods()
+    return mp.get_context("fork" if "fork" in methods else "spawn")
 
 
 def _pick(estimator: Any, units: pd.DataFrame, carried: pd.DataFrame, threshold: float | None,
