@@ -48,3 +48,15 @@ def _with_sentencizer(nlp: Language) -> Language:
         nlp.add_pipe("sentencizer", first=True)
     nlp.max_length = 50_000_000
     return nlp
+
+
+@lru_cache(maxsize=4)
+def lemma_lookup(lang: str = "en") -> dict[str, str]:
+    """The lookup lemmatizer's table (word -> lemma, from spacy-lookups-data) as plain
+    strings, for code that lemmatises token by token without running the pipeline
+    component; empty when no table is installed."""
+    from spacy.util import load_language_data, registry
+
+    tables = registry.lookups.get(lang) if lang in registry.lookups else {}
+    path = tables.get("lemma_lookup") if isinstance(tables, dict) else None
+    return dict(load_language_data(path)) if path is not None else {}

@@ -297,17 +297,51 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
             return _insert_memo(conn, on, target_id, text, author or default_coder())
 
     # ----------------------------------------------------------------- retrieval
-    def sources(self) -> pd.DataFrame:
+    def cached(self) -> Any:
+        """``with project.cached(): ...`` reads each frame once for the whole block (a
+        write inside the block clears the cache)."""
+        return self._db.cached()
+
+    def _frame(self, reader: Any, *args: Any) -> pd.DataFrame:
+        """A frame from ``store.frames``, through the cache when one is active. A shallow
+        copy is returned: with pandas copy-on-write, callers may add columns freely."""
+        cache = self._db.frame_cache
+        key = (reader.__name__, args)
+        if cache is not None and key in cache:
+            return cache[key].copy(deep=False)  # type: ignore[union-attr]
         with self._db.connect() as conn:
-            return frames.sources(conn)
+            frame = reader(conn, *args)
+        if cache is not None:
+            cache[key] = frame
+            return frame.copy(deep=False)
+        return frame
+
+    def _source_name(self, source: str | None) -> str | None:
+        if source is None:
+            return None
+        with self._db.connect() as conn:
+            return store_sources.resolve(conn, source).name
+
+    def sources(self) -> pd.DataFrame:
+        return self._frame(frames.sources)
+
+    def source_texts(self) -> dict[int, str]:
+        """Every source's text by source id (one query, cached within ``cached()``)."""
+        cache = self._db.frame_cache
+        if cache is not None and ("source_texts", ()) in cache:
+            return cache[("source_texts", ())]  # type: ignore[return-value]
+        with self._db.connect() as conn:
+            texts = store_sources.texts(conn)
+        if cache is not None:
+            cache[("source_texts", ())] = texts
+        return texts
 
     def source_text(self, source: str) -> str:
         with self._db.connect() as conn:
             return store_sources.text_of(conn, store_sources.resolve(conn, source).id)
 
     def codes(self) -> pd.DataFrame:
-        with self._db.connect() as conn:
-            return frames.codes(conn)
+        return self._frame(frames.codes)
 
     def codebook(self) -> CodebookView:
         """The codebook as a tree with application counts (HTML in Jupyter); ``.frame``
@@ -319,25 +353,22 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
         return CodebookView(codes)
 
     def descriptors(self) -> pd.DataFrame:
-        with self._db.connect() as conn:
-            return frames.descriptors(conn)
+        return self._frame(frames.descriptors)
 
     def segments(self, source: str | None = None) -> pd.DataFrame:
+        if source is None:
+            return self._frame(frames.segments)
         with self._db.connect() as conn:
-            ids = [store_sources.resolve(conn, source).id] if source else None
-            return frames.segments(conn, ids)
+            return frames.segments(conn, [store_sources.resolve(conn, source).id])
 
     def responses(self) -> pd.DataFrame:
-        with self._db.connect() as conn:
-            return frames.responses(conn)
+        return self._frame(frames.responses)
 
     def questions(self) -> pd.DataFrame:
-        with self._db.connect() as conn:
-            return frames.questions(conn)
+        return self._frame(frames.questions)
 
     def questionnaires(self) -> pd.DataFrame:
-        with self._db.connect() as conn:
-            return frames.questionnaires(conn)
+        return self._frame(frames.questionnaires)
 
     def memos(self) -> pd.DataFrame:
         with self._db.connect() as conn:
@@ -358,11 +389,10 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
     ) -> pd.DataFrame:
         """Applications (excerpt × code × coder) as a tidy frame, filtered; with
         ``final_only`` just the consensus coding (see ``set_final``)."""
-        with self._db.connect() as conn:
-            apps = frames.applications(conn, status=status)
-            codes = frames.codes(conn) if code is not None else None
-            descriptors = frames.descriptors(conn) if where else None
-            src = store_sources.resolve(conn, source).name if source else None
+        apps = self._frame(frames.applications, status)
+        codes = self.codes() if code is not None else None
+        descriptors = self.descriptors() if where else None
+        src = self._source_name(source)
         if apps.empty:
             return apps
         if code is not None:
@@ -392,10 +422,9 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
     ) -> pd.DataFrame:
         """Excerpts as a tidy frame; with ``code`` or ``coder``, only excerpts carrying
         such an application (children of a code included unless ``descendants=False``)."""
-        with self._db.connect() as conn:
-            ex = frames.excerpts(conn)
-            descriptors = frames.descriptors(conn) if where else None
-            src = store_sources.resolve(conn, source).name if source else None
+        ex = self._frame(frames.excerpts)
+        descriptors = self.descriptors() if where else None
+        src = self._source_name(source)
         if ex.empty:
             return ex
         mask = pd.Series(True, index=ex.index)

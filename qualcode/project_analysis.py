@@ -159,7 +159,8 @@ class AnalysisMixin:
         # names are taken out of the text before counting, so "Riverside Carers Centre"
         # disappears while the word "carers" elsewhere still counts
         names = [*self.redaction_names, *self.descriptors()["case"].dropna().astype(str)]
-        return [qa.redact(_drop_labels(t), names, placeholder=" ") for t in texts]
+        cleaned = pd.Series([_drop_labels(t) for t in texts], dtype="string")
+        return qa.redact(cleaned, names, placeholder=" ").fillna("").tolist()
 
     # -------------------------------------------------------- questionnaire
     def response_rate(self, by: str | None = None) -> pd.DataFrame:
@@ -272,8 +273,9 @@ def participant_texts(project: AnalysisMixin, where: Where = None) -> list[str]:
     sources = filter_where(sources, where, project.descriptors() if where else None)
     texts: list[str] = []
     spoken = {"turn", "cue", "message", "answer"}
+    all_texts = project.source_texts()  # type: ignore[attr-defined]
     for row in sources.itertuples():
-        text = project.source_text(row.source)  # type: ignore[attr-defined]
+        text = all_texts[row.source_id]
         segs = segments[(segments["source_id"] == row.source_id) & segments["kind"].isin(spoken)]
         if segs.empty:
             texts.append(text)

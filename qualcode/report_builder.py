@@ -75,7 +75,11 @@ def coded_sources(project: "Project") -> list[str]:
 
 def build_report(project: "Project", figures_dir: str | Path, options: ReportOptions | None = None) -> Report:
     """Assemble the report; figures are saved (PNG + SVG) into ``figures_dir``."""
-    options = options or ReportOptions()
+    with project.cached():
+        return _build_report(project, figures_dir, options or ReportOptions())
+
+
+def _build_report(project: "Project", figures_dir: str | Path, options: ReportOptions) -> Report:
     figures_dir = Path(figures_dir)
     figures_dir.mkdir(parents=True, exist_ok=True)
     summary = project.summary()

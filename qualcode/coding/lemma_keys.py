@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from spacy.language import Language
-from spacy.util import load_language_data, registry
 
+from qualcode.nlp import lemma_lookup
 
 @dataclass(frozen=True)
 class KeyTable:
@@ -72,11 +72,7 @@ def _root(word: str, table: dict[str, str]) -> str:
 @lru_cache(maxsize=4)
 def key_table(lang: str = "en") -> KeyTable:
     """The key table for a language's lookup lemmatizer (empty when none is installed)."""
-    tables = registry.lookups.get(lang) if lang in registry.lookups else {}
-    path = tables.get("lemma_lookup") if isinstance(tables, dict) else None
-    if path is None:
-        return KeyTable({}, {})
-    return build_key_table(dict(load_language_data(path)))
+    return build_key_table(lemma_lookup(lang))
 
 
 def key_table_for(nlp: Language) -> KeyTable:

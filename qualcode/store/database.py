@@ -25,6 +25,9 @@ class Database:
     def __init__(self, engine: Engine, target: str) -> None:
         self.engine = engine
         self.target = target
+        #: frames read while ``cached()`` is active, keyed by reader and arguments; any
+        #: write clears it, so a cached read never shows data older than the last write
+        self.frame_cache: dict[tuple, object] | None = None
 
     @classmethod
     def create(cls, target: str | Path, title: str = "") -> "Database":
@@ -68,8 +71,23 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """One write transaction: committed when the block ends, rolled back on error."""
+        if self.frame_cache is not None:
+            self.frame_cache.clear()
         with self.engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def cached(self) -> Iterator[None]:
+        """Within the block, reading the same frame twice reads the database once (a
+        report asks for the applications a dozen times)."""
+        outer = self.frame_cache is not None
+        if not outer:
+            self.frame_cache = {}
+        try:
+            yield
+        finally:
+            if not outer:
+                self.frame_cache = None
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
