@@ -28,12 +28,13 @@ NB-LR only and 2 folds of internal tuning past that):
 Wall-clock seconds and CPU seconds of this process are both reported (the machine is
 shared: wall time swings with other people's jobs). ``--project DIR`` also runs the
 project path end to end on a smaller corpus: ingest transcripts, import hand codings,
-``train_suggester(cv=False)`` and ``suggest()`` (this adds spaCy sentence splitting and
-the store).
+``train_suggester(cv=False)`` and ``suggest()`` on 1 and 2 processes (this adds spaCy
+sentence splitting and the store).
 
     python benchmarks/bench_suggest.py                      # 10^5 + 10^5 units (about 4 minutes)
     python benchmarks/bench_suggest.py --units 20000        # quicker
-    python benchmarks/bench_suggest.py --units 20000 --project /tmp/bench-suggest
+    python benchmarks/bench_suggest.py --units 1000 --small-model 0 --project /tmp/bench-suggest \\
+        --project-units 100000 --coded-share 0.15   # a project: 15,000 coded units, 10^5 to suggest for
 """
 from __future__ import annotations
 
@@ -135,7 +136,7 @@ def suggest_and_check(model: CodeSuggester, texts: list[str], truth: pd.DataFram
           .format(**scores))
 
 
-def bench_project(folder: Path, n: int, n_codes: int) -> None:
+def bench_project(folder: Path, n: int, n_codes: int, coded_share: float) -> None:
     """Ingest ``n`` synthetic sentences as transcripts, code them, train and suggest through the API."""
     from qualcode import Project
 
@@ -153,7 +154,7 @@ def bench_project(folder: Path, n: int, n_codes: int) -> None:
         name = f"P-{s // per_source:04d}"
         body = texts[s: s + per_source]
         (interviews / f"{name}.txt").write_text(f"{name}: " + " ".join(body) + "\n", encoding="utf-8")
-        if s < n // 2:  # half the sources coded by hand, the other half left for suggestions
+        if s < n * coded_share:  # these sources coded by hand, the others left for suggestions
             for sentence, labels in zip(body, Y.iloc[s: s + per_source].to_numpy()):
                 rows += [(name, sentence, code) for code, on in zip(Y.columns, labels) if on]
     codebook = folder / "codebook.yaml"
@@ -169,8 +170,13 @@ def bench_project(folder: Path, n: int, n_codes: int) -> None:
     report, wall, cpu = timed(project.train_suggester, cv=False, progress=False)
     print(f"train_suggester  {wall:7.1f} s wall  {cpu:7.1f} s CPU  ({report.n_units} units; fit alone "
           f"{report.train_seconds:.1f} s)")
+    print(f"  suggester: {describe(CodeSuggester.load(report.path))}")
+    result, wall, cpu = timed(project.suggest, dry_run=True, progress=False)
+    print(f"suggest, dry run, 1 process   {wall:7.1f} s wall  ({len(result.suggestions)} unit codes)")
+    result, wall, cpu = timed(project.suggest, dry_run=True, n_process=2, progress=False)
+    print(f"suggest, dry run, 2 processes {wall:7.1f} s wall  ({len(result.suggestions)} unit codes)")
     result, wall, cpu = timed(project.suggest, progress=False)
-    print(f"suggest          {wall:7.1f} s wall  {cpu:7.1f} s CPU  ({len(result.suggestions)} unit codes, "
+    print(f"suggest, stored, 1 process    {wall:7.1f} s wall  {cpu:7.1f} s CPU  ({len(result.suggestions)} unit codes, "
           f"{result.inserted} stored)")
     project.close()
 
@@ -184,10 +190,11 @@ def main() -> None:
     parser.add_argument("--defaults", action="store_true", help="also train CodeSuggester() on all the units")
     parser.add_argument("--project", type=Path, default=None, help="also run train/suggest in a project here")
     parser.add_argument("--project-units", type=int, default=20_000, help="sentences in the --project run")
+    parser.add_argument("--coded-share", type=float, default=0.5, help="share of the --project sources coded by hand")
     args = parser.parse_args()
     bench_estimator(args.units, args.codes, min(args.small_model, args.units), args.defaults)
     if args.project is not None:
-        bench_project(args.project, args.project_units, args.codes)
+        bench_project(args.project, args.project_units, args.codes, args.coded_share)
 
 
 if __name__ == "__main__":
