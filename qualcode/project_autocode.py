@@ -14,7 +14,8 @@ import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.coding.autocode import AutocodeResult
-    from qualcode.coding.suggest_project import SuggestReport, TrainReport
+    from qualcode.coding.model_suggestions import SuggestReport
+    from qualcode.coding.suggest_project import TrainReport
     from qualcode.store.database import Database
 
 
@@ -139,7 +140,7 @@ class AutocodeMixin:
         nothing; ``n_process`` processes cut and score the units. ``report.suggestions``
         lists them; ``review_queue`` shows model suggestions least certain first.
         """
-        from qualcode.coding.suggest_project import suggest
+        from qualcode.coding.model_suggestions import suggest
 
         return suggest(self._db, model=model, unit=unit, sources=_listed(sources), threshold=threshold,
                        top_k=top_k, apply=apply, dry_run=dry_run, decided_by=_who(None),

@@ -1,27 +1,22 @@
-"""The code suggester inside a project: training data from the codings, models, suggestions.
+"""The code suggester inside a project: training data from the codings, and models.
 
 ``CodeSuggester`` (``qualcode.coding.suggester``) learns from texts and a code matrix;
-this module gets both from a project and puts the suggestions back:
+this module gets both from a project and keeps the trained models:
 
 * **Training data.** The sources are cut into units (``qualcode.coding.units``: sentence
   by default) and labelled by the project's codings (``qualcode.coding.unit_labels``):
   positive where an applied coding of the code covers at least half of the unit (or
-  lies inside it), a known negative elsewhere in a source a person coded, a weighted
-  negative where a suggestion of the code was rejected, unknown -- and left out --
-  in sources nobody coded. Codes with fewer than ``min_positives`` positive units are
-  left out of the model and reported: a handful of examples teaches noise.
+  lies inside it), a known negative elsewhere in a source a person coded (for the codes
+  that person uses), a weighted negative where a suggestion of the code was rejected,
+  unknown -- and left out -- in sources nobody coded. Codes with fewer than
+  ``min_positives`` positive units are left out of the model and reported: a handful
+  of examples teaches noise.
 * **Models.** A trained model is written to ``<project>.models/<id>.joblib`` next to
   the project file (or a folder you name) with the codebook's hash, and recorded in the
   store (a run of kind ``model``: codes, training size, per-code cross-validated F1,
   path). A model is refused, with a message, once the codebook has changed.
-* **Suggestions.** Every unit of the chosen sources gets the codes the model proposes
-  (its own per-text decision, or every code at or above ``threshold``; ``top_k`` per
-  unit), except codes the unit already carries from anyone in any status -- applied,
-  suggested or rejected -- so a re-run adds nothing and a rejected suggestion never
-  comes back. They are stored as ``suggested`` (``apply``: ``applied``) by the coder
-  ``model:<id>``, origin ``model``, with the model's calibrated confidence, in one
-  transaction; the run can be undone like an autocoding run.
 
+Putting a model's suggestions into the project is ``qualcode.coding.model_suggestions``.
 Interviewer turns are skipped throughout (as by the rules autocoder): researchers code
 what participants say.
 """
@@ -29,12 +24,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-import multiprocessing as mp
 import time
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +40,6 @@ from qualcode.coding.unit_labels import NEGATIVE, POSITIVE, overlaps, unit_code_
 from qualcode.coding.units import UNIT_KINDS, check_unit, cut_units
 from qualcode.errors import ModelError, NotFoundError, UsageError
 from qualcode.store import codes as store_codes
-from qualcode.store import coding as store_coding
 from qualcode.store import frames, review_store, suggest_store
 from qualcode.store import sources as store_sources
 from qualcode.store.database import Database
@@ -107,44 +98,6 @@ class TrainReport:
 
 
 @dataclass
-class SuggestReport:
-    """What ``suggest`` proposed (``suggestions``: one row per unit and code)."""
-
-    model_id: int
-    coder: str
-    unit: str
-    dry_run: bool
-    apply: bool
-    suggestions: pd.DataFrame  # source_id, source, start, end, speaker, code, confidence, new, text
-    run_id: int | None = None
-    inserted: int = 0
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def counts(self) -> pd.DataFrame:
-        """Per code: units the model picks, and how many of them are new to the project."""
-        if self.suggestions.empty:
-            return pd.DataFrame({"code": pd.Series(dtype=object), "units": pd.Series(dtype=int),
-                                 "new": pd.Series(dtype=int)})
-        grouped = self.suggestions.groupby("code", sort=True).agg(units=("new", "size"), new=("new", "sum"))
-        return grouped.reset_index().astype({"units": int, "new": int})
-
-    @property
-    def new(self) -> int:
-        return int(self.suggestions["new"].sum()) if not self.suggestions.empty else 0
-
-    def summary(self) -> str:
-        status = "applied" if self.apply else "suggested"
-        total = len(self.suggestions)
-        if self.dry_run:
-            return f"dry run: model {self.model_id} picks {total} unit codes, {self.new} new ({status}); nothing written"
-        if self.run_id is None:
-            return f"nothing new: the {total} unit codes model {self.model_id} picks are already in the project"
-        return (f"run {self.run_id}: {self.inserted} new {self.unit} suggestions ({status}) by {self.coder}; "
-                f"{total - self.inserted} already there")
-
-
-@dataclass
 class TrainingData:
     """Units with their 1/0/-1 code matrix and weights, and what was left out."""
 
@@ -190,7 +143,8 @@ def default_model_dir(db: Database) -> Path:
     return path.with_name(path.stem + ".models")
 
 
-def _batches(source_frame: pd.DataFrame) -> Iterator[list[int]]:
+def source_batches(source_frame: pd.DataFrame) -> Iterator[list[int]]:
+    """Source ids in batches of about ``BATCH_CHARS`` characters of text."""
     batch: list[int] = []
     size = 0
     for sid, length in zip(source_frame["source_id"], source_frame["length"]):
@@ -205,17 +159,19 @@ def _batches(source_frame: pd.DataFrame) -> Iterator[list[int]]:
 
 def _cut(db: Database, ids: list[int], segments: pd.DataFrame, unit: str, include_interviewer: bool) -> pd.DataFrame:
     """Units of these sources, interviewer units dropped unless asked for."""
-    texts, segs = _read_batch(db, ids, segments)
-    return _units_of(texts, segs, unit, include_interviewer)
+    texts, segs = read_batch(db, ids, segments)
+    return units_of(texts, segs, unit, include_interviewer)
 
 
-def _read_batch(db: Database, ids: list[int], segments: pd.DataFrame) -> tuple[dict[int, str], pd.DataFrame | None]:
+def read_batch(db: Database, ids: list[int], segments: pd.DataFrame) -> tuple[dict[int, str], pd.DataFrame | None]:
+    """The texts of these sources and their rows of ``segments``."""
     with db.connect() as conn:
         texts = store_sources.texts(conn, ids)
     return texts, (segments[segments["source_id"].isin(ids)] if not segments.empty else None)
 
 
-def _units_of(texts: dict[int, str], segments: pd.DataFrame | None, unit: str, include_interviewer: bool) -> pd.DataFrame:
+def units_of(texts: dict[int, str], segments: pd.DataFrame | None, unit: str, include_interviewer: bool) -> pd.DataFrame:
+    """Units of kind ``unit``, interviewer units dropped unless asked for."""
     units = cut_units(texts, segments, unit)
     if not include_interviewer and not units.empty:
         asked = units["speaker"].fillna("").str.match(INTERVIEWER.pattern, case=False).to_numpy(dtype=bool)
@@ -232,7 +188,8 @@ def _chosen_codes(code_frame: pd.DataFrame, codes: Sequence[str] | None, conn: A
     return [p for p in paths if any(p == c or p.startswith(c + "/") for c in chosen)]
 
 
-def _spans(apps: pd.DataFrame) -> pd.DataFrame:
+def spans_of(apps: pd.DataFrame) -> pd.DataFrame:
+    """``source_id, start, end, code`` of applications (what ``unit_labels`` reads)."""
     return apps[["source_id", "start", "end", "code"]].reset_index(drop=True)
 
 
@@ -302,10 +259,10 @@ def training_data(
     wanted = set(read) | set(rejected["source_id"].astype(int))
     used = source_frame[source_frame["source_id"].isin(wanted)]
     if unit == "auto":
-        unit = best_unit(db, used[used["source_id"].isin(list(read))], segments, _spans(applied), include_interviewer)
+        unit = best_unit(db, used[used["source_id"].isin(list(read))], segments, spans_of(applied), include_interviewer)
     check_unit(unit)
     units = _cut(db, [int(s) for s in used["source_id"]], segments, unit, include_interviewer)
-    Y, W = unit_labels(units, candidates, _spans(applied), _spans(rejected), read, rejected_weight)
+    Y, W = unit_labels(units, candidates, spans_of(applied), spans_of(rejected), read, rejected_weight)
     positives = (Y == POSITIVE).sum(axis=0)
     keep = positives >= min_positives
     skipped = {code: int(n) for code, n, k in zip(candidates, positives, keep) if not k and n > 0}
@@ -337,7 +294,7 @@ def _read_for(person_apps: pd.DataFrame) -> dict[int, set[str]]:
 def _rejected_entries(units: pd.DataFrame, rejected: pd.DataFrame, Y: np.ndarray, kept: list[str],
                       candidates: list[str]) -> int:
     """How many (unit, kept code) entries are negatives because a suggestion was rejected."""
-    pairs = unit_code_pairs(units, _spans(rejected[rejected["code"].isin(kept)]))
+    pairs = unit_code_pairs(units, spans_of(rejected[rejected["code"].isin(kept)]))
     if pairs.empty:
         return 0
     column = {code: j for j, code in enumerate(candidates)}
@@ -585,183 +542,5 @@ def load_model(db: Database, model: int | str | Path | None = None) -> LoadedMod
     return LoadedModel(estimator, model_id, coder, unit, path)
 
 
-# ------------------------------------------------------------------------ suggesting
-def suggest(
-    db: Database,
-    *,
-    model: int | str | Path | None = None,
-    unit: str | None = None,
-    sources: Sequence[str] | None = None,
-    threshold: float | None = None,
-    top_k: int | None = None,
-    apply: bool = False,
-    dry_run: bool = False,
-    decided_by: str | None = None,
-    include_interviewer: bool = False,
-    n_process: int = 1,
-    progress: bool | None = None,
-) -> SuggestReport:
-    """Propose codes for the project's units with a trained model (see the module docstring).
-
-    ``unit`` defaults to the unit the model was trained on; ``sources`` (names) limits
-    the run. ``threshold`` replaces the model's own decision by "every code with at least
-    this confidence"; ``top_k`` keeps each unit's k most confident codes (codes the unit
-    already carries count among them). With ``apply`` the person who ran it
-    (``decided_by``) is recorded as having decided. ``n_process`` processes cut and
-    score the units (worth it past about 10^4 units).
-    """
-    if n_process < 1:
-        raise UsageError(f"--processes must be at least 1 (got {n_process})")
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise UsageError(f"the threshold is a confidence between 0 and 1 (got {threshold})")
-    if top_k is not None and top_k < 1:
-        raise UsageError(f"top_k must be at least 1 (got {top_k})")
-    loaded = load_model(db, model)
-    unit = check_unit(unit or loaded.unit)
-    with db.connect() as conn:
-        code_ids = dict(zip(*(frames.codes(conn)[c] for c in ("path", "code_id"))))
-        source_frame = frames.sources(conn)
-        if sources:
-            chosen = {store_sources.resolve(conn, s).id for s in sources}
-            source_frame = source_frame[source_frame["source_id"].isin(chosen)]
-        segments = frames.segments(conn, [int(s) for s in source_frame["source_id"]] if sources else None)
-        apps = frames.applications(conn, status=None)
-    model_codes = [str(c) for c in loaded.estimator.classes_]
-    carried = _spans(apps[apps["code"].isin(model_codes)]) if not apps.empty else pd.DataFrame()
-    names = dict(zip(source_frame["source_id"], source_frame["source"]))
-
-    work = _Suggesting(loaded.estimator, unit, include_interviewer, threshold, top_k)
-    bar = tqdm(total=len(source_frame), desc="suggest", unit="source", disable=None if progress is None else not progress)
-    try:
-        found = _run_batches(db, source_frame, segments, carried, work, n_process, bar)
-    finally:
-        bar.close()
-    picks = [f for f in found if not f.empty]
-    suggestions = pd.concat(picks, ignore_index=True) if picks else _pick(loaded.estimator, pd.DataFrame(), carried, None, None)
-    suggestions.insert(1, "source", suggestions["source_id"].map(names).astype(object))
-    suggestions["code_id"] = suggestions["code"].map(code_ids).astype("Int64")
-    params = {"model": loaded.model_id, "unit": unit, "threshold": threshold, "top_k": top_k, "apply": apply,
-              "sources": list(sources or []), "include_interviewer": include_interviewer,
-              "units": int(len(suggestions)), "new": int(suggestions["new"].sum()) if not suggestions.empty else 0}
-    report = SuggestReport(model_id=loaded.model_id, coder=loaded.coder, unit=unit, dry_run=dry_run, apply=apply,
-                           suggestions=suggestions.drop(columns="code_id"), params=params)
-    fresh = suggestions[suggestions["new"]] if not suggestions.empty else suggestions
-    if dry_run or fresh.empty:
-        return report
-    report.run_id, report.inserted = _store(db, fresh, loaded.coder, apply, params, decided_by or loaded.coder)
-    return report
-
-
-@dataclass
-class _Suggesting:
-    """What a (worker) process needs to suggest codes for a batch of sources."""
-
-    estimator: Any
-    unit: str
-    include_interviewer: bool
-    threshold: float | None
-    top_k: int | None
-
-    def run(self, texts: dict[int, str], segments: pd.DataFrame | None, carried: pd.DataFrame) -> pd.DataFrame:
-        units = _units_of(texts, segments, self.unit, self.include_interviewer)
-        return _pick(self.estimator, units, carried, self.threshold, self.top_k)
-
-
-def _run_batches(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, carried: pd.DataFrame,
-                 work: _Suggesting, n_process: int, bar: Any) -> list[pd.DataFrame]:
-    """Each batch of sources cut into units and scored, in order, on ``n_process`` processes.
-
-    The main process reads the texts; workers (forked, so the model is shared, not
-    copied) cut and score. A window of a few batches in flight bounds memory.
-    """
-    def jobs() -> Iterator[tuple[int, tuple[dict[int, str], pd.DataFrame | None, pd.DataFrame]]]:
-        for ids in _batches(source_frame):
-            texts, segs = _read_batch(db, ids, segments)
-            mine = carried[carried["source_id"].isin(ids)] if not carried.empty else carried
-            yield len(ids), (texts, segs, mine)
-
-    results: list[pd.DataFrame] = []
-    if n_process <= 1 or len(source_frame) < 2:
-        for n, job in jobs():
-            results.append(work.run(*job))
-            bar.update(n)
-        return results
-    with ProcessPoolExecutor(n_process, mp_context=_fork_context(), initializer=_init_worker,
-                             initargs=(work,)) as pool:
-        pending: deque[tuple[int, Future[pd.DataFrame]]] = deque()
-        for n, job in jobs():
-            pending.append((n, pool.submit(_work, job)))
-            while len(pending) > 2 * n_process or (pending and pending[0][1].done()):
-                size, future = pending.popleft()
-                results.append(future.result())
-                bar.update(size)
-        for size, future in pending:
-            results.append(future.result())
-            bar.update(size)
-    return results
-
-
-_WORKER: _Suggesting | None = None
-
-
-def _init_worker(work: _Suggesting) -> None:
-    global _WORKER
-    _WORKER = work
-
-
-def _work(job: tuple[dict[int, str], pd.DataFrame | None, pd.DataFrame]) -> pd.DataFrame:
-    assert _WORKER is not None, "worker not initialised"
-    return _WORKER.run(*job)
-
-
-def _fork_context() -> Any:
-    methods = mp.get_all_start_methods()
-    return mp.get_context("fork" if "fork" in methods else "spawn")
-
-
-def _pick(estimator: Any, units: pd.DataFrame, carried: pd.DataFrame, threshold: float | None,
-          top_k: int | None) -> pd.DataFrame:
-    """The model's codes for each unit, marked ``new`` unless the unit already carries them."""
-    columns = ["source_id", "start", "end", "speaker", "code", "confidence", "new", "text"]
-    if units.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns}).astype(
-            {"source_id": "int64", "start": "int64", "end": "int64", "confidence": float, "new": bool})
-    picks = estimator.suggest(units["text"].tolist(), top_k=top_k, min_confidence=threshold,
-                              index=list(range(len(units))))
-    rows = picks["index"].to_numpy(dtype="int64")
-    frame = pd.DataFrame({
-        "source_id": units["source_id"].to_numpy()[rows], "start": units["start"].to_numpy()[rows],
-        "end": units["end"].to_numpy()[rows], "speaker": units["speaker"].to_numpy()[rows],
-        "code": picks["code"].astype(str).to_numpy(), "confidence": picks["confidence"].to_numpy(dtype=float),
-        "new": True, "text": units["text"].to_numpy()[rows],
-    })
-    if not carried.empty and not frame.empty:
-        mine = carried[carried["source_id"].isin(units["source_id"].unique())]
-        have = unit_code_pairs(units, mine)
-        if not have.empty:
-            taken = pd.MultiIndex.from_arrays([have["unit"].to_numpy(), have["code"].astype(str).to_numpy()])
-            frame["new"] = ~pd.MultiIndex.from_arrays([rows, frame["code"].to_numpy()]).isin(taken)
-    return frame
-
-
-def _store(db: Database, fresh: pd.DataFrame, coder: str, apply: bool, params: dict[str, Any],
-           decided_by: str) -> tuple[int, int]:
-    """Write the new suggestions and their run in one transaction; returns (run id, inserted)."""
-    with db.begin() as conn:
-        coder_id = store_coding.ensure_coders(conn, [coder])[coder]
-        run_id = store_coding.new_run(conn, "suggest", coder_id, params)
-        excerpt_ids = store_coding.ensure_excerpts(conn, fresh[["source_id", "start", "end", "text"]])
-        rows = [
-            {"excerpt_id": int(e), "code_id": int(c), "coder_id": coder_id, "origin": "model",
-             "status": "applied" if apply else "suggested", "confidence": float(p), "run_id": run_id}
-            for e, c, p in zip(excerpt_ids, fresh["code_id"], fresh["confidence"])
-        ]
-        inserted = store_coding.insert_applications(conn, rows)
-        if apply:
-            review_store.mark_run_decided(conn, run_id, decided_by)
-        review_store.set_run_params(conn, run_id, {**params, "inserted": inserted})
-    return run_id, inserted
-
-
-__all__ = ["TrainReport", "SuggestReport", "TrainingData", "LoadedModel", "codebook_hash", "training_data",
-           "best_unit", "estimator_for", "evaluate", "train", "list_models", "load_model", "suggest", "UNIT_KINDS"]
+__all__ = ["TrainReport", "TrainingData", "LoadedModel", "codebook_hash", "training_data", "best_unit",
+           "estimator_for", "evaluate", "train", "list_models", "load_model", "UNIT_KINDS"]
