@@ -1,7 +1,7 @@
 """The full report on a large project (issue 4): 10^6 applications over 200 codes and
 10^4 cases, written as xlsx, html, md and csv.
 
-    python benchmarks/bench_report.py [--applications 1000000] [--cases 10000] [--workdir DIR]
+    python benchmarks/bench_report.py [--applications 1000000] [--cases 10000] [--workdir DIR [--reuse]]
 
 The project is built first (sources inserted directly, descriptors and codings through
 the public import paths) and is not timed. Then ``build_report`` (every analysis and
@@ -88,12 +88,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--applications", type=int, default=1_000_000)
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--reuse", action="store_true", help="open the project already built in --workdir")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="qc-bench-report-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         t0 = time.perf_counter()
-        project = build_project(workdir / "big.qcproj", args.cases, args.applications)
+        path = workdir / "big.qcproj"
+        if args.reuse and path.exists():
+            project = Project.open(path)
+        else:
+            project = build_project(path, args.cases, args.applications)
         summary = project.summary()
         print(f"project: {summary['applications']:,} applications, {summary['excerpts']:,} excerpts, "
               f"{summary['cases']:,} cases, {summary['codes']} codes, {summary['sources']:,} sources "

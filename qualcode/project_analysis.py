@@ -274,17 +274,18 @@ def participant_texts(project: AnalysisMixin, where: Where = None) -> list[str]:
     texts: list[str] = []
     spoken = {"turn", "cue", "message", "answer"}
     all_texts = project.source_texts()  # type: ignore[attr-defined]
-    for row in sources.itertuples():
-        text = all_texts[row.source_id]
-        segs = segments[(segments["source_id"] == row.source_id) & segments["kind"].isin(spoken)]
-        if segs.empty:
+    spoken_segments = segments[segments["kind"].isin(spoken)] if not segments.empty else segments
+    by_source = dict(tuple(spoken_segments.groupby("source_id"))) if not spoken_segments.empty else {}
+    for source_id in sources["source_id"].tolist():
+        text = all_texts[source_id]
+        segs = by_source.get(source_id)
+        if segs is None:
             texts.append(text)
             continue
-        for seg in segs.itertuples():
-            speaker = "" if pd.isna(seg.speaker) else str(seg.speaker).strip().casefold()
-            if speaker in INTERVIEWER_LABELS:
-                continue
-            texts.append(text[seg.start:seg.end])
+        speakers = segs["speaker"].astype("string").str.strip().str.casefold().fillna("")
+        for start, end, speaker in zip(segs["start"].tolist(), segs["end"].tolist(), speakers.tolist()):
+            if speaker not in INTERVIEWER_LABELS:
+                texts.append(text[start:end])
     return texts
 
 

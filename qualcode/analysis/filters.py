@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from qualcode.analysis._matrix import attach_fields, require
@@ -43,8 +44,11 @@ def _mask(column: pd.Series, condition: object) -> pd.Series:
     if values and all(isinstance(v, str) for v in values):
         # Text conditions (from the command line, or typed by a researcher) match the
         # value as it reads, case-insensitively: "ceo" finds "CEO", "2024" finds 2024.0.
+        # Each distinct value is judged once (a column of 10^6 rows has few of them).
         wanted = {v.strip().casefold() for v in values}
-        return column.map(lambda v: _as_text(v).casefold() in wanted).astype(bool) & column.notna()
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        hit = np.array([_as_text(u).casefold() in wanted for u in uniques] + [False], dtype=bool)
+        return pd.Series(hit[codes], index=column.index)
     return column.isin(values).fillna(False).astype(bool) & column.notna()
 
 
