@@ -27,7 +27,7 @@ from qualcode.report.content import write_csv  # noqa: E402
 from qualcode.report.excel import write_excel  # noqa: E402
 from qualcode.report.html import write_html  # noqa: E402
 from qualcode.report.markdown import write_markdown  # noqa: E402
-from qualcode.report_builder import build_report  # noqa: E402
+from qualcode.report_builder import ReportOptions, build_report  # noqa: E402
 from qualcode.store import schema  # noqa: E402
 from qualcode.store.migrations import utcnow  # noqa: E402
 
@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--applications", type=int, default=1_000_000)
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--excerpt-rows", type=int, default=ReportOptions.excerpt_rows,
+                        help="rows of the excerpts table (0: all, as before the cap)")
     parser.add_argument("--reuse", action="store_true", help="open the project already built in --workdir")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="qc-bench-report-"))
@@ -104,14 +106,15 @@ def main(argv: list[str] | None = None) -> int:
               f"{summary['cases']:,} cases, {summary['codes']} codes, {summary['sources']:,} sources "
               f"(built in {time.perf_counter() - t0:.0f} s, not timed below)", flush=True)
         out = workdir / "report"
-        report = timed("build_report", build_report, project, out / "figures")
-        xlsx_wall = time.perf_counter()
+        t_build = time.perf_counter()
+        report = timed("build_report", build_report, project, out / "figures", ReportOptions(excerpt_rows=args.excerpt_rows))
         timed("write_excel", write_excel, report, out / "report.xlsx")
-        xlsx_wall = time.perf_counter() - xlsx_wall
+        xlsx_wall = time.perf_counter() - t_build
         timed("write_html", write_html, report, out / "report.html")
         timed("write_markdown", write_markdown, report, out / "report.md")
         timed("write_csv", write_csv, report, out / "tables")
         size = (out / "report.xlsx").stat().st_size / 2**20
+        print(f"the Excel report (build_report + write_excel): {xlsx_wall:.1f} s wall = {xlsx_wall / 60:.2f} of the 60 s target")
         print(f"report.xlsx {size:.0f} MiB; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB; "
               f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
         project.close()

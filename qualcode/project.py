@@ -386,10 +386,14 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
         status: str | None = "applied",
         where: Mapping[str, Iterable[str]] | None = None,
         final_only: bool = False,
+        origin: str | Iterable[str] | None = None,
     ) -> pd.DataFrame:
         """Applications (excerpt × code × coder) as a tidy frame, filtered; with
-        ``final_only`` just the consensus coding (see ``set_final``)."""
-        apps = self._frame(frames.applications, status)
+        ``final_only`` just the consensus coding (see ``set_final``); ``origin`` keeps
+        manual, rule, model or import codings (filtered in SQL, so asking for the few
+        machine codings of a large project reads only those)."""
+        origins = None if origin is None else ((origin,) if isinstance(origin, str) else tuple(origin))
+        apps = self._frame(frames.applications, status, origins) if origins else self._frame(frames.applications, status)
         codes = self.codes() if code is not None else None
         descriptors = self.descriptors() if where else None
         src = self._source_name(source)

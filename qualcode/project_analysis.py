@@ -62,11 +62,23 @@ class AnalysisMixin:
         """Applications, codebook, descriptors and excerpts filtered by ``where``
         (descriptors, wave, source…), ``codes`` and ``coder``; ``structural=False``
         drops the questionnaire-question codes; ``final_only`` keeps the consensus coding."""
+        cache = self._db.frame_cache
+        key = ("analysis_frames", _hashable(where), _hashable(codes), descendants, _hashable(coder), structural,
+               final_only)
+        if cache is not None and key in cache:
+            cached: AnalysisFrames = cache[key]  # type: ignore[assignment]
+            return AnalysisFrames(*(frame.copy(deep=False) for frame in
+                                    (cached.apps, cached.codebook, cached.descriptors, cached.excerpts)))
         apps = self.applications(codes, descendants=descendants, coder=coder, where=where, final_only=final_only)
         if not structural and not apps.empty:
-            apps = apps[~apps["code"].str.split("/").str[0].isin(STRUCTURAL_BRANCHES)]
+            apps = apps[thematic_mask(apps["code"])]
         excerpts = self.excerpts(where=where)
-        return AnalysisFrames(apps.reset_index(drop=True), self.codes(), self.descriptors(), excerpts)
+        result = AnalysisFrames(apps.reset_index(drop=True), self.codes(), self.descriptors(), excerpts)
+        if cache is not None:
+            cache[key] = result
+            return AnalysisFrames(*(frame.copy(deep=False) for frame in
+                                    (result.apps, result.codebook, result.descriptors, result.excerpts)))
+        return result
 
     # ------------------------------------------------------------- counting
     def frequencies(self, where: Where = None, codes: str | Iterable[str] | None = None, *,
@@ -139,23 +151,52 @@ class AnalysisMixin:
                          stop_words: Iterable[str] = (), min_count: int = 1, n: int | None = None) -> pd.DataFrame:
         """Lemmatised word counts over the excerpts (of a code, a group) or, with neither,
         over the sources' own words (interviewer turns left out)."""
-        texts = self._texts_for(code, where)
-        table = qa.word_frequencies(texts, stop_words=stop_words, min_count=min_count)
+        stop_words = list(stop_words)
+        if code is None and not stop_words and self._db.frame_cache is not None:
+            table = qa.count_tokens(self._participant_tokens(where), min_count=min_count)
+        else:
+            table = qa.word_frequencies(self._texts_for(code, where), stop_words=stop_words, min_count=min_count)
         return table.head(n) if n else table
 
     def distinguishing_words(self, group_a: Where, group_b: Where, code: str | Iterable[str] | None = None, *,
                              method: str = "log_odds", n: int = 20, stop_words: Iterable[str] = ()) -> pd.DataFrame:
         """Words that set one group's material apart from another's (log-odds with an
         informative Dirichlet prior, or chi-square)."""
-        a = self._texts_for(code, group_a)
-        b = self._texts_for(code, group_b)
+        stop_words = list(stop_words)
+        if code is None and not stop_words and self._db.frame_cache is not None:
+            a = qa.count_tokens(self._participant_tokens(group_a))
+            b = qa.count_tokens(self._participant_tokens(group_b))
+        else:
+            a = self._texts_for(code, group_a)
+            b = self._texts_for(code, group_b)
         return qa.distinguishing_words(a, b, method=method, n=n, stop_words=stop_words)
+
+    def _participant_tokens(self, where: Where) -> list[list[str]]:
+        """Participants' words as lemma lists, tokenised once per ``cached()`` block and
+        then selected by ``where`` (a report counts all words, then two groups')."""
+        cache = self._db.frame_cache
+        assert cache is not None
+        key = ("participant_tokens",)
+        if key not in cache:
+            pairs = participant_text_pairs(self)
+            token_lists = qa.tokens(self._cleaned([text for _, text in pairs]))
+            cache[key] = ([source_id for source_id, _ in pairs], token_lists)
+        source_ids, token_lists = cache[key]  # type: ignore[misc]
+        if not where:
+            return list(token_lists)
+        from qualcode.analysis.filters import filter_where
+
+        wanted = set(filter_where(self.sources(), where, self.descriptors())["source_id"].tolist())
+        return [words for source_id, words in zip(source_ids, token_lists) if source_id in wanted]
 
     def _texts_for(self, code: str | Iterable[str] | None, where: Where) -> list[str]:
         if code is not None:
             texts = self.excerpts(code, where=where)["text"].tolist()
         else:
             texts = participant_texts(self, where)
+        return self._cleaned(texts)
+
+    def _cleaned(self, texts: list[str]) -> list[str]:
         # names are taken out of the text before counting, so "Riverside Carers Centre"
         # disappears while the word "carers" elsewhere still counts
         names = [*self.redaction_names, *self.descriptors()["case"].dropna().astype(str)]
@@ -261,9 +302,33 @@ class AnalysisMixin:
         )
 
 
+def thematic_mask(codes: pd.Series) -> pd.Series:
+    """True where a code path is outside the structural branches. Decided once per
+    distinct path: a report asks this of 10^6 applications several times."""
+    distinct = pd.unique(codes.to_numpy())
+    thematic = {c for c in distinct if str(c).split("/", 1)[0] not in STRUCTURAL_BRANCHES}
+    return codes.isin(thematic)
+
+
+def _hashable(value: Any) -> Any:
+    """A cache key for a ``where`` mapping, a code list or a coder list."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _hashable(v)) for k, v in value.items()))
+    if isinstance(value, Iterable):
+        return tuple(_hashable(v) for v in value)
+    return repr(value)
+
+
 def participant_texts(project: AnalysisMixin, where: Where = None) -> list[str]:
     """The words participants wrote or said: speaker turns other than the interviewer's,
     email messages other than the researcher's, questionnaire answers, whole documents."""
+    return [text for _, text in participant_text_pairs(project, where)]
+
+
+def participant_text_pairs(project: AnalysisMixin, where: Where = None) -> list[tuple[int, str]]:
+    """:func:`participant_texts` as (source id, text) pairs."""
     from qualcode.analysis.filters import filter_where
 
     sources = project.sources() if hasattr(project, "sources") else pd.DataFrame()  # type: ignore[attr-defined]
@@ -271,7 +336,7 @@ def participant_texts(project: AnalysisMixin, where: Where = None) -> list[str]:
         return []
     segments = project.segments()
     sources = filter_where(sources, where, project.descriptors() if where else None)
-    texts: list[str] = []
+    texts: list[tuple[int, str]] = []
     spoken = {"turn", "cue", "message", "answer"}
     all_texts = project.source_texts()  # type: ignore[attr-defined]
     spoken_segments = segments[segments["kind"].isin(spoken)] if not segments.empty else segments
@@ -280,12 +345,12 @@ def participant_texts(project: AnalysisMixin, where: Where = None) -> list[str]:
         text = all_texts[source_id]
         segs = by_source.get(source_id)
         if segs is None:
-            texts.append(text)
+            texts.append((source_id, text))
             continue
         speakers = segs["speaker"].astype("string").str.strip().str.casefold().fillna("")
         for start, end, speaker in zip(segs["start"].tolist(), segs["end"].tolist(), speakers.tolist()):
             if speaker not in INTERVIEWER_LABELS:
-                texts.append(text[start:end])
+                texts.append((source_id, text[start:end]))
     return texts
 
 

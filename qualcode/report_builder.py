@@ -24,7 +24,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from qualcode.analysis import redact, to_wide  # noqa: E402
 from qualcode.errors import ExportError, UsageError  # noqa: E402
-from qualcode.project_analysis import STRUCTURAL_BRANCHES  # noqa: E402
+from qualcode.project_analysis import STRUCTURAL_BRANCHES, thematic_mask  # noqa: E402
 from qualcode.report import charts, clouds  # noqa: E402
 from qualcode.report.content import Headline, Report, Section  # noqa: E402
 from qualcode.report.excel import write_excel  # noqa: E402
@@ -34,6 +34,10 @@ from qualcode.report.content import write_csv  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.project import Project
+
+#: Most rows a heat-map figure shows (its table lists every code).
+HEATMAP_ROWS = 40
+
 
 @dataclass
 class ReportOptions:
@@ -47,6 +51,11 @@ class ReportOptions:
     quote_fields: list[str] | None = None  # attribution descriptors (default: role, wave)
     cooccurrence_codes: int = 15
     include_excerpts: bool = True
+    #: rows of the excerpts table (in source order); 0 lists every excerpt. A workbook of
+    #: 10^6 excerpts takes minutes to write and is past what Excel opens comfortably (and
+    #: past a sheet's 1,048,576 rows a little later); ``qualcode excerpts --format csv``
+    #: lists them all.
+    excerpt_rows: int = 100_000
     impact_models: list[Path] = field(default_factory=list)  # impact/logic model YAMLs: a section each
     agreement_coders: list[str] | None = None  # two or more coders: adds an inter-rater agreement section
     agreement_unit: str = "excerpt"
@@ -69,8 +78,7 @@ def coded_sources(project: "Project") -> list[str]:
     apps = project.applications()
     if apps.empty:
         return []
-    thematic = apps[~apps["code"].str.split("/").str[0].isin(STRUCTURAL_BRANCHES)]
-    return sorted(thematic["source"].unique().tolist())
+    return sorted(apps.loc[thematic_mask(apps["code"]), "source"].unique().tolist())
 
 
 def build_report(project: "Project", figures_dir: str | Path, options: ReportOptions | None = None) -> Report:
@@ -249,6 +257,11 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
         if table.empty or table["cases"].sum() == 0:
             continue
         wide = to_wide(table, "pct_cases", field_name)
+        shown, shown_note = wide, ""
+        if len(wide) > HEATMAP_ROWS:  # a figure of hundreds of rows is unreadable; the table keeps them all
+            widest = table.groupby("code")["cases"].sum().nlargest(HEATMAP_ROWS).index
+            shown = wide[wide.index.isin(widest)]
+            shown_note = f", the {HEATMAP_ROWS} codes raised by most participants"
         groups = table.drop_duplicates(field_name)[[field_name, "group_cases"]]
         sizes = ", ".join(f"{g} {n}" for g, n in zip(groups[field_name], groups["group_cases"]))
         section = report.add_section(
@@ -258,9 +271,9 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
             "as Dedoose does.",
         )
         section.add_figure(
-            charts.heatmap(wide, title=f"% of participants by {field_name}", value_label="% of participants",
+            charts.heatmap(shown, title=f"% of participants by {field_name}", value_label="% of participants",
                            fmt="percent", decimals=0, col_title=field_name),
-            f"Codes by {field_name} (% of participants)", figures_dir, f"codes-by-{field_name}",
+            f"Codes by {field_name} (% of participants{shown_note})", figures_dir, f"codes-by-{field_name}",
         )
         section.add_table(wide, f"Codes by {field_name} (% of participants)", heatmap=True, index=True,
                           formats={c: "percent" for c in wide.columns})
@@ -272,7 +285,7 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
 
 def _waves_section(project: "Project", report: Report, figures_dir: Path, material: dict | None,
                    options: ReportOptions) -> None:
-    excerpts = project.excerpts(where=material)
+    excerpts = project.analysis_frames(material).excerpts
     waves = sorted(excerpts["wave"].dropna().astype(str).unique()) if not excerpts.empty else []
     if len(waves) < 2:
         return
@@ -375,10 +388,7 @@ def _quotes_section(project: "Project", report: Report, material: dict | None, t
 
 def _machine_section(project: "Project", report: Report) -> None:
     """What the rules and the suggester proposed, and what people decided about it."""
-    apps = project.applications(status=None)
-    if apps.empty:
-        return
-    machine = apps[apps["origin"].isin(["rule", "model"])]
+    machine = project.applications(status=None, origin=["rule", "model"])
     if machine.empty:
         return
     table = machine.pivot_table(index="code", columns="status", values="application_id", aggfunc="count",
@@ -472,6 +482,10 @@ def _codebook_section(project: "Project", report: Report, options: ReportOptions
             keep = [c for c in ("role", "mode", "cohort") if c in descriptors.columns]
             table = excerpts.merge(descriptors[["case", *keep]], on="case", how="left") if keep else excerpts
             table = table[["excerpt_id", "source", "case", "wave", *keep, "start", "end", "codes", "text"]].copy()
+            note = "Names on the project's redaction list are replaced by [name]."
+            if options.excerpt_rows and len(table) > options.excerpt_rows:
+                note += (f" The first {options.excerpt_rows:,} of {len(table):,} excerpts, in source order; "
+                         "'qualcode excerpts --format csv' lists them all.")
+                table = table.iloc[: options.excerpt_rows]
             table["text"] = redact(table["text"], project.redaction_names)
-            section.add_table(table, "Excerpts with codes and descriptors",
-                              note="Names on the project's redaction list are replaced by [name].")
+            section.add_table(table, "Excerpts with codes and descriptors", note=note)

@@ -79,3 +79,20 @@ def test_distinguishing_words_from_texts():
     assert set(t[t["z"] < 0]["word"]) <= {"cafe", "meet", "face", "warm"}
     with pytest.raises(UsageError):
         distinguishing_words(online, ["the and of"])
+
+
+def test_report_word_counts_equal_uncached_counts(study):
+    """Inside ``cached()`` (as a report runs) participants' words are tokenised once and
+    selected per group; the counts must be exactly those of a fresh count per call."""
+    plain = study.word_frequencies()
+    plain_ceo = study.word_frequencies(where={"role": "CEO"})
+    plain_diff = study.distinguishing_words({"role": "CEO"}, {"role": "Mentor"})
+    with study.cached():
+        cached = study.word_frequencies()
+        cached_ceo = study.word_frequencies(where={"role": "CEO"})
+        cached_diff = study.distinguishing_words({"role": "CEO"}, {"role": "Mentor"})
+    assert "confidence" in set(plain["word"]) and "trustee" in set(plain["word"])
+    assert "trustee" not in set(plain_ceo["word"])  # only Mentor-03 says it
+    pd.testing.assert_frame_equal(plain, cached)
+    pd.testing.assert_frame_equal(plain_ceo, cached_ceo)
+    pd.testing.assert_frame_equal(plain_diff, cached_diff)

@@ -129,3 +129,21 @@ def test_stats_commands(coded: Project, tmp_path: Path) -> None:
     assert out.exists() and out.with_suffix(".svg").exists()
     run("report", "--out", str(tmp_path / "cli-report"))
     assert (tmp_path / "cli-report" / "report.html").exists()
+
+
+def test_report_excerpts_table_capped_with_a_note(coded: Project, tmp_path: Path) -> None:
+    """A very large project's workbook lists the first N excerpts in source order and says
+    how many there are and where to get them all; the analyses still count every one."""
+    from qualcode.report_builder import ReportOptions, build_report
+
+    every = coded.excerpts()
+    capped = build_report(coded, tmp_path / "figs", ReportOptions(excerpt_rows=2))
+    full = build_report(coded, tmp_path / "figs2", ReportOptions(excerpt_rows=0))
+    table = {t.caption: t for _, t in capped.tables()}["Excerpts with codes and descriptors"]
+    whole = {t.caption: t for _, t in full.tables()}["Excerpts with codes and descriptors"]
+    assert len(every) > 2
+    assert table.frame["excerpt_id"].tolist() == every["excerpt_id"].tolist()[:2]
+    assert f"first 2 of {len(every)} excerpts" in table.note
+    assert "qualcode excerpts --format csv" in table.note
+    assert len(whole.frame) == len(every) and "first" not in whole.note
+    assert capped.headline.excerpts == full.headline.excerpts

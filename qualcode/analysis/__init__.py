@@ -52,7 +52,7 @@ from qualcode.analysis.questionnaire import (
 from qualcode.analysis.quotes import attribution, redact, representative_quotes
 from qualcode.analysis.waves import frequencies_by_wave, wave_change
 from qualcode.analysis.weights import code_weights
-from qualcode.analysis.words import distinguishing_words, word_frequencies
+from qualcode.analysis.words import count_tokens, distinguishing_words, tokens, word_frequencies
 
 __all__ = [
     "attribution",
@@ -83,4 +83,6 @@ __all__ = [
     "wave_change",
     "with_descriptors",
     "word_frequencies",
+    "count_tokens",
+    "tokens",
 ]

@@ -32,7 +32,7 @@ from scipy import stats
 
 from qualcode.errors import UsageError
 
-__all__ = ["word_frequencies", "distinguishing_words", "tokens"]
+__all__ = ["word_frequencies", "count_tokens", "distinguishing_words", "tokens"]
 
 
 def _texts(texts: Iterable[str] | pd.Series | pd.DataFrame) -> list[str]:
@@ -101,9 +101,16 @@ def word_frequencies(texts: Iterable[str] | pd.Series | pd.DataFrame, *, stop_wo
     it), ``share`` (count / all counted tokens). Sorted by count descending, then word.
     Words below ``min_count`` are left out (after ``share`` is computed).
     """
+    return count_tokens(tokens(texts, stop_words=stop_words, min_length=min_length, batch_size=batch_size),
+                        min_count=min_count)
+
+
+def count_tokens(token_lists: Iterable[list[str]], *, min_count: int = 1) -> pd.DataFrame:
+    """The :func:`word_frequencies` table from texts already run through :func:`tokens`
+    (a report counts all words and then each group's without tokenising twice)."""
     counts: Counter[str] = Counter()
     doc_freq: Counter[str] = Counter()
-    for words in tokens(texts, stop_words=stop_words, min_length=min_length, batch_size=batch_size):
+    for words in token_lists:
         counts.update(words)
         doc_freq.update(set(words))
     total = sum(counts.values())

@@ -229,12 +229,14 @@ def redact(ctx: click.Context, names: tuple[str, ...], name_file: str | None) ->
               help="Folder for report.xlsx, report.html, report.md, figures/ and tables/.")
 @click.option("--title", default=None, help="Report title (default: the project's).")
 @click.option("--by", "by", multiple=True, help="Descriptors to cross codes with (default: role, mode).")
+@click.option("--excerpt-rows", type=click.IntRange(min=0), default=100_000, show_default=True,
+              help="Rows of the excerpts table (0: every excerpt; a sheet holds 1,048,573).")
 @click.pass_context
-def report(ctx: click.Context, out_dir: str, title: str | None, by: tuple[str, ...]) -> None:
+def report(ctx: click.Context, out_dir: str, title: str | None, by: tuple[str, ...], excerpt_rows: int) -> None:
     """Write the whole analysis: Excel workbook, self-contained HTML, Markdown, PNG/SVG figures, CSV tables."""
     from qualcode.report_builder import ReportOptions
 
-    options = ReportOptions(title=title)
+    options = ReportOptions(title=title, excerpt_rows=excerpt_rows)
     if by:
         options.by = list(by)
     written = open_project(ctx).report(out_dir, options)

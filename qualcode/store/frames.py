@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, String, select, type_coerce
 
 from qualcode.store import schema
 from qualcode.store.dml import string_agg
@@ -34,6 +34,22 @@ def _read(conn: Connection, stmt: Any) -> pd.DataFrame:
         return pd.DataFrame(columns=keys)
     # plain tuples: pandas probes each SQLAlchemy Row for attributes, which costs seconds
     return pd.DataFrame.from_records([tuple(r) for r in rows], columns=keys, coerce_float=False)
+
+
+def _read_raw(conn: Connection, stmt: Any) -> pd.DataFrame:
+    """Like :func:`_read`, but rows come straight from the DBAPI cursor, skipping
+    SQLAlchemy's per-row objects and result processors (half the cost of reading 10^6
+    rows). Only for statements whose columns need no processing (integers, text, floats)
+    or that the caller converts itself (booleans arrive as 0/1 on SQLite)."""
+    result = conn.execute(stmt)
+    keys = list(result.keys())
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    if not rows:
+        return pd.DataFrame(columns=keys)
+    return pd.DataFrame.from_records(rows, columns=keys, coerce_float=False)
 
 
 def _nullable_str(series: pd.Series) -> pd.Series:
@@ -150,53 +166,74 @@ def applications_joined() -> Any:
     )
 
 
-def applications(conn: Connection, status: str | None = "applied") -> pd.DataFrame:
+APPLICATION_COLUMNS = ["application_id", "excerpt_id", "source_id", "source", "kind", "case", "wave", "start", "end",
+                       "code_id", "code", "coder", "weight", "origin", "status", "confidence", "final", "run_id",
+                       "created_at", "decided_by", "decided_at"]
+
+
+def applications(conn: Connection, status: str | None = "applied",
+                 origins: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Applications with their excerpt span, source, case, code path and coder.
+
+    Only numbers and short flags are read per application; names are looked up from the
+    small sources, codes and coders tables in pandas. Joining the strings in SQL and
+    converting timestamps row by row took 12 s for 10^6 applications, this about half.
+    """
     stmt = (
         select(
             A.c.id.label("application_id"),
             A.c.excerpt_id,
             X.c.source_id,
-            S.c.name.label("source"),
-            S.c.kind,
-            C.c.name.label("case"),
-            S.c.wave,
             X.c.start,
             X.c.end,
             A.c.code_id,
-            K.c.path.label("code"),
-            D.c.name.label("coder"),
+            A.c.coder_id,
             A.c.weight,
             A.c.origin,
             A.c.status,
             A.c.confidence,
             A.c.final,
             A.c.run_id,
-            A.c.created_at,
+            # timestamps come as text on SQLite and are parsed in one vectorised call below
+            type_coerce(A.c.created_at, String).label("created_at"),
             A.c.decided_by,
-            A.c.decided_at,
+            type_coerce(A.c.decided_at, String).label("decided_at"),
         )
-        .select_from(applications_joined())
+        .select_from(A.join(X, A.c.excerpt_id == X.c.id))
         .order_by(A.c.id)
     )
     if status:
         stmt = stmt.where(A.c.status == status)
-    frame = _read(conn, stmt)
+    if origins:
+        stmt = stmt.where(A.c.origin.in_(origins))
+    frame = _read_raw(conn, stmt)
     if frame.empty:
-        return frame
-    frame["case"] = _nullable_str(frame["case"])
-    frame["wave"] = _nullable_str(frame["wave"])
+        return pd.DataFrame(columns=APPLICATION_COLUMNS)
+    srcs = _read(conn, select(S.c.id, S.c.name, S.c.kind, C.c.name.label("case"), S.c.wave)
+                 .select_from(S.outerjoin(C, S.c.case_id == C.c.id))).set_index("id")
+    paths = _read(conn, select(K.c.id, K.c.path)).set_index("id")["path"]
+    coders = _read(conn, select(D.c.id, D.c.name)).set_index("id")["name"]
+    at = srcs.index.get_indexer(frame["source_id"])
+    frame["source"] = srcs["name"].to_numpy()[at]
+    frame["kind"] = srcs["kind"].to_numpy()[at]
+    frame["case"] = _nullable_str(pd.Series(srcs["case"].to_numpy()[at], index=frame.index))
+    frame["wave"] = _nullable_str(pd.Series(srcs["wave"].to_numpy()[at], index=frame.index))
+    frame["code"] = paths.to_numpy()[paths.index.get_indexer(frame["code_id"])]
+    frame["coder"] = coders.to_numpy()[coders.index.get_indexer(frame["coder_id"])]
     frame["weight"] = frame["weight"].astype(float)
     frame["confidence"] = frame["confidence"].astype(float)
     frame["final"] = frame["final"].astype(bool)
     frame["run_id"] = frame["run_id"].astype("Int64")
-    return frame
+    frame["created_at"] = pd.to_datetime(frame["created_at"])
+    frame["decided_at"] = pd.to_datetime(frame["decided_at"])
+    return frame[APPLICATION_COLUMNS]
 
 
 def excerpts(conn: Connection) -> pd.DataFrame:
     """Excerpts read without joins (a plain scan), then joined to the small sources
     table in pandas: 10^5 excerpts list in well under a second."""
     columns = ["excerpt_id", "source_id", "source", "kind", "case", "wave", "start", "end", "text", "speaker", "codes"]
-    frame = _read(conn, select(X.c.id.label("excerpt_id"), X.c.source_id, X.c.start, X.c.end, X.c.text))
+    frame = _read_raw(conn, select(X.c.id.label("excerpt_id"), X.c.source_id, X.c.start, X.c.end, X.c.text))
     if frame.empty:
         return pd.DataFrame(columns=columns)
     srcs = _read(
