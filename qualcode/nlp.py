@@ -59,4 +59,21 @@ def lemma_lookup(lang: str = "en") -> dict[str, str]:
 
     tables = registry.lookups.get(lang) if lang in registry.lookups else {}
     path = tables.get("lemma_lookup") if isinstance(tables, dict) else None
-    return dict(load_language_data(path)) if path is not None else {}
+    table = dict(load_language_data(path)) if path is not None else {}
+    if table:
+        table.update(LEMMA_CORRECTIONS.get(lang, {}))
+    return table
+
+
+#: Entries of the lookup table that are wrong for any reading of the word, not just
+#: ambiguous between noun and verb: "a bit" is not "bite", "evening" is not "even",
+#: "worse" is not "wrong", "data" is not "datum" in anyone's interview. They showed up
+#: in the demo's word cloud. Ambiguous ones ("meeting" -> "meet") are left as the table has them.
+LEMMA_CORRECTIONS: dict[str, dict[str, str]] = {
+    "en": {
+        "bit": "bit", "bits": "bit",
+        "evening": "evening", "evenings": "evening",
+        "worse": "bad", "worst": "bad",
+        "data": "data", "media": "media",
+    },
+}

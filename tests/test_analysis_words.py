@@ -96,3 +96,13 @@ def test_report_word_counts_equal_uncached_counts(study):
     pd.testing.assert_frame_equal(plain, cached)
     pd.testing.assert_frame_equal(plain_ceo, cached_ceo)
     pd.testing.assert_frame_equal(plain_diff, cached_diff)
+
+
+def test_lookup_lemmas_corrected_where_the_table_is_wrong():
+    """The lookup table maps "bit" to "bite" and "evening" to "even"; a word cloud of
+    interviews must not show words nobody said."""
+    f = word_frequencies(["It helped a bit, and bits of it every evening were worse.", "Data were shared."])
+    words = set(f["word"])
+    assert {"bit", "evening", "bad", "data"} <= words
+    assert not words & {"bite", "even", "wrong", "datum"}
+    assert f.set_index("word").loc["bit", "count"] == 2
