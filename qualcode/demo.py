@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_NAME = "advance-demo"
+DEMO_TITLE = "Advance mentoring programme: impact study (demo)"
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,13 @@ def build_demo_project(out_dir: str | Path, root: Path | None = None, progress: 
     target = out_dir / f"{DEMO_NAME}.qcproj"
     for stale in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
         stale.unlink(missing_ok=True)
-    project = Project.create(target, title="Advance mentoring programme: impact study (demo)")
+    project = Project.create(target, title=DEMO_TITLE)
+    return fill_demo_project(project, paths, progress)
+
+
+def fill_demo_project(project: Project, paths: DemoPaths | None = None, progress: bool | None = None) -> Project:
+    """Fill an empty project (a SQLite file or a PostgreSQL database) with the demo study."""
+    paths = paths or demo_paths()
     project.ingest(paths.interviews, progress=progress)
     if paths.questionnaire.exists():
         project.ingest(paths.questionnaire, kind="questionnaire", key_column="respondent", progress=progress)
