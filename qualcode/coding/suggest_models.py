@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
 MEMBERS = ("lr", "nblr", "emb")
@@ -92,24 +93,52 @@ class BinaryRelevance:
                 fitted["emb"] = self._logistic(self.emb_C, dual=False).fit(E[rows], y, sample_weight=w)
             self.models_.append(fitted)
             self.nb_ratios_.append(ratio)
+        self.__dict__.pop("_stacked_cache", None)
         return self
 
     def predict_scores(self, X_text: sp.csr_matrix, E: np.ndarray | None = None) -> np.ndarray:
-        """Average member probability per text and code (not yet calibrated)."""
-        out = np.zeros((X_text.shape[0], len(self.models_)))
-        for j, (fitted, ratio) in enumerate(zip(self.models_, self.nb_ratios_)):
-            probs = []
-            for name, model in fitted.items():
-                if isinstance(model, ConstantCode):
-                    probs.append(model.predict_proba(X_text)[:, 1])
-                elif name == "lr":
-                    probs.append(model.predict_proba(X_text)[:, 1])
-                elif name == "emb":
-                    probs.append(model.predict_proba(E)[:, 1])
+        """Average member probability per text and code (not yet calibrated).
+
+        Every linear member's score comes from one sparse-dense product with all codes'
+        coefficients side by side (``_stacked``); NB-LR's feature scaling is folded into
+        its coefficients, ``(X * r) @ w == X @ (r * w)``, instead of scaling a copy of
+        ``X`` per code. That equals the members' own ``predict_proba`` up to rounding
+        (about 1e-16) and is many times faster on 10^5 texts.
+        """
+        n = X_text.shape[0]
+        stacked = self._stacked()
+        probs = {}
+        if stacked.text_coef.shape[1]:
+            probs["text"] = expit(np.asarray(X_text @ stacked.text_coef) + stacked.text_intercept)
+        if stacked.emb_coef.shape[1]:
+            if E is None:
+                raise ValueError("the 'emb' member needs sentence vectors E")
+            probs["emb"] = expit(np.asarray(E, dtype=np.float64) @ stacked.emb_coef + stacked.emb_intercept)
+        total = None
+        for slot in stacked.slots:
+            member = np.empty((n, len(self.models_)))
+            for source, codes, columns in slot:
+                if source == "const":
+                    member[:, codes] = columns[None, :]
                 else:
-                    probs.append(model.predict_proba(_scale(X_text, ratio))[:, 1])
-            out[:, j] = np.mean(probs, axis=0)
-        return out
+                    member[:, codes] = probs[source][:, columns]
+            # summed member by member and divided, as np.mean over the members did
+            total = member if total is None else total + member
+        return total / len(stacked.slots)
+
+    def _stacked(self) -> "_Stacked":
+        """Coefficients of all codes' linear members as matrices, built once per fit."""
+        cached = self.__dict__.get("_stacked_cache")
+        if cached is None:
+            cached = _Stacked(self.models_, self.nb_ratios_)
+            self._stacked_cache = cached
+        return cached
+
+    def __getstate__(self) -> dict:
+        # the stacked coefficients are derived from the models: keep them out of saved files
+        state = self.__dict__.copy()
+        state.pop("_stacked_cache", None)
+        return state
 
     def _logistic(self, C: float, dual: bool = True) -> LogisticRegression:
         # The dual liblinear solver is ~10x faster than the primal one when, as with
@@ -119,6 +148,60 @@ class BinaryRelevance:
         return LogisticRegression(
             C=C, solver="liblinear", dual=dual, tol=self.tol, max_iter=1000, random_state=self.random_state
         )
+
+
+class _Stacked:
+    """All codes' member coefficients side by side, for one product per feature block.
+
+    ``text_coef`` (features x linear text members) holds each LR member's coefficients
+    and each NB-LR member's coefficients times its code's NB ratio; ``emb_coef`` the
+    embedding members'. ``slots`` says, member by member (in the order the members were
+    fitted), which codes take which column of which block, or a constant probability.
+    """
+
+    def __init__(self, models: list[dict[str, object]], ratios: list[np.ndarray | None]) -> None:
+        text_columns: list[np.ndarray] = []
+        text_intercepts: list[float] = []
+        emb_columns: list[np.ndarray] = []
+        emb_intercepts: list[float] = []
+        n_members = len(models[0]) if models else 0
+        placed: list[dict[str, tuple[list[int], list]]] = [
+            {"text": ([], []), "emb": ([], []), "const": ([], [])} for _ in range(n_members)
+        ]
+        for j, (fitted, ratio) in enumerate(zip(models, ratios)):
+            for slot, (name, model) in enumerate(fitted.items()):
+                if isinstance(model, ConstantCode):
+                    source, column = "const", model.probability
+                elif name == "emb":
+                    source, column = "emb", len(emb_columns)
+                    emb_columns.append(np.asarray(model.coef_, dtype=np.float64).ravel())
+                    emb_intercepts.append(float(model.intercept_[0]))
+                else:
+                    coef = np.asarray(model.coef_, dtype=np.float64).ravel()
+                    source, column = "text", len(text_columns)
+                    text_columns.append(coef if name == "lr" else ratio * coef)
+                    text_intercepts.append(float(model.intercept_[0]))
+                placed[slot][source][0].append(j)
+                placed[slot][source][1].append(column)
+        self.text_coef = _columns(text_columns)
+        self.text_intercept = np.asarray(text_intercepts, dtype=np.float64)
+        self.emb_coef = _columns(emb_columns)
+        self.emb_intercept = np.asarray(emb_intercepts, dtype=np.float64)
+        self.slots = [
+            [
+                (source, np.asarray(codes, dtype=np.intp),
+                 np.asarray(columns, dtype=np.float64 if source == "const" else np.intp))
+                for source, (codes, columns) in slot.items() if codes
+            ]
+            for slot in placed
+        ]
+
+
+def _columns(vectors: list[np.ndarray]) -> np.ndarray:
+    """Vectors as the columns of a C-ordered matrix (rows read contiguously by X @ W)."""
+    if not vectors:
+        return np.zeros((0, 0))
+    return np.ascontiguousarray(np.column_stack(vectors))
 
 
 def _nb_ratio(binary: sp.csr_matrix, y: np.ndarray, w: np.ndarray, alpha: float) -> np.ndarray:
