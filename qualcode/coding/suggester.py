@@ -233,16 +233,24 @@ class CodeSuggester(BaseEstimator):
 
     # ---------------------------------------------------------------- inference
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated confidence per text (rows) and code (columns, as ``classes_``)."""
+        """Calibrated confidence per text (rows) and code (columns, as ``classes_``).
+
+        Whole texts and their parts are featurised and scored together, each distinct
+        string once: scores depend on a string alone, and short answers and parts
+        ("don't know") repeat a lot, so this saves time without changing any score.
+        """
         check_is_fitted(self, "model_")
         texts = _as_texts(texts)
         if not texts:
             return np.zeros((0, len(self.classes_)))
-        X_text = self.features_.transform(texts)
-        E = self._embed(texts)
-        if getattr(self, "parts_", None) is None:  # also models saved before part scoring existed
-            return self._calibrated(self.model_.predict_scores(X_text, E))
-        return self._calibrated(self._scores(self.model_, X_text, E, self._split(texts)))
+        parts = getattr(self, "parts_", None)  # None also for models saved before part scoring existed
+        owners, pieces = suggest_parts.parts_of(texts, parts) if parts is not None else (None, [])
+        distinct, where = _distinct(texts + pieces)
+        scores = self.model_.predict_scores(self.features_.transform(distinct), self._embed(distinct))[where]
+        whole = scores[: len(texts)]
+        if not pieces:
+            return self._calibrated(whole)
+        return self._calibrated(suggest_parts.combine(whole, owners, scores[len(texts):], float(self.part_weight)))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """0/1 array (texts x codes) of suggested codes, by ``decision``."""
@@ -310,3 +318,10 @@ class CodeSuggester(BaseEstimator):
     def check_codebook(self, codebook_hash: str) -> None:
         """Raise ModelError when the model was trained against another codebook."""
         suggest_persist.check_codebook(self, codebook_hash)
+
+
+def _distinct(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct strings of ``texts`` (first-seen order) and each text's row among them."""
+    rows: dict[str, int] = {}
+    where = np.fromiter((rows.setdefault(text, len(rows)) for text in texts), dtype=np.intp, count=len(texts))
+    return list(rows), where
