@@ -31,6 +31,7 @@ from qualcode.coding.suggest_text import TextFeatures, _as_texts, sentence_view
 from qualcode.errors import ModelError
 
 DECISIONS = ("expected_f1", "thresholds")
+SCORE_BATCH = 20_000  # distinct strings featurised and scored at once by predict_proba
 
 __all__ = ["CodeSuggester", "cross_validate_codes", "multilabel_scores"]
 
@@ -238,6 +239,9 @@ class CodeSuggester(BaseEstimator):
         Whole texts and their parts are featurised and scored together, each distinct
         string once: scores depend on a string alone, and short answers and parts
         ("don't know") repeat a lot, so this saves time without changing any score.
+        They go ``SCORE_BATCH`` at a time, so the feature matrices stay small (10^5
+        texts and their parts would take some 700 MB at once, and copying them cost more
+        than scoring them).
         """
         check_is_fitted(self, "model_")
         texts = _as_texts(texts)
@@ -246,7 +250,10 @@ class CodeSuggester(BaseEstimator):
         parts = getattr(self, "parts_", None)  # None also for models saved before part scoring existed
         owners, pieces = suggest_parts.parts_of(texts, parts) if parts is not None else (None, [])
         distinct, where = _distinct(texts + pieces)
-        scores = self.model_.predict_scores(self.features_.transform(distinct), self._embed(distinct))[where]
+        scores = np.concatenate([
+            self.model_.predict_scores(self.features_.transform(batch), self._embed(batch))
+            for batch in (distinct[at: at + SCORE_BATCH] for at in range(0, len(distinct), SCORE_BATCH))
+        ])[where]
         whole = scores[: len(texts)]
         if not pieces:
             return self._calibrated(whole)
