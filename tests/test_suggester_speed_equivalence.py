@@ -1,7 +1,7 @@
 """The fast suggesting path (issue 5) gives what the straightforward computation gives.
 
 Three shortcuts are checked against references built from scikit-learn's own pieces:
-character n-gram features counted with numpy (``suggest_chars``) against
+word and character n-gram features counted with numpy (``suggest_ngrams``) against
 ``TfidfVectorizer.transform`` (bit for bit); per-code scores from one product with all
 codes' coefficients, NB ratios folded in, against each member's ``predict_proba`` on
 NB-scaled features (1e-9); and ``CodeSuggester.predict_proba`` (distinct strings scored
@@ -17,11 +17,11 @@ import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from qualcode.coding import suggest_chars, suggest_parts
-from qualcode.coding.suggest_chars import CharCounter, _stable_argsort
+from qualcode.coding import suggest_ngrams, suggest_parts
+from qualcode.coding.suggest_ngrams import CharCounter, WordCounter, _stable_argsort
 from qualcode.coding.suggest_labels import entry_weights, label_matrix
 from qualcode.coding.suggest_models import BinaryRelevance, ConstantCode
-from qualcode.coding.suggest_text import TextFeatures, char_view
+from qualcode.coding.suggest_text import TextFeatures, char_view, word_view
 from qualcode.coding.suggester import CodeSuggester
 
 WORDS = ["funding", "money", "grant", "board", "trustees", "chair", "mentor", "advice", "listening",
@@ -63,12 +63,15 @@ def assert_same_csr(a: sp.spmatrix, b: sp.spmatrix) -> None:
     np.testing.assert_array_equal(a.data, b.data)  # bit for bit, not approximately
 
 
-@pytest.mark.parametrize("char_ngrams,min_df", [((1, 5), 2), ((2, 4), 1), ((3, 3), 2)])
-def test_char_features_equal_the_vectorisers_own(data, char_ngrams, min_df):
+@pytest.mark.parametrize("word_ngrams,char_ngrams,min_df", [((1, 2), (1, 5), 2), ((1, 3), (2, 4), 1),
+                                                             ((2, 2), (3, 3), 2), ((1, 1), None, 2)])
+def test_features_equal_the_vectorisers_own(data, word_ngrams, char_ngrams, min_df):
     (train, _), new = data
-    features = TextFeatures(char_ngrams=char_ngrams, char_min_df=min_df).fit(train)
-    vec = features.vectorizers_[-1]
-    assert CharCounter.build(vec, char_view) is not None  # the fast path is the one under test
+    features = TextFeatures(word_ngrams=word_ngrams, char_ngrams=char_ngrams, char_min_df=min_df).fit(train)
+    # the fast paths are the ones under test
+    assert WordCounter.build(features.vectorizers_[0], word_view) is not None
+    if char_ngrams is not None:
+        assert CharCounter.build(features.vectorizers_[-1], char_view) is not None
     assert_same_csr(features.transform(new), sklearn_features(features, new))
     assert_same_csr(features.transform(new[:1]), sklearn_features(features, new[:1]))
 
@@ -76,16 +79,19 @@ def test_char_features_equal_the_vectorisers_own(data, char_ngrams, min_df):
 def test_char_features_in_several_chunks_and_of_empty_input(data, monkeypatch):
     (train, _), new = data
     features = TextFeatures().fit(train)
-    monkeypatch.setattr(suggest_chars, "_CHUNK_CHARS", 50)
+    monkeypatch.setattr(suggest_ngrams, "_CHUNK_CHARS", 50)
+    monkeypatch.setattr(suggest_ngrams, "_CHUNK_TOKENS", 7)
     assert_same_csr(features.transform(new), sklearn_features(features, new))
     assert_same_csr(features.transform(["", ""]), sklearn_features(features, ["", ""]))
 
 
 def test_too_large_a_vocabulary_falls_back_to_scikit_learn(data, monkeypatch):
     (train, _), new = data
-    monkeypatch.setattr(suggest_chars, "_MAX_TABLE", 10)
+    monkeypatch.setattr(suggest_ngrams, "_MAX_TABLE", 10)
+    monkeypatch.setattr(suggest_ngrams, "_MAX_KEY", 10)
     features = TextFeatures().fit(train)
     assert CharCounter.build(features.vectorizers_[-1], char_view) is None
+    assert WordCounter.build(features.vectorizers_[0], word_view) is None
     assert_same_csr(features.transform(new), sklearn_features(features, new))
 
 
@@ -94,6 +100,13 @@ def test_other_vectoriser_settings_are_not_taken_over():
     assert CharCounter.build(vec, char_view) is None
     vec = TfidfVectorizer(analyzer="char_wb", preprocessor=char_view).fit(["ab ab", "ba"])
     assert CharCounter.build(vec, char_view) is None
+    vec = TfidfVectorizer(preprocessor=word_view, token_pattern=r"\S+ \S+").fit(["ab ab", "ba"])
+    assert WordCounter.build(vec, word_view) is None  # tokens with spaces: n-grams would not split back
+    vec = TfidfVectorizer(preprocessor=word_view).fit(["ab ab", "ba"])
+    assert WordCounter.build(vec, word_view) is not None
+    vec.stop_words = ["ab"]
+    assert WordCounter.build(vec, word_view) is None
+    assert WordCounter.build(TfidfVectorizer().fit(["ab ab", "ba"]), word_view) is None  # another preprocessor
 
 
 def test_stable_argsort_past_16_bits():
@@ -162,7 +175,7 @@ def test_caches_stay_out_of_saved_models(data):
     (train, Y), new = data
     model = CodeSuggester(cv=2).fit(train, Y)
     before = model.predict_proba(new)
-    assert "_char_counter" in model.features_.__dict__ and "_stacked_cache" in model.model_.__dict__
+    assert "_counters" in model.features_.__dict__ and "_stacked_cache" in model.model_.__dict__
     copy = pickle.loads(pickle.dumps(model))
-    assert "_char_counter" not in copy.features_.__dict__ and "_stacked_cache" not in copy.model_.__dict__
+    assert "_counters" not in copy.features_.__dict__ and "_stacked_cache" not in copy.model_.__dict__
     np.testing.assert_array_equal(copy.predict_proba(new), before)

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-from qualcode.coding.suggest_chars import CharCounter
+from qualcode.coding.suggest_ngrams import CharCounter, WordCounter
 
 _SEPARATOR = re.compile(r"/+|\\\\+")
 _SPACES = re.compile(r"\s+")
@@ -110,28 +110,29 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Sparse features, one row per text.
 
-        The character block is counted by ``suggest_chars`` (numpy, same matrix as the
-        vectoriser's own ``transform`` but several times faster); the word block by
-        scikit-learn.
+        Both blocks are counted by ``suggest_ngrams`` (numpy: the same matrices as the
+        vectorisers' own ``transform``, several times faster on many texts).
         """
         check_is_fitted(self, "vectorizers_")
         texts = _as_texts(texts)
-        return sp.hstack([self._block(vec, texts) for vec in self.vectorizers_], format="csr")
+        return sp.hstack([self._block(i, vec, texts) for i, vec in enumerate(self.vectorizers_)], format="csr")
 
-    def _block(self, vec: TfidfVectorizer, texts: list[str]) -> sp.csr_matrix:
-        if vec.analyzer != "char":
-            return vec.transform(texts)
-        cached = self.__dict__.get("_char_counter")
+    def _block(self, i: int, vec: TfidfVectorizer, texts: list[str]) -> sp.csr_matrix:
+        counters = self.__dict__.setdefault("_counters", {})
+        cached = counters.get(i)
         if cached is None or cached[0] is not vec:  # built once per fitted vectoriser
-            cached = (vec, CharCounter.build(vec, char_view))
-            self._char_counter = cached
+            if vec.analyzer == "char":
+                cached = (vec, CharCounter.build(vec, char_view))
+            else:
+                cached = (vec, WordCounter.build(vec, word_view))
+            counters[i] = cached
         counter = cached[1]
         return vec.transform(texts) if counter is None else counter.transform(texts)
 
     def __getstate__(self) -> dict:
-        # the counter is rebuilt from the vocabulary on demand: keep it out of saved models
+        # the counters are rebuilt from the vocabularies on demand: keep them out of saved models
         state = dict(super().__getstate__())
-        state.pop("_char_counter", None)
+        state.pop("_counters", None)
         return state
 
 

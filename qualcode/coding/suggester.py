@@ -5,8 +5,9 @@ calibrated confidence, so a reviewer can accept or reject them. The parts live i
 modules: ``suggest_text`` (features), ``suggest_models`` (one classifier per code and the
 calibration), ``suggest_decode`` (from confidences to code sets), ``suggest_labels``
 (the 1/0/-1 label matrix and its weights), ``suggest_persist`` (save/load with metadata),
-``suggest_parts`` (scoring a text by its parts as well as whole) and ``suggest_embed``
-(optional sentence embeddings).
+``suggest_parts`` (scoring a text by its parts as well as whole), ``suggest_ngrams``
+(fast n-gram counting, identical to scikit-learn's) and ``suggest_embed`` (optional
+sentence embeddings).
 
 Every setting was chosen by cross-validation on the training splits of the ANES
 benchmark only (see ``benchmarks/RESULTS.md``); ``fit`` itself tunes the calibration and
