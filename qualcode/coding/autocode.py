@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from qualcode.coding.machine_runs import source_batches, store_machine_run
 from qualcode.coding.rules_engine import RuleSet, plan, rules_from_codes
 from qualcode.coding.units import cut_units
 from qualcode.errors import CodingError, NotFoundError, UsageError
@@ -132,19 +133,6 @@ def _roles(descriptors: pd.DataFrame, field_name: str) -> dict[str, str]:
     return {str(c): str(r) for c, r in zip(pairs["case"], pairs[field_name])}
 
 
-def _batches(source_frame: pd.DataFrame) -> Iterator[list[int]]:
-    batch: list[int] = []
-    size = 0
-    for sid, length in zip(source_frame["source_id"], source_frame["length"]):
-        batch.append(int(sid))
-        size += int(length)
-        if size >= BATCH_CHARS:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
 def _match(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, rulesets: dict[str, RuleSet],
            roles: dict[str, str], case_of: dict[int, Any], include_interviewer: bool, n_process: int,
            progress: bool | None) -> pd.DataFrame:
@@ -152,7 +140,7 @@ def _match(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, rul
     if source_frame.empty:
         return pd.DataFrame(columns=SPAN_COLUMNS)
     def jobs() -> Iterator[tuple[dict[int, str], pd.DataFrame | None]]:
-        for ids in _batches(source_frame):
+        for ids in source_batches(source_frame, BATCH_CHARS):
             with db.connect() as conn:
                 texts = store_sources.texts(conn, ids)
             segs = segments[segments["source_id"].isin(ids)] if not segments.empty else None
@@ -260,19 +248,8 @@ def _store(db: Database, spans: pd.DataFrame, coder: str, apply: bool, dry_run: 
     fresh = spans[spans["new"]] if not spans.empty else spans
     if dry_run or fresh.empty:
         return result
-    with db.begin() as conn:
-        coder_id = store_coding.ensure_coders(conn, [coder])[coder]
-        run_id = store_coding.new_run(conn, "autocode", coder_id, params)
-        excerpt_ids = store_coding.ensure_excerpts(conn, fresh[["source_id", "start", "end", "text"]])
-        rows = [
-            {"excerpt_id": int(e), "code_id": int(c), "coder_id": coder_id, "origin": "rule",
-             "status": "applied" if apply else "suggested", "confidence": float(p), "run_id": run_id}
-            for e, c, p in zip(excerpt_ids, fresh["code_id"], fresh["confidence"])
-        ]
-        inserted = store_coding.insert_applications(conn, rows)
-        if apply:  # applying directly is a decision too: record who asked for it
-            review_store.mark_run_decided(conn, run_id, decided_by)
-        review_store.set_run_params(conn, run_id, {**params, "inserted": inserted})
+    run_id, inserted = store_machine_run(db, fresh, coder=coder, kind="autocode", origin="rule", apply=apply,
+                                         params=params, decided_by=decided_by)
     result.run_id, result.inserted = run_id, inserted
     return result
 

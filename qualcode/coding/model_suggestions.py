@@ -26,12 +26,12 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from qualcode.coding.suggest_project import load_model, read_batch, source_batches, spans_of, units_of
+from qualcode.coding.machine_runs import source_batches, store_machine_run
+from qualcode.coding.suggest_project import load_model, read_batch, spans_of, units_of
 from qualcode.coding.unit_labels import unit_code_pairs
 from qualcode.coding.units import check_unit
 from qualcode.errors import UsageError
-from qualcode.store import coding as store_coding
-from qualcode.store import frames, review_store
+from qualcode.store import frames
 from qualcode.store import sources as store_sources
 from qualcode.store.database import Database
 
@@ -123,7 +123,7 @@ def suggest(
     work = _Suggesting(loaded.estimator, unit, include_interviewer, threshold, top_k)
     bar = tqdm(total=len(source_frame), desc="suggest", unit="source", disable=None if progress is None else not progress)
     try:
-        found = _runsource_batches(db, source_frame, segments, carried, work, n_process, bar)
+        found = _run_batches(db, source_frame, segments, carried, work, n_process, bar)
     finally:
         bar.close()
     picks = [f for f in found if not f.empty]
@@ -138,7 +138,9 @@ def suggest(
     fresh = suggestions[suggestions["new"]] if not suggestions.empty else suggestions
     if dry_run or fresh.empty:
         return report
-    report.run_id, report.inserted = _store(db, fresh, loaded.coder, apply, params, decided_by or loaded.coder)
+    report.run_id, report.inserted = store_machine_run(db, fresh, coder=loaded.coder, kind="suggest", origin="model",
+                                                         apply=apply, params=params,
+                                                         decided_by=decided_by or loaded.coder)
     return report
 
 
@@ -157,7 +159,7 @@ class _Suggesting:
         return _pick(self.estimator, units, carried, self.threshold, self.top_k)
 
 
-def _runsource_batches(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, carried: pd.DataFrame,
+def _run_batches(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, carried: pd.DataFrame,
                  work: _Suggesting, n_process: int, bar: Any) -> list[pd.DataFrame]:
     """Each batch of sources cut into units and scored, in order, on ``n_process`` processes.
 
@@ -234,20 +236,3 @@ def _pick(estimator: Any, units: pd.DataFrame, carried: pd.DataFrame, threshold:
     return frame
 
 
-def _store(db: Database, fresh: pd.DataFrame, coder: str, apply: bool, params: dict[str, Any],
-           decided_by: str) -> tuple[int, int]:
-    """Write the new suggestions and their run in one transaction; returns (run id, inserted)."""
-    with db.begin() as conn:
-        coder_id = store_coding.ensure_coders(conn, [coder])[coder]
-        run_id = store_coding.new_run(conn, "suggest", coder_id, params)
-        excerpt_ids = store_coding.ensure_excerpts(conn, fresh[["source_id", "start", "end", "text"]])
-        rows = [
-            {"excerpt_id": int(e), "code_id": int(c), "coder_id": coder_id, "origin": "model",
-             "status": "applied" if apply else "suggested", "confidence": float(p), "run_id": run_id}
-            for e, c, p in zip(excerpt_ids, fresh["code_id"], fresh["confidence"])
-        ]
-        inserted = store_coding.insert_applications(conn, rows)
-        if apply:
-            review_store.mark_run_decided(conn, run_id, decided_by)
-        review_store.set_run_params(conn, run_id, {**params, "inserted": inserted})
-    return run_id, inserted

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,6 @@ MIN_POSITIVES = 5
 LARGE_TRAINING = 20_000  # units; past this, a lighter suggester (see ``estimator_for``)
 REJECTED_WEIGHT = 2.0
 FOLDS = 5
-BATCH_CHARS = 2_000_000  # source text per batch when suggesting: bounds memory
 PERSON_ORIGINS = ("manual", "import")  # a source with such a coding was read by a person
 AUTO_UNITS = ("sentence", "paragraph", "turn", "answer")
 AUTO_SAMPLE_SOURCES = 100
@@ -141,20 +140,6 @@ def default_model_dir(db: Database) -> Path:
                          "name one (model_dir=..., or --out DIR)")
     path = path.resolve()
     return path.with_name(path.stem + ".models")
-
-
-def source_batches(source_frame: pd.DataFrame) -> Iterator[list[int]]:
-    """Source ids in batches of about ``BATCH_CHARS`` characters of text."""
-    batch: list[int] = []
-    size = 0
-    for sid, length in zip(source_frame["source_id"], source_frame["length"]):
-        batch.append(int(sid))
-        size += int(length)
-        if size >= BATCH_CHARS:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
 
 
 def _cut(db: Database, ids: list[int], segments: pd.DataFrame, unit: str, include_interviewer: bool) -> pd.DataFrame:
