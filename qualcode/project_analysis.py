@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from qualcode import analysis as qa
+from qualcode.codebook.branches import thematic_mask
 from qualcode.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,9 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from qualcode.store.database import Database
 
 REDACT_KEY = "redact_names"
-#: Codes made at ingest for questionnaire answers: structure, not findings, so the
-#: findings-oriented views (code cloud, priorities) leave them out by default.
-STRUCTURAL_BRANCHES = ("Questionnaire",)
 
 Where = Mapping[str, Any] | None
 
@@ -300,14 +298,6 @@ class AnalysisMixin:
             f.excerpts, f.apps, code, f.descriptors, f.codebook, fields=fields, n=n, per_case=per_case,
             descendants=descendants, names=self.redaction_names,
         )
-
-
-def thematic_mask(codes: pd.Series) -> pd.Series:
-    """True where a code path is outside the structural branches. Decided once per
-    distinct path: a report asks this of 10^6 applications several times."""
-    distinct = pd.unique(codes.to_numpy())
-    thematic = {c for c in distinct if str(c).split("/", 1)[0] not in STRUCTURAL_BRANCHES}
-    return codes.isin(thematic)
 
 
 def _hashable(value: Any) -> Any:

@@ -20,13 +20,12 @@ import matplotlib
 matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 from qualcode.analysis import redact, to_wide  # noqa: E402
 from qualcode.errors import ExportError, UsageError  # noqa: E402
-from qualcode.project_analysis import STRUCTURAL_BRANCHES, thematic_mask  # noqa: E402
+from qualcode.codebook.branches import STRUCTURAL_BRANCHES, thematic_mask  # noqa: E402
 from qualcode.report import charts, clouds  # noqa: E402
-from qualcode.report.content import Headline, Report, Section  # noqa: E402
+from qualcode.report.content import Headline, Report  # noqa: E402
 from qualcode.report.excel import write_excel  # noqa: E402
 from qualcode.report.html import write_html  # noqa: E402
 from qualcode.report.markdown import write_markdown  # noqa: E402
@@ -320,8 +319,7 @@ def _cooccurrence_section(project: "Project", report: Report, figures_dir: Path,
     pairs = project.cooccurrence_pairs(material)
     if pairs.empty:
         return
-    pairs = pairs[~pairs["code_a"].str.split("/").str[0].isin(STRUCTURAL_BRANCHES)
-                  & ~pairs["code_b"].str.split("/").str[0].isin(STRUCTURAL_BRANCHES)]
+    pairs = pairs[thematic_mask(pairs["code_a"]) & thematic_mask(pairs["code_b"])]
     if pairs.empty:
         return
     top_codes = thematic[thematic["excerpts"] > 0].nlargest(options.cooccurrence_codes, "excerpts")["code"].tolist()

@@ -329,3 +329,18 @@ def test_auto_unit_follows_the_coded_excerpts(small):
     assert data.unit == "paragraph" and len(data.units) == len(turns) == 9
     assert (data.Y["Board"] == 1).all()
 
+
+
+def test_the_questions_own_codes_are_not_learnt(small, tmp_path):
+    """Ingesting a questionnaire codes each open answer with its question's code; that
+    code says where a text came from, not what it says, so the suggester never learns it."""
+    answers = [f"My mentor helped me think about {topic} in a new and practical way."
+               for topic in ("staff", "volunteers", "the budget", "our partners", "the premises", "the website")]
+    rows = "\n".join(f'R{i},"{text}"' for i, text in enumerate(answers, 1))
+    (tmp_path / "survey.csv").write_text("respondent,what_changed\n" + rows + "\n", encoding="utf-8")
+    small.ingest(tmp_path / "survey.csv", kind="questionnaire", key_column="respondent", progress=False)
+    question_codes = [c for c in small.applications()["code"].unique() if c.startswith("Questionnaire/")]
+    assert question_codes and (small.applications()["code"].isin(question_codes)).sum() == len(answers)
+    report = small.train_suggester(cv=False, progress=False)
+    assert report.codes == ["Board", "Funding"]
+    assert not any(code.startswith("Questionnaire") for code in report.skipped)

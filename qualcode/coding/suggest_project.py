@@ -35,6 +35,7 @@ import pandas as pd
 from sklearn.base import clone
 from tqdm.auto import tqdm
 
+from qualcode.codebook.branches import is_structural
 from qualcode.coding.autocode import INTERVIEWER
 from qualcode.coding.unit_labels import NEGATIVE, POSITIVE, overlaps, unit_code_pairs, unit_labels
 from qualcode.coding.units import UNIT_KINDS, check_unit, cut_units
@@ -167,8 +168,8 @@ def units_of(texts: dict[int, str], segments: pd.DataFrame | None, unit: str, in
 def _chosen_codes(code_frame: pd.DataFrame, codes: Sequence[str] | None, conn: Any) -> list[str]:
     """The chosen codes and everything below them (default: the whole codebook)."""
     paths = code_frame["path"].tolist()
-    if not codes:
-        return paths
+    if not codes:  # the questions' own codes say where an answer came from, not what it says
+        return [p for p in paths if not is_structural(p)]
     chosen = [store_codes.resolve(conn, c).path for c in codes]
     return [p for p in paths if any(p == c or p.startswith(c + "/") for c in chosen)]
 
@@ -226,7 +227,8 @@ def training_data(
         segments = frames.segments(conn)
         apps = frames.applications(conn, status=None)
     if not candidates:
-        raise ModelError("the codebook has no codes; import a codebook first")
+        raise ModelError("the codebook has no codes to learn (the questionnaire's question codes are left out); "
+                         "import a codebook first")
     if apps.empty:
         raise ModelError("nothing is coded yet; code some units by hand first")
     coders = _check_coders(apps, coders)

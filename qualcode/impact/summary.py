@@ -29,13 +29,12 @@ import numpy as np
 import pandas as pd
 
 from qualcode import analysis as qa
+from qualcode.codebook.branches import thematic_mask
 from qualcode.errors import UsageError
 from qualcode.impact.model import COOCCURRENCE, Element, ImpactModel, check_model, resolve_codes
 
 __all__ = ["ImpactSummary", "summarise", "element_applications", "indicator_value"]
 
-#: Top-level code branches that are structure (questionnaire questions), not findings.
-STRUCTURAL_BRANCHES = ("Questionnaire",)
 ELEMENT_COLUMNS = ["element", "kind", "stage", "label", "codes", "excerpts", "sources", "cases", "case_base",
                    "pct_cases", "evidence"]
 PAIR_COLUMNS = ["excerpts", "sources", "cases", "pct_cases"]
@@ -140,7 +139,7 @@ def _material(model: ImpactModel, apps: pd.DataFrame, excerpts: pd.DataFrame, co
     used = {p for paths in resolve_codes(model, codebook).values() for p in paths}
     if apps.empty:
         return excerpts.iloc[0:0]
-    thematic = ~apps["code"].str.split("/").str[0].isin(STRUCTURAL_BRANCHES) | apps["code"].isin(used)
+    thematic = thematic_mask(apps["code"]) | apps["code"].isin(used)
     key = "source_id" if "source_id" in excerpts.columns and "source_id" in apps.columns else "source"
     return excerpts[excerpts[key].isin(apps.loc[thematic, key])]
 

@@ -26,6 +26,7 @@ from qualcode.store import schema
 from qualcode.store import sources as store_sources
 from qualcode.store.database import Database
 from qualcode.store.migrations import utcnow
+from qualcode.codebook.branches import QUESTION_BRANCH
 
 
 @dataclass
@@ -246,7 +247,6 @@ def _store_questionnaire(conn: Connection, q: QuestionnaireRecord, report: Inges
 
 
 QUESTIONNAIRE_CODER = "questionnaire"
-QUESTION_BRANCH = "Questionnaire"
 
 
 def question_code_path(questionnaire: str, column: str) -> str:
