@@ -481,11 +481,15 @@ def logic_diagram(summary: ImpactSummary, *, title: str | None = None) -> Figure
             start = (a[0] + a[2] / 2, a[1] if down else a[1] + a[3])
             end = (b[0] + b[2] / 2, b[1] + b[3] if down else b[1])
             style = "arc3,rad=0"
-        elif same_stage:  # further down the stage: a bracket in the gap on the right
+        elif same_stage:  # further down the stage: a bracket in the gap on the quieter side
             k = brackets[link["from"]] = brackets.get(link["from"], -1) + 1
-            start, end = (a[0] + a[2], a[1] + a[3] * (0.3 - 0.1 * k)), (b[0] + b[2], b[1] + b[3] * 0.7)
             arm = 9 + 5 * k
-            style = f"arc,angleA=0,angleB=0,armA={arm},armB={arm},rad=4"
+            if _bracket_side(link["from"], link["to"], boxes, links) == "left":
+                start, end = (a[0], a[1] + a[3] * (0.3 - 0.1 * k)), (b[0], b[1] + b[3] * 0.7)
+                style = f"arc,angleA=180,angleB=180,armA={arm},armB={arm},rad=4"
+            else:
+                start, end = (a[0] + a[2], a[1] + a[3] * (0.3 - 0.1 * k)), (b[0] + b[2], b[1] + b[3] * 0.7)
+                style = f"arc,angleA=0,angleB=0,armA={arm},armB={arm},rad=4"
         elif a[0] < b[0]:
             start, end, style = (a[0] + a[2], a[1] + a[3] / 2), (b[0], b[1] + b[3] / 2), "arc3,rad=0"
         else:  # a link back to an earlier stage
@@ -495,6 +499,21 @@ def logic_diagram(summary: ImpactSummary, *, title: str | None = None) -> Figure
                                      color=LINK_COLOUR if cases else "#BBBBBB", ls="-" if cases else (0, (2, 2)),
                                      shrinkA=1, shrinkB=1, zorder=2, connectionstyle=style))
     return fig
+
+
+def _bracket_side(first: str, last: str, boxes: dict[str, tuple[float, float, float, float]],
+                  links: pd.DataFrame) -> str:
+    """The side of a stage column where a link between two of its boxes that are not
+    neighbours crosses fewer other arrows: boxes in between send their links to the next
+    stage from their right edge and receive the previous stage's on their left."""
+    x, y_a, y_b = boxes[first][0], boxes[first][1], boxes[last][1]
+    low, high = min(y_a, y_b), max(y_a, y_b)
+    between = {name for name, (bx, by, _, _) in boxes.items() if abs(bx - x) < 1e-9 and low < by < high}
+    if not between or links.empty:
+        return "right"
+    out_right = sum(1 for f, t in zip(links["from"], links["to"]) if f in between and t in boxes and boxes[t][0] > x)
+    in_left = sum(1 for f, t in zip(links["from"], links["to"]) if t in between and f in boxes and boxes[f][0] < x)
+    return "left" if in_left < out_right else "right"
 
 
 def _box_fit(ax: Axes, box: tuple[float, float, float, float], name: str, cases: str, pct: str, renderer, *,
