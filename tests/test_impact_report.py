@@ -211,3 +211,19 @@ def test_demo_models_agree_with_the_frequency_table(tmp_path_factory: pytest.Tem
         assert not logic.stages.empty and len(logic.links) >= 5
     finally:
         project.close()
+
+
+def test_a_link_skipping_a_box_runs_on_the_side_other_arrows_do_not_use():
+    """In a stage column A, B, C, the link A -> C must not run over B's arrows: when B
+    sends links on to the next stage (right edge) it goes left, when B receives links
+    from the previous stage (left edge) it goes right."""
+    import pandas as pd
+
+    from qualcode.impact.diagram import _bracket_side
+
+    boxes = {"prev": (0.0, 1.0, 1.0, 1.0), "A": (2.0, 4.0, 1.0, 1.0), "B": (2.0, 2.5, 1.0, 1.0),
+             "C": (2.0, 1.0, 1.0, 1.0), "next1": (4.0, 3.0, 1.0, 1.0), "next2": (4.0, 1.0, 1.0, 1.0)}
+    sends = pd.DataFrame({"from": ["A", "B", "B"], "to": ["C", "next1", "next2"]})
+    receives = pd.DataFrame({"from": ["A", "prev", "prev"], "to": ["C", "B", "B"]})
+    assert _bracket_side("A", "C", boxes, sends) == "left"
+    assert _bracket_side("A", "C", boxes, receives) == "right"
