@@ -76,7 +76,7 @@ def test_flat_codebook_with_parents(tmp_path: Path, project: Project) -> None:
 
 
 def test_bad_yaml_and_bad_rules_name_the_line(tmp_path: Path, project: Project) -> None:
-    with pytest.raises(CodebookError, match="line 3"):
+    with pytest.raises(CodebookError, match=r"cb.yaml:3: not valid YAML"):
         project.import_codebook(write(tmp_path, "codes:\n  - name: A\n   - name: [\n"))
     bad_rule = "codes:\n  - name: A\n    rules:\n      regex: ['(unclosed']\n"
     with pytest.raises(CodebookError, match=r"cb.yaml:4: rules of 'A': regex"):

@@ -16,6 +16,7 @@ import yaml
 
 from qualcode.codebook.rules import RULE_KEYS, validate_rules
 from qualcode.errors import CodebookError
+from qualcode.yaml_files import read_yaml_file
 
 CODE_KEYS = {
     "name", "description", "inclusion", "exclusion", "examples", "colour", "color", "weight",
@@ -79,16 +80,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 def read_codebook(path: str | Path) -> CodebookSpec:
     """Parse and validate a YAML codebook; raises ``CodebookError`` naming file and line."""
     path = Path(path)
-    if not path.exists():
-        raise CodebookError(f"{path}: file not found")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise CodebookError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from exc
-    except UnicodeDecodeError as exc:
-        raise CodebookError(f"{path}: not UTF-8 text (byte {exc.start}); save the codebook as UTF-8") from exc
+    data = read_yaml_file(path, _LineLoader, CodebookError, "a codebook")
     return parse_codebook(data, str(path))
 
 

@@ -25,6 +25,7 @@ import yaml
 
 from qualcode.analysis._tree import code_table, expand
 from qualcode.errors import NotFoundError, QualcodeError, UsageError
+from qualcode.yaml_files import read_yaml_file
 
 __all__ = [
     "KINDS", "STAGES", "MEASURES", "COOCCURRENCE", "ImpactModelError", "CodeRef", "Indicator", "Element", "Evidence",
@@ -241,16 +242,7 @@ class ImpactModel:
 def read_model(path: str | Path) -> ImpactModel:
     """Parse and check a model file on its own; raises ``ImpactModelError`` naming file and line."""
     path = Path(path)
-    if not path.is_file():
-        raise ImpactModelError(f"{path}: file not found; give the path of an impact-model YAML file")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{mark.line + 1}" if mark else "1"
-        raise ImpactModelError(f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
-    except UnicodeDecodeError as exc:
-        raise ImpactModelError(f"{path}: not UTF-8 text (byte {exc.start}); save the model as UTF-8") from exc
+    data = read_yaml_file(path, _LineLoader, ImpactModelError, "an impact-model")
     return parse_model(data, path)
 
 
