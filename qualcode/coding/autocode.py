@@ -22,18 +22,15 @@ caller asks to ``apply`` directly.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import re
 from collections.abc import Iterator, Sequence
-from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 from tqdm.auto import tqdm
 
-from qualcode.coding.machine_runs import source_batches, store_machine_run
+from qualcode.coding.machine_runs import run_batches, source_batches, store_machine_run
 from qualcode.coding.rules_engine import RuleSet, plan, rules_from_codes
 from qualcode.coding.units import cut_units
 from qualcode.errors import CodingError, NotFoundError, UsageError
@@ -139,45 +136,23 @@ def _match(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, rul
     """All (span, code) matches, one batch of sources at a time, on ``n_process`` processes."""
     if source_frame.empty:
         return pd.DataFrame(columns=SPAN_COLUMNS)
-    def jobs() -> Iterator[tuple[dict[int, str], pd.DataFrame | None]]:
+    def jobs() -> Iterator[tuple[int, tuple[dict[int, str], pd.DataFrame | None]]]:
         for ids in source_batches(source_frame, BATCH_CHARS):
             with db.connect() as conn:
                 texts = store_sources.texts(conn, ids)
             segs = segments[segments["source_id"].isin(ids)] if not segments.empty else None
-            yield texts, segs
+            yield len(texts), (texts, segs)
 
     several = n_process > 1 and sum(source_frame["length"]) > BATCH_CHARS
     bar = tqdm(total=len(source_frame), desc="autocode", unit="source",
                disable=None if progress is None else not progress)
     context = _Context(rulesets, roles, {int(k): v for k, v in case_of.items()}, include_interviewer)
-    results: list[pd.DataFrame] = []
     try:
-        if not several:
-            for texts, segs in jobs():
-                results.append(context.run(texts, segs))
-                bar.update(len(texts))
-        else:  # a window of batches in flight, so memory holds a few batches, not the corpus
-            with ProcessPoolExecutor(n_process, mp_context=_fork_context(), initializer=_init_worker,
-                                     initargs=(context,)) as pool:
-                pending: deque[tuple[int, Future[pd.DataFrame]]] = deque()
-                for job in jobs():
-                    pending.append((len(job[0]), pool.submit(_work, job)))
-                    while len(pending) > 2 * n_process or (pending and pending[0][1].done()):
-                        n, future = pending.popleft()
-                        results.append(future.result())
-                        bar.update(n)
-                for n, future in pending:
-                    results.append(future.result())
-                    bar.update(n)
+        results = run_batches(jobs(), context, n_process if several else 1, bar)
     finally:
         bar.close()
     frames_ = [r for r in results if not r.empty]
     return pd.concat(frames_, ignore_index=True) if frames_ else pd.DataFrame(columns=SPAN_COLUMNS)
-
-
-def _fork_context() -> Any:
-    methods = mp.get_all_start_methods()
-    return mp.get_context("fork" if "fork" in methods else "spawn")
 
 
 @dataclass
@@ -216,19 +191,6 @@ class _Context:
         speaker_role = units["speaker"].map(self.roles)
         source_role = units["source_id"].map(lambda s: self.roles.get(str(self.case_of.get(s))))
         return speaker_role.where(units["speaker"].notna(), source_role).astype("string")
-
-
-_WORKER: _Context | None = None
-
-
-def _init_worker(context: _Context) -> None:
-    global _WORKER
-    _WORKER = context
-
-
-def _work(job: tuple[dict[int, str], pd.DataFrame | None]) -> pd.DataFrame:
-    assert _WORKER is not None, "worker not initialised"
-    return _WORKER.run(*job)
 
 
 def _store(db: Database, spans: pd.DataFrame, coder: str, apply: bool, dry_run: bool,

@@ -1,5 +1,6 @@
 """What the codebook rules and the trained suggester share: walking the sources in
-batches of text, and storing one machine run's codings.
+batches of text, coding the batches on one or several processes, and storing one
+machine run's codings.
 
 Both write the same kind of record (a run, its excerpts, applications with origin
 ``rule`` or ``model`` and a confidence, status ``suggested`` unless applied directly), so
@@ -7,8 +8,11 @@ one function writes it, in one transaction.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import multiprocessing as mp
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -58,3 +62,57 @@ def store_machine_run(db: Database, fresh: pd.DataFrame, *, coder: str, kind: st
             review_store.mark_run_decided(conn, run_id, decided_by)
         review_store.set_run_params(conn, run_id, {**params, "inserted": inserted})
     return run_id, inserted
+
+
+class BatchWorker(Protocol):
+    """What codes one batch: the rules of a run, or a loaded suggester."""
+
+    def run(self, *job: Any) -> pd.DataFrame: ...
+
+
+def run_batches(jobs: Iterable[tuple[int, tuple[Any, ...]]], worker: BatchWorker, n_process: int,
+                bar: Any) -> list[pd.DataFrame]:
+    """``worker.run(*job)`` for each ``(n_sources, job)``, results in job order.
+
+    With ``n_process > 1`` the jobs run on forked processes (the worker, with its rules
+    or model, is shared, not pickled per batch) while this process reads the next batch's
+    texts; a window of a few batches in flight bounds memory to a few batches, not the
+    corpus. ``bar`` (tqdm) advances by each job's number of sources.
+    """
+    results: list[pd.DataFrame] = []
+    if n_process <= 1:
+        for n, job in jobs:
+            results.append(worker.run(*job))
+            bar.update(n)
+        return results
+    with ProcessPoolExecutor(n_process, mp_context=_fork_context(), initializer=_init_worker,
+                             initargs=(worker,)) as pool:
+        pending: deque[tuple[int, Future[pd.DataFrame]]] = deque()
+        for n, job in jobs:
+            pending.append((n, pool.submit(_work, job)))
+            while len(pending) > 2 * n_process or (pending and pending[0][1].done()):
+                size, future = pending.popleft()
+                results.append(future.result())
+                bar.update(size)
+        for size, future in pending:
+            results.append(future.result())
+            bar.update(size)
+    return results
+
+
+_WORKER: BatchWorker | None = None
+
+
+def _init_worker(worker: BatchWorker) -> None:
+    global _WORKER
+    _WORKER = worker
+
+
+def _work(job: tuple[Any, ...]) -> pd.DataFrame:
+    assert _WORKER is not None, "worker not initialised"
+    return _WORKER.run(*job)
+
+
+def _fork_context() -> Any:
+    methods = mp.get_all_start_methods()
+    return mp.get_context("fork" if "fork" in methods else "spawn")

@@ -15,10 +15,7 @@ read in batches; cutting and scoring can run on several processes.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
-from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from qualcode.coding.machine_runs import source_batches, store_machine_run
+from qualcode.coding.machine_runs import run_batches, source_batches, store_machine_run
 from qualcode.coding.suggest_project import load_model, read_batch, spans_of, units_of
 from qualcode.coding.unit_labels import unit_code_pairs
 from qualcode.coding.units import check_unit
@@ -172,43 +169,7 @@ def _run_batches(db: Database, source_frame: pd.DataFrame, segments: pd.DataFram
             mine = carried[carried["source_id"].isin(ids)] if not carried.empty else carried
             yield len(ids), (texts, segs, mine)
 
-    results: list[pd.DataFrame] = []
-    if n_process <= 1 or len(source_frame) < 2:
-        for n, job in jobs():
-            results.append(work.run(*job))
-            bar.update(n)
-        return results
-    with ProcessPoolExecutor(n_process, mp_context=_fork_context(), initializer=_init_worker,
-                             initargs=(work,)) as pool:
-        pending: deque[tuple[int, Future[pd.DataFrame]]] = deque()
-        for n, job in jobs():
-            pending.append((n, pool.submit(_work, job)))
-            while len(pending) > 2 * n_process or (pending and pending[0][1].done()):
-                size, future = pending.popleft()
-                results.append(future.result())
-                bar.update(size)
-        for size, future in pending:
-            results.append(future.result())
-            bar.update(size)
-    return results
-
-
-_WORKER: _Suggesting | None = None
-
-
-def _init_worker(work: _Suggesting) -> None:
-    global _WORKER
-    _WORKER = work
-
-
-def _work(job: tuple[dict[int, str], pd.DataFrame | None, pd.DataFrame]) -> pd.DataFrame:
-    assert _WORKER is not None, "worker not initialised"
-    return _WORKER.run(*job)
-
-
-def _fork_context() -> Any:
-    methods = mp.get_all_start_methods()
-    return mp.get_context("fork" if "fork" in methods else "spawn")
+    return run_batches(jobs(), work, n_process if len(source_frame) >= 2 else 1, bar)
 
 
 def _pick(estimator: Any, units: pd.DataFrame, carried: pd.DataFrame, threshold: float | None,
