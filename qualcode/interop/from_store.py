@@ -17,7 +17,9 @@ REFI-QDA has no place for, so the export leaves out (and the caller reports): co
 weights and weight ranges, code inclusion / exclusion / examples and rules, suggested and
 rejected applications, descriptor levels (ordered categories), segments (turns are
 recomputed on import), questionnaire structure (responses travel as text sources, their
-closed answers as case variables).
+closed answers as case variables), and sources with no text (a respondent who answered no
+open question: a REFI text source needs text, and the tools that read it show an empty
+document; the case and its variables still go).
 """
 from __future__ import annotations
 
@@ -125,6 +127,10 @@ def build_exchange(conn: Connection, *, title: str) -> tuple[ExchangeProject, Le
     ep.codes, code_guid = _codes(conn, left_out)
 
     sources = xs.sources(conn)
+    blank = [r for r in sources if not (r.text or "").strip()]
+    sources = [r for r in sources if (r.text or "").strip()]
+    left_out.add("sources with no text (questionnaire responses without an open answer)", len(blank),
+                 "a REFI-QDA text source needs text; their closed answers travel as case variables")
     wave_guid = "variable:wave"
     for r in sources:
         meta = r.meta if isinstance(r.meta, dict) else {}
