@@ -147,3 +147,26 @@ def test_report_excerpts_table_capped_with_a_note(coded: Project, tmp_path: Path
     assert "qualcode excerpts --format csv" in table.note
     assert len(whole.frame) == len(every) and "first" not in whole.note
     assert capped.headline.excerpts == full.headline.excerpts
+
+
+def test_stats_child_sum_option_counts_parents_by_hand(coded: Project) -> None:
+    """Parents have no explicit codings here; with --child-sum they carry their children's
+    (hand count from the fixture's docstring)."""
+    runner = CliRunner()
+
+    def csv(*args: str) -> pd.DataFrame:
+        result = runner.invoke(cli, ["--project", coded.target, "stats", *args, "--format", "csv"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(io.StringIO(result.output))
+
+    plain = csv("crosstab", "--by", "role", "--value", "cases").set_index("code")
+    summed = csv("crosstab", "--by", "role", "--value", "cases", "--child-sum").set_index("code")
+    assert plain.loc["Issues", ["CEO", "Mentor"]].tolist() == [0, 0]
+    assert summed.loc["Issues", ["CEO", "Mentor"]].tolist() == [1, 1]  # CEO-07 and Mentor-03
+    waves = csv("waves", "--child-sum").set_index("code")
+    # Impact in wave 1: CEO-07 (Confidence), Mentor-03 (Leadership); wave 2: CEO-08 (Confidence)
+    assert waves.loc["Impact", ["cases_first", "cases_second", "both"]].tolist() == [2, 1, 0]
+    presence = csv("presence", "--by", "case", "--child-sum").set_index("code")
+    assert presence.loc["Issues", ["CEO-07", "CEO-08", "Mentor-03"]].tolist() == [1, 1, 1]
+    matrix = csv("cooccurrence", "--child-sum").set_index(csv("cooccurrence", "--child-sum").columns[0])
+    assert matrix.loc["Issues", "Issues/Sustainability"] == 2  # both Sustainability excerpts carry Issues

@@ -42,16 +42,23 @@ def stats_frequencies(ctx: click.Context, where: tuple[str, ...], codes: tuple[s
     emit_frame(table.round(1), fmt)
 
 
+child_sum_option = click.option(
+    "--child-sum", is_flag=True,
+    help="Give each parent code its descendants' excerpts too (once per excerpt); default: explicit codings only.")
+
+
 @stats.command("presence")
 @click.option("--by", type=click.Choice(["source", "case"]), default="source", show_default=True)
 @click.option("--counts", is_flag=True, help="Number of excerpts instead of 0/1.")
+@child_sum_option
 @where_option
 @format_option
 @click.pass_context
-def stats_presence(ctx: click.Context, by: str, counts: bool, where: tuple[str, ...], fmt: str) -> None:
+def stats_presence(ctx: click.Context, by: str, counts: bool, child_sum: bool, where: tuple[str, ...], fmt: str) -> None:
     """Codes × sources (or cases): 0/1 presence, or excerpt counts with --counts."""
     project = open_project(ctx)
-    table = project.code_application(by, _where(where)) if counts else project.code_presence(by, _where(where))
+    measure = project.code_application if counts else project.code_presence
+    table = measure(by, _where(where), child_sum=child_sum)
     emit_frame(table, fmt, index=True)
 
 
@@ -59,19 +66,22 @@ def stats_presence(ctx: click.Context, by: str, counts: bool, where: tuple[str, 
 @click.option("--overlap", is_flag=True, help="Count overlapping excerpts in the same source too.")
 @click.option("--jaccard", is_flag=True, help="Jaccard similarity instead of counts.")
 @click.option("--pairs", is_flag=True, help="A long list of code pairs instead of a matrix.")
+@child_sum_option
 @where_option
 @code_option
 @format_option
 @click.pass_context
-def stats_cooccurrence(ctx: click.Context, overlap: bool, jaccard: bool, pairs: bool, where: tuple[str, ...],
-                       codes: tuple[str, ...], fmt: str) -> None:
+def stats_cooccurrence(ctx: click.Context, overlap: bool, jaccard: bool, pairs: bool, child_sum: bool,
+                       where: tuple[str, ...], codes: tuple[str, ...], fmt: str) -> None:
     """Code × code: excerpts where both codes are applied."""
     project = open_project(ctx)
     if pairs:
+        if child_sum:
+            raise UsageError("--child-sum applies to the matrix; leave out --pairs")
         emit_frame(project.cooccurrence_pairs(_where(where), overlap=overlap).round(3), fmt)
         return
     table = project.cooccurrence(_where(where), overlap=overlap, measure="jaccard" if jaccard else "count",
-                                 codes=list(codes) or None)
+                                 codes=list(codes) or None, child_sum=child_sum)
     emit_frame(table.round(3), fmt, index=True)
 
 
@@ -80,16 +90,17 @@ def stats_cooccurrence(ctx: click.Context, overlap: bool, jaccard: bool, pairs: 
 @click.option("--value", type=click.Choice(["cases", "pct_cases", "excerpts", "excerpts_normalised", "cases_normalised"]),
               default="pct_cases", show_default=True, help="What the cells hold (wide table).")
 @click.option("--long", "long_form", is_flag=True, help="The long table with every measure.")
+@child_sum_option
 @where_option
 @code_option
 @format_option
 @click.pass_context
-def stats_crosstab(ctx: click.Context, by: tuple[str, ...], value: str, long_form: bool, where: tuple[str, ...],
-                   codes: tuple[str, ...], fmt: str) -> None:
+def stats_crosstab(ctx: click.Context, by: tuple[str, ...], value: str, long_form: bool, child_sum: bool,
+                   where: tuple[str, ...], codes: tuple[str, ...], fmt: str) -> None:
     """Code × descriptor group: cases, % of cases in each group, Dedoose-normalised counts."""
     from qualcode.analysis import to_wide
 
-    table = open_project(ctx).crosstab(list(by), _where(where), codes=list(codes) or None)
+    table = open_project(ctx).crosstab(list(by), _where(where), codes=list(codes) or None, child_sum=child_sum)
     if long_form:
         emit_frame(table.round(2), fmt)
     else:
@@ -111,13 +122,14 @@ def stats_weights(ctx: click.Context, by: str | None, where: tuple[str, ...], fm
 @click.option("--first", default=None, help="First wave (default: the lowest).")
 @click.option("--second", default=None, help="Second wave (default: the next).")
 @click.option("--paired", is_flag=True, help="Only cases with material in both waves.")
+@child_sum_option
 @where_option
 @format_option
 @click.pass_context
-def stats_waves(ctx: click.Context, first: str | None, second: str | None, paired: bool, where: tuple[str, ...],
-                fmt: str) -> None:
+def stats_waves(ctx: click.Context, first: str | None, second: str | None, paired: bool, child_sum: bool,
+                where: tuple[str, ...], fmt: str) -> None:
     """Cases mentioning each code in both waves, only the first, only the second."""
-    table = open_project(ctx).wave_change(first, second, _where(where), paired=paired)
+    table = open_project(ctx).wave_change(first, second, _where(where), paired=paired, child_sum=child_sum)
     columns = ["code", "cases_first", "cases_second", "both", "only_first", "only_second", "pct_first",
                "pct_second", "pct_change"]
     emit_frame(table[columns].round(1) if fmt == "table" else table, fmt)
