@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qualcode.coding.autocode import AutocodeResult
+    from qualcode.coding.autocode import AutocodeResult, RuleMatches
     from qualcode.coding.model_suggestions import SuggestReport
+    from qualcode.coding.rule_evaluation import RuleEvaluation
     from qualcode.coding.suggest_project import TrainReport
     from qualcode.store.database import Database
 
@@ -24,6 +25,19 @@ def _listed(codes: str | Sequence[str] | None) -> list[str] | None:
     if codes is None:
         return None
     return [codes] if isinstance(codes, str) else list(codes)
+
+
+def _stored_rule_matches(project: "AutocodeMixin", source_ids: list[int],
+                         codes: list[str] | None) -> "RuleMatches":
+    """Stored rule applications in ``source_ids`` in the shape ``match_rules`` returns."""
+    from qualcode.coding.autocode import RuleMatches
+
+    apps = project.applications(codes, status=None, origin="rule")  # type: ignore[attr-defined]
+    if not apps.empty:
+        apps = apps[apps["source_id"].isin(set(source_ids))]
+    spans = apps[["source_id", "start", "end", "code"]].reset_index(drop=True) if not apps.empty else \
+        pd.DataFrame(columns=["source_id", "start", "end", "code"])
+    return RuleMatches(spans, {"stored": True}, sorted(set(spans["code"])))
 
 
 def _who(by: str | None) -> str:
@@ -66,6 +80,58 @@ class AutocodeMixin:
         return autocode(self._db, unit=unit, codes=chosen, apply=apply, dry_run=dry_run, n_process=n_process,
                         progress=progress, include_interviewer=include_interviewer, coder=coder, engine=engine,
                         decided_by=_who(None))
+
+    def evaluate_rules(
+        self,
+        coders: str | Sequence[str] | None = None,
+        codes: str | Sequence[str] | None = None,
+        unit: str | None = None,
+        *,
+        include_interviewer: bool = False,
+        n_process: int = 1,
+        progress: bool | None = None,
+        stored: bool = False,
+    ) -> "RuleEvaluation":
+        """How well the codebook's rules, as they are now, agree with hand coding.
+
+        The rules are matched (nothing is written) in the sources that ``coders`` (default:
+        anyone) coded by hand, and compared by overlap with their applied manual or
+        imported codings: per code precision, recall and F1, the units behind them, and
+        ``false_positives(code)`` / ``misses(code)`` to read what to tighten or add.
+        Run it after editing the rules and before ``autocode`` on the whole project.
+        With ``stored`` the rules are not matched again: the suggestions stored by earlier
+        runs (whatever their review status) are compared instead, as the report does.
+        """
+        from qualcode.codebook.branches import thematic_mask
+        from qualcode.coding.autocode import match_rules
+        from qualcode.coding.rule_evaluation import evaluate_rules
+        from qualcode.errors import UsageError
+        from qualcode.store import sources as store_sources
+
+        who = _listed(coders)
+        manual = self.applications(status="applied", coder=who)  # type: ignore[attr-defined]
+        if not manual.empty:  # filtered here, not in SQL: a report has the applied codings cached already
+            manual = manual[manual["origin"].isin(["manual", "import"])]
+        if manual.empty:
+            by = f" by {', '.join(who)}" if who else ""
+            raise UsageError(f"no hand coding{by} to compare the rules with; code some sources by hand first "
+                             "(qualcode code), or name a coder who has (--coder)")
+        manual = manual[thematic_mask(manual["code"])]  # question codes say where an answer came from
+        if manual.empty:
+            raise UsageError("the hand coding holds only questionnaire question codes; code some passages by hand "
+                             "first (qualcode code)")
+        ids = sorted(set(manual["source_id"]))
+        if stored:
+            found = _stored_rule_matches(self, ids, _listed(codes))
+        else:
+            found = match_rules(self._db, unit=unit, codes=_listed(codes), source_ids=ids, n_process=n_process,
+                                progress=progress, include_interviewer=include_interviewer)
+        with self._db.connect() as conn:
+            texts = store_sources.texts(conn, ids)
+        manual = manual[["source_id", "source", "case", "start", "end", "code", "coder"]].assign(
+            text=[texts[s][a:b] for s, a, b in zip(manual["source_id"], manual["start"], manual["end"])])
+        names = dict(zip(manual["source_id"], manual["source"]))
+        return evaluate_rules(found.spans.assign(source=found.spans["source_id"].map(names)), manual, found.rule_codes)
 
     def undo_run(self, run_id: int, force: bool = False) -> dict[str, int]:
         """Remove a run's applications that nobody has decided on yet (all with ``force``)."""

@@ -25,13 +25,14 @@ from qualcode.analysis import redact, to_wide  # noqa: E402
 from qualcode.errors import ExportError, UsageError  # noqa: E402
 from qualcode.codebook.branches import STRUCTURAL_BRANCHES, thematic_mask  # noqa: E402
 from qualcode.report import charts, clouds  # noqa: E402
-from qualcode.report.content import Headline, Report  # noqa: E402
+from qualcode.report.content import Headline, Report, Section  # noqa: E402
 from qualcode.report.excel import write_excel  # noqa: E402
 from qualcode.report.html import write_html  # noqa: E402
 from qualcode.report.markdown import write_markdown  # noqa: E402
 from qualcode.report.content import write_csv  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
+    from qualcode.coding.rule_evaluation import RuleEvaluation
     from qualcode.project import Project
 
 #: Most rows a heat-map figure shows (its table lists every code).
@@ -407,6 +408,33 @@ def _machine_section(project: "Project", report: Report) -> None:
     )
     section.add_table(table, "Machine suggestions by code and decision", formats={"mean_confidence": "decimal"},
                       decimals=2)
+    if (machine["origin"] == "rule").any():
+        _rule_quality(project, machine[machine["origin"] == "rule"], section)
+
+
+def _rule_quality(project: "Project", rule_apps: pd.DataFrame, section: Section) -> None:
+    """The stored rule suggestions against the hand coding of the same sources, when there is any."""
+    applied = project.applications(status="applied")
+    hand = applied[applied["origin"].isin(["manual", "import"]) & thematic_mask(applied["code"])]
+    if not set(hand["source_id"]) & set(rule_apps["source_id"]):
+        return
+    result = project.evaluate_rules(stored=True)
+    section.text += (
+        f"\n\nIn the {result.sources} source(s) coded by hand, {_share(result, 'precision')} of the rule suggestions "
+        f"overlap a hand-coded excerpt of the same code, and the rules find {_share(result, 'recall')} of the "
+        "hand-coded excerpts. Hand coding is rarely exhaustive, so the first figure is a lower bound. "
+        "'qualcode autocode --evaluate --examples 5' lists what each rule wrongly hits and misses."
+    )
+    section.add_table(result.table, "Rules against hand coding",
+                      formats={"precision": "fraction", "recall": "fraction", "f1": "decimal"},
+                      decimals={"precision": 0, "recall": 0, "f1": 2},
+                      note="agreed: rule units overlapping a hand-coded excerpt of their code; found: hand-coded "
+                           "excerpts (one per passage and code, whoever coded it) that a rule unit overlaps")
+
+
+def _share(result: "RuleEvaluation", column: str) -> str:
+    value = result.table[column].iloc[-1]
+    return "-" if pd.isna(value) else f"{value:.0%}"
 
 
 def _questionnaire_section(project: "Project", report: Report, figures_dir: Path) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -74,6 +74,14 @@ class AutocodeResult:
         return f"run {self.run_id}: {self.inserted} new applications ({status}) by {self.coder}; {self.total - self.inserted} already there"
 
 
+class RuleMatches(NamedTuple):
+    """What the rules match, before anything is stored."""
+
+    spans: pd.DataFrame  # SPAN_COLUMNS: one row per unit and code, the surest rule kept
+    params: dict[str, Any]  # the run's parameters, as a stored run records them
+    rule_codes: list[str]  # the codes that have a rule in this run's scope
+
+
 def rule_coder(db: Database) -> str:
     """``rule:<codebook name>``; the name comes from the project's ``codebook`` meta value."""
     return f"rule:{db.meta('codebook') or 'codebook'}"
@@ -98,15 +106,39 @@ def autocode(
 
     With ``apply``, the person who ran it (``decided_by``) is recorded as having decided.
     """
+    coder = coder or rule_coder(db)
+    found = match_rules(db, unit=unit, codes=codes, n_process=n_process, progress=progress,
+                        include_interviewer=include_interviewer, engine=engine, role_field=role_field)
+    return _store(db, found.spans, coder, apply, dry_run, {**found.params, "apply": apply}, decided_by or coder)
+
+
+def match_rules(
+    db: Database,
+    *,
+    unit: str | None = None,
+    codes: Sequence[str] | None = None,
+    source_ids: Sequence[int] | None = None,
+    n_process: int = 1,
+    progress: bool | None = None,
+    include_interviewer: bool = False,
+    engine: str = "fast",
+    role_field: str = "role",
+) -> "RuleMatches":
+    """Every (unit, code) the codebook's rules match, written nowhere.
+
+    ``source_ids`` limits the matching to these sources (rule evaluation compares only the
+    sources a person coded, so it need not read the rest).
+    """
     if n_process < 1:
         raise UsageError(f"--processes must be at least 1 (got {n_process})")
-    coder = coder or rule_coder(db)
     with db.connect() as conn:
         code_frame = frames.codes(conn)
         source_frame = frames.sources(conn)
         descriptors = frames.descriptors(conn)
         segments = frames.segments(conn)
         chosen = [store_codes.resolve(conn, c).path for c in codes or ()]
+    if source_ids is not None and not source_frame.empty:
+        source_frame = source_frame[source_frame["source_id"].isin(set(source_ids))]
     rules = rules_from_codes(code_frame)
     if codes:  # the chosen codes and everything below them
         rules = [r for r in rules if any(r.code == p or r.code.startswith(p + "/") for p in chosen)]
@@ -115,12 +147,16 @@ def autocode(
         raise CodingError(f"no code{scope} has a rules: block; add keywords to the codebook and import it again")
     tasks = plan(rules, unit)
     rulesets = {kind: RuleSet.compile(ts, engine=engine) for kind, ts in tasks.items()}
-    params = {"unit": unit, "codes": list(codes or []), "apply": apply, "engine": engine,
-              "include_interviewer": include_interviewer, "rules": len(rules)}
+    params: dict[str, Any] = {"unit": unit, "codes": list(codes or []), "engine": engine,
+                              "include_interviewer": include_interviewer, "rules": len(rules)}
     roles = _roles(descriptors, role_field)
     case_of = dict(zip(source_frame["source_id"], source_frame["case"])) if not source_frame.empty else {}
     spans = _match(db, source_frame, segments, rulesets, roles, case_of, include_interviewer, n_process, progress)
-    return _store(db, spans, coder, apply, dry_run, params, decided_by or coder)
+    if not spans.empty:  # a unit coded twice for one code (keywords and a question rule): keep the surer
+        spans = (spans.sort_values("confidence", ascending=False, kind="stable")
+                 .drop_duplicates(["source_id", "start", "end", "code_id"]).sort_values(["source_id", "start", "code_id"])
+                 .reset_index(drop=True))
+    return RuleMatches(spans, params, sorted({r.code for r in rules}))
 
 
 def _roles(descriptors: pd.DataFrame, field_name: str) -> dict[str, str]:
@@ -196,10 +232,6 @@ class _Context:
 def _store(db: Database, spans: pd.DataFrame, coder: str, apply: bool, dry_run: bool,
            params: dict[str, Any], decided_by: str) -> AutocodeResult:
     """Count, and unless a dry run, write everything in one transaction."""
-    if not spans.empty:  # a unit coded twice for one code (keywords and a question rule): keep the surer
-        spans = (spans.sort_values("confidence", ascending=False, kind="stable")
-                 .drop_duplicates(["source_id", "start", "end", "code_id"]).sort_values(["source_id", "start", "code_id"])
-                 .reset_index(drop=True))
     with db.connect() as conn:
         coder_id = _coder_id(conn, coder)
         existing = review_store.coded_spans(conn, coder_id) if coder_id is not None else pd.DataFrame()

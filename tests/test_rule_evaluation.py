@@ -1,0 +1,179 @@
+"""Rules against hand coding: precision and recall per code, counted by hand below.
+
+The overlap test is checked against a brute-force loop on random spans.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qualcode import Project
+from qualcode.cli.main import cli
+from qualcode.coding.rule_evaluation import ALL_CODES, overlap_flags
+from qualcode.errors import UsageError
+
+TALK = """Interviewer: Tell me about the year.
+
+CEO-01: The board met twice. Money was tight all year. Our reserves are low. I spoke to the board about the reserves.
+
+Interviewer: And the mentoring?
+
+CEO-01: My mentor was patient. We talked about funding bids. The weather was awful.
+"""
+
+OTHER = """CEO-02: The board was fine.
+"""
+
+CODEBOOK = """\
+codebook: eval
+codes:
+  - name: Board
+    rules: {keywords: [board]}
+  - name: Money
+    rules: {keywords: [reserves, funding]}
+  - name: Mentoring
+    rules: {keywords: [mentor]}
+  - name: Weather
+"""
+
+# The rules match these sentences (sentence units; interviewer turns are skipped):
+#   Board:     "The board met twice."  "I spoke to the board about the reserves."  (+ "The board was fine." in CEO-02)
+#   Money:     "Our reserves are low."  "I spoke to the board about the reserves."  "We talked about funding bids."
+#   Mentoring: "My mentor was patient."
+# anna coded CEO-01 only (CEO-02 is not compared):
+#   Board:  "The board met twice."                    -> found; the rule's second Board hit is not coded
+#   Money:  "Money was tight all year." (missed), "Our reserves are low." (found), "We talked about funding bids." (found)
+#   Weather: "The weather was awful." (no rule: not a row)
+# so Board 1 of 2 hits agree, 1 of 1 found; Money 2 of 3 agree, 2 of 3 found; Mentoring 0 of 1, 0 of 0.
+HAND = [
+    ("The board met twice.", "Board"),
+    ("Money was tight all year.", "Money"),
+    ("Our reserves are low.", "Money"),
+    ("We talked about funding bids.", "Money"),
+    ("The weather was awful.", "Weather"),
+]
+
+
+@pytest.fixture
+def study(tmp_path: Path) -> Project:
+    (tmp_path / "CEO-01 wave 1.txt").write_text(TALK, encoding="utf-8")
+    (tmp_path / "CEO-02 wave 1.txt").write_text(OTHER, encoding="utf-8")
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    project = Project.create(tmp_path / "eval.qcproj")
+    project.ingest(tmp_path / "CEO-01 wave 1.txt", tmp_path / "CEO-02 wave 1.txt", kind="transcript", progress=False)
+    project.import_codebook(tmp_path / "codebook.yaml")
+    for quote, code in HAND:
+        project.code("CEO-01 wave 1", code, quote=quote, coder="anna")
+    yield project
+    project.close()
+
+
+def test_precision_and_recall_per_code_are_the_hand_counts(study):
+    result = study.evaluate_rules(progress=False)
+    table = result.table.set_index("code")
+    assert list(table.index) == ["Board", "Mentoring", "Money", ALL_CODES]  # codes with a rule, then pooled
+    assert table.loc["Board", ["suggested", "agreed", "manual", "found"]].tolist() == [2, 1, 1, 1]
+    assert table.loc["Money", ["suggested", "agreed", "manual", "found"]].tolist() == [3, 2, 3, 2]
+    assert table.loc["Mentoring", ["suggested", "agreed", "manual", "found"]].tolist() == [1, 0, 0, 0]
+    assert table.loc["Board", "precision"] == pytest.approx(1 / 2)
+    assert table.loc["Money", "recall"] == pytest.approx(2 / 3)
+    assert table.loc["Money", "f1"] == pytest.approx(2 / 3)
+    assert np.isnan(table.loc["Mentoring", "recall"])  # nobody coded Mentoring: no recall to speak of
+    assert table.loc[ALL_CODES, ["suggested", "agreed", "manual", "found"]].tolist() == [6, 3, 4, 3]
+    assert result.sources == 1  # CEO-02 was not coded by hand, so its "board" hit is not counted
+
+
+def test_examples_name_the_hits_nobody_coded_and_the_passages_missed(study):
+    result = study.evaluate_rules(progress=False)
+    assert result.false_positives("Board")["text"].tolist() == ["I spoke to the board about the reserves."]
+    assert result.misses("Money")["text"].tolist() == ["Money was tight all year."]
+    assert result.false_positives("Board")["source"].tolist() == ["CEO-01 wave 1"]
+
+
+def test_evaluation_writes_nothing(study):
+    before = len(study.applications(status=None))
+    study.evaluate_rules(progress=False)
+    assert len(study.applications(status=None)) == before
+    assert study.runs().empty
+
+
+def test_the_coder_and_the_code_limit_the_comparison(study):
+    study.code("CEO-02 wave 1", "Board", quote="The board was fine.", coder="ben")
+    both = study.evaluate_rules(progress=False).table.set_index("code")
+    assert both.loc["Board", ["suggested", "agreed", "manual", "found"]].tolist() == [3, 2, 2, 2]
+    anna = study.evaluate_rules("anna", codes="Money", progress=False).table.set_index("code")
+    assert list(anna.index) == ["Money", ALL_CODES]
+    assert anna.loc["Money", ["suggested", "agreed", "manual", "found"]].tolist() == [3, 2, 3, 2]
+
+
+def test_without_hand_coding_the_error_says_what_to_do(study):
+    with pytest.raises(UsageError, match="no hand coding by zoe"):
+        study.evaluate_rules("zoe", progress=False)
+
+
+def test_cli_prints_the_table_and_the_examples(study, tmp_path):
+    path = tmp_path / "eval.qcproj"
+    study.close()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["-p", str(path), "autocode", "--evaluate", "--coder", "anna", "--examples", "1"])
+    assert out.exit_code == 0, out.output
+    assert "precision 0.50 (3 of 6 rule units" in out.output
+    assert "rule hit, not coded  [CEO-01 wave 1:" in out.output and "I spoke to the board about the reserves." in out.output
+    assert "coded, rules missed  [CEO-01 wave 1:" in out.output and "Money was tight all year." in out.output
+    csv = runner.invoke(cli, ["-p", str(path), "autocode", "--evaluate", "--format", "csv"])
+    frame = pd.read_csv(__import__("io").StringIO(csv.output))
+    assert frame.set_index("code").loc["Money", "agreed"] == 2
+    bad = runner.invoke(cli, ["-p", str(path), "autocode", "--evaluate", "--apply"])
+    assert bad.exit_code == 2 and "--evaluate writes nothing" in bad.output
+    reopened = Project.open(path)
+    assert reopened.runs().empty  # nothing was stored by any of these
+    reopened.close()
+
+
+spans = st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["A", "B"]), st.integers(0, 60), st.integers(1, 20)),
+                 max_size=25)
+
+
+def _frame(rows: list[tuple[int, str, int, int]]) -> pd.DataFrame:
+    return pd.DataFrame([{"source_id": s, "code": c, "start": a, "end": a + n} for s, c, a, n in rows],
+                        columns=["source_id", "code", "start", "end"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(spans, spans)
+def test_overlap_flags_equal_a_brute_force_loop(a_rows, b_rows):
+    a, b = _frame(a_rows), _frame(b_rows)
+    expected = [
+        any(source == other_source and code == other_code and other_start < end and other_end > start
+            for other_source, other_code, other_start, other_end in _rows(b))
+        for source, code, start, end in _rows(a)
+    ]
+    assert overlap_flags(a, b).tolist() == expected
+
+
+def _rows(frame: pd.DataFrame) -> list[tuple[int, str, int, int]]:
+    return list(zip(frame["source_id"], frame["code"], frame["start"], frame["end"]))
+
+
+def test_the_report_compares_stored_rule_suggestions_with_the_hand_coding(study, tmp_path):
+    from qualcode.report_builder import ReportOptions, build_report
+
+    study.autocode(progress=False)
+    queue = study.review_queue()
+    wrong = queue[(queue["code"] == "Board") & queue["text"].str.contains("spoke to the board")]
+    right = queue[(queue["code"] == "Money") & queue["text"].str.contains("reserves are low")]
+    assert study.reject(wrong["application_id"].tolist(), by="anna") == 1
+    assert study.accept(right["application_id"].tolist(), by="anna") == 1  # decided or not, each counts as proposed
+    report = build_report(study, tmp_path / "figs", ReportOptions())
+    section = next(s for s in report.sections if s.title == "Machine coding")
+    table = next(t for t in section.tables if t.caption == "Rules against hand coding").frame.set_index("code")
+    # the stored run holds the same hits as the hand count above: Board 1 of 2, Money 2 of 3, Mentoring 0 of 1
+    assert table.loc["Money", ["suggested", "agreed", "manual", "found"]].tolist() == [3, 2, 3, 2]
+    assert table.loc[ALL_CODES, ["suggested", "agreed", "manual", "found"]].tolist() == [6, 3, 4, 3]
+    assert "50% of the rule suggestions overlap" in section.text and "find 75% of the hand-coded excerpts" in section.text
