@@ -29,6 +29,7 @@ from qualcode.analysis._tree import code_table, expand
 from qualcode.coding.agreement import AgreementResult, agreement
 from qualcode.errors import CodingError, NotFoundError, UsageError
 from qualcode.store import consensus_store, frames
+from qualcode.store import coverage as coverage_store
 from qualcode.store import sources as store_sources
 from qualcode.store.migrations import utcnow
 
@@ -85,8 +86,8 @@ class AgreementMixin:
             ``descendants=False``; codes in that list nobody applied get undefined
             coefficients. Default: every code the coders applied.
         sources: source names the coders all coded; default: a coder coded a source
-            when they applied any code in it (a source a coder read and found nothing
-            in leaves no trace, so name the sources when that matters).
+            when they applied any code in it or marked it coded (:meth:`mark_coded`: a
+            source a coder read and found nothing in leaves no other trace).
         min_overlap: sentence/paragraph/turn/answer only -- fraction of a unit a coder's
             spans of a code must cover for it to count (0 = any overlap).
         where: only material matching these conditions (descriptors, wave, source...),
@@ -108,12 +109,16 @@ class AgreementMixin:
         if codes is not None:
             code_list = expand(code_table(None, self.codes()), codes, descendants)  # type: ignore[attr-defined]
         source_ids = self._source_ids(sources) if sources is not None else None
+        scope: Any = source_ids
         if source_ids is not None:
             compared = source_ids
         else:  # only sources two coders or more worked on can hold a compared unit: cut no others
-            per_source = apps.groupby("source_id")["coder"].nunique()
+            who_coded = self._who_coded(apps, chosen)
+            per_source = who_coded.groupby("source_id")["coder"].nunique()
             compared = sorted(int(s) for s in per_source.index[per_source >= 2])
-        kwargs: dict[str, Any] = {"coders": chosen, "codes": code_list, "sources": source_ids}
+            if len(who_coded) > len(apps[["coder", "source_id"]].drop_duplicates()):
+                scope = who_coded  # some sources were read and left uncoded: they count for their coders
+        kwargs: dict[str, Any] = {"coders": chosen, "codes": code_list, "sources": scope}
 
         if unit == "excerpt":
             text = self.excerpts().set_index("excerpt_id")["text"]  # type: ignore[attr-defined]
@@ -155,6 +160,53 @@ class AgreementMixin:
         units = cut_units(dict(sorted(texts.items())), segments, unit)
         units.insert(0, "unit_id", np.arange(1, len(units) + 1, dtype=np.int64))
         return units
+
+    def _who_coded(self, apps: pd.DataFrame, coders: Sequence[str]) -> pd.DataFrame:
+        """(coder, source_id) pairs: sources where a coder applied a code, and those marked coded."""
+        with self._db.connect() as conn:
+            marked = coverage_store.marks(conn)
+        pairs = [apps[["coder", "source_id"]]]
+        if not marked.empty:
+            pairs.append(marked.loc[marked["coder"].isin(coders), ["coder", "source_id"]])
+        return pd.concat(pairs, ignore_index=True).astype({"coder": str, "source_id": "int64"}).drop_duplicates()
+
+    # ------------------------------------------------------------------ coverage
+    def mark_coded(self, sources: str | Iterable[str], coder: str | None = None) -> int:
+        """Record that ``coder`` (default: the current coder) has read and coded these
+        sources, including any where they found nothing to code.
+
+        Agreement counts a source for a coder when they applied a code in it or it is
+        marked: in a marked source without their codes, every unit is "no code" for them.
+        Returns how many marks are new (marking twice changes nothing). One transaction.
+        """
+        from qualcode.project import default_coder
+
+        ids = self._source_ids(sources)
+        with self._db.begin() as conn:
+            return coverage_store.mark(conn, coder or default_coder(), ids, utcnow())
+
+    def unmark_coded(self, sources: str | Iterable[str], coder: str | None = None) -> int:
+        """Take back :meth:`mark_coded` marks; returns how many were removed."""
+        from qualcode.project import default_coder
+
+        ids = self._source_ids(sources)
+        with self._db.begin() as conn:
+            return coverage_store.unmark(conn, coder or default_coder(), ids)
+
+    def coverage(self) -> pd.DataFrame:
+        """Who coded which source: ``source, coder, applications`` (their applied codings
+        there) and ``marked`` (marked as coded), one row per source and coder with either.
+        Agreement counts a source for a coder on either ground."""
+        apps = self.applications()  # type: ignore[attr-defined]
+        with self._db.connect() as conn:
+            marked = coverage_store.marks(conn)
+        keys = ["source_id", "source", "coder"]
+        counts = (apps.groupby(keys).size().rename("applications").reset_index() if not apps.empty
+                  else pd.DataFrame(columns=keys + ["applications"]))
+        table = counts.merge(marked.assign(marked=True)[keys + ["marked"]], on=keys, how="outer")
+        table["applications"] = table["applications"].fillna(0).astype("int64")
+        table["marked"] = table["marked"].astype("boolean").fillna(False).astype(bool)
+        return table.sort_values(["source_id", "coder"]).drop(columns="source_id").reset_index(drop=True)
 
     def _source_ids(self, sources: str | Iterable[str]) -> list[int]:
         """Ids of sources named by name or original file name (as on the command line)."""

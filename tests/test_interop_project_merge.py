@@ -127,6 +127,21 @@ def test_merge_one_coder_only(pair):
         master.merge_project(copy.target, coder="zoe")
 
 
+def test_merge_brings_the_sources_a_coder_read_and_left_uncoded(pair):
+    """ben read the mentor interview in his copy and marked it done; merged, agreement in
+    the master counts it for him (a source named differently there, matched by content)."""
+    master, copy = pair
+    copy.mark_coded(["mentor interview", "extra"], coder="carl")  # carl: no codings at all, only marks
+    report = master.merge_project(copy.target)
+    assert report.marks_added == 1  # "extra" is not in the master
+    assert "1 source newly marked coded" in report.summary()
+    marks = master.coverage()
+    assert marks[marks["marked"]][["source", "coder"]].values.tolist() == [["Mentor-03", "carl"]]
+    assert master.merge_project(copy.target).marks_added == 0  # merging again adds nothing
+    only_anna = master.merge_project(copy.target, coder="anna")
+    assert only_anna.marks_added == 0
+
+
 def test_merge_into_itself_is_refused(pair):
     master, _ = pair
     with pytest.raises(UsageError, match="into itself"):

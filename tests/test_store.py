@@ -55,20 +55,23 @@ def test_older_schema_is_backed_up_then_migrated(tmp_path: Path, monkeypatch: py
     p.close()
     calls: list[int] = []
 
+    current = migrations.SCHEMA_VERSION
+    following = current + 1
+
     def add_column(conn) -> None:  # a realistic migration: a new nullable column
-        calls.append(2)
+        calls.append(following)
         conn.execute(text("ALTER TABLE codes ADD COLUMN shortcut VARCHAR(8)"))
 
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(migrations.MIGRATIONS, 2, add_column)
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", following)
+    monkeypatch.setitem(migrations.MIGRATIONS, following, add_column)
     reopened = Project.open(target)
-    assert calls == [2]
-    assert reopened.database.meta("schema_version") == "2"
+    assert calls == [following]
+    assert reopened.database.meta("schema_version") == str(following)
     assert reopened.codes()["path"].tolist() == ["Impact", "Impact/Confidence"]
     reopened.close()
-    backup = tmp_path / "old.qcproj.bak-v1"
+    backup = tmp_path / f"old.qcproj.bak-v{current}"
     with sqlite3.connect(backup) as conn:
-        assert conn.execute("select value from meta where key='schema_version'").fetchone()[0] == "1"
+        assert conn.execute("select value from meta where key='schema_version'").fetchone()[0] == str(current)
         assert conn.execute("select count(*) from codes").fetchone()[0] == 2
 
 
@@ -80,14 +83,36 @@ def test_failed_migration_leaves_project_unchanged(tmp_path: Path, monkeypatch: 
         conn.execute(text("ALTER TABLE codes ADD COLUMN shortcut VARCHAR(8)"))
         conn.execute(text("SELECT * FROM no_such_table"))
 
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(migrations.MIGRATIONS, 2, broken)
+    current = migrations.SCHEMA_VERSION
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(migrations.MIGRATIONS, current + 1, broken)
     with pytest.raises(Exception):
         Project.open(target)
     with sqlite3.connect(target) as conn:
-        assert conn.execute("select value from meta where key='schema_version'").fetchone()[0] == "1"
+        assert conn.execute("select value from meta where key='schema_version'").fetchone()[0] == str(current)
         columns = [r[1] for r in conn.execute("pragma table_info(codes)")]
     assert "shortcut" not in columns
+
+
+def test_a_version_1_project_gains_the_coded_sources_table(tmp_path: Path) -> None:
+    """Projects written before schema 2 (no record of which sources a coder read) open
+    and upgrade; their coding is untouched and a backup of version 1 is kept."""
+    target = tmp_path / "v1.qcproj"
+    p = Project.create(target)
+    p.add_code("Impact/Confidence")
+    p.close()
+    with sqlite3.connect(target) as conn:  # what a version-1 file looks like
+        conn.execute("DROP TABLE coded_sources")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    reopened = Project.open(target)
+    with reopened.database.connect() as conn:
+        assert conn.exec_driver_sql("select count(*) from coded_sources").scalar() == 0
+    assert reopened.database.meta("schema_version") == str(migrations.SCHEMA_VERSION)
+    assert reopened.codes()["path"].tolist() == ["Impact", "Impact/Confidence"]
+    reopened.close()
+    with sqlite3.connect(tmp_path / "v1.qcproj.bak-v1") as conn:
+        tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
+    assert "coded_sources" not in tables and "codes" in tables
 
 
 def test_sqlite_pragmas(project: Project) -> None:

@@ -1,4 +1,4 @@
-"""Commands for several coders (issue 7): ``qualcode agreement`` and ``qualcode consensus``.
+"""Commands for several coders (issue 7): ``qualcode agreement``, ``consensus`` and ``done``.
 
 (Merging a coder's copy of the project is ``qualcode merge``, in ``cmd_interop``.)
 """
@@ -28,7 +28,7 @@ from qualcode.retrieval import parse_where
               help="What is compared: the coded excerpts, units cut from the text, or every character.")
 @click.option("--code", "codes", multiple=True, help="Only this code and its children (repeatable).")
 @click.option("--source", "sources", multiple=True,
-              help="A source every coder coded (repeatable); default: sources where each coder applied a code.")
+              help="A source every coder coded (repeatable); default: sources where each coder applied a code or marked done.")
 @click.option("--where", "where", multiple=True, metavar="FIELD=VALUE",
               help="Only material whose descriptor, wave, source or kind has this value (repeatable).")
 @click.option("--min-overlap", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
@@ -145,3 +145,34 @@ def consensus_command(ctx: click.Context, coder: str | None, application_ids: tu
     made = f", made from {' + '.join(info['made_from'])}" if info["made_from"] else ""
     when = f"; last changed by {info['set_by']} at {info['set_at']} UTC" if info["set_by"] else ""
     click.echo(f"Final coding: {info['final']:,} applications ({parts}){made}{when}.")
+
+
+@cli.command("done")
+@click.argument("sources", nargs=-1)
+@click.option("--coder", default=None, help="Whose reading it records (default: $QUALCODE_CODER or the login name).")
+@click.option("--undo", is_flag=True, help="Take the marks back.")
+@format_option
+@click.pass_context
+def done_command(ctx: click.Context, sources: tuple[str, ...], coder: str | None, undo: bool, fmt: str) -> None:
+    """Mark SOURCES as read and coded by a coder, even where they found nothing to code.
+
+    Agreement counts a source for a coder when they applied a code in it or marked it
+    done; in a marked source every unit without their code is a "no" from them. Without
+    SOURCES, list who coded which source.
+    """
+    project = open_project(ctx)
+    if not sources:
+        if undo or coder:
+            raise UsageError("--coder and --undo need the sources to mark, e.g. qualcode done 'CEO-07 wave 1'")
+        emit_frame(project.coverage(), fmt)
+        return
+    from qualcode.project import default_coder
+
+    who = coder or default_coder()
+    if undo:
+        n = project.unmark_coded(list(sources), coder=who)
+        click.echo(f"removed {n} mark(s) of {who}")
+    else:
+        n = project.mark_coded(list(sources), coder=who)
+        click.echo(f"marked {n} source(s) as coded by {who}" + ("" if n == len(sources) else
+                                                                f" ({len(sources) - n} already marked)"))

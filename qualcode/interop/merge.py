@@ -30,7 +30,9 @@ from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding
 from qualcode.store import exchange_store as xs
+from qualcode.store import coverage as coverage_store
 from qualcode.store import sources as store_sources
+from qualcode.store.migrations import utcnow
 
 _CODE_ATTRIBUTES = ("description", "inclusion", "exclusion", "examples", "colour", "weight_min", "weight_max", "rules")
 
@@ -46,6 +48,7 @@ class OtherProject:
     applications: list[Row[Any]] = field(default_factory=list)
     memos: list[Row[Any]] = field(default_factory=list)
     cases: dict[int, str] = field(default_factory=dict)
+    marks: pd.DataFrame = field(default_factory=pd.DataFrame)  # sources marked coded: coder, source_id, marked_at
 
 
 def read_other(conn: Connection, coder: str | None = None) -> OtherProject:
@@ -58,6 +61,8 @@ def read_other(conn: Connection, coder: str | None = None) -> OtherProject:
     other.applications = xs.coded_spans(conn, status=None, coder=coder)
     other.memos = xs.memos(conn)
     other.cases = {r.id: r.name for r in xs.cases(conn)}
+    marks = coverage_store.marks(conn)
+    other.marks = marks[marks["coder"] == coder] if coder is not None and not marks.empty else marks
     return other
 
 
@@ -93,7 +98,17 @@ def apply_merge(conn: Connection, other: OtherProject, *, label: str) -> MergeRe
     excerpt_map = _excerpts(conn, apps, source_map, report)
     _applications(conn, apps, excerpt_map, code_map, other, report)
     _memos(conn, other, source_map, code_map, excerpt_map, report)
+    _marks(conn, other, source_map, report)
     return report
+
+
+def _marks(conn: Connection, other: OtherProject, source_map: dict[int, int], report: MergeReport) -> None:
+    """The other's "read and coded" marks on matched sources (agreement counts them)."""
+    if other.marks.empty:
+        return
+    for coder, group in other.marks.groupby("coder"):
+        here = [source_map[s] for s in group["source_id"] if s in source_map]
+        report.marks_added += coverage_store.mark(conn, str(coder), here, utcnow())
 
 
 def _excerpts(conn: Connection, apps: list[Row[Any]], source_map: dict[int, int], report: MergeReport) -> dict[int, int]:

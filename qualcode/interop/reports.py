@@ -128,6 +128,7 @@ class MergeReport:
     applications_present: int = 0
     applications_skipped: int = 0  # on sources missing here
     memos_added: int = 0
+    marks_added: int = 0  # sources newly marked as read and coded by a coder
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -139,6 +140,8 @@ class MergeReport:
         )
         if self.memos_added:
             text += f", {_plural(self.memos_added, 'memo')} added"
+        if self.marks_added:
+            text += f", {_plural(self.marks_added, 'source')} newly marked coded"
         if self.sources_missing:
             text += f"; {_plural(len(self.sources_missing), 'source')} not in this project ({self.applications_skipped} coding(s) skipped)"
         if self.conflicts:

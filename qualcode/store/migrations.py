@@ -24,10 +24,16 @@ from qualcode.errors import SchemaVersionError
 from qualcode.store import schema
 from qualcode.store.engine import APP_NAME, display_name
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def _add_coded_sources(conn: Connection) -> None:
+    """2: the ``coded_sources`` table (which sources a coder has read and coded)."""
+    schema.coded_sources.create(conn)
+
 
 #: version -> function that upgrades a project from ``version - 1`` to ``version``.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _add_coded_sources}
 
 
 def utcnow() -> datetime:

@@ -213,6 +213,17 @@ applications = Table(
 Index("ix_applications_code", applications.c.code_id)
 Index("ix_applications_run", applications.c.run_id)
 
+#: Sources a coder has read and coded, whether or not they found anything to code in them.
+#: Applications show where a coder applied codes; only this shows a source they read and
+#: left uncoded, which inter-coder agreement must count as "no code here" for them.
+coded_sources = Table(
+    "coded_sources",
+    metadata,
+    Column("coder_id", Integer, ForeignKey("coders.id", ondelete="CASCADE"), primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("marked_at", DateTime, nullable=False),
+)
+
 memos = Table(
     "memos",
     metadata,
