@@ -292,8 +292,8 @@ def agreement(
     if n_sources == 0:
         raise NotFoundError(
             f"nothing to compare: no source was coded by {'every one' if require_all else 'two or more'} of "
-            f"{', '.join(chosen)} (a coder coded a source when they applied any code in it); "
-            "pass sources=[...] to say which sources they coded"
+            f"{', '.join(chosen)} (a coder coded a source when they applied any code in it or marked it done); "
+            "name the sources they all coded (--source, sources=[...]) or mark them (qualcode done SOURCE --coder NAME)"
         )
     pairwise, pooled_pairwise = _pairwise(sc, table)
     co = coincidences(sc)
