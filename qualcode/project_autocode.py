@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qualcode.coding.autocode import AutocodeResult, RuleMatches
+    from qualcode.coding.autocode import AutocodeResult
     from qualcode.coding.model_suggestions import SuggestReport
     from qualcode.coding.rule_evaluation import RuleEvaluation
     from qualcode.coding.suggest_project import TrainReport
@@ -25,19 +25,6 @@ def _listed(codes: str | Sequence[str] | None) -> list[str] | None:
     if codes is None:
         return None
     return [codes] if isinstance(codes, str) else list(codes)
-
-
-def _stored_rule_matches(project: "AutocodeMixin", source_ids: list[int],
-                         codes: list[str] | None) -> "RuleMatches":
-    """Stored rule applications in ``source_ids`` in the shape ``match_rules`` returns."""
-    from qualcode.coding.autocode import RuleMatches
-
-    apps = project.applications(codes, status=None, origin="rule")  # type: ignore[attr-defined]
-    if not apps.empty:
-        apps = apps[apps["source_id"].isin(set(source_ids))]
-    spans = apps[["source_id", "start", "end", "code"]].reset_index(drop=True) if not apps.empty else \
-        pd.DataFrame(columns=["source_id", "start", "end", "code"])
-    return RuleMatches(spans, {"stored": True}, sorted(set(spans["code"])))
 
 
 def _who(by: str | None) -> str:
@@ -102,36 +89,16 @@ class AutocodeMixin:
         With ``stored`` the rules are not matched again: the suggestions stored by earlier
         runs (whatever their review status) are compared instead, as the report does.
         """
-        from qualcode.codebook.branches import thematic_mask
-        from qualcode.coding.autocode import match_rules
-        from qualcode.coding.rule_evaluation import evaluate_rules
-        from qualcode.errors import UsageError
-        from qualcode.store import sources as store_sources
+        from qualcode.coding.rule_evaluation_run import evaluate_project_rules, hand_coding
 
         who = _listed(coders)
-        manual = self.applications(status="applied", coder=who)  # type: ignore[attr-defined]
-        if not manual.empty:  # filtered here, not in SQL: a report has the applied codings cached already
-            manual = manual[manual["origin"].isin(["manual", "import"])]
-        if manual.empty:
-            by = f" by {', '.join(who)}" if who else ""
-            raise UsageError(f"no hand coding{by} to compare the rules with; code some sources by hand first "
-                             "(qualcode code), or name a coder who has (--coder)")
-        manual = manual[thematic_mask(manual["code"])]  # question codes say where an answer came from
-        if manual.empty:
-            raise UsageError("the hand coding holds only questionnaire question codes; code some passages by hand "
-                             "first (qualcode code)")
-        ids = sorted(set(manual["source_id"]))
-        if stored:
-            found = _stored_rule_matches(self, ids, _listed(codes))
-        else:
-            found = match_rules(self._db, unit=unit, codes=_listed(codes), source_ids=ids, n_process=n_process,
-                                progress=progress, include_interviewer=include_interviewer)
-        with self._db.connect() as conn:
-            texts = store_sources.texts(conn, ids)
-        manual = manual[["source_id", "source", "case", "start", "end", "code", "coder"]].assign(
-            text=[texts[s][a:b] for s, a, b in zip(manual["source_id"], manual["start"], manual["end"])])
-        names = dict(zip(manual["source_id"], manual["source"]))
-        return evaluate_rules(found.spans.assign(source=found.spans["source_id"].map(names)), manual, found.rule_codes)
+        # the applied codings are read whole and filtered here: a report has them cached already
+        manual = hand_coding(self.applications(status="applied", coder=who), who)  # type: ignore[attr-defined]
+        stored_apps = (self.applications(_listed(codes), status=None, origin="rule")  # type: ignore[attr-defined]
+                       if stored else None)
+        return evaluate_project_rules(self._db, manual, stored_apps, codes=_listed(codes), unit=unit,
+                                      include_interviewer=include_interviewer, n_process=n_process,
+                                      progress=progress)
 
     def undo_run(self, run_id: int, force: bool = False) -> dict[str, int]:
         """Remove a run's applications that nobody has decided on yet (all with ``force``)."""

@@ -36,7 +36,7 @@ codes:
   - name: Board
     rules: {keywords: [board]}
   - name: Money
-    rules: {keywords: [reserves, funding]}
+    rules: {keywords: [reserves, funding, low]}
   - name: Mentoring
     rules: {keywords: [mentor]}
   - name: Weather
@@ -44,7 +44,8 @@ codes:
 
 # The rules match these sentences (sentence units; interviewer turns are skipped):
 #   Board:     "The board met twice."  "I spoke to the board about the reserves."  (+ "The board was fine." in CEO-02)
-#   Money:     "Our reserves are low."  "I spoke to the board about the reserves."  "We talked about funding bids."
+#   Money:     "Our reserves are low." (reserves, low)  "I spoke to the board about the reserves." (reserves)
+#              "We talked about funding bids." (funding)
 #   Mentoring: "My mentor was patient."
 # anna coded CEO-01 only (CEO-02 is not compared):
 #   Board:  "The board met twice."                    -> found; the rule's second Board hit is not coded
@@ -96,6 +97,18 @@ def test_examples_name_the_hits_nobody_coded_and_the_passages_missed(study):
     assert result.false_positives("Board")["source"].tolist() == ["CEO-01 wave 1"]
 
 
+def test_each_keyword_is_credited_with_the_units_it_brought_in(study):
+    table = study.evaluate_rules(progress=False).keywords.set_index(["code", "keyword"])
+    cols = ["units", "agreed", "only_keyword"]
+    assert sorted(table.index) == [("Board", "board"), ("Mentoring", "mentor"), ("Money", "funding"),
+                                   ("Money", "low"), ("Money", "reserves")]
+    assert table.loc[("Board", "board"), cols].tolist() == [2, 1, 2]
+    assert table.loc[("Money", "reserves"), cols].tolist() == [2, 1, 1]  # alone only in the board sentence
+    assert table.loc[("Money", "low"), cols].tolist() == [1, 1, 0]
+    assert table.loc[("Money", "funding"), cols].tolist() == [1, 1, 1]
+    assert table.loc[("Money", "reserves"), "precision"] == pytest.approx(0.5)
+
+
 def test_evaluation_writes_nothing(study):
     before = len(study.applications(status=None))
     study.evaluate_rules(progress=False)
@@ -126,6 +139,9 @@ def test_cli_prints_the_table_and_the_examples(study, tmp_path):
     assert "precision 0.50 (3 of 6 rule units" in out.output
     assert "rule hit, not coded  [CEO-01 wave 1:" in out.output and "I spoke to the board about the reserves." in out.output
     assert "coded, rules missed  [CEO-01 wave 1:" in out.output and "Money was tight all year." in out.output
+    by_keyword = runner.invoke(cli, ["-p", str(path), "autocode", "--evaluate", "--by-keyword", "--format", "csv"])
+    rows = pd.read_csv(__import__("io").StringIO(by_keyword.output)).set_index(["code", "keyword"])
+    assert rows.loc[("Money", "reserves"), ["units", "agreed", "only_keyword"]].tolist() == [2, 1, 1]
     csv = runner.invoke(cli, ["-p", str(path), "autocode", "--evaluate", "--format", "csv"])
     frame = pd.read_csv(__import__("io").StringIO(csv.output))
     assert frame.set_index("code").loc["Money", "agreed"] == 2

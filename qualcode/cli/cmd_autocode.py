@@ -27,13 +27,15 @@ KEYS = "[a]ccept  [r]eject  [c]hange code  [e]dit span  [s]kip  [q]uit"
 @click.option("--evaluate", is_flag=True,
               help="Write nothing: compare what the rules match with the hand coding (precision, recall per code).")
 @click.option("--coder", "coders", multiple=True, help="With --evaluate: compare with this coder's coding (repeatable).")
+@click.option("--by-keyword", is_flag=True,
+              help="With --evaluate: one row per keyword of each rule (how many units it brought in, how many rightly).")
 @click.option("--examples", type=int, default=0, show_default=True,
               help="With --evaluate: show this many rule hits nobody coded, and hand-coded passages the rules missed, per code.")
 @format_option
 @click.pass_context
 def autocode(ctx: click.Context, unit: str | None, codes: tuple[str, ...], apply: bool, dry_run: bool,
-             processes: int, include_interviewer: bool, evaluate: bool, coders: tuple[str, ...], examples: int,
-             fmt: str) -> None:
+             processes: int, include_interviewer: bool, evaluate: bool, coders: tuple[str, ...], by_keyword: bool,
+             examples: int, fmt: str) -> None:
     """Code the sources by the codebook's rules (keywords, regexes, speakers, questions).
 
     With --evaluate, first see how the rules would do: they are matched in the sources
@@ -42,10 +44,10 @@ def autocode(ctx: click.Context, unit: str | None, codes: tuple[str, ...], apply
     if evaluate:
         if apply or dry_run:
             raise UsageError("--evaluate writes nothing; leave out --apply and --dry-run")
-        _evaluate_rules(ctx, unit, codes, coders, examples, processes, include_interviewer, fmt)
+        _evaluate_rules(ctx, unit, codes, coders, by_keyword, examples, processes, include_interviewer, fmt)
         return
-    if coders or examples:
-        raise UsageError("--coder and --examples go with --evaluate")
+    if coders or examples or by_keyword:
+        raise UsageError("--coder, --by-keyword and --examples go with --evaluate")
     result = open_project(ctx).autocode(unit=unit, codes=list(codes), apply=apply, dry_run=dry_run,
                                         n_process=processes, include_interviewer=include_interviewer)
     if fmt == "table":
@@ -54,16 +56,17 @@ def autocode(ctx: click.Context, unit: str | None, codes: tuple[str, ...], apply
 
 
 def _evaluate_rules(ctx: click.Context, unit: str | None, codes: tuple[str, ...], coders: tuple[str, ...],
-                    examples: int, processes: int, include_interviewer: bool, fmt: str) -> None:
+                    by_keyword: bool, examples: int, processes: int, include_interviewer: bool, fmt: str) -> None:
     if examples < 0:
         raise UsageError(f"--examples must be 0 or more (got {examples})")
     result = open_project(ctx).evaluate_rules(coders=list(coders) or None, codes=list(codes) or None, unit=unit,
                                               n_process=processes, include_interviewer=include_interviewer)
+    table = result.keywords if by_keyword else result.table
     if fmt != "table":
-        emit_frame(result.table, fmt)
+        emit_frame(table, fmt)
         return
     click.echo(result.summary())
-    emit_frame(result.table.round({"precision": 2, "recall": 2, "f1": 2}), fmt)
+    emit_frame(table.round({"precision": 2, "recall": 2, "f1": 2}), fmt)
     for code in result.table["code"].iloc[:-1] if examples else ():
         wrong, missed = result.false_positives(code, examples), result.misses(code, examples)
         if wrong.empty and missed.empty:

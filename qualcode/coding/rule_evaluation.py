@@ -17,13 +17,14 @@ applications and calls :func:`evaluate_rules`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 SPAN_KEYS = ["source_id", "start", "end", "code"]
 TABLE_COLUMNS = ["code", "suggested", "agreed", "precision", "manual", "found", "recall", "f1"]
+KEYWORD_COLUMNS = ["code", "keyword", "units", "agreed", "precision", "only_keyword"]
 ALL_CODES = "(all codes)"
 
 
@@ -35,6 +36,7 @@ class RuleEvaluation:
     units: pd.DataFrame  # rule units in the compared sources, with ``agrees``
     manual: pd.DataFrame  # distinct manual excerpts x code in those sources, with ``found``
     sources: int  # how many sources were compared
+    keywords: pd.DataFrame = field(default_factory=pd.DataFrame)  # KEYWORD_COLUMNS, see keyword_table
 
     def summary(self) -> str:
         total = self.table[self.table["code"] == ALL_CODES].iloc[0]
@@ -71,6 +73,29 @@ def evaluate_rules(rule_units: pd.DataFrame, manual: pd.DataFrame, rule_codes: I
     people = people.assign(found=overlap_flags(people, units))
     table = _table(units, people, codes)
     return RuleEvaluation(table=table, units=units, manual=people, sources=len(compared))
+
+
+def keyword_table(units: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
+    """Per code and keyword: how many of the rule's units it occurs in, how many of those
+    agree with the hand coding, and in how many it is the only keyword of that code.
+
+    ``units`` are :attr:`RuleEvaluation.units` (``agrees``), ``hits`` the ``row, code,
+    keyword`` frame of ``RuleSet.keyword_hits`` on their texts (``row`` = position in
+    ``units``). A keyword with low precision that is often the only one is the one to
+    drop or to guard with an exclusion; one that only ever co-occurs costs nothing.
+    """
+    if units.empty or hits.empty:
+        return pd.DataFrame(columns=KEYWORD_COLUMNS)
+    own = hits[hits["code"].to_numpy() == units["code"].to_numpy()[hits["row"].to_numpy()]]
+    if own.empty:
+        return pd.DataFrame(columns=KEYWORD_COLUMNS)
+    own = own.assign(agrees=units["agrees"].to_numpy()[own["row"].to_numpy()])
+    per_unit = own.groupby("row")["keyword"].transform("size")
+    own = own.assign(alone=per_unit.to_numpy() == 1)
+    table = own.groupby(["code", "keyword"], sort=True).agg(units=("row", "size"), agreed=("agrees", "sum"),
+                                                            only_keyword=("alone", "sum")).reset_index()
+    table["precision"] = table["agreed"] / table["units"]
+    return table.astype({"units": "int64", "agreed": "int64", "only_keyword": "int64"})[KEYWORD_COLUMNS]
 
 
 def overlap_flags(spans: pd.DataFrame, others: pd.DataFrame) -> np.ndarray:

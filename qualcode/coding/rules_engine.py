@@ -150,6 +150,7 @@ class RuleSet:
     _keyword_users: dict[int, list[int]] = field(default_factory=dict)
     _exclude_users: dict[int, list[int]] = field(default_factory=dict)
     _regexes: list[tuple[int, str, int]] = field(default_factory=list)
+    _phrases: dict[tuple[int, int], str] = field(default_factory=dict)  # (task, keyword pattern) -> phrase
     _matcher: Any = None
 
     @classmethod
@@ -177,7 +178,11 @@ class RuleSet:
             rule = task.rule
             if task.trigger == "keywords":
                 for phrase in dict.fromkeys(rule.keywords):
-                    ruleset._keyword_users.setdefault(pattern(phrase, rule, "keyword"), []).append(t)
+                    pid = pattern(phrase, rule, "keyword")
+                    users = ruleset._keyword_users.setdefault(pid, [])
+                    if t not in users:  # "board" and "boards" share a pattern: the first phrase names it
+                        users.append(t)
+                        ruleset._phrases[(t, pid)] = phrase
                 for source in dict.fromkeys(rule.regex):
                     try:
                         regex_engine.compile(source)
@@ -247,6 +252,32 @@ class RuleSet:
         confidence = np.where(n > 0, 1.0 - 0.5 ** n.astype(float), 1.0)
         return pd.DataFrame({"row": u, "code_id": code_ids[t], "code": code_names[t], "matches": n,
                              "confidence": confidence})
+
+    def keyword_hits(self, texts: Sequence[str]) -> pd.DataFrame:
+        """Which keyword or regex of which rule occurs in which text: ``row, code,
+        keyword`` (a regex as ``regex:<pattern>``), one row per distinct hit.
+
+        For reading a rule's output, not for coding: exclusions, ``min_matches`` and
+        speakers are not applied (the units asked about already passed them), so a
+        rule evaluation can say which keyword brought each unit in.
+        """
+        columns = ["row", "code", "keyword"]
+        texts = list(texts)
+        if not texts or not self.tasks:
+            return pd.DataFrame(columns=columns)
+        empty = np.empty(0, dtype=np.int64)
+        unit, pid = self.matcher().hits(texts) if self.patterns else (empty, empty)
+        offsets, flat = self._users("keyword")
+        per_hit = (offsets[1:] - offsets[:-1])[pid] if len(pid) else pid
+        rows: list[tuple[int, str, str]] = []
+        for u, p, n in zip(unit.tolist(), pid.tolist(), per_hit.tolist()):
+            for t in flat[offsets[p] : offsets[p] + n].tolist():
+                rows.append((u, self.tasks[t].rule.code, self._phrases[(t, p)]))
+        for t, source, flags in self._regexes:
+            compiled = regex_engine.compile(source, flags)
+            rows.extend((u, self.tasks[t].rule.code, f"regex:{source}") for u, text in enumerate(texts)
+                        if compiled.search(text))
+        return pd.DataFrame(rows, columns=columns).drop_duplicates().reset_index(drop=True)
 
     def _users(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
         """Pattern -> tasks that use it (as keyword or exclusion), as CSR arrays, built once."""
