@@ -106,6 +106,14 @@ def test_the_demo_study_gives_the_same_numbers_on_postgresql(pg_url: str, tmp_pa
         a_pg, a_lite = pg.agreement("anna,ben"), lite.agreement("anna,ben")
         assert a_pg.pooled["kappa"] == pytest.approx(a_lite.pooled["kappa"])
         assert a_pg.pooled["n_units"] == a_lite.pooled["n_units"] > 0
+        pd.testing.assert_frame_equal(pg.evaluate_rules(progress=False).table, lite.evaluate_rules(progress=False).table)
+        only_anna = sorted(set(lite.applications(coder="anna")["source"]) - set(lite.applications(coder="ben")["source"]))
+        assert only_anna  # ben coded a subset: mark one of anna's other sources as read by him
+        for project in (pg, lite):
+            assert project.mark_coded(only_anna[:1], coder="ben") == 1
+        m_pg, m_lite = pg.agreement("anna,ben"), lite.agreement("anna,ben")
+        assert m_pg.pooled["n_units"] == m_lite.pooled["n_units"] > a_lite.pooled["n_units"]
+        assert m_pg.pooled["kappa"] == pytest.approx(m_lite.pooled["kappa"])
         written = pg.report(tmp_path / "pg-report")
         assert written.xlsx.stat().st_size > 0 and written.html.read_text(encoding="utf-8").count("<table") > 5
         pg.export_qdpx(tmp_path / "pg.qdpx")
