@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 import pandas as pd
 import pytest
 from sklearn.base import clone
@@ -383,3 +384,35 @@ def test_bad_part_settings_are_one_line_errors(corpus, params):
     with pytest.raises(ModelError, match="part") as error:
         CodeSuggester(**FAST, **params).fit(*corpus)
     assert "\n" not in str(error.value)
+
+
+def test_balanced_weights_equal_scikit_learns_and_keep_negative_weight():
+    """By counts: with every text weighing 1 the per-code fit is scikit-learn's own
+    class_weight="balanced" fit; unlike scikit-learn's, extra negative weight still counts."""
+    from sklearn.linear_model import LogisticRegression
+
+    from qualcode.coding.suggest_models import BinaryRelevance
+
+    rng = np.random.default_rng(3)
+    X = sp.csr_matrix(rng.random((60, 8)) * (rng.random((60, 8)) > 0.5))
+    y = (rng.random(60) < 0.2).astype(int)
+    ours = BinaryRelevance(("lr",), C=10.0, class_weight="balanced").fit(X, y[:, None], np.ones((60, 1)))
+    theirs = LogisticRegression(C=10.0, solver="liblinear", dual=True, tol=1e-2, max_iter=1000, random_state=0,
+                                class_weight="balanced").fit(X, y)
+    np.testing.assert_allclose(ours.models_[0]["lr"].coef_, theirs.coef_, rtol=1e-10)
+    texts = ["grant"] * 12 + ["budget money"] * 10 + ["board chair"] * 10
+    Y = pd.DataFrame({"Funding": [1] * 6 + [0] * 6 + [1] * 10 + [0] * 10, "Board": [0] * 22 + [1] * 10})
+    plain = CodeSuggester(cv=0, class_weight="balanced").fit(texts, Y).predict_proba(["grant"])[0, 0]
+    heavy = CodeSuggester(cv=0, class_weight="balanced", negative_weight=4.0).fit(texts, Y).predict_proba(["grant"])[0, 0]
+    assert heavy < plain - 0.1
+
+
+def test_a_model_saved_before_class_weight_existed_still_loads_and_says_so():
+    texts = ["grant money"] * 6 + ["board chair"] * 6
+    fitted = CodeSuggester(cv=0).fit(texts, pd.DataFrame({"A": [1] * 6 + [0] * 6, "B": [0] * 6 + [1] * 6}))
+    state = fitted.__getstate__()
+    state.pop("class_weight")  # what an older qualcode pickled
+    old = CodeSuggester.__new__(CodeSuggester)
+    old.__setstate__(state)
+    assert old.get_params()["class_weight"] is None  # it was fitted without balancing
+    assert old.predict(["grant", "chair"]).tolist() == fitted.predict(["grant", "chair"]).tolist()

@@ -53,7 +53,10 @@ class BinaryRelevance:
         emb_C: float = 10.0,
         tol: float = 1e-2,
         random_state: int | None = 0,
+        class_weight: str | None = None,
     ) -> None:
+        if class_weight not in (None, "balanced"):
+            raise ValueError(f"class_weight must be None or 'balanced', got {class_weight!r}")
         unknown = set(members) - set(MEMBERS)
         if unknown or not members:
             raise ValueError(f"members must be a non-empty subset of {MEMBERS}, got {members!r}")
@@ -64,6 +67,7 @@ class BinaryRelevance:
         self.emb_C = emb_C
         self.tol = tol
         self.random_state = random_state
+        self.class_weight = class_weight
 
     def fit(self, X_text: sp.csr_matrix, Y: np.ndarray, W: np.ndarray, E: np.ndarray | None = None) -> "BinaryRelevance":
         """Fit every code's members; returns self."""
@@ -81,16 +85,18 @@ class BinaryRelevance:
                 self.models_.append({name: ConstantCode(prior) for name in self.members})
                 self.nb_ratios_.append(None)
                 continue
+            # the fits' weights; the NB ratios below are word statistics and keep the plain ones
+            fit_w = w * _balancing(y) if self.class_weight == "balanced" else w
             fitted: dict[str, object] = {}
             ratio = None
             X_rows = X_text if rows.size == X_text.shape[0] else X_text[rows]
             if "lr" in self.members:
-                fitted["lr"] = self._logistic(self.C).fit(X_rows, y, sample_weight=w)
+                fitted["lr"] = self._logistic(self.C).fit(X_rows, y, sample_weight=fit_w)
             if "nblr" in self.members:
                 ratio = _nb_ratio(binary if rows.size == X_text.shape[0] else binary[rows], y, w, self.nb_alpha)
-                fitted["nblr"] = self._logistic(self.nb_C).fit(_scale(X_rows, ratio), y, sample_weight=w)
+                fitted["nblr"] = self._logistic(self.nb_C).fit(_scale(X_rows, ratio), y, sample_weight=fit_w)
             if "emb" in self.members:
-                fitted["emb"] = self._logistic(self.emb_C, dual=False).fit(E[rows], y, sample_weight=w)
+                fitted["emb"] = self._logistic(self.emb_C, dual=False).fit(E[rows], y, sample_weight=fit_w)
             self.models_.append(fitted)
             self.nb_ratios_.append(ratio)
         self.__dict__.pop("_stacked_cache", None)
@@ -133,6 +139,10 @@ class BinaryRelevance:
             cached = _Stacked(self.models_, self.nb_ratios_)
             self._stacked_cache = cached
         return cached
+
+    def __setstate__(self, state: dict) -> None:
+        state.setdefault("class_weight", None)  # saved before class_weight existed: fitted without it
+        self.__dict__.update(state)
 
     def __getstate__(self) -> dict:
         # the stacked coefficients are derived from the models: keep them out of saved files
@@ -202,6 +212,19 @@ def _columns(vectors: list[np.ndarray]) -> np.ndarray:
     if not vectors:
         return np.zeros((0, 0))
     return np.ascontiguousarray(np.column_stack(vectors))
+
+
+def _balancing(y: np.ndarray) -> np.ndarray:
+    """Per-text factors that give a code's positives and negatives equal total weight, from
+    their *counts* (``n / (2 * count)``, scikit-learn's "balanced").
+
+    Counted here rather than passed as ``class_weight``: scikit-learn (1.x) balances by the
+    sample-weighted totals, which would cancel ``negative_weight`` and the extra weight of
+    rejected suggestions; by counts, those weights keep their meaning on top.
+    """
+    n_pos = int(y.sum())
+    n_neg = y.size - n_pos
+    return np.where(y == 1, y.size / (2.0 * n_pos), y.size / (2.0 * n_neg))
 
 
 def _nb_ratio(binary: sp.csr_matrix, y: np.ndarray, w: np.ndarray, alpha: float) -> np.ndarray:
