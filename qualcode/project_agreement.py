@@ -162,12 +162,16 @@ class AgreementMixin:
         return units
 
     def _who_coded(self, apps: pd.DataFrame, coders: Sequence[str]) -> pd.DataFrame:
-        """(coder, source_id) pairs: sources where a coder applied a code, and those marked coded."""
+        """(coder, source_id) pairs: sources where a coder applied a code, and those marked
+        coded. A mark counts only in a source that one of the compared coders coded in the
+        compared material (``apps``, already filtered by ``where``): outside it there is
+        nothing to disagree about, and a mark must not pull in material ``where`` left out."""
         with self._db.connect() as conn:
             marked = coverage_store.marks(conn)
         pairs = [apps[["coder", "source_id"]]]
         if not marked.empty:
-            pairs.append(marked.loc[marked["coder"].isin(coders), ["coder", "source_id"]])
+            keep = marked["coder"].isin(coders) & marked["source_id"].isin(set(apps["source_id"]))
+            pairs.append(marked.loc[keep, ["coder", "source_id"]])
         return pd.concat(pairs, ignore_index=True).astype({"coder": str, "source_id": "int64"}).drop_duplicates()
 
     # ------------------------------------------------------------------ coverage
@@ -176,7 +180,8 @@ class AgreementMixin:
         sources, including any where they found nothing to code.
 
         Agreement counts a source for a coder when they applied a code in it or it is
-        marked: in a marked source without their codes, every unit is "no code" for them.
+        marked: in a marked source that another compared coder coded, every unit without
+        their codes is "no code" from them.
         Returns how many marks are new (marking twice changes nothing). One transaction.
         """
         from qualcode.project import default_coder

@@ -414,9 +414,10 @@ def _machine_section(project: "Project", report: Report) -> None:
 
 def _rule_quality(project: "Project", rule_apps: pd.DataFrame, section: Section) -> None:
     """The stored rule suggestions against the hand coding of the same sources, when there is any."""
-    applied = project.applications(status="applied")
-    hand = applied[applied["origin"].isin(["manual", "import"]) & thematic_mask(applied["code"])]
-    if not set(hand["source_id"]) & set(rule_apps["source_id"]):
+    from qualcode.coding.rule_evaluation_run import hand_applications
+
+    hand = hand_applications(project.applications(status="applied"))
+    if hand.empty or not set(hand["source_id"]) & set(rule_apps["source_id"]):
         return
     result = project.evaluate_rules(stored=True)
     section.text += (

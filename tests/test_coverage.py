@@ -58,6 +58,18 @@ def test_sentence_level_counts_every_sentence_of_a_marked_source(two: Project) -
     assert with_mark.per_code.equals(explicit.per_code)  # the same as naming both sources by hand
 
 
+def test_a_mark_outside_the_compared_material_changes_nothing(two: Project) -> None:
+    """where= keeps the CEO interview only; both coders' marks on the mentor interview must
+    not bring that interview's sentences back in as units nobody coded."""
+    before = two.agreement("dora,eve", unit="sentence", where={"role": "CEO"})
+    two.mark_coded(MENTOR, coder="dora")
+    two.mark_coded(MENTOR, coder="eve")
+    after = two.agreement("dora,eve", unit="sentence", where={"role": "CEO"})
+    assert after.pooled["n_sources"] == before.pooled["n_sources"] == 1
+    assert after.pooled["n_units"] == before.pooled["n_units"]
+    assert after.per_code.equals(before.per_code)
+
+
 def test_marks_are_idempotent_undoable_and_listed(two: Project) -> None:
     assert two.mark_coded([MENTOR, CEO], coder="dora") == 2
     assert two.mark_coded(MENTOR, coder="dora") == 0  # marking twice changes nothing

@@ -24,15 +24,21 @@ HAND_ORIGINS = ("manual", "import")
 MANUAL_COLUMNS = ["source_id", "source", "case", "start", "end", "code", "coder"]
 
 
+def hand_applications(applied: pd.DataFrame) -> pd.DataFrame:
+    """The applied applications a person made (not accepted machine suggestions) on
+    thematic codes: question codes say where an answer came from, not what it says."""
+    if applied.empty:
+        return applied
+    return applied[applied["origin"].isin(HAND_ORIGINS) & thematic_mask(applied["code"])]
+
+
 def hand_coding(applied: pd.DataFrame, coders: Sequence[str] | None) -> pd.DataFrame:
-    """The applied applications a person made (not accepted machine suggestions), on thematic
-    codes; a one-line error when there are none."""
-    manual = applied[applied["origin"].isin(HAND_ORIGINS)] if not applied.empty else applied
-    if manual.empty:
+    """:func:`hand_applications`, with a one-line error when there are none."""
+    if applied.empty or not applied["origin"].isin(HAND_ORIGINS).any():
         by = f" by {', '.join(coders)}" if coders else ""
         raise UsageError(f"no hand coding{by} to compare the rules with; code some sources by hand first "
                          "(qualcode code), or name a coder who has (--coder)")
-    manual = manual[thematic_mask(manual["code"])]  # question codes say where an answer came from
+    manual = hand_applications(applied)
     if manual.empty:
         raise UsageError("the hand coding holds only questionnaire question codes; code some passages by hand "
                          "first (qualcode code)")

@@ -113,7 +113,33 @@ class _TooLarge(ValueError):
     """The vocabulary's look-up would not fit: a trie table past ``_MAX_TABLE`` or keys past int64."""
 
 
-class CharCounter:
+class _Counter:
+    """What both counters share: the fallback to scikit-learn when a table would be too
+    large, and ``transform`` = prepare each text, count in bounded chunks, weight."""
+
+    vectorizer: TfidfVectorizer
+    chunk_size: int  # characters or tokens counted at once
+
+    @classmethod
+    def _built(cls, vectorizer: TfidfVectorizer) -> "_Counter | None":
+        try:
+            return cls(vectorizer)  # type: ignore[call-arg]
+        except _TooLarge:
+            return None
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF features of ``texts``, equal to ``self.vectorizer.transform(texts)``."""
+        docs = [self._prepare(self.vectorizer.preprocessor(text)) for text in texts]
+        return _tfidf(self.vectorizer, _stacked_chunks(docs, len, self.chunk_size, self._count_chunk))
+
+    def _prepare(self, text: str) -> object:
+        raise NotImplementedError
+
+    def _count_chunk(self, docs: Sequence) -> sp.csr_matrix:
+        raise NotImplementedError
+
+
+class CharCounter(_Counter):
     """The vocabulary of one fitted char n-gram vectoriser as a trie in an integer table."""
 
     def __init__(self, vectorizer: TfidfVectorizer) -> None:
@@ -150,16 +176,12 @@ class CharCounter:
         with the settings reproduced here or its trie table would be too large."""
         if not _plain(vectorizer, "char", preprocessor):
             return None
-        try:
-            return cls(vectorizer)
-        except _TooLarge:
-            return None
+        return cls._built(vectorizer)  # type: ignore[return-value]
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """TF-IDF features of ``texts``, equal to ``self.vectorizer.transform(texts)``."""
-        vec = self.vectorizer
-        docs = [_WHITE_SPACES.sub(" ", vec.preprocessor(text)) for text in texts]
-        return _tfidf(vec, _stacked_chunks(docs, len, _CHUNK_CHARS, self._count_chunk))
+    chunk_size = _CHUNK_CHARS
+
+    def _prepare(self, text: str) -> str:
+        return _WHITE_SPACES.sub(" ", text)
 
     def _count_chunk(self, docs: Sequence[str]) -> sp.csr_matrix:
         """Count matrix of ``docs`` with sorted column indices, as scikit-learn builds it."""
@@ -187,7 +209,7 @@ class CharCounter:
         return _count_matrix(np.concatenate(rows), np.concatenate(cols), len(docs), self.n_features)
 
 
-class WordCounter:
+class WordCounter(_Counter):
     """The vocabulary of one fitted word n-gram vectoriser as sorted int64 keys."""
 
     def __init__(self, vectorizer: TfidfVectorizer) -> None:
@@ -224,16 +246,12 @@ class WordCounter:
             tokens = term.split(" ")
             if not low <= len(tokens) <= high or not all(tokens):
                 return None
-        try:
-            return cls(vectorizer)
-        except _TooLarge:
-            return None
+        return cls._built(vectorizer)  # type: ignore[return-value]
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """TF-IDF features of ``texts``, equal to ``self.vectorizer.transform(texts)``."""
-        vec = self.vectorizer
-        docs = [self.tokenize(vec.preprocessor(text)) for text in texts]
-        return _tfidf(vec, _stacked_chunks(docs, len, _CHUNK_TOKENS, self._count_chunk))
+    chunk_size = _CHUNK_TOKENS
+
+    def _prepare(self, text: str) -> list[str]:
+        return self.tokenize(text)
 
     def _count_chunk(self, docs: Sequence[list[str]]) -> sp.csr_matrix:
         """Count matrix of tokenised ``docs`` with sorted column indices."""
