@@ -1,0 +1,96 @@
+"""The command-line reference (docs/cli.md), written from the commands themselves.
+
+Why generated: the help text lives next to each option, so a reference typed by hand
+drifts as soon as a command grows an option. A test compares docs/cli.md with
+:func:`markdown_reference`; after changing a command, rewrite the file with::
+
+    python -m qualcode.cli.reference > docs/cli.md
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+HEADER = """# qualcode command reference
+
+Every command and option, written from the commands' own help
+(`python -m qualcode.cli.reference > docs/cli.md`; a test checks that this file is
+current). `qualcode COMMAND --help` prints the same text. Commands find the project from
+`--project`, `$QUALCODE_PROJECT`, or the one `*.qcproj` in the current folder; a mistake
+prints one line and exits with 1 (bad input) or 2 (bad usage), changing nothing.
+"""
+
+
+def markdown_reference(root: click.Group) -> str:
+    """Markdown for every command under ``root``: usage, description and options, in order."""
+    lines = [HEADER]
+    lines += ["## Global options (before the command)", "", "| option | what it does |", "| --- | --- |"]
+    context = click.Context(root, info_name="qualcode")
+    for parameter in root.get_params(context):
+        record = parameter.get_help_record(context)
+        if record is not None and "--help" not in record[0]:
+            lines.append(f"| `{_cell(record[0])}` | {_cell(record[1])} |")
+    lines += ["", "## Commands", ""]
+    for path, _command in _walk(root, ()):
+        anchor = "-".join(path)
+        lines.append(f"- [`qualcode {' '.join(path)}`](#{anchor})")
+    lines.append("")
+    for path, command in _walk(root, ()):
+        lines.extend(_section(root, path, command))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _walk(group: click.Group, prefix: tuple[str, ...]):
+    """(path, command) for every command below ``group``, depth first, names sorted."""
+    context = click.Context(group, info_name="qualcode")
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        if command is None or command.hidden:
+            continue
+        path = prefix + (name,)
+        yield path, command
+        if isinstance(command, click.Group):
+            yield from _walk(command, path)
+
+
+def _section(root: click.Group, path: tuple[str, ...], command: click.Command) -> list[str]:
+    parent = click.Context(root, info_name="qualcode")
+    for name in path[:-1]:
+        parent = click.Context(parent.command.get_command(parent, name), info_name=name, parent=parent)
+    context = click.Context(command, info_name=path[-1], parent=parent)
+    usage = " ".join(command.collect_usage_pieces(context))
+    lines = [f'<a id="{"-".join(path)}"></a>', f"### qualcode {' '.join(path)}", ""]
+    lines += ["```", f"qualcode {' '.join(path)} {usage}".rstrip(), "```", ""]
+    lines += [_plain(command.help or ""), ""]
+    rows = [
+        record for parameter in command.get_params(context)
+        if (record := parameter.get_help_record(context)) is not None and "--help" not in record[0]
+    ]
+    if rows:
+        lines += ["| option | what it does |", "| --- | --- |"]
+        lines += [f"| `{_cell(flags)}` | {_cell(text)} |" for flags, text in rows]
+        lines.append("")
+    return lines
+
+
+def _plain(text: str) -> str:
+    """Click help text as Markdown: ``\\b`` blocks stay line by line, the rest reflows."""
+    paragraphs = []
+    for block in click.unstyle(text).strip().split("\n\n"):
+        if block.lstrip().startswith("\b"):
+            kept = block.lstrip()[1:].strip("\n")
+            paragraphs.append("\n".join(f"    {line}" for line in kept.splitlines()))
+        else:
+            paragraphs.append(" ".join(line.strip() for line in block.splitlines()))
+    return "\n\n".join(paragraphs)
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from qualcode.cli import cli
+
+    sys.stdout.write(markdown_reference(cli))
