@@ -32,6 +32,7 @@ printed for the slice.
     python benchmarks/bench_rules.py --words 1000000 # quicker
     python benchmarks/bench_rules.py --demo /tmp/demo # rule quality on the demo study
     python benchmarks/bench_rules.py --end-to-end /tmp/e2e --words 1000000  # ingest + autocode a project
+    python benchmarks/bench_rules.py --end-to-end /tmp/e2e --words 1000000 --cluster local:2  # and on Dask
 """
 from __future__ import annotations
 
@@ -202,9 +203,11 @@ def demo_quality(out_dir: Path) -> None:
     project.close()
 
 
-def end_to_end(out_dir: Path, n_words: int, seed: int) -> None:
+def end_to_end(out_dir: Path, n_words: int, seed: int, cluster: str | None = None) -> None:
     """A project of generated interview transcripts (demo word frequencies, "Interviewer:"
-    and participant turns), the demo codebook; times ingest, a dry run and a real run."""
+    and participant turns), the demo codebook; times ingest, a dry run and a real run, and
+    with ``cluster`` a dry run on 2 local processes and one on that Dask cluster (checked
+    to count the same)."""
     from qualcode import Project
 
     root = Path(__file__).resolve().parents[1]
@@ -235,6 +238,15 @@ def end_to_end(out_dir: Path, n_words: int, seed: int) -> None:
     print(f"end to end: {n:,} transcripts, {n_words:,} words; ingest {ingest.wall:.1f} s; autocode dry run "
           f"{dry.wall:.1f} s ({counted.total:,} unit codes); run {real.wall:.1f} s ({stored.inserted:,} suggestions "
           f"written); re-run (nothing new) {again.wall:.1f} s; load average {os.getloadavg()[0]:.1f}")
+    if cluster:
+        with Clock() as two:
+            on_two = project.autocode(dry_run=True, n_process=2, progress=False)
+        with Clock() as dask:
+            on_cluster = project.autocode(dry_run=True, cluster=cluster, progress=False)
+        units = counted.counts[["code", "units"]]  # "new" is 0 now: the real run stored them
+        same = on_two.counts[["code", "units"]].equals(units) and on_cluster.counts[["code", "units"]].equals(units)
+        print(f"dry run on 2 processes {two.wall:.1f} s; on Dask cluster {cluster} {dask.wall:.1f} s (cluster start "
+              f"included); counts the same as 1 process: {same}")
     project.close()
 
 
@@ -251,6 +263,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--end-to-end", metavar="DIR", default=None,
                         help="instead: a project of --words words of generated transcripts in DIR, autocoded")
+    parser.add_argument("--cluster", default=None, help="with --end-to-end: also a dry run on this Dask cluster")
     parser.add_argument("--demo", metavar="DIR", default=None,
                         help="instead: build the demo study in DIR and compare rule suggestions with manual codings")
     args = parser.parse_args()
@@ -258,7 +271,7 @@ def main() -> None:
         demo_quality(Path(args.demo))
         return
     if args.end_to_end:
-        end_to_end(Path(args.end_to_end), args.words, args.seed)
+        end_to_end(Path(args.end_to_end), args.words, args.seed, args.cluster)
         return
 
     rng = random.Random(args.seed)

@@ -51,6 +51,7 @@ class AutocodeMixin:
         include_interviewer: bool = False,
         coder: str | None = None,
         engine: str = "fast",
+        cluster: str | None = None,
     ) -> "AutocodeResult":
         """Code every source by the codebook's ``rules:`` blocks.
 
@@ -59,14 +60,16 @@ class AutocodeMixin:
         ``suggested`` (``apply=True``: ``applied``), by the coder ``rule:<codebook>``.
         Re-running adds only what is new; ``dry_run`` counts without writing. Returns an
         ``AutocodeResult`` (``run_id``, ``counts`` per code, ``summary()``).
-        See ``qualcode.coding.rules_engine`` for what each rule key means.
+        See ``qualcode.coding.rules_engine`` for what each rule key means. ``n_process``
+        runs the rules on that many local processes; ``cluster`` on a Dask cluster (a
+        scheduler address such as ``tcp://host:8786``, or ``local:N``; needs the ``dask`` extra).
         """
         from qualcode.coding.autocode import autocode
 
         chosen = [codes] if isinstance(codes, str) else list(codes or [])
         return autocode(self._db, unit=unit, codes=chosen, apply=apply, dry_run=dry_run, n_process=n_process,
                         progress=progress, include_interviewer=include_interviewer, coder=coder, engine=engine,
-                        decided_by=_who(None))
+                        decided_by=_who(None), cluster=cluster)
 
     def evaluate_rules(
         self,
@@ -162,6 +165,7 @@ class AutocodeMixin:
         include_interviewer: bool = False,
         n_process: int = 1,
         progress: bool | None = None,
+        cluster: str | None = None,
     ) -> "SuggestReport":
         """Store a trained model's code suggestions for the project's units.
 
@@ -170,14 +174,16 @@ class AutocodeMixin:
         confidence >= ``threshold``; at most ``top_k``) that it does not already carry
         from anyone in any status, as ``suggested`` (``apply``: ``applied``) by the coder
         ``model:<id>`` with the confidence. Re-running adds nothing; ``dry_run`` writes
-        nothing; ``n_process`` processes cut and score the units. ``report.suggestions``
+        nothing; ``n_process`` processes cut and score the units (``cluster``: a Dask
+        cluster, as for ``autocode``). ``report.suggestions``
         lists them; ``review_queue`` shows model suggestions least certain first.
         """
         from qualcode.coding.model_suggestions import suggest
 
         return suggest(self._db, model=model, unit=unit, sources=_listed(sources), threshold=threshold,
                        top_k=top_k, apply=apply, dry_run=dry_run, decided_by=_who(None),
-                       include_interviewer=include_interviewer, n_process=n_process, progress=progress)
+                       include_interviewer=include_interviewer, n_process=n_process, progress=progress,
+                       cluster=cluster)
 
     def evaluate_suggester(
         self,

@@ -274,3 +274,29 @@ def test_two_processes_give_the_same_codes(hand, monkeypatch):
     assert result.total == len(EXPECTED)
     hand.autocode(n_process=2, progress=False)
     assert coded(hand, status="suggested") == EXPECTED
+
+
+def test_a_dask_cluster_gives_the_same_codes(hand, monkeypatch):
+    """Past one machine: the rules go to two Dask worker processes (pickled), one source a batch."""
+    pytest.importorskip("distributed")
+    from qualcode.coding import autocode as autocode_module
+
+    monkeypatch.setattr(autocode_module, "BATCH_CHARS", 50)
+    result = hand.autocode(cluster="local:2", progress=False)
+    assert result.total == len(EXPECTED)
+    assert coded(hand, status="suggested") == EXPECTED
+    assert len(hand.runs()) == 1  # one run, written here in one transaction
+
+
+def test_an_unreachable_cluster_is_one_line_and_writes_nothing(hand, monkeypatch):
+    pytest.importorskip("distributed")
+    from qualcode.coding import dask_runs
+
+    monkeypatch.setattr(dask_runs, "CONNECT_TIMEOUT_S", 1)
+    before = hand.applications(status=None)
+    with pytest.raises(UsageError, match=r"tcp://127\.0\.0\.1:9: cannot reach a Dask scheduler"):
+        hand.autocode(cluster="tcp://127.0.0.1:9", progress=False)
+    with pytest.raises(UsageError, match="scheduler address"):
+        hand.autocode(cluster="my-laptop", progress=False)
+    pd.testing.assert_frame_equal(hand.applications(status=None), before)
+    assert hand.runs().empty

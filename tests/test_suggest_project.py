@@ -196,6 +196,14 @@ def test_two_processes_suggest_the_same_as_one(small):
         small.suggest(n_process=0, progress=False)
 
 
+def test_a_dask_cluster_suggests_the_same_as_one_process(small):
+    pytest.importorskip("distributed")
+    small.train_suggester(cv=False, progress=False)
+    one = small.suggest(threshold=0.0, dry_run=True, progress=False).suggestions
+    on_cluster = small.suggest(threshold=0.0, dry_run=True, cluster="local:2", progress=False).suggestions
+    pd.testing.assert_frame_equal(one, on_cluster)
+
+
 def test_apply_stores_applied_codes_decided_by_the_runner(small, monkeypatch):
     monkeypatch.setenv("QUALCODE_CODER", "ben")
     small.train_suggester(cv=False, progress=False)

@@ -23,6 +23,9 @@ KEYS = "[a]ccept  [r]eject  [c]hange code  [e]dit span  [s]kip  [q]uit"
 @click.option("--apply", is_flag=True, help="Store the codes as applied, not as suggestions to review.")
 @click.option("--dry-run", is_flag=True, help="Count what would be coded; write nothing.")
 @click.option("--processes", type=int, default=1, show_default=True, help="Processes to run the rules on.")
+@click.option("--cluster", default=None, metavar="ADDRESS|local[:N]",
+              help="Run on a Dask cluster: a scheduler address (tcp://host:8786), or local:N for N worker "
+                   "processes here. Needs pip install 'qualcode[dask]'.")
 @click.option("--include-interviewer", is_flag=True, help="Also code what the interviewer says.")
 @click.option("--evaluate", is_flag=True,
               help="Write nothing: compare what the rules match with the hand coding (precision, recall per code).")
@@ -34,22 +37,22 @@ KEYS = "[a]ccept  [r]eject  [c]hange code  [e]dit span  [s]kip  [q]uit"
 @format_option
 @click.pass_context
 def autocode(ctx: click.Context, unit: str | None, codes: tuple[str, ...], apply: bool, dry_run: bool,
-             processes: int, include_interviewer: bool, evaluate: bool, coders: tuple[str, ...], by_keyword: bool,
-             examples: int, fmt: str) -> None:
+             processes: int, cluster: str | None, include_interviewer: bool, evaluate: bool, coders: tuple[str, ...],
+             by_keyword: bool, examples: int, fmt: str) -> None:
     """Code the sources by the codebook's rules (keywords, regexes, speakers, questions).
 
     With --evaluate, first see how the rules would do: they are matched in the sources
     coded by hand and compared with that coding, nothing is written.
     """
     if evaluate:
-        if apply or dry_run:
-            raise UsageError("--evaluate writes nothing; leave out --apply and --dry-run")
+        if apply or dry_run or cluster:
+            raise UsageError("--evaluate writes nothing and runs here; leave out --apply, --dry-run and --cluster")
         _evaluate_rules(ctx, unit, codes, coders, by_keyword, examples, processes, include_interviewer, fmt)
         return
     if coders or examples or by_keyword:
         raise UsageError("--coder, --by-keyword and --examples go with --evaluate")
     result = open_project(ctx).autocode(unit=unit, codes=list(codes), apply=apply, dry_run=dry_run,
-                                        n_process=processes, include_interviewer=include_interviewer)
+                                        n_process=processes, include_interviewer=include_interviewer, cluster=cluster)
     if fmt == "table":
         click.echo(result.summary())
     emit_frame(result.counts, fmt)
@@ -143,15 +146,19 @@ def suggest_train(ctx: click.Context, codes: tuple[str, ...], unit: str, coders:
 @click.option("--dry-run", is_flag=True, help="Count what would be suggested; write nothing.")
 @click.option("--include-interviewer", is_flag=True, help="Also suggest codes for what the interviewer says.")
 @click.option("--processes", type=int, default=1, show_default=True, help="Processes to cut and score units on.")
+@click.option("--cluster", default=None, metavar="ADDRESS|local[:N]",
+              help="Run on a Dask cluster: a scheduler address (tcp://host:8786), or local:N for N worker "
+                   "processes here. Needs pip install 'qualcode[dask]'.")
 @format_option
 @click.pass_context
 def suggest_apply(ctx: click.Context, model: str | None, unit: str | None, sources: tuple[str, ...],
                   threshold: float | None, top_k: int | None, apply_: bool, dry_run: bool, include_interviewer: bool,
-                  processes: int, fmt: str) -> None:
+                  processes: int, cluster: str | None, fmt: str) -> None:
     """Suggest codes for the project's units with a trained model (review them with 'qualcode review')."""
     report = open_project(ctx).suggest(model=model, unit=unit, sources=list(sources) or None, threshold=threshold,
                                        top_k=top_k, apply=apply_, dry_run=dry_run,
-                                       include_interviewer=include_interviewer, n_process=processes)
+                                       include_interviewer=include_interviewer, n_process=processes,
+                                       cluster=cluster)
     if fmt == "table":
         click.echo(report.summary())
     emit_frame(report.counts, fmt)

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 from tqdm.auto import tqdm
 
+from qualcode.coding import dask_runs
 from qualcode.coding.machine_runs import run_batches, source_batches, store_machine_run
 from qualcode.coding.rules_engine import RuleSet, plan, rules_from_codes
 from qualcode.coding.units import cut_units
@@ -98,6 +99,7 @@ def autocode(
     progress: bool | None = None,
     include_interviewer: bool = False,
     coder: str | None = None,
+    cluster: str | None = None,
     engine: str = "fast",
     role_field: str = "role",
     decided_by: str | None = None,
@@ -105,9 +107,11 @@ def autocode(
     """Run the codebook's rules over every source; see the module docstring.
 
     With ``apply``, the person who ran it (``decided_by``) is recorded as having decided.
+    ``cluster`` runs the matching on a Dask cluster (``dask_runs``) instead of
+    ``n_process`` local processes.
     """
     coder = coder or rule_coder(db)
-    found = match_rules(db, unit=unit, codes=codes, n_process=n_process, progress=progress,
+    found = match_rules(db, unit=unit, codes=codes, n_process=n_process, progress=progress, cluster=cluster,
                         include_interviewer=include_interviewer, engine=engine, role_field=role_field)
     return _store(db, found.spans, coder, apply, dry_run, {**found.params, "apply": apply}, decided_by or coder)
 
@@ -123,6 +127,7 @@ def match_rules(
     include_interviewer: bool = False,
     engine: str = "fast",
     role_field: str = "role",
+    cluster: str | None = None,
 ) -> "RuleMatches":
     """Every (unit, code) the codebook's rules match, written nowhere.
 
@@ -131,6 +136,8 @@ def match_rules(
     """
     if n_process < 1:
         raise UsageError(f"--processes must be at least 1 (got {n_process})")
+    if cluster is not None:
+        dask_runs.check_cluster(cluster)
     with db.connect() as conn:
         code_frame = frames.codes(conn)
         source_frame = frames.sources(conn)
@@ -151,7 +158,8 @@ def match_rules(
                               "include_interviewer": include_interviewer, "rules": len(rules)}
     roles = _roles(descriptors, role_field)
     case_of = dict(zip(source_frame["source_id"], source_frame["case"])) if not source_frame.empty else {}
-    spans = _match(db, source_frame, segments, rulesets, roles, case_of, include_interviewer, n_process, progress)
+    spans = _match(db, source_frame, segments, rulesets, roles, case_of, include_interviewer, n_process, progress,
+                   cluster)
     if not spans.empty:  # a unit coded twice for one code (keywords and a question rule): keep the surer
         spans = (spans.sort_values("confidence", ascending=False, kind="stable")
                  .drop_duplicates(["source_id", "start", "end", "code_id"]).sort_values(["source_id", "start", "code_id"])
@@ -168,8 +176,9 @@ def _roles(descriptors: pd.DataFrame, field_name: str) -> dict[str, str]:
 
 def _match(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, rulesets: dict[str, RuleSet],
            roles: dict[str, str], case_of: dict[int, Any], include_interviewer: bool, n_process: int,
-           progress: bool | None) -> pd.DataFrame:
-    """All (span, code) matches, one batch of sources at a time, on ``n_process`` processes."""
+           progress: bool | None, cluster: str | None = None) -> pd.DataFrame:
+    """All (span, code) matches, one batch of sources at a time, on ``n_process`` processes
+    (or on the Dask ``cluster``)."""
     if source_frame.empty:
         return pd.DataFrame(columns=SPAN_COLUMNS)
     def jobs() -> Iterator[tuple[int, tuple[dict[int, str], pd.DataFrame | None]]]:
@@ -184,7 +193,7 @@ def _match(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, rul
                disable=None if progress is None else not progress)
     context = _Context(rulesets, roles, {int(k): v for k, v in case_of.items()}, include_interviewer)
     try:
-        results = run_batches(jobs(), context, n_process if several else 1, bar)
+        results = run_batches(jobs(), context, n_process if several else 1, bar, cluster=cluster)
     finally:
         bar.close()
     frames_ = [r for r in results if not r.empty]

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from qualcode.coding import dask_runs
 from qualcode.store import coding as store_coding
 from qualcode.store import review_store
 from qualcode.store.database import Database
@@ -71,14 +72,19 @@ class BatchWorker(Protocol):
 
 
 def run_batches(jobs: Iterable[tuple[int, tuple[Any, ...]]], worker: BatchWorker, n_process: int,
-                bar: Any) -> list[pd.DataFrame]:
+                bar: Any, cluster: str | None = None) -> list[pd.DataFrame]:
     """``worker.run(*job)`` for each ``(n_sources, job)``, results in job order.
+
+    With ``cluster`` (a Dask scheduler address, or ``local[:N]``) the jobs run on that
+    cluster instead (``dask_runs``) and ``n_process`` is not used.
 
     With ``n_process > 1`` the jobs run on forked processes (the worker, with its rules
     or model, is shared, not pickled per batch) while this process reads the next batch's
     texts; a window of a few batches in flight bounds memory to a few batches, not the
     corpus. ``bar`` (tqdm) advances by each job's number of sources.
     """
+    if cluster is not None:
+        return dask_runs.run_on_cluster(jobs, worker, cluster, bar)
     results: list[pd.DataFrame] = []
     if n_process <= 1:
         for n, job in jobs:

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from qualcode.coding import dask_runs
 from qualcode.coding.machine_runs import run_batches, source_batches, store_machine_run
 from qualcode.coding.suggest_project import load_model, read_batch, spans_of, units_of
 from qualcode.coding.unit_labels import unit_code_pairs
@@ -87,6 +88,7 @@ def suggest(
     include_interviewer: bool = False,
     n_process: int = 1,
     progress: bool | None = None,
+    cluster: str | None = None,
 ) -> SuggestReport:
     """Propose codes for the project's units with a trained model (see the module docstring).
 
@@ -95,10 +97,13 @@ def suggest(
     this confidence"; ``top_k`` keeps each unit's k most confident codes (codes the unit
     already carries count among them). With ``apply`` the person who ran it
     (``decided_by``) is recorded as having decided. ``n_process`` processes cut and
-    score the units (worth it past about 10^4 units).
+    score the units (worth it past about 10^4 units); ``cluster`` runs them on a Dask
+    cluster instead (``dask_runs``).
     """
     if n_process < 1:
         raise UsageError(f"--processes must be at least 1 (got {n_process})")
+    if cluster is not None:
+        dask_runs.check_cluster(cluster)
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise UsageError(f"the threshold is a confidence between 0 and 1 (got {threshold})")
     if top_k is not None and top_k < 1:
@@ -120,7 +125,7 @@ def suggest(
     work = _Suggesting(loaded.estimator, unit, include_interviewer, threshold, top_k)
     bar = tqdm(total=len(source_frame), desc="suggest", unit="source", disable=None if progress is None else not progress)
     try:
-        found = _run_batches(db, source_frame, segments, carried, work, n_process, bar)
+        found = _run_batches(db, source_frame, segments, carried, work, n_process, bar, cluster)
     finally:
         bar.close()
     picks = [f for f in found if not f.empty]
@@ -157,7 +162,7 @@ class _Suggesting:
 
 
 def _run_batches(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, carried: pd.DataFrame,
-                 work: _Suggesting, n_process: int, bar: Any) -> list[pd.DataFrame]:
+                 work: _Suggesting, n_process: int, bar: Any, cluster: str | None = None) -> list[pd.DataFrame]:
     """Each batch of sources cut into units and scored, in order, on ``n_process`` processes.
 
     The main process reads the texts; workers (forked, so the model is shared, not
@@ -169,7 +174,7 @@ def _run_batches(db: Database, source_frame: pd.DataFrame, segments: pd.DataFram
             mine = carried[carried["source_id"].isin(ids)] if not carried.empty else carried
             yield len(ids), (texts, segs, mine)
 
-    return run_batches(jobs(), work, n_process if len(source_frame) >= 2 else 1, bar)
+    return run_batches(jobs(), work, n_process if len(source_frame) >= 2 else 1, bar, cluster=cluster)
 
 
 def _pick(estimator: Any, units: pd.DataFrame, carried: pd.DataFrame, threshold: float | None,
