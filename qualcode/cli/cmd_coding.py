@@ -1,4 +1,4 @@
-"""Commands that code and retrieve: code, uncode, import codings, excerpts, memo."""
+"""Commands that code and retrieve: code, uncode, import codings, excerpts, search, memo."""
 from __future__ import annotations
 
 import click
@@ -6,6 +6,7 @@ import click
 from qualcode.cli.context import open_project
 from qualcode.cli.main import cli
 from qualcode.cli.output import emit_frame, format_option
+from qualcode.errors import UsageError
 from qualcode.retrieval import parse_where
 
 
@@ -96,3 +97,55 @@ def memo(ctx: click.Context, text: str, target_kind: str, target: str | None, au
     """Write a memo on the project, a source, an excerpt, a code or a case."""
     memo_id = open_project(ctx).add_memo(text, on=target_kind, target=target, author=author)
     click.echo(f"memo {memo_id}")
+
+
+@cli.command()
+@click.argument("terms", nargs=-1)
+@click.option("--regex", "regexes", multiple=True, metavar="PATTERN", help="A regular expression to search for too (repeatable).")
+@click.option("--exclude", multiple=True, metavar="PHRASE", help="Leave out units that say this (repeatable).")
+@click.option("--unit", type=click.Choice(["sentence", "paragraph", "turn", "answer", "source"]), default="sentence",
+              show_default=True, help="What a hit is: the unit around the words.")
+@click.option("--min-matches", type=int, default=1, show_default=True,
+              help="How many of the distinct terms a unit must say.")
+@click.option("--case-sensitive", is_flag=True, help="Match words exactly as written (no lemmas, no lower-casing).")
+@click.option("--where", "where", multiple=True, metavar="FIELD=VALUE", help="Only sources with this descriptor, wave, kind… (repeatable).")
+@click.option("--include-interviewer", is_flag=True, help="Also search what the interviewer says.")
+@click.option("--by", "by", default=None, metavar="FIELD",
+              help="Instead of the hits: per value of FIELD, units, sources and cases with a hit, and % of cases.")
+@click.option("--code", default=None, help="Code every hit with this code (suggested, for review; see --apply).")
+@click.option("--apply", is_flag=True, help="With --code: store the codes as applied, not as suggestions.")
+@click.option("--dry-run", is_flag=True, help="With --code: count what would be coded; write nothing.")
+@format_option
+@click.pass_context
+def search(ctx: click.Context, terms: tuple[str, ...], regexes: tuple[str, ...], exclude: tuple[str, ...], unit: str,
+           min_matches: int, case_sensitive: bool, where: tuple[str, ...], include_interviewer: bool, by: str | None,
+           code: str | None, apply: bool, dry_run: bool, fmt: str) -> None:
+    """Find the units that say TERMS (words or phrases, matched by lemma: "mentor" finds
+    "mentors" and "Mentoring"), shown in context with the words marked «…».
+
+    With --by FIELD, count them per group instead; with --code, code them all as one run
+    that 'qualcode review' shows and 'qualcode undo' takes back.
+    """
+    if (apply or dry_run) and not code:
+        raise UsageError("--apply and --dry-run go with --code")
+    if code and by:
+        raise UsageError("--by counts the hits and --code codes them: use one at a time")
+    project = open_project(ctx)
+    options = dict(regex=list(regexes), exclude=list(exclude), unit=unit, min_matches=min_matches,
+                   case_sensitive=case_sensitive, where=parse_where(where) or None,
+                   include_interviewer=include_interviewer)
+    if code:
+        result = project.code_search(list(terms), code, apply=apply, dry_run=dry_run, **options)
+        if fmt == "table":
+            click.echo(result.summary())
+        emit_frame(result.counts, fmt)
+        return
+    hits = project.search_text(list(terms), **options)
+    if by:
+        emit_frame(project.search_counts(hits, by, where=options["where"]), fmt)
+        return
+    if fmt == "table":
+        click.echo(f"{len(hits)} {unit}s in {hits['source'].nunique()} sources ({hits['case'].nunique()} cases)")
+        emit_frame(hits[["source", "start", "matched", "context"]], fmt, max_text=140)
+        return
+    emit_frame(hits, fmt)

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from qualcode.coding import dask_runs
 from qualcode.coding.machine_runs import run_batches, source_batches, store_machine_run
-from qualcode.coding.rules_engine import RuleSet, plan, rules_from_codes
+from qualcode.coding.rules_engine import Rule, RuleSet, plan, rules_from_codes
 from qualcode.coding.units import cut_units
 from qualcode.errors import CodingError, NotFoundError, UsageError
 from qualcode.store import codes as store_codes
@@ -113,7 +113,7 @@ def autocode(
     coder = coder or rule_coder(db)
     found = match_rules(db, unit=unit, codes=codes, n_process=n_process, progress=progress, cluster=cluster,
                         include_interviewer=include_interviewer, engine=engine, role_field=role_field)
-    return _store(db, found.spans, coder, apply, dry_run, {**found.params, "apply": apply}, decided_by or coder)
+    return store_matches(db, found.spans, coder, apply, dry_run, {**found.params, "apply": apply}, decided_by or coder)
 
 
 def match_rules(
@@ -134,37 +134,63 @@ def match_rules(
     ``source_ids`` limits the matching to these sources (rule evaluation compares only the
     sources a person coded, so it need not read the rest).
     """
-    if n_process < 1:
-        raise UsageError(f"--processes must be at least 1 (got {n_process})")
-    if cluster is not None:
-        dask_runs.check_cluster(cluster)
     with db.connect() as conn:
         code_frame = frames.codes(conn)
-        source_frame = frames.sources(conn)
-        descriptors = frames.descriptors(conn)
-        segments = frames.segments(conn)
         chosen = [store_codes.resolve(conn, c).path for c in codes or ()]
-    if source_ids is not None and not source_frame.empty:
-        source_frame = source_frame[source_frame["source_id"].isin(set(source_ids))]
     rules = rules_from_codes(code_frame)
     if codes:  # the chosen codes and everything below them
         rules = [r for r in rules if any(r.code == p or r.code.startswith(p + "/") for p in chosen)]
     if not rules:
         scope = f" among {', '.join(codes)}" if codes else ""
         raise CodingError(f"no code{scope} has a rules: block; add keywords to the codebook and import it again")
-    tasks = plan(rules, unit)
-    rulesets = {kind: RuleSet.compile(ts, engine=engine) for kind, ts in tasks.items()}
     params: dict[str, Any] = {"unit": unit, "codes": list(codes or []), "engine": engine,
                               "include_interviewer": include_interviewer, "rules": len(rules)}
+    spans = match_given_rules(db, rules, unit=unit, source_ids=source_ids, n_process=n_process, progress=progress,
+                              include_interviewer=include_interviewer, engine=engine, role_field=role_field,
+                              cluster=cluster)
+    return RuleMatches(spans, params, sorted({r.code for r in rules}))
+
+
+def match_given_rules(
+    db: Database,
+    rules: Sequence[Rule],
+    *,
+    unit: str | None = None,
+    source_ids: Sequence[int] | None = None,
+    n_process: int = 1,
+    progress: bool | None = None,
+    include_interviewer: bool = False,
+    engine: str = "fast",
+    role_field: str = "role",
+    cluster: str | None = None,
+) -> pd.DataFrame:
+    """Every (unit, code) that ``rules`` match in the project's sources (``SPAN_COLUMNS``).
+
+    The codebook's rules come through here, and so does a text search, which is a rule
+    made on the spot (``text_search``). A unit matched twice for one code (keywords and a
+    question rule) keeps the surer match.
+    """
+    if n_process < 1:
+        raise UsageError(f"--processes must be at least 1 (got {n_process})")
+    if cluster is not None:
+        dask_runs.check_cluster(cluster)
+    with db.connect() as conn:
+        source_frame = frames.sources(conn)
+        descriptors = frames.descriptors(conn)
+        segments = frames.segments(conn)
+    if source_ids is not None and not source_frame.empty:
+        source_frame = source_frame[source_frame["source_id"].isin(set(source_ids))]
+    tasks = plan(rules, unit)
+    rulesets = {kind: RuleSet.compile(ts, engine=engine) for kind, ts in tasks.items()}
     roles = _roles(descriptors, role_field)
     case_of = dict(zip(source_frame["source_id"], source_frame["case"])) if not source_frame.empty else {}
     spans = _match(db, source_frame, segments, rulesets, roles, case_of, include_interviewer, n_process, progress,
                    cluster)
-    if not spans.empty:  # a unit coded twice for one code (keywords and a question rule): keep the surer
+    if not spans.empty:
         spans = (spans.sort_values("confidence", ascending=False, kind="stable")
                  .drop_duplicates(["source_id", "start", "end", "code_id"]).sort_values(["source_id", "start", "code_id"])
                  .reset_index(drop=True))
-    return RuleMatches(spans, params, sorted({r.code for r in rules}))
+    return spans
 
 
 def _roles(descriptors: pd.DataFrame, field_name: str) -> dict[str, str]:
@@ -238,9 +264,10 @@ class _Context:
         return speaker_role.where(units["speaker"].notna(), source_role).astype("string")
 
 
-def _store(db: Database, spans: pd.DataFrame, coder: str, apply: bool, dry_run: bool,
-           params: dict[str, Any], decided_by: str) -> AutocodeResult:
-    """Count, and unless a dry run, write everything in one transaction."""
+def store_matches(db: Database, spans: pd.DataFrame, coder: str, apply: bool, dry_run: bool,
+                  params: dict[str, Any], decided_by: str, kind: str = "autocode") -> AutocodeResult:
+    """Count the matched units (``SPAN_COLUMNS``) new for ``coder``, and unless a dry run,
+    write them as one run of ``kind`` in one transaction."""
     with db.connect() as conn:
         coder_id = _coder_id(conn, coder)
         existing = review_store.coded_spans(conn, coder_id) if coder_id is not None else pd.DataFrame()
@@ -251,7 +278,7 @@ def _store(db: Database, spans: pd.DataFrame, coder: str, apply: bool, dry_run: 
     fresh = spans[spans["new"]] if not spans.empty else spans
     if dry_run or fresh.empty:
         return result
-    run_id, inserted = store_machine_run(db, fresh, coder=coder, kind="autocode", origin="rule", apply=apply,
+    run_id, inserted = store_machine_run(db, fresh, coder=coder, kind=kind, origin="rule", apply=apply,
                                          params=params, decided_by=decided_by)
     result.run_id, result.inserted = run_id, inserted
     return result
