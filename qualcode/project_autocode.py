@@ -120,19 +120,17 @@ class AutocodeMixin:
         """The units (sentences by default) that say ``terms``, as a concordance.
 
         Words and phrases match by lemma and lower case, as codebook keywords do
-        ("mentor" finds "mentors" and "Mentoring"; keys come from a lookup table, so "board
-        meeting" also finds "boards met"; ``case_sensitive`` matches words exactly as
-        written); ``regex`` adds regular expressions,
-        ``exclude`` phrases that keep a unit out, ``min_matches`` how many distinct terms
-        a unit needs. Interviewer turns are skipped unless ``include_interviewer``.
+        ("mentor" finds "mentors" and "Mentoring"; the lemmas come from a lookup table, so
+        "board meeting" also finds "boards met"; ``case_sensitive`` matches words exactly
+        as written). ``regex`` adds regular expressions, ``exclude`` phrases that keep a
+        unit out, ``min_matches`` how many distinct terms a unit needs. Interviewer turns are skipped unless ``include_interviewer``.
         ``where`` limits the sources (descriptors, wave, kind). Columns: source, case,
         start, end (the unit's offsets), matched, context (matches marked «…»), text.
         """
         from qualcode.coding import text_search
 
-        rule = text_search.search_rule(_listed(terms) or [], regex=_listed(regex) or [],
-                                       exclude=_listed(exclude) or [], unit=unit, min_matches=min_matches,
-                                       case_sensitive=case_sensitive)
+        rule = text_search.search_rule(_listed(terms) or [], regex=_listed(regex) or [], exclude=_listed(exclude) or [],
+                                       unit=unit, min_matches=min_matches, case_sensitive=case_sensitive)
         return text_search.search(self._db, rule, where=where, include_interviewer=include_interviewer,
                                   progress=progress)
 
@@ -168,9 +166,8 @@ class AutocodeMixin:
         undone with ``undo_run``. Re-running adds only what is new."""
         from qualcode.coding import text_search
 
-        rule = text_search.search_rule(_listed(terms) or [], regex=_listed(regex) or [],
-                                       exclude=_listed(exclude) or [], unit=unit, min_matches=min_matches,
-                                       case_sensitive=case_sensitive)
+        rule = text_search.search_rule(_listed(terms) or [], regex=_listed(regex) or [], exclude=_listed(exclude) or [],
+                                       unit=unit, min_matches=min_matches, case_sensitive=case_sensitive)
         return text_search.code_hits(self._db, rule, code, where=where, include_interviewer=include_interviewer,
                                      apply=apply, dry_run=dry_run, decided_by=_who(None), progress=progress)
 

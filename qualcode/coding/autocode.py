@@ -30,8 +30,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 from tqdm.auto import tqdm
 
-from qualcode.coding import dask_runs
-from qualcode.coding.machine_runs import run_batches, source_batches, store_machine_run
+from qualcode.coding.machine_runs import check_run_options, run_batches, source_batches, store_machine_run
 from qualcode.coding.rules_engine import Rule, RuleSet, plan, rules_from_codes
 from qualcode.coding.units import cut_units
 from qualcode.errors import CodingError, NotFoundError, UsageError
@@ -134,6 +133,7 @@ def match_rules(
     ``source_ids`` limits the matching to these sources (rule evaluation compares only the
     sources a person coded, so it need not read the rest).
     """
+    check_run_options(n_process, cluster)
     with db.connect() as conn:
         code_frame = frames.codes(conn)
         chosen = [store_codes.resolve(conn, c).path for c in codes or ()]
@@ -170,10 +170,7 @@ def match_given_rules(
     made on the spot (``text_search``). A unit matched twice for one code (keywords and a
     question rule) keeps the surer match.
     """
-    if n_process < 1:
-        raise UsageError(f"--processes must be at least 1 (got {n_process})")
-    if cluster is not None:
-        dask_runs.check_cluster(cluster)
+    check_run_options(n_process, cluster)
     with db.connect() as conn:
         source_frame = frames.sources(conn)
         descriptors = frames.descriptors(conn)

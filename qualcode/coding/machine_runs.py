@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from qualcode.coding import dask_runs
+from qualcode.errors import UsageError
 from qualcode.store import coding as store_coding
 from qualcode.store import review_store
 from qualcode.store.database import Database
@@ -63,6 +64,14 @@ def store_machine_run(db: Database, fresh: pd.DataFrame, *, coder: str, kind: st
             review_store.mark_run_decided(conn, run_id, decided_by)
         review_store.set_run_params(conn, run_id, {**params, "inserted": inserted})
     return run_id, inserted
+
+
+def check_run_options(n_process: int, cluster: str | None) -> None:
+    """A UsageError for a bad ``--processes`` or ``--cluster``, before any work is done."""
+    if n_process < 1:
+        raise UsageError(f"--processes must be at least 1 (got {n_process})")
+    if cluster is not None:
+        dask_runs.check_cluster(cluster)
 
 
 class BatchWorker(Protocol):

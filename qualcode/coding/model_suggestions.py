@@ -23,8 +23,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from qualcode.coding import dask_runs
-from qualcode.coding.machine_runs import run_batches, source_batches, store_machine_run
+from qualcode.coding.machine_runs import check_run_options, run_batches, source_batches, store_machine_run
 from qualcode.coding.suggest_project import load_model, read_batch, spans_of, units_of
 from qualcode.coding.unit_labels import unit_code_pairs
 from qualcode.coding.units import check_unit
@@ -100,10 +99,7 @@ def suggest(
     score the units (worth it past about 10^4 units); ``cluster`` runs them on a Dask
     cluster instead (``dask_runs``).
     """
-    if n_process < 1:
-        raise UsageError(f"--processes must be at least 1 (got {n_process})")
-    if cluster is not None:
-        dask_runs.check_cluster(cluster)
+    check_run_options(n_process, cluster)
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise UsageError(f"the threshold is a confidence between 0 and 1 (got {threshold})")
     if top_k is not None and top_k < 1:
