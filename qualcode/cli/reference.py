@@ -28,7 +28,7 @@ def markdown_reference(root: click.Group) -> str:
     lines += ["## Global options (before the command)", "", "| option | what it does |", "| --- | --- |"]
     context = click.Context(root, info_name="qualcode")
     for parameter in root.get_params(context):
-        record = parameter.get_help_record(context)
+        record = parameter.get_help_record(context) if isinstance(parameter, click.Option) else None
         if record is not None and "--help" not in record[0]:
             lines.append(f"| `{_cell(record[0])}` | {_cell(record[1])} |")
     lines += ["", "## Commands", ""]
@@ -65,7 +65,8 @@ def _section(root: click.Group, path: tuple[str, ...], command: click.Command) -
     lines += [_plain(command.help or ""), ""]
     rows = [
         record for parameter in command.get_params(context)
-        if (record := parameter.get_help_record(context)) is not None and "--help" not in record[0]
+        if isinstance(parameter, click.Option)  # arguments are in the usage line (and click >= 8.2 lists them too)
+        and (record := parameter.get_help_record(context)) is not None and "--help" not in record[0]
     ]
     if rows:
         lines += ["| option | what it does |", "| --- | --- |"]
