@@ -116,6 +116,8 @@ class AutocodeMixin:
         where: Mapping[str, Iterable[str]] | None = None,
         include_interviewer: bool = False,
         progress: bool | None = None,
+        n_process: int = 1,
+        cluster: str | None = None,
     ) -> pd.DataFrame:
         """The units (sentences by default) that say ``terms``, as a concordance.
 
@@ -124,7 +126,8 @@ class AutocodeMixin:
         "board meeting" also finds "boards met"; ``case_sensitive`` matches words exactly
         as written). ``regex`` adds regular expressions, ``exclude`` phrases that keep a
         unit out, ``min_matches`` how many distinct terms a unit needs. Interviewer turns are skipped unless ``include_interviewer``.
-        ``where`` limits the sources (descriptors, wave, kind). Columns: source, case,
+        ``where`` limits the sources (descriptors, wave, kind); ``n_process`` and
+        ``cluster`` spread the matching as in ``autocode``. Columns: source, case,
         start, end (the unit's offsets), matched, context (matches marked «…»), text.
         """
         from qualcode.coding import text_search
@@ -132,7 +135,7 @@ class AutocodeMixin:
         rule = text_search.search_rule(_listed(terms) or [], regex=_listed(regex) or [], exclude=_listed(exclude) or [],
                                        unit=unit, min_matches=min_matches, case_sensitive=case_sensitive)
         return text_search.search(self._db, rule, where=where, include_interviewer=include_interviewer,
-                                  progress=progress)
+                                  progress=progress, n_process=n_process, cluster=cluster)
 
     def search_counts(self, hits: pd.DataFrame, by: str, where: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
         """``search_text`` hits per value of ``by`` (a descriptor, wave or kind): units,
@@ -160,6 +163,8 @@ class AutocodeMixin:
         apply: bool = False,
         dry_run: bool = False,
         progress: bool | None = None,
+        n_process: int = 1,
+        cluster: str | None = None,
     ) -> "AutocodeResult":
         """Code every unit ``search_text`` would find with ``code``: one run of kind
         ``search`` by the coder ``search``, ``suggested`` for review (``apply``: applied),
@@ -169,7 +174,8 @@ class AutocodeMixin:
         rule = text_search.search_rule(_listed(terms) or [], regex=_listed(regex) or [], exclude=_listed(exclude) or [],
                                        unit=unit, min_matches=min_matches, case_sensitive=case_sensitive)
         return text_search.code_hits(self._db, rule, code, where=where, include_interviewer=include_interviewer,
-                                     apply=apply, dry_run=dry_run, decided_by=_who(None), progress=progress)
+                                     apply=apply, dry_run=dry_run, decided_by=_who(None), progress=progress,
+                                     n_process=n_process, cluster=cluster)
 
     def undo_run(self, run_id: int, force: bool = False) -> dict[str, int]:
         """Remove a run's applications that nobody has decided on yet (all with ``force``)."""

@@ -195,3 +195,15 @@ def test_command_line_lists_counts_and_codes(searchable, tmp_path):
     assert bad.exit_code == 2 and bad.output.strip() == "Error: --apply and --dry-run go with --code"
     nothing = runner.invoke(cli, [*base, "search"])
     assert nothing.exit_code == 2 and "at least one word" in nothing.output
+
+
+def test_two_processes_and_a_dask_cluster_find_the_same(searchable, monkeypatch):
+    from qualcode.coding import autocode as autocode_module
+
+    monkeypatch.setattr(autocode_module, "BATCH_CHARS", 50)  # one source a batch, so the pool is used
+    one = searchable.search_text(["board", "trustee", "reserve"])
+    pd.testing.assert_frame_equal(searchable.search_text(["board", "trustee", "reserve"], n_process=2), one)
+    pytest.importorskip("distributed")
+    pd.testing.assert_frame_equal(searchable.search_text(["board", "trustee", "reserve"], cluster="local:2"), one)
+    with pytest.raises(UsageError, match="--cluster"):
+        searchable.code_search("board", "Governance", cluster="laptop")

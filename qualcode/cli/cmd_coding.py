@@ -115,11 +115,14 @@ def memo(ctx: click.Context, text: str, target_kind: str, target: str | None, au
 @click.option("--code", default=None, help="Code every hit with this code (suggested, for review; see --apply).")
 @click.option("--apply", is_flag=True, help="With --code: store the codes as applied, not as suggestions.")
 @click.option("--dry-run", is_flag=True, help="With --code: count what would be coded; write nothing.")
+@click.option("--processes", type=int, default=1, show_default=True, help="Processes to search on.")
+@click.option("--cluster", default=None, metavar="ADDRESS|local[:N]",
+              help="Search on a Dask cluster, as autocode does. Needs pip install 'qualcode[dask]'.")
 @format_option
 @click.pass_context
 def search(ctx: click.Context, terms: tuple[str, ...], regexes: tuple[str, ...], exclude: tuple[str, ...], unit: str,
            min_matches: int, case_sensitive: bool, where: tuple[str, ...], include_interviewer: bool, by: str | None,
-           code: str | None, apply: bool, dry_run: bool, fmt: str) -> None:
+           code: str | None, apply: bool, dry_run: bool, processes: int, cluster: str | None, fmt: str) -> None:
     """Find the units that say TERMS (words or phrases, matched by lemma: "mentor" finds
     "mentors" and "Mentoring"), shown in context with the words marked «…».
 
@@ -133,7 +136,7 @@ def search(ctx: click.Context, terms: tuple[str, ...], regexes: tuple[str, ...],
     project = open_project(ctx)
     options = dict(regex=list(regexes), exclude=list(exclude), unit=unit, min_matches=min_matches,
                    case_sensitive=case_sensitive, where=parse_where(where) or None,
-                   include_interviewer=include_interviewer)
+                   include_interviewer=include_interviewer, n_process=processes, cluster=cluster)
     if code:
         result = project.code_search(list(terms), code, apply=apply, dry_run=dry_run, **options)
         if fmt == "table":
