@@ -131,6 +131,29 @@ def test_distinct_labels_do_not_make_a_transcript():
     assert not is_transcript(text)
 
 
+@pytest.mark.parametrize("text, expected", [
+    # one question, one answer: an interview, because one speaker is the interviewer
+    ("Interviewer: What changed?\n\nCEO-02: Nothing on the board. I mentor two managers.\n", True),
+    ("Title line\n\nResearcher: Why?\n\nP4: Because.\n\nIt went on in a second paragraph.\n", True),
+    # two labels, neither the interviewer: could be headings
+    ("Aims: a.\n\nMethod: b.\n", False),
+    ("Anna: hi\nBen: hello\n", False),
+    # the interviewer label inside a paragraph, not opening it
+    ("Notes from the day.\nInterviewer: asked about money.\n\nCEO: said little.\n", False),
+])
+def test_a_two_turn_interview_is_a_transcript_when_one_speaker_is_the_interviewer(text, expected):
+    assert is_transcript(text) is expected
+
+
+def test_a_two_turn_interview_ingests_as_turns(tmp_path):
+    path = tmp_path / "CEO-02.txt"
+    path.write_text("Interviewer: What changed?\n\nCEO-02: Nothing on the board.\n", encoding="utf-8")
+    source = read_path(path).sources[0]
+    assert source.kind == "transcript"
+    assert [(s.speaker, source.text[s.start:s.end]) for s in source.segments if s.kind == "turn"] == [
+        ("Interviewer", "What changed?"), ("CEO-02", "Nothing on the board.")]
+
+
 def test_kind_overrides_the_guess(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("Anna: hi\nBen: hello\n", encoding="utf-8")  # two turns: too few to guess

@@ -30,6 +30,7 @@ _NEXT_LINE = re.compile(r"\n" + _TURN_BODY, re.MULTILINE | re.VERBOSE)
 _CONNECTORS = frozenset({"of", "the", "and", "de", "van", "von", "der", "da", "le", "la", "du", "di", "y", "&"})
 MAX_LABEL_WORDS = 4
 MIN_TURNS = 3  # fewer labelled lines could be a document's "Aims:" / "Method:"; force kind instead
+INTERVIEWER_LABEL = re.compile(r"(?:interviewer|researcher|moderator|facilitator)\b", re.IGNORECASE)
 MIN_SHARE = 0.4  # share of text units (paragraphs / turn lines) that open with a label
 
 
@@ -98,11 +99,16 @@ def find_turn_lines(text: str) -> list[TurnLine]:
 
 def is_transcript(text: str, lines: list[TurnLine] | None = None) -> bool:
     """Most text units open with a speaker label, and speakers recur (a document's
-    ``Aims:`` / ``Method:`` / ``Findings:`` paragraphs are all different labels)."""
+    ``Aims:`` / ``Method:`` / ``Findings:`` paragraphs are all different labels).
+
+    A short exchange -- one question and one answer -- has too few turns for speakers to
+    recur; it counts when one of its two speakers is named as the interviewer, which no
+    document heading is.
+    """
     if lines is None:
         lines = find_turn_lines(text)
     if len(lines) < MIN_TURNS:
-        return False
+        return _is_short_interview(text, lines)
     blocks = paragraphs(text)
     block_starts = {start for start, _ in blocks}
     turn_at_block_start = sum(1 for line in lines if line.line_start in block_starts)
@@ -117,6 +123,15 @@ def is_transcript(text: str, lines: list[TurnLine] | None = None) -> bool:
         and speakers.most_common(1)[0][1] >= 2
         and len(speakers) <= max(2, 0.75 * len(lines))
     )
+
+
+def _is_short_interview(text: str, lines: list[TurnLine]) -> bool:
+    if len(lines) != 2 or lines[0].speaker == lines[1].speaker:
+        return False
+    if not any(INTERVIEWER_LABEL.match(line.speaker) for line in lines):
+        return False
+    block_starts = {start for start, _ in paragraphs(text)}
+    return all(line.line_start in block_starts for line in lines)  # each turn opens a paragraph
 
 
 def turn_segments(text: str, lines: list[TurnLine] | None = None) -> list[SegmentRecord]:
