@@ -160,6 +160,8 @@ def test_nothing_to_search_for_is_a_usage_error(searchable):
         searchable.search_text([])
     with pytest.raises(UsageError, match="min-matches"):
         searchable.search_text(["board"], min_matches=2)
+    with pytest.raises(UsageError, match=r"--regex '\(unclosed' does not compile"):
+        searchable.search_text(regex="(unclosed")
 
 
 @pytest.mark.parametrize("spans, expected", [

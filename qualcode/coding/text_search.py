@@ -45,6 +45,11 @@ def search_rule(terms: Sequence[str], *, regex: Sequence[str] = (), exclude: Seq
     patterns = tuple(r for r in (str(r).strip() for r in regex) if r)
     if not words and not patterns:
         raise UsageError("give at least one word or phrase to search for (or --regex PATTERN)")
+    for pattern in patterns:
+        try:
+            regex_engine.compile(pattern)
+        except regex_engine.error as error:
+            raise UsageError(f"--regex {pattern!r} does not compile ({error}); fix the pattern") from None
     if min_matches < 1:
         raise UsageError(f"--min-matches must be at least 1 (got {min_matches})")
     if min_matches > len(words) + len(patterns):
