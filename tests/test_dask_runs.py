@@ -65,3 +65,11 @@ def test_the_command_line_names_a_bad_address_before_doing_anything(project, tmp
         ]
     result = runner.invoke(cli, ["--project", path, "autocode", "--evaluate", "--cluster", "local:2"])
     assert result.exit_code == 2 and "--cluster" in result.output
+
+
+def test_a_scheduler_without_workers_is_named_instead_of_waiting_forever(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(dask_runs, "CONNECT_TIMEOUT_S", 1)
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+        with pytest.raises(UsageError, match="the scheduler has no workers"):
+            dask_runs.run_on_cluster(iter([(1, (1,))]), _WhereAmI(0), empty.scheduler_address, _Bar())

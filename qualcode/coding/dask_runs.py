@@ -94,4 +94,10 @@ def _client(cluster: str) -> Iterator[Any]:
             "'dask scheduler' or check the address"
         ) from None
     with client:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+        except TimeoutError:
+            raise UsageError(
+                f"--cluster {cluster}: the scheduler has no workers; start some with 'dask worker {cluster}'"
+            ) from None
         yield client
