@@ -76,15 +76,8 @@ def _section(root: click.Group, path: tuple[str, ...], command: click.Command) -
 
 
 def _plain(text: str) -> str:
-    """Click help text as Markdown: ``\\b`` blocks stay line by line, the rest reflows."""
-    paragraphs = []
-    for block in click.unstyle(text).strip().split("\n\n"):
-        if block.lstrip().startswith("\b"):
-            kept = block.lstrip()[1:].strip("\n")
-            paragraphs.append("\n".join(f"    {line}" for line in kept.splitlines()))
-        else:
-            paragraphs.append(" ".join(line.strip() for line in block.splitlines()))
-    return "\n\n".join(paragraphs)
+    """Click help text as Markdown: each paragraph reflowed onto one line."""
+    return "\n\n".join(" ".join(block.split()) for block in click.unstyle(text).strip().split("\n\n"))
 
 
 def _cell(text: str) -> str:
