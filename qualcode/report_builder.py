@@ -264,6 +264,8 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
             shown_note = f", the {HEATMAP_ROWS} codes raised by most participants"
         groups = table.drop_duplicates(field_name)[[field_name, "group_cases"]]
         sizes = ", ".join(f"{g} {n}" for g, n in zip(groups[field_name], groups["group_cases"]))
+        # a percentage of 3 people reads differently from one of 30: the figure names each base
+        shown = shown.rename(columns={g: f"{g} (n={n})" for g, n in zip(groups[field_name], groups["group_cases"])})
         section = report.add_section(
             f"Codes by {field_name}",
             f"Percentage of participants in each {field_name} group whose material carries the code (children "
@@ -300,7 +302,9 @@ def _waves_section(project: "Project", report: Report, figures_dir: Path, materi
     )
     shown = change.set_index("code")
     section.add_figure(
-        charts.wave_comparison(shown, waves=["pct_first", "pct_second"], names=[f"Wave {waves[0]}", f"Wave {waves[1]}"],
+        charts.wave_comparison(shown, waves=["pct_first", "pct_second"],
+                               names=[f"Wave {waves[0]} (n={int(change['base_first'].iloc[0])})",
+                                      f"Wave {waves[1]} (n={int(change['base_second'].iloc[0])})"],
                                fmt="percent", top=options.top, title="Codes by wave (% of participants)",
                                xlabel="% of participants"),
         "Codes by wave", figures_dir, "waves",

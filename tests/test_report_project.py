@@ -170,3 +170,13 @@ def test_stats_child_sum_option_counts_parents_by_hand(coded: Project) -> None:
     assert presence.loc["Issues", ["CEO-07", "CEO-08", "Mentor-03"]].tolist() == [1, 1, 1]
     matrix = csv("cooccurrence", "--child-sum").set_index(csv("cooccurrence", "--child-sum").columns[0])
     assert matrix.loc["Issues", "Issues/Sustainability"] == 2  # both Sustainability excerpts carry Issues
+
+
+def test_group_and_wave_figures_name_each_base(coded: Project, tmp_path: Path) -> None:
+    """A percentage of one person must say so on the figure itself, not only in the text:
+    by hand, CEO-07 is the one CEO and Mentor-03 the one mentor (CEO-08 has no role);
+    wave 1 has CEO-07 and Mentor-03, wave 2 only CEO-08."""
+    written = coded.report(tmp_path / "report")
+    svg = {p.stem: p.with_suffix(".svg").read_text(encoding="utf-8") for p in written.figures}
+    assert "CEO (n=1)" in svg["codes-by-role"] and "Mentor (n=1)" in svg["codes-by-role"]
+    assert "Wave 1 (n=2)" in svg["waves"] and "Wave 2 (n=1)" in svg["waves"]
