@@ -121,6 +121,33 @@ class AnalysisMixin:
         f = self.analysis_frames(where, codes)
         return qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.excerpts, child_sum=child_sum)
 
+    def group_tests(self, by: str, where: Where = None, *, child_sum: bool = True,
+                    codes: str | Iterable[str] | None = None) -> pd.DataFrame:
+        """Per code: is the gap between the groups of ``by`` more than chance? Fisher's exact
+        test (two groups) or the exact chi-square test (more), with Benjamini-Hochberg q-values.
+
+        Each case must sit in one group, so ``by`` is a case descriptor (``role``); a
+        per-source field such as ``wave`` is refused when a case has material in two of
+        its groups (``wave_tests`` compares waves on the same cases)."""
+        if not isinstance(by, str):
+            raise UsageError("group tests compare the groups of one field: pass by='role', not a list")
+        f = self.analysis_frames(where, codes)
+        if by in f.excerpts.columns:
+            spread = f.excerpts[["case", by]].dropna().groupby("case")[by].nunique()
+            if (spread > 1).any():
+                case = spread[spread > 1].index[0]
+                raise UsageError(f"case {case!r} has material in more than one {by} group, so the groups are not "
+                                 f"independent; compare waves on the same cases with the McNemar test (stats waves --test, "
+                                 f"Project.wave_tests), or test a case descriptor")
+        table = qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.excerpts, child_sum=child_sum)
+        return qa.group_tests(table, by)
+
+    def wave_tests(self, first: str | None = None, second: str | None = None, where: Where = None, *,
+                   child_sum: bool = True) -> pd.DataFrame:
+        """Per code, on the cases with material in both waves: raised more often in one wave
+        than the other? Exact McNemar test with Benjamini-Hochberg q-values."""
+        return qa.paired_wave_tests(self.wave_change(first, second, where, child_sum=child_sum, paired=True))
+
     def weights(self, by: str | Sequence[str] | None = None, where: Where = None) -> pd.DataFrame:
         """Mean/min/max/sd of weights per code (and group)."""
         f = self.analysis_frames(where)

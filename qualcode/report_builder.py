@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 
-from qualcode.analysis import redact, to_wide  # noqa: E402
+from qualcode.analysis import group_tests, redact, to_wide  # noqa: E402
 from qualcode.errors import ExportError, UsageError  # noqa: E402
 from qualcode.codebook.branches import STRUCTURAL_BRANCHES, thematic_mask  # noqa: E402
 from qualcode.report import charts, clouds  # noqa: E402
@@ -283,6 +283,29 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
                             "excerpts_normalised", "cases_normalised"]]
         section.add_table(long_table, f"Codes by {field_name}: counts and normalised counts",
                           formats={"pct_cases": "percent", "excerpts_normalised": "decimal", "cases_normalised": "decimal"})
+        _group_tests_table(section, table, field_name)
+
+
+def _group_tests_table(section: Section, table: pd.DataFrame, field_name: str) -> None:
+    """Which of the gaps in the heat map are more than chance: one exact test per code."""
+    tests = group_tests(table, field_name)
+    tests = tests[tests["p_value"].notna()].sort_values(["p_value", "gap"], ascending=[True, False], kind="stable")
+    tests = tests.reset_index(drop=True)
+    if tests.empty:
+        return
+    held = int((tests["q_value"] < 0.05).sum())
+    section.add_table(
+        tests[["code", "highest", "highest_pct", "lowest", "lowest_pct", "gap", "test", "p_value", "q_value"]],
+        f"Do the {field_name} groups differ? Exact tests per code",
+        formats={"highest_pct": "percent", "lowest_pct": "percent", "gap": "decimal", "p_value": "decimal",
+                 "q_value": "decimal"},
+        decimals={"highest_pct": 0, "lowest_pct": 0, "gap": 0, "p_value": 3, "q_value": 3},
+        note=(f"{held} of {len(tests)} codes differ between the {field_name} groups with q below .05. "
+              "p: Fisher's exact test (two groups) or the exact chi-square test (more), on the participants "
+              "who did and did not raise the code; q: p adjusted with Benjamini-Hochberg for the number of codes "
+              "tested. gap: percentage points between the highest and lowest group. With small groups a wide gap "
+              "can still be within chance, and a high q is not evidence that the groups are alike."),
+    )
 
 
 def _waves_section(project: "Project", report: Report, figures_dir: Path, material: dict | None,
@@ -316,6 +339,37 @@ def _waves_section(project: "Project", report: Report, figures_dir: Path, materi
         formats={"pct_first": "percent", "pct_second": "percent", "pct_change": "percent"},
         note=f"Bases: {int(change['base_first'].iloc[0])} cases in wave {waves[0]}, "
              f"{int(change['base_second'].iloc[0])} in wave {waves[1]}.",
+    )
+    _paired_wave_tests_table(project, section, waves, material)
+
+
+# A two-sided exact McNemar test on n changed pairs cannot go below 2 / 2**n: under 6
+# pairs no change could ever reach p < .05, so the table would only mislead.
+MIN_PAIRS_FOR_TEST = 6
+
+
+def _paired_wave_tests_table(project: "Project", section: Section, waves: list[str], material: dict | None) -> None:
+    """The change among the participants present in both waves, tested (exact McNemar)."""
+    tests = project.wave_tests(waves[0], waves[1], material, child_sum=True)
+    tests = tests[~tests["top"].isin(STRUCTURAL_BRANCHES) & (tests["depth"] >= 1)]
+    pairs = int(tests["base_first"].iloc[0]) if not tests.empty else 0
+    if pairs < MIN_PAIRS_FOR_TEST:
+        section.text += (
+            f"\n\n{pairs} participant{'s have' if pairs != 1 else ' has'} material in both waves: too few to test "
+            f"change within the same people (with {MIN_PAIRS_FOR_TEST} or more, each code gets an exact McNemar "
+            "test). The percentages compare everyone interviewed in each wave, not the same people twice."
+        )
+        return
+    tests = tests.sort_values("p_value", kind="stable").reset_index(drop=True)
+    held = int((tests["q_value"] < 0.05).sum())
+    section.add_table(
+        tests[["code", "both", "only_first", "only_second", "pct_first", "pct_second", "test", "p_value", "q_value"]],
+        f"Change within the {pairs} participants in both waves: exact McNemar tests",
+        formats={"pct_first": "percent", "pct_second": "percent", "p_value": "decimal", "q_value": "decimal"},
+        decimals={"pct_first": 0, "pct_second": 0, "p_value": 3, "q_value": 3},
+        note=(f"{held} of {len(tests)} codes changed with q below .05. Only participants who raised a code in "
+              "one wave and not the other carry information (only_first, only_second); p: exact McNemar test, "
+              "q: Benjamini-Hochberg for the number of codes tested."),
     )
 
 

@@ -41,6 +41,7 @@ from qualcode.analysis.frequencies import (
     excerpts_per_source,
     frequencies,
 )
+from qualcode.analysis.group_tests import group_tests, paired_wave_tests
 from qualcode.analysis.priorities import top_priorities
 from qualcode.analysis.questionnaire import (
     closed_questions,
@@ -71,9 +72,11 @@ __all__ = [
     "filter_where",
     "frequencies",
     "frequencies_by_wave",
+    "group_tests",
     "likert",
     "open_answers",
     "overlap_matrix",
+    "paired_wave_tests",
     "ratings",
     "redact",
     "representative_quotes",

@@ -90,16 +90,28 @@ def stats_cooccurrence(ctx: click.Context, overlap: bool, jaccard: bool, pairs: 
 @click.option("--value", type=click.Choice(["cases", "pct_cases", "excerpts", "excerpts_normalised", "cases_normalised"]),
               default="pct_cases", show_default=True, help="What the cells hold (wide table).")
 @click.option("--long", "long_form", is_flag=True, help="The long table with every measure.")
+@click.option("--test", "test", is_flag=True,
+              help="Per code, is the gap between the groups more than chance? Fisher's exact / exact chi-square "
+                   "test with Benjamini-Hochberg q-values (one --by, a case descriptor).")
 @child_sum_option
 @where_option
 @code_option
 @format_option
 @click.pass_context
-def stats_crosstab(ctx: click.Context, by: tuple[str, ...], value: str, long_form: bool, child_sum: bool,
+def stats_crosstab(ctx: click.Context, by: tuple[str, ...], value: str, long_form: bool, test: bool, child_sum: bool,
                    where: tuple[str, ...], codes: tuple[str, ...], fmt: str) -> None:
     """Code × descriptor group: cases, % of cases in each group, Dedoose-normalised counts."""
     from qualcode.analysis import to_wide
 
+    if test:
+        if len(by) != 1:
+            raise click.UsageError("--test compares the groups of one field: give one --by")
+        tests = open_project(ctx).group_tests(by[0], _where(where), codes=list(codes) or None, child_sum=child_sum)
+        columns = ["code", "cases", "base", "highest", "highest_pct", "lowest", "lowest_pct", "gap", "test",
+                   "cramers_v", "p_value", "q_value"]
+        emit_frame(tests[columns].round({"highest_pct": 1, "lowest_pct": 1, "gap": 1, "cramers_v": 2,
+                                         "p_value": 4, "q_value": 4}) if fmt == "table" else tests, fmt)
+        return
     table = open_project(ctx).crosstab(list(by), _where(where), codes=list(codes) or None, child_sum=child_sum)
     if long_form:
         emit_frame(table.round(2), fmt)
@@ -122,16 +134,24 @@ def stats_weights(ctx: click.Context, by: str | None, where: tuple[str, ...], fm
 @click.option("--first", default=None, help="First wave (default: the lowest).")
 @click.option("--second", default=None, help="Second wave (default: the next).")
 @click.option("--paired", is_flag=True, help="Only cases with material in both waves.")
+@click.option("--test", "test", is_flag=True,
+              help="Exact McNemar test per code on the cases in both waves (implies --paired), with "
+                   "Benjamini-Hochberg q-values.")
 @child_sum_option
 @where_option
 @format_option
 @click.pass_context
-def stats_waves(ctx: click.Context, first: str | None, second: str | None, paired: bool, child_sum: bool,
-                where: tuple[str, ...], fmt: str) -> None:
+def stats_waves(ctx: click.Context, first: str | None, second: str | None, paired: bool, test: bool,
+                child_sum: bool, where: tuple[str, ...], fmt: str) -> None:
     """Cases mentioning each code in both waves, only the first, only the second."""
-    table = open_project(ctx).wave_change(first, second, _where(where), paired=paired, child_sum=child_sum)
     columns = ["code", "cases_first", "cases_second", "both", "only_first", "only_second", "pct_first",
                "pct_second", "pct_change"]
+    if test:
+        table = open_project(ctx).wave_tests(first, second, _where(where), child_sum=child_sum)
+        columns += ["base_first", "test", "p_value", "q_value"]
+        emit_frame(table[columns].round(4) if fmt == "table" else table, fmt)
+        return
+    table = open_project(ctx).wave_change(first, second, _where(where), paired=paired, child_sum=child_sum)
     emit_frame(table[columns].round(1) if fmt == "table" else table, fmt)
 
 

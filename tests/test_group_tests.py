@@ -1,0 +1,180 @@
+"""Group and wave difference tests, checked against hand-counted probabilities and
+brute-force enumeration of every way the cases could have fallen."""
+from __future__ import annotations
+
+import io
+import itertools
+from math import comb
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from qualcode import Project
+from qualcode.analysis import group_tests, paired_wave_tests
+from qualcode.analysis.group_tests import exact_chi_square_p
+from qualcode.cli import cli
+from qualcode.errors import UsageError
+
+
+def _long(by: str, groups: dict[str, tuple[int, int]], code: str = "A") -> pd.DataFrame:
+    return pd.DataFrame([{"code": code, by: g, "cases": k, "group_cases": n} for g, (k, n) in groups.items()])
+
+
+def _pearson(x: np.ndarray, sizes: np.ndarray) -> float:
+    """Pearson chi-square of a groups x 2 table, the textbook way (observed - expected)^2 / expected."""
+    table = np.column_stack([x, sizes - x]).astype(float)
+    expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum()
+    return float(((table - expected) ** 2 / expected).sum())
+
+
+def _brute_force_p(x: list[int], sizes: list[int]) -> float:
+    """Every choice of which cases raised the code, equally likely: the share with a
+    chi-square at least the observed one."""
+    labels = np.repeat(np.arange(len(sizes)), sizes)
+    observed = _pearson(np.array(x), np.array(sizes))
+    hits = total = 0
+    for chosen in itertools.combinations(range(len(labels)), sum(x)):
+        counts = np.bincount(labels[list(chosen)], minlength=len(sizes))
+        hits += _pearson(counts, np.array(sizes)) >= observed - 1e-9
+        total += 1
+    return hits / total
+
+
+def test_two_groups_use_fishers_exact_test_as_counted_by_hand() -> None:
+    # 4 of 5 CEOs, 0 of 4 mentors. P(table) = C(5,x) C(4,4-x) / C(9,4); the tables as or
+    # less likely than the observed one (x=4: 5/126) are x=4 and x=0 (1/126): p = 6/126.
+    out = group_tests(_long("role", {"CEO": (4, 5), "Mentor": (0, 4)}), "role").iloc[0]
+    assert out["test"] == "Fisher's exact"
+    assert out["p_value"] == pytest.approx(6 / comb(9, 4))
+    assert (out["highest"], out["lowest"]) == ("CEO", "Mentor")
+    assert out["gap"] == pytest.approx(80.0)
+    assert out["cramers_v"] == pytest.approx(np.sqrt(_pearson(np.array([4, 0]), np.array([5, 4])) / 9))
+
+
+@pytest.mark.parametrize("x, sizes", [([4, 0, 1], [4, 3, 2]), ([1, 3, 0, 2], [3, 3, 2, 4]), ([2, 2, 2], [3, 3, 3])])
+def test_more_groups_exact_p_matches_brute_force(x: list[int], sizes: list[int]) -> None:
+    expected = _brute_force_p(x, sizes)
+    assert exact_chi_square_p(np.array(x), np.array(sizes)) == pytest.approx(expected, abs=1e-12)
+    groups = {f"g{i}": (k, n) for i, (k, n) in enumerate(zip(x, sizes))}
+    row = group_tests(_long("role", groups), "role").iloc[0]
+    assert row["test"] == "exact chi-square" and row["p_value"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_too_many_tables_falls_back_to_monte_carlo_close_to_exact() -> None:
+    x, sizes = [4, 0, 1], [4, 3, 2]
+    row = group_tests(_long("role", {f"g{i}": (k, n) for i, (k, n) in enumerate(zip(x, sizes))}), "role",
+                      max_tables=1, draws=20_000).iloc[0]
+    assert row["test"].startswith("chi-square, Monte Carlo")
+    # 20,000 draws: the standard error at p = .024 is about .0011
+    assert row["p_value"] == pytest.approx(_brute_force_p(x, sizes), abs=0.005)
+
+
+def test_q_values_are_benjamini_hochberg_and_edge_cases_are_named() -> None:
+    table = pd.concat([
+        _long("role", {"CEO": (4, 5), "Mentor": (0, 4)}, code="A"),   # p = 6/126
+        _long("role", {"CEO": (3, 5), "Mentor": (2, 4)}, code="B"),   # p = 1 (by hand: the observed table is the likeliest)
+        _long("role", {"CEO": (5, 5), "Mentor": (4, 4)}, code="C"),   # everybody: cannot differ
+        _long("role", {"CEO": (1, 5), "Mentor": (0, 0)}, code="D"),   # one group with cases only
+    ])
+    out = group_tests(table, "role").set_index("code")
+    assert out.loc["C", "test"] == "no variation" and out.loc["C", "p_value"] == 1.0
+    assert out.loc["D", "test"] == "one group only" and np.isnan(out.loc["D", "p_value"])
+    assert out.loc["B", "p_value"] == pytest.approx(1.0)
+    # BH over the three tested p-values (6/126, 1, 1): q_i = min over j >= i of p_j * m / j
+    assert out.loc["A", "q_value"] == pytest.approx(min(6 / 126 * 3 / 1, 1.0))
+    assert out.loc["B", "q_value"] == pytest.approx(1.0)
+    assert np.isnan(out.loc["D", "q_value"])
+
+
+def test_mcnemar_uses_only_the_cases_that_changed() -> None:
+    change = pd.DataFrame({"code": ["A", "B", "C"], "only_first": [3, 5, 0], "only_second": [0, 1, 0],
+                           "base_first": [12, 12, 12], "base_second": [12, 12, 12]})
+    out = paired_wave_tests(change).set_index("code")
+    assert out.loc["A", "p_value"] == pytest.approx(2 * 0.5 ** 3)          # 3 of 3 the same way
+    assert out.loc["B", "p_value"] == pytest.approx(2 * (1 + 6) / 2 ** 6)  # 5 or more of 6, two-sided
+    assert out.loc["C", "test"] == "no change" and out.loc["C", "p_value"] == 1.0
+    with pytest.raises(UsageError, match="same cases in both waves"):
+        paired_wave_tests(change.assign(base_second=11))
+
+
+PEOPLE = [(f"CEO-0{i}", "CEO") for i in range(1, 6)] + [(f"Mentor-0{i}", "Mentor") for i in range(1, 5)]
+
+
+def _nine_interviews(project: Project, study_files: Path, folder: Path, second_wave: list[str]) -> Project:
+    """Five CEOs and four mentors; four CEOs and no mentor speak of confidence in wave 1,
+    everyone of the board. ``second_wave`` people also have a wave-2 interview about the
+    board only."""
+    folder.mkdir()
+    for name, _ in PEOPLE:
+        (folder / f"{name} wave 1.txt").write_text(
+            f"Interviewer: How did it go?\n\n{name}: I feel more confident now. The board is fine.\n", encoding="utf-8")
+    for name in second_wave:
+        (folder / f"{name} wave 2.txt").write_text(
+            f"Interviewer: And now?\n\n{name}: The board is fine.\n", encoding="utf-8")
+    project.ingest(folder, progress=False)
+    people_csv = folder.parent / "people.csv"
+    people_csv.write_text("participant,role\n" + "\n".join(f"{n},{r}" for n, r in PEOPLE) + "\n", encoding="utf-8")
+    project.import_descriptors(people_csv, key="participant")
+    project.import_codebook(study_files / "codebook.yaml")
+    # every interview has an excerpt (the base of "% of cases" is the cases with excerpts)
+    for source in [f"{name} wave 1" for name, _ in PEOPLE] + [f"{name} wave 2" for name in second_wave]:
+        project.code(source, "Issues/Governance", quote="The board is fine.", coder="anna")
+    for name in ("CEO-01", "CEO-02", "CEO-03", "CEO-04"):
+        project.code(f"{name} wave 1", "Impact/Confidence", quote="I feel more confident now.", coder="anna")
+    return project
+
+
+@pytest.fixture
+def nine_interviews(project: Project, study_files: Path, tmp_path: Path) -> Project:
+    return _nine_interviews(project, study_files, tmp_path / "nine", ["CEO-01", "CEO-02"])
+
+
+def test_project_group_tests_and_cli(nine_interviews: Project, tmp_path: Path) -> None:
+    row = nine_interviews.group_tests("role").set_index("code").loc["Impact/Confidence"]
+    assert (row["cases"], row["base"], row["test"]) == (4, 9, "Fisher's exact")
+    assert row["p_value"] == pytest.approx(6 / comb(9, 4))
+    result = CliRunner().invoke(cli, ["-p", nine_interviews.target, "stats", "crosstab", "--by", "role",
+                                      "--test", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    csv = pd.read_csv(io.StringIO(result.output)).set_index("code")
+    assert csv.loc["Impact/Confidence", "p_value"] == pytest.approx(6 / 126)
+    two = CliRunner().invoke(cli, ["-p", nine_interviews.target, "stats", "crosstab", "--by", "role",
+                                   "--by", "wave", "--test"])
+    assert two.exit_code == 2 and "one --by" in two.output
+
+
+def test_waves_are_refused_as_groups_and_tested_as_pairs(nine_interviews: Project) -> None:
+    with pytest.raises(UsageError, match="CEO-0[12]' has material in more than one wave group"):
+        nine_interviews.group_tests("wave")
+    # CEO-01 and CEO-02 are in both waves: both raised confidence in wave 1 only
+    row = nine_interviews.wave_tests("1", "2").set_index("code").loc["Impact/Confidence"]
+    assert (row["base_first"], row["only_first"], row["only_second"]) == (2, 2, 0)
+    assert row["p_value"] == pytest.approx(2 * 0.5 ** 2)
+
+
+def test_report_tests_each_group_gap_and_says_when_pairs_are_too_few(nine_interviews: Project,
+                                                                      tmp_path: Path) -> None:
+    written = nine_interviews.report(tmp_path / "report")
+    tables = {p.name: p for p in written.csv}
+    role = pd.read_csv(next(p for name, p in tables.items() if "role-groups-differ" in name), encoding="utf-8-sig")
+    row = role.set_index("code").loc["Impact/Confidence"]
+    assert row["p_value"] == pytest.approx(6 / 126)
+    assert (row["highest"], row["highest_pct"], row["lowest"], row["lowest_pct"]) == ("CEO", 80.0, "Mentor", 0.0)
+    markdown = written.markdown.read_text(encoding="utf-8")
+    assert "2 participants have material in both waves: too few to test" in markdown
+
+
+def test_report_tests_change_within_people_in_both_waves(project: Project, study_files: Path,
+                                                         tmp_path: Path) -> None:
+    """The four confident CEOs and two mentors come back in wave 2, where nobody speaks of
+    confidence. By hand: 4 changed one way, 0 the other: p = 2 / 2**4."""
+    names = ["CEO-01", "CEO-02", "CEO-03", "CEO-04", "Mentor-01", "Mentor-02"]
+    _nine_interviews(project, study_files, tmp_path / "nine", names)
+    written = project.report(tmp_path / "report")
+    table = next(p for p in written.csv if "change-within-the-6-participants" in p.name)
+    row = pd.read_csv(table, encoding="utf-8-sig").set_index("code").loc["Impact/Confidence"]
+    assert (row["both"], row["only_first"], row["only_second"]) == (0, 4, 0)
+    assert row["p_value"] == pytest.approx(2 / 2 ** 4)
