@@ -33,7 +33,7 @@ from qualcode.errors import UsageError
 
 __all__ = ["group_tests", "paired_wave_tests", "exact_chi_square_p"]
 
-MAX_TABLES = 2_000_000
+MAX_TABLES = 500_000
 DRAWS = 20_000
 _TIE = 1e-9  # statistics equal up to float rounding count as "as extreme"
 
