@@ -252,6 +252,13 @@ class AnalysisMixin:
         return qa.ratings(self.responses(), self.questions(), columns=columns, by=by,
                           descriptors=self.descriptors() if by else None)
 
+    def answer_tests(self, by: str, columns: Sequence[str] | None = None,
+                     types: Sequence[str] = ("rating", "scale")) -> pd.DataFrame:
+        """Per rating and scale item: do the groups of ``by`` answer differently? Kruskal-Wallis
+        on ranks (Mann-Whitney for two groups), Benjamini-Hochberg q-values across the items tested."""
+        return qa.answer_group_tests(self.responses(), self.questions(), by, self.descriptors(), columns=columns,
+                                     types=types)
+
     def open_answers(self, question: str | None = None) -> pd.DataFrame:
         """Each open answer with the excerpts coded inside it."""
         return qa.open_answers(self.segments(), self.excerpts(), question=question)

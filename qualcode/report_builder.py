@@ -120,7 +120,7 @@ def _build_report(project: "Project", figures_dir: str | Path, options: ReportOp
         _quotes_section(project, report, material, thematic, options)
     _machine_section(project, report)
     if summary["questionnaire_responses"]:
-        _questionnaire_section(project, report, figures_dir)
+        _questionnaire_section(project, report, figures_dir, options)
     if options.impact_models:
         from qualcode.impact.report import add_impact_section
 
@@ -496,7 +496,7 @@ def _share(result: "RuleEvaluation", column: str) -> str:
     return "-" if pd.isna(value) else f"{value:.0%}"
 
 
-def _questionnaire_section(project: "Project", report: Report, figures_dir: Path) -> None:
+def _questionnaire_section(project: "Project", report: Report, figures_dir: Path, options: ReportOptions) -> None:
     section = report.add_section("Questionnaire", "Closed questions of the questionnaire(s).")
     rate = project.response_rate()
     descriptors = project.descriptors()
@@ -526,6 +526,42 @@ def _questionnaire_section(project: "Project", report: Report, figures_dir: Path
         closed = closed[~closed["column"].isin(ratings["column"] if not ratings.empty else [])]
         if not closed.empty:
             section.add_table(closed, "Other closed questions", formats={"pct": "percent"})
+    if not likert.empty or not ratings.empty:
+        for field_name in options.by:
+            _answer_tests_table(project, section, field_name)
+
+
+def _answer_tests_table(project: "Project", section: Section, field_name: str) -> None:
+    """Do the groups answer the rating and scale items differently? (Kruskal-Wallis per item.)"""
+    if field_name not in project.responses().columns and field_name not in project.descriptors().columns:
+        return  # not a field of the respondents: nothing to compare
+    tests = project.answer_tests(field_name)
+    tests = tests[tests["p_value"].notna()].reset_index(drop=True)
+    if tests.empty:
+        return
+    # scale items and ratings each share a stem ("Thinking about…:", "Out of ten, how far…"): quote each once
+    labels, stems = pd.Series("", index=tests.index), []
+    for _, part in tests.groupby("type", sort=False):
+        stem, part_labels = split_common_stem(part["question"].astype(str).tolist())
+        labels[part.index] = part_labels
+        if stem:
+            stems.append(stem)
+    tests = tests.assign(item=labels)
+    stem = " / ".join(stems)
+    held = int((tests["q_value"] < 0.05).sum())
+    section.add_table(
+        tests[["item", "type", "n", "highest", "highest_median", "lowest", "lowest_median", "test", "epsilon_squared",
+               "p_value", "q_value"]],
+        f"Do answers differ by {field_name}? Kruskal-Wallis test per item",
+        formats={"highest_median": "decimal", "lowest_median": "decimal", "epsilon_squared": "decimal",
+                 "p_value": "decimal", "q_value": "decimal"},
+        decimals={"highest_median": 1, "lowest_median": 1, "epsilon_squared": 2, "p_value": 3, "q_value": 3},
+        note=(f"{held} of {len(tests)} items are answered differently by the {field_name} groups with q below .05. "
+              "The test compares ranks (scale answers by level, 1 = the first), so it suits ratings that bunch "
+              "at 6-8; highest and lowest are the groups with the highest and lowest mean rank, shown with their "
+              "medians. epsilon_squared: the share of the rank variance between groups. q: Benjamini-Hochberg "
+              "for the number of items tested." + (f" Items: {stem}" if stem else "")),
+    )
 
 
 def split_common_stem(questions: list[str]) -> tuple[str, list[str]]:

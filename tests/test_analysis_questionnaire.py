@@ -131,3 +131,44 @@ def test_open_answers_link_excerpts():
         [("comments", 10), ("why", 11), ("comments", pd.NA)]
     only = open_answers(segments, excerpts, question="why")
     assert only["excerpt_id"].tolist() == [11] and only["text"].tolist() == ["b"]
+
+
+def test_answer_group_tests_kruskal_wallis_by_hand():
+    from scipy.stats import chi2, mannwhitneyu
+
+    from qualcode.analysis import answer_group_tests
+
+    t = answer_group_tests(make_responses(), make_questions(), "role", None).set_index("column")
+    # obj2: CEO 7 7 2, mentor 8 8. Ranks of 2 7 7 8 8: 1 2.5 2.5 4.5 4.5; rank sums CEO 6, mentor 9.
+    # H = 12/(5*6) * (6^2/3 + 9^2/2) - 3*6 = 3; two tied pairs: C = 1 - (6 + 6)/(5^3 - 5) = 0.9 -> 3.333
+    row = t.loc["obj2"]
+    assert row["h"] == pytest.approx(3 / 0.9)
+    assert row["p_value"] == pytest.approx(chi2.sf(3 / 0.9, 1))
+    assert row["epsilon_squared"] == pytest.approx(3 / 0.9 / 4)
+    assert (row["highest"], row["highest_median"], row["lowest"], row["lowest_mean"]) == \
+        ("mentor", 8.0, "CEO", pytest.approx(16 / 3))
+    # two groups: the same p as the two-sided Mann-Whitney test without continuity correction
+    assert row["p_value"] == pytest.approx(mannwhitneyu([7, 7, 2], [8, 8], method="asymptotic",
+                                                        use_continuity=False).pvalue)
+    # satisfied (scale, by level): CEO 4 5 3, mentor 2 4 -> rank sums 10.5 and 4.5; one tied pair
+    # H = 0.4 * (10.5^2/3 + 4.5^2/2) - 18 = 0.75; C = 1 - 6/120
+    assert t.loc["satisfied", "h"] == pytest.approx(0.75 / 0.95)
+    assert t.loc["satisfied", "n"] == 5 and t.loc["satisfied", "type"] == "scale"
+    # obj1: CEO 8 9 7, mentor 6 8 10: equal rank sums, H = 0
+    assert t.loc["obj1", "h"] == pytest.approx(0.0) and t.loc["obj1", "p_value"] == pytest.approx(1.0)
+    # q: Benjamini-Hochberg over the four items, by hand
+    p = t["p_value"].sort_values()
+    m = len(p)
+    by_hand = np.minimum.accumulate((p * m / np.arange(1, m + 1))[::-1])[::-1].clip(upper=1)
+    assert t.loc[p.index, "q_value"].to_numpy() == pytest.approx(by_hand.to_numpy())
+
+
+def test_answer_group_tests_one_group_and_no_variation():
+    from qualcode.analysis import answer_group_tests
+
+    responses = make_responses().assign(role="CEO")
+    t = answer_group_tests(responses, make_questions(), "role", None).set_index("column")
+    assert t.loc["obj1", "test"] == "one group only" and np.isnan(t.loc["obj1", "p_value"])
+    same = make_responses().assign(obj1=7.0)
+    t = answer_group_tests(same, make_questions(), "role", None).set_index("column")
+    assert t.loc["obj1", "test"] == "no variation" and t.loc["obj1", "p_value"] == 1.0

@@ -178,3 +178,27 @@ def test_report_tests_change_within_people_in_both_waves(project: Project, study
     row = pd.read_csv(table, encoding="utf-8-sig").set_index("code").loc["Impact/Confidence"]
     assert (row["both"], row["only_first"], row["only_second"]) == (0, 4, 0)
     assert row["p_value"] == pytest.approx(2 / 2 ** 4)
+
+
+def test_questionnaire_answer_tests_through_cli_and_report(project: Project, tmp_path: Path) -> None:
+    """obj1: CEO 7 7 2, Mentor 8 8 (one blank). By hand (ranks 1 2.5 2.5 4.5 4.5, rank sums 6
+    and 9): H = 12/30 * (36/3 + 81/2) - 18 = 3, tie-corrected 3 / 0.9."""
+    from scipy.stats import chi2
+
+    survey = tmp_path / "survey.csv"
+    survey.write_text("respondent,role,obj1\nR1,CEO,7\nR2,CEO,7\nR3,CEO,2\nR4,Mentor,8\nR5,Mentor,8\nR6,Mentor,\n",
+                      encoding="utf-8")
+    project.ingest(survey, kind="questionnaire", key_column="respondent", progress=False)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["-p", project.target, "stats", "questionnaire", "ratings", "--by", "role", "--test",
+                                 "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    row = pd.read_csv(io.StringIO(result.output)).set_index("column").loc["obj1"]
+    assert (row["n"], row["highest"], row["lowest"]) == (5, "Mentor", "CEO")
+    assert row["p_value"] == pytest.approx(chi2.sf(3 / 0.9, 1), abs=1e-9)
+    wrong = runner.invoke(cli, ["-p", project.target, "stats", "questionnaire", "closed", "--test"])
+    assert wrong.exit_code == 2 and "'likert' or 'ratings' with --by" in wrong.output
+    written = project.report(tmp_path / "report")
+    table = next(p for p in written.csv if "answers-differ-by-role" in p.name)
+    reported = pd.read_csv(table, encoding="utf-8-sig").iloc[0]
+    assert reported["p_value"] == pytest.approx(chi2.sf(3 / 0.9, 1))

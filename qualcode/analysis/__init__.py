@@ -43,6 +43,7 @@ from qualcode.analysis.frequencies import (
 )
 from qualcode.analysis.group_tests import group_tests, paired_wave_tests
 from qualcode.analysis.priorities import top_priorities
+from qualcode.analysis.questionnaire_tests import answer_group_tests
 from qualcode.analysis.questionnaire import (
     closed_questions,
     likert,
@@ -56,6 +57,7 @@ from qualcode.analysis.weights import code_weights
 from qualcode.analysis.words import count_tokens, distinguishing_words, tokens, word_frequencies
 
 __all__ = [
+    "answer_group_tests",
     "attribution",
     "closed_questions",
     "code_application",

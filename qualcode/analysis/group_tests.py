@@ -31,7 +31,7 @@ from scipy.special import gammaln
 from qualcode.analysis._matrix import require
 from qualcode.errors import UsageError
 
-__all__ = ["group_tests", "paired_wave_tests", "exact_chi_square_p"]
+__all__ = ["benjamini_hochberg", "exact_chi_square_p", "group_tests", "paired_wave_tests"]
 
 MAX_TABLES = 500_000
 DRAWS = 20_000
@@ -93,9 +93,9 @@ def _monte_carlo_p(with_code: np.ndarray, sizes: np.ndarray, draws: int, seed: i
     return float((1 + np.sum(chi >= observed - _TIE * max(1.0, observed))) / (draws + 1))
 
 
-def _bh(p: pd.Series) -> pd.Series:
-    """Benjamini-Hochberg q-values over the non-missing p-values."""
-    q = pd.Series(np.nan, index=p.index)
+def benjamini_hochberg(p: pd.Series) -> pd.Series:
+    """Benjamini-Hochberg q-values over the non-missing p-values (missing stay missing)."""
+    q = pd.Series(np.nan, index=p.index, dtype=float)
     tested = p.dropna()
     if len(tested):
         q[tested.index] = stats.false_discovery_control(tested.to_numpy(dtype=float), method="bh")
@@ -155,7 +155,7 @@ def group_tests(table: pd.DataFrame, by: str, *, max_tables: int = MAX_TABLES, d
                "lowest_pct", "gap", "test", "chi_square", "cramers_v", "p_value"]
     out = pd.DataFrame(rows, columns=columns)
     out = out[[c for c in columns if c in out.columns and (c not in ("name", "depth", "top") or c in used.columns)]]
-    out["q_value"] = _bh(out["p_value"]) if len(out) else pd.Series(dtype=float)
+    out["q_value"] = benjamini_hochberg(out["p_value"])
     return out.reset_index(drop=True)
 
 
@@ -179,5 +179,5 @@ def paired_wave_tests(change: pd.DataFrame) -> pd.DataFrame:
     out["test"] = np.where(changed > 0, "exact McNemar", "no change")
     out["p_value"] = [float(stats.binomtest(int(a), int(t), 0.5).pvalue) if t else 1.0
                       for a, t in zip(out["only_first"], changed)]
-    out["q_value"] = _bh(out["p_value"]) if len(out) else pd.Series(dtype=float)
+    out["q_value"] = benjamini_hochberg(out["p_value"])
     return out

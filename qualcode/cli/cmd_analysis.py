@@ -202,13 +202,26 @@ def stats_keywords(ctx: click.Context, group_a: tuple[str, ...], group_b: tuple[
 @stats.command("questionnaire")
 @click.argument("what", type=click.Choice(["response", "closed", "likert", "ratings"]))
 @click.option("--by", default=None, help="A descriptor to group by.")
+@click.option("--test", "test", is_flag=True,
+              help="With likert or ratings and --by: do the groups answer each item differently? Kruskal-Wallis "
+                   "on ranks, Benjamini-Hochberg q-values.")
 @format_option
 @click.pass_context
-def stats_questionnaire(ctx: click.Context, what: str, by: str | None, fmt: str) -> None:
+def stats_questionnaire(ctx: click.Context, what: str, by: str | None, test: bool, fmt: str) -> None:
     """Questionnaire summaries: response rate, closed questions, Likert batteries, ratings."""
     project = open_project(ctx)
     table: pd.DataFrame
-    if what == "response":
+    if test:
+        if what not in ("likert", "ratings") or by is None:
+            raise click.UsageError("--test compares groups' answers to scale or rating items: "
+                                   "use 'likert' or 'ratings' with --by FIELD")
+        table = project.answer_tests(by, types=("scale",) if what == "likert" else ("rating",))
+        if fmt == "table":
+            table = table.drop(columns=["question"]).round({"highest_mean": 2, "lowest_mean": 2, "h": 2,
+                                                            "epsilon_squared": 3, "p_value": 4, "q_value": 4})
+        emit_frame(table, fmt)  # csv and json keep full precision: p-values are for reading, not rounding
+        return
+    elif what == "response":
         table = project.response_rate(by)
     elif what == "closed":
         table = project.closed_questions(by)
