@@ -31,6 +31,7 @@ from qualcode.analysis import (  # noqa: E402
     code_by_descriptor,
     cooccurrence_matrix,
     frequencies,
+    group_tests,
     top_priorities,
     wave_change,
 )
@@ -116,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         "crosstab code x role": lambda: code_by_descriptor(apps, "role", descriptors, codebook),
         "crosstab code x role x mode": lambda: code_by_descriptor(apps, ["role", "mode"], descriptors, codebook),
         "wave change 1 -> 2": lambda: wave_change(apps, "1", "2", codebook),
+        "group tests code x role (crosstab incl.)": lambda: group_tests(
+            code_by_descriptor(apps, "role", descriptors, codebook), "role"),
         "top priorities": lambda: top_priorities(apps, codebook),
     }
     print(f"{'analysis':40s} {'median s':>9s} {'min s':>7s} {'peak MB':>8s} {'/ 2 s target':>13s}")

@@ -202,3 +202,15 @@ def test_questionnaire_answer_tests_through_cli_and_report(project: Project, tmp
     table = next(p for p in written.csv if "answers-differ-by-role" in p.name)
     reported = pd.read_csv(table, encoding="utf-8-sig").iloc[0]
     assert reported["p_value"] == pytest.approx(chi2.sf(3 / 0.9, 1))
+
+
+def test_large_groups_use_the_chi_square_distribution() -> None:
+    """Past max_tables with every expected count >= 5: the textbook Pearson test, as
+    scipy's chi2_contingency computes it from the 2 x r table."""
+    from scipy.stats import chi2_contingency
+
+    groups = {"a": (30, 100), "b": (45, 100), "c": (20, 80)}
+    row = group_tests(_long("role", groups), "role", max_tables=1).iloc[0]
+    table = [[k, n - k] for k, n in groups.values()]
+    assert row["test"] == "chi-square"
+    assert row["p_value"] == pytest.approx(chi2_contingency(table, correction=False).pvalue)

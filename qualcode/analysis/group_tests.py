@@ -10,9 +10,10 @@ report can say which gaps hold up and which are within chance.
   did not, a groups x 2 table with fixed margins. Two groups: Fisher's exact test
   (two-sided). More groups: the exact test that orders tables by their Pearson
   chi-square, summing the multivariate hypergeometric probability of every table as
-  extreme as the one observed; when there are too many tables to list
-  (``max_tables``) the p-value comes from ``draws`` seeded Monte Carlo tables instead,
-  and the ``test`` column says so.
+  extreme as the one observed. When there are too many tables to list (``max_tables``,
+  which takes large groups) the chi-square distribution gives the p-value if every
+  expected count is at least 5 (Cochran's rule), else ``draws`` seeded Monte Carlo tables
+  do; the ``test`` column says which.
 * **Waves** (``paired_wave_tests``): the same cases in both waves, so the exact McNemar
   test on the cases that changed (raised it only in the first wave, only in the second).
 
@@ -34,6 +35,7 @@ from qualcode.errors import UsageError
 __all__ = ["benjamini_hochberg", "exact_chi_square_p", "group_tests", "paired_wave_tests"]
 
 MAX_TABLES = 500_000
+MIN_EXPECTED = 5.0  # Cochran's rule: every expected count this large, the chi-square approximation holds
 DRAWS = 20_000
 _TIE = 1e-9  # statistics equal up to float rounding count as "as extreme"
 
@@ -147,6 +149,9 @@ def group_tests(table: pd.DataFrame, by: str, *, max_tables: int = MAX_TABLES, d
             elif _table_count(sizes, k) <= max_tables:
                 row["test"] = "exact chi-square"
                 row["p_value"] = exact_chi_square_p(with_code, sizes)
+            elif min((sizes * k / n).min(), (sizes * (n - k) / n).min()) >= MIN_EXPECTED:
+                row["test"] = "chi-square"
+                row["p_value"] = float(stats.chi2.sf(chi, len(sizes) - 1))
             else:
                 row["test"] = f"chi-square, Monte Carlo ({draws:,} draws)"
                 row["p_value"] = _monte_carlo_p(with_code, sizes, draws, seed)
