@@ -297,8 +297,8 @@ def _group_tests_table(section: Section, table: pd.DataFrame, field_name: str) -
     section.add_table(
         tests[["code", "highest", "highest_pct", "lowest", "lowest_pct", "gap", "test", "p_value", "q_value"]],
         f"Do the {field_name} groups differ? Exact tests per code",
-        formats={"highest_pct": "percent", "lowest_pct": "percent", "gap": "decimal", "p_value": "decimal",
-                 "q_value": "decimal"},
+        formats={"highest_pct": "percent", "lowest_pct": "percent", "gap": "decimal", "p_value": "pvalue",
+                 "q_value": "pvalue"},
         decimals={"highest_pct": 0, "lowest_pct": 0, "gap": 0, "p_value": 3, "q_value": 3},
         note=(f"{held} of {len(tests)} codes differ between the {field_name} groups with q below .05. "
               "p: Fisher's exact test (two groups) or the exact chi-square test (more), on the participants "
@@ -365,7 +365,7 @@ def _paired_wave_tests_table(project: "Project", section: Section, waves: list[s
     section.add_table(
         tests[["code", "both", "only_first", "only_second", "pct_first", "pct_second", "test", "p_value", "q_value"]],
         f"Change within the {pairs} participants in both waves: exact McNemar tests",
-        formats={"pct_first": "percent", "pct_second": "percent", "p_value": "decimal", "q_value": "decimal"},
+        formats={"pct_first": "percent", "pct_second": "percent", "p_value": "pvalue", "q_value": "pvalue"},
         decimals={"pct_first": 0, "pct_second": 0, "p_value": 3, "q_value": 3},
         note=(f"{held} of {len(tests)} codes changed with q below .05. Only participants who raised a code in "
               "one wave and not the other carry information (only_first, only_second); p: exact McNemar test, "
@@ -554,7 +554,7 @@ def _answer_tests_table(project: "Project", section: Section, field_name: str) -
                "p_value", "q_value"]],
         f"Do answers differ by {field_name}? Kruskal-Wallis test per item",
         formats={"highest_median": "decimal", "lowest_median": "decimal", "epsilon_squared": "decimal",
-                 "p_value": "decimal", "q_value": "decimal"},
+                 "p_value": "pvalue", "q_value": "pvalue"},
         decimals={"highest_median": 1, "lowest_median": 1, "epsilon_squared": 2, "p_value": 3, "q_value": 3},
         note=(f"{held} of {len(tests)} items are answered differently by the {field_name} groups with q below .05. "
               "The test compares ranks (scale answers by level, 1 = the first), so it suits ratings that bunch "

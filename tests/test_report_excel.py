@@ -164,3 +164,24 @@ def test_missing_png_is_a_clear_error(tmp_path):
     report.add_section("S").add_figure(tmp_path / "nowhere.png", "Lost")
     with pytest.raises(QualcodeError, match="nowhere.png"):
         write_excel(report, tmp_path / "r.xlsx")
+
+
+def test_p_values_stay_numbers_and_read_below_one_in_a_thousand(tmp_path):
+    """A p of 0.00005 is a number Excel can sort and filter, shown as "<0.001"; the
+    HTML and Markdown show the same text."""
+    from qualcode.report.html import write_html
+    from qualcode.report.markdown import write_markdown
+
+    report = Report("Tests")
+    report.add_section("Groups").add_table(
+        pd.DataFrame({"code": ["A", "B"], "p_value": [0.00005, 0.0423]}), "Exact tests",
+        formats={"p_value": "pvalue"})
+    wb = load_workbook(write_excel(report, tmp_path / "r.xlsx"))
+    ws = wb[wb.sheetnames[1]]
+    cells = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(4, 6)}
+    assert cells["A"].value == pytest.approx(0.00005) and cells["B"].value == pytest.approx(0.0423)
+    assert cells["A"].number_format == '[<0.001]"<0.001";0.000'
+    html = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "&lt;0.001" in html and "0.042" in html and "0.000" not in html
+    markdown = write_markdown(report, tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "0.042" in markdown and "0.001" in markdown and "0.000" not in markdown

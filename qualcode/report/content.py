@@ -26,8 +26,10 @@ from matplotlib.figure import Figure
 
 from qualcode.report.figures import ReportError, save_figure
 
-NumberFormat = Literal["count", "percent", "fraction", "decimal", "text"]
-_FORMATS = ("count", "percent", "fraction", "decimal", "text")
+NumberFormat = Literal["count", "percent", "fraction", "decimal", "pvalue", "text"]
+_FORMATS = ("count", "percent", "fraction", "decimal", "pvalue", "text")
+NUMERIC_FORMATS = ("count", "percent", "fraction", "decimal", "pvalue")
+P_FLOOR = 0.001  # p-values below it print as "<0.001": more digits claim a precision no test has
 
 #: Leading characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -50,7 +52,7 @@ class Table:
     """A DataFrame with a caption and the number format of each column.
 
     ``formats`` maps column -> ``"count"``, ``"percent"`` (0-100), ``"fraction"`` (0-1),
-    ``"decimal"`` or ``"text"``; unlisted columns are inferred (integers -> count, whole
+    ``"decimal"``, ``"pvalue"`` (three decimals, "<0.001" below that) or ``"text"``; unlisted columns are inferred (integers -> count, whole
     floats -> count, other floats -> decimal, everything else -> text). ``decimals`` is the
     number of decimals of percent/decimal columns, one int or per column. ``heatmap`` asks
     writers to shade numeric cells by value (co-occurrence, crosstabs). ``index`` writes
@@ -177,6 +179,8 @@ def format_cell(value: object, fmt: NumberFormat, decimals: int = 1) -> str:
             return f"{v:,.{decimals}f}%"
         if fmt == "fraction":
             return f"{v * 100:,.{decimals}f}%"
+        if fmt == "pvalue":
+            return f"<{P_FLOOR:g}" if v < P_FLOOR else f"{v:.3f}"
         return f"{v:,.{decimals}f}"
     return str(value)
 

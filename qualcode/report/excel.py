@@ -33,6 +33,8 @@ from PIL import Image as PILImage
 
 from qualcode.report.content import (
     FORMULA_PREFIXES,
+    NUMERIC_FORMATS,
+    P_FLOOR,
     Report,
     Table,
     format_cell,
@@ -192,9 +194,11 @@ class _Column:
         self.fmt = table.column_format(name, series)
         decimals = table.column_decimals(name)
         self.scale = 0.01 if self.fmt == "percent" else 1.0
-        self.numeric = self.fmt in ("count", "percent", "fraction", "decimal")
+        self.numeric = self.fmt in NUMERIC_FORMATS
         if self.fmt in ("percent", "fraction"):
             number_format = "0%" if decimals == 0 else "0." + "0" * decimals + "%"
+        elif self.fmt == "pvalue":  # the number stays a number; only its display says "<0.001"
+            number_format = f'[<{P_FLOOR}]"<{P_FLOOR}";0.000'
         elif self.fmt == "decimal":
             number_format = "0" if decimals == 0 else "#,##0." + "0" * decimals
         else:

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap, to_hex
 
 import qualcode
-from qualcode.report.content import FigureRef, Report, Section, Table, is_missing
+from qualcode.report.content import NUMERIC_FORMATS, FigureRef, Report, Section, Table, is_missing
 from qualcode.report.figures import ReportError, text_colour_on
 
 NUM_CLASS = ' class="num"'
@@ -147,7 +147,7 @@ def _table(table: Table, number: int, max_rows: int) -> Iterator[str]:
     shown = data.iloc[:max_rows]
     texts = Table(shown, table.caption, table.name, table.formats, table.decimals, index=False).formatted()
     formats = [table.column_format(c, data.iloc[:, i]) for i, c in enumerate(data.columns)]
-    numeric = [f in ("count", "percent", "fraction", "decimal") for f in formats]
+    numeric = [f in NUMERIC_FORMATS for f in formats]
     lengths = [int(texts.iloc[:, i].str.len().max()) if len(texts) else 0 for i in range(len(numeric))]
     long_text = [not num and n > 80 for num, n in zip(numeric, lengths)]
     short_text = [not num and n <= 24 for num, n in zip(numeric, lengths)]

@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from qualcode.report.content import Report, Table, slug
+from qualcode.report.content import NUMERIC_FORMATS, Report, Table, slug
 from qualcode.report.figures import ReportError
 from qualcode.report.html import MAX_ROWS
 
@@ -41,7 +41,7 @@ def _pipe_table(table: Table, max_rows: int) -> Iterator[str]:
     shown = Table(data.iloc[:max_rows], table.caption, table.name, table.formats, table.decimals,
                   index=False)
     texts = shown.formatted()
-    numeric = [table.column_format(c, data.iloc[:, i]) in ("count", "percent", "fraction", "decimal")
+    numeric = [table.column_format(c, data.iloc[:, i]) in NUMERIC_FORMATS
                for i, c in enumerate(data.columns)]
     yield "| " + " | ".join(md_escape(c) if str(c) else " " for c in data.columns) + " |"
     yield "|" + "|".join("---:" if num else ":---" for num in numeric) + "|"
