@@ -55,7 +55,7 @@ def workbook(tmp_path_factory):
 
 def test_sheets_and_contents_links(workbook):
     _, wb = workbook
-    assert wb.sheetnames == ["Contents", "Frequencies", "Co-occurrence", "Excerpts", "Figures", "Quotes"]
+    assert wb.sheetnames == ["Contents", "Frequencies", "Co-occurrence", "Excerpts", "Quotes"]
     contents = wb["Contents"]
     assert contents["A1"].value == "Advance impact study"
     assert any(c.value == "170 sources, 1,350 coded excerpts, 124 questionnaire responses (62% response rate)"
@@ -129,14 +129,31 @@ def test_heat_map_table_gets_a_colour_scale_only_there(workbook):
     assert not list(wb["Frequencies"].conditional_formatting)
 
 
-def test_figures_are_embedded_under_captions(workbook):
+def test_figures_sit_beside_their_sections_first_table(workbook):
+    """Both figures of "Code frequencies" go to the right of its table (4 columns, so from
+    column F), stacked; the Contents sheet links to each one's cell."""
     _, wb = workbook
-    ws = wb["Figures"]
+    assert "Figures" not in wb.sheetnames
+    ws = wb["Frequencies"]
     assert len(ws._images) == 2
+    anchors = sorted((img.anchor._from.row, img.anchor._from.col) for img in ws._images)
+    assert [col for _, col in anchors] == [5, 5]  # 0-based: column F
+    assert anchors[0][0] == 2 and anchors[1][0] - anchors[0][0] >= 5  # from the header row, not overlapping
+    links = {c.offset(column=1).value: c.hyperlink.location for c in wb["Contents"]["A"] if c.hyperlink}
+    assert links["Figure 1. Excerpts per code"] == "'Frequencies'!F3"
+    assert links["Figure 2. Code cloud"].startswith("'Frequencies'!F")
+
+
+def test_figures_of_a_section_without_a_table_go_to_the_figures_sheet(tmp_path):
+    report = Report("Only pictures")
+    report.add_section("Clouds").add_figure(_png(tmp_path, "cloud"), "Code cloud")
+    report.add_section("Numbers").add_table(pd.DataFrame({"code": ["A"], "n": [1]}), "Counts")
+    wb = load_workbook(write_excel(report, tmp_path / "r.xlsx"))
+    assert wb.sheetnames == ["Contents", "Counts", "Figures"]
+    ws = wb["Figures"]
+    assert len(ws._images) == 1 and not wb["Counts"]._images
     captions = [c.value for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("Figure")]
-    assert captions == ["Figure 1. Excerpts per code", "Figure 2. Code cloud"]
-    anchors = sorted(img.anchor._from.row for img in ws._images)
-    assert anchors[1] - anchors[0] >= 5  # stacked, not on top of each other
+    assert captions == ["Figure 1. Code cloud"]
 
 
 def test_sheet_names_valid_unique_and_short():

@@ -1,7 +1,9 @@
 """The Excel workbook of a report (openpyxl, streamed).
 
-One sheet per table plus a Contents sheet that links to each, a Figures sheet with the
-PNGs embedded and, when the report has quotes, a Quotes sheet. Every table sheet has its
+One sheet per table plus a Contents sheet that links to each; each figure embedded beside
+the first table of its section (the numbers behind a chart sit next to it, as a reader
+copying both into a report wants them), a Figures sheet for figures of sections without a
+table and, when the report has quotes, a Quotes sheet. Every table sheet has its
 caption on top, a bold frozen header row with filters, number and % formats, widths that
 fit, wrapped long text, and colour scales on heat-map tables.
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import math
 from copy import copy
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -245,10 +248,19 @@ def _check(report: Report) -> None:
             raise ReportError(f"figure {fig.caption!r}: PNG {fig.png} does not exist; save the figure first")
 
 
-def _write_table_sheet(wb: Workbook, sheet: str, table: Table, contents: str) -> int:
-    """Write one table; returns the number of data rows written."""
+def figure_column(table: Table) -> int:
+    """1-based column where a table sheet's figures start: one empty column after the table."""
+    return max(len(table.data().columns), 1) + 2
+
+
+def _write_table_sheet(wb: Workbook, sheet: str, table: Table, contents: str,
+                       images: Sequence[tuple[int, XLImage]] = ()) -> int:
+    """Write one table, with ``images`` (anchor row, image) beside it; returns the number
+    of data rows written."""
     ws = wb.create_sheet(sheet)
     data = table.data()
+    for row, image in images:
+        ws.add_image(image, f"{get_column_letter(figure_column(table))}{row}")
     columns = [_Column(ws, table, str(name), data.iloc[:, i]) for i, name in enumerate(data.columns)]
     for i, col in enumerate(columns, 1):  # widths must be set before the first row streams
         ws.column_dimensions[get_column_letter(i)].width = col.width
@@ -306,19 +318,44 @@ def _image_for_sheet(png: Path) -> XLImage:
     return image
 
 
-def _layout_figures(report: Report) -> list[tuple[int, str, XLImage]]:
-    """Caption row, caption and image of each figure on the Figures sheet, top to bottom."""
-    layout = []
-    row = 3
-    for n, (_, fig) in enumerate(report.figures(), 1):
+@dataclass
+class _Placed:
+    """Where one figure went: its sheet, the cell its link points at, its caption and image."""
+
+    sheet: str
+    cell: str
+    caption: str
+    image: XLImage
+    row: int  # the anchor row (on the Figures sheet: the caption's row)
+
+
+def _place_figures(report: Report, table_sheets: dict[int, tuple[str, Table]]) -> list[_Placed]:
+    """Each figure beside the first table of its section, stacked top to bottom from the
+    header row; figures of a section without a table go to the Figures sheet under their
+    captions. ``table_sheets`` maps ``id(section)`` to its first table's sheet and table."""
+    placed = []
+    next_row: dict[str, int] = {}
+    gallery_row = 3
+    for n, (section, fig) in enumerate(report.figures(), 1):
         image = _image_for_sheet(fig.png)
-        layout.append((row, f"Figure {n}. {fig.caption}", image))
-        row += 1 + math.ceil(image.height / ROW_PX) + 2
-    return layout
+        caption = f"Figure {n}. {fig.caption}"
+        rows = math.ceil(image.height / ROW_PX)
+        home = table_sheets.get(id(section))
+        if home is not None:
+            sheet, table = home
+            row = next_row.get(sheet, HEADER_ROW)
+            placed.append(_Placed(sheet, f"{get_column_letter(figure_column(table))}{row}", caption, image, row))
+            next_row[sheet] = row + rows + 2
+        else:
+            placed.append(_Placed("Figures", f"A{gallery_row}", caption, image, gallery_row))
+            gallery_row += 1 + rows + 2
+    return placed
 
 
 def _write_figures_sheet(wb: Workbook, sheet: str, layout: list[tuple[int, str, XLImage]],
                          contents: str) -> None:
+    """Figures of sections without a table, each under its caption (layout: caption row,
+    caption, image)."""
     ws = wb.create_sheet(sheet)
     ws.column_dimensions["A"].width = 100
     back = WriteOnlyCell(ws, "← Contents")
@@ -346,18 +383,24 @@ def _write_quotes_sheet(wb: Workbook, sheet: str, report: Report, contents: str)
 def write_excel(report: Report, path: str | Path) -> Path:
     """Write ``report`` as one ``.xlsx`` workbook at ``path`` (folders created); returns it.
 
-    Sheets: Contents (title, headline, a link and caption per sheet), one per table in
-    report order (named after the table, made valid and unique), Figures (every PNG
-    embedded under its caption) and Quotes when there are any.
+    Sheets: Contents (title, headline, a link and caption per sheet and figure), one per
+    table in report order (named after the table, made valid and unique) with its
+    section's figures beside it, Figures (the PNGs of sections without a table, under
+    their captions) and Quotes when there are any.
     """
     _check(report)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tables = [(s, t) for s, t in report.tables()]
-    figures = list(report.figures())
     has_quotes = any(s.quotes for s in report.sections)
-    fixed = ["Contents"] + (["Figures"] if figures else []) + (["Quotes"] if has_quotes else [])
+    with_tables = {id(s) for s, _ in tables}
+    gallery = any(id(s) not in with_tables for s, _ in report.figures())
+    fixed = ["Contents"] + (["Figures"] if gallery else []) + (["Quotes"] if has_quotes else [])
     sheets = safe_sheet_names([t.name for _, t in tables], taken=fixed)
+    first_tables: dict[int, tuple[str, Table]] = {}
+    for sheet, (section, table) in zip(sheets, tables):
+        first_tables.setdefault(id(section), (sheet, table))
+    placed = _place_figures(report, first_tables)
 
     wb = Workbook(write_only=True)
     contents = "Contents"
@@ -391,17 +434,17 @@ def write_excel(report: Report, path: str | Path) -> Path:
 
     for sheet, (section, table) in zip(sheets, tables):
         ws.append([link(sheet), _text_cell(ws, table.caption), _text_cell(ws, section.title), len(table.frame)])
-    layout = _layout_figures(report) if figures else []
-    for (row, text, _), (section, _) in zip(layout, figures):
-        ws.append([link("Figures", f"A{row}"), _text_cell(ws, text), _text_cell(ws, section.title), None])
+    for where, (section, _) in zip(placed, report.figures()):
+        ws.append([link(where.sheet, where.cell), _text_cell(ws, where.caption), _text_cell(ws, section.title), None])
     if has_quotes:
         n_quotes = sum(len(s.quotes) for s in report.sections)
         ws.append([link("Quotes"), _text_cell(ws, f"{n_quotes} quotes with attributions"), None, n_quotes])
 
     for sheet, (_, table) in zip(sheets, tables):
-        _write_table_sheet(wb, sheet, table, contents)
-    if figures:
-        _write_figures_sheet(wb, "Figures", layout, contents)
+        _write_table_sheet(wb, sheet, table, contents, [(p.row, p.image) for p in placed if p.sheet == sheet])
+    if gallery:
+        _write_figures_sheet(wb, "Figures", [(p.row, p.caption, p.image) for p in placed if p.sheet == "Figures"],
+                             contents)
     if has_quotes:
         _write_quotes_sheet(wb, "Quotes", report, contents)
     wb.save(path)
