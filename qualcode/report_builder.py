@@ -266,6 +266,11 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
         sizes = ", ".join(f"{g} {n}" for g, n in zip(groups[field_name], groups["group_cases"]))
         # a percentage of 3 people reads differently from one of 30: the figure names each base
         shown = shown.rename(columns={g: f"{g} (n={n})" for g, n in zip(groups[field_name], groups["group_cases"])})
+        tests = group_tests(table, field_name)
+        differ = set(tests.loc[tests["q_value"] < 0.05, "code"])
+        if differ:  # the figure itself marks the gaps that are more than chance
+            shown = shown.rename(index={c: f"{c}*" for c in differ})  # no space: the mark stays on the name's line
+            shown_note += "; * the groups differ, q below .05 by an exact test: see the table below"
         section = report.add_section(
             f"Codes by {field_name}",
             f"Percentage of participants in each {field_name} group whose material carries the code (children "
@@ -273,7 +278,8 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
             "as Dedoose does.",
         )
         section.add_figure(
-            charts.heatmap(shown, title=f"% of participants by {field_name}", value_label="% of participants",
+            charts.heatmap(shown, title=f"% of participants by {field_name}" + (" (* groups differ, q < .05)" if differ else ""),
+                           value_label="% of participants",
                            fmt="percent", decimals=0, col_title=field_name),
             f"Codes by {field_name} (% of participants{shown_note})", figures_dir, f"codes-by-{field_name}",
         )
@@ -283,12 +289,12 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
                             "excerpts_normalised", "cases_normalised"]]
         section.add_table(long_table, f"Codes by {field_name}: counts and normalised counts",
                           formats={"pct_cases": "percent", "excerpts_normalised": "decimal", "cases_normalised": "decimal"})
-        _group_tests_table(section, table, field_name)
+        _group_tests_table(section, tests, field_name)
 
 
-def _group_tests_table(section: Section, table: pd.DataFrame, field_name: str) -> None:
-    """Which of the gaps in the heat map are more than chance: one exact test per code."""
-    tests = group_tests(table, field_name)
+def _group_tests_table(section: Section, tests: pd.DataFrame, field_name: str) -> None:
+    """Which of the gaps in the heat map are more than chance: one exact test per code
+    (``tests``: :func:`qualcode.analysis.group_tests` of the section's crosstab)."""
     tests = tests[tests["p_value"].notna()].sort_values(["p_value", "gap"], ascending=[True, False], kind="stable")
     tests = tests.reset_index(drop=True)
     if tests.empty:

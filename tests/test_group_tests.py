@@ -103,7 +103,8 @@ def test_mcnemar_uses_only_the_cases_that_changed() -> None:
 PEOPLE = [(f"CEO-0{i}", "CEO") for i in range(1, 6)] + [(f"Mentor-0{i}", "Mentor") for i in range(1, 5)]
 
 
-def _nine_interviews(project: Project, study_files: Path, folder: Path, second_wave: list[str]) -> Project:
+def _nine_interviews(project: Project, study_files: Path, folder: Path, second_wave: list[str],
+                     confident: tuple[str, ...] = ("CEO-01", "CEO-02", "CEO-03", "CEO-04")) -> Project:
     """Five CEOs and four mentors; four CEOs and no mentor speak of confidence in wave 1,
     everyone of the board. ``second_wave`` people also have a wave-2 interview about the
     board only."""
@@ -122,7 +123,7 @@ def _nine_interviews(project: Project, study_files: Path, folder: Path, second_w
     # every interview has an excerpt (the base of "% of cases" is the cases with excerpts)
     for source in [f"{name} wave 1" for name, _ in PEOPLE] + [f"{name} wave 2" for name in second_wave]:
         project.code(source, "Issues/Governance", quote="The board is fine.", coder="anna")
-    for name in ("CEO-01", "CEO-02", "CEO-03", "CEO-04"):
+    for name in confident:
         project.code(f"{name} wave 1", "Impact/Confidence", quote="I feel more confident now.", coder="anna")
     return project
 
@@ -214,3 +215,19 @@ def test_large_groups_use_the_chi_square_distribution() -> None:
     table = [[k, n - k] for k, n in groups.values()]
     assert row["test"] == "chi-square"
     assert row["p_value"] == pytest.approx(chi2_contingency(table, correction=False).pvalue)
+
+
+def test_report_heat_map_marks_the_gaps_that_hold_up(project: Project, study_files: Path, tmp_path: Path) -> None:
+    """All five CEOs and no mentor speak of confidence: Fisher p = 1 / C(9,5) = .008 (every
+    other split of the five is likelier). The six codes tested have p .008 (Impact,
+    Impact/Confidence) and 1 (the other four): by hand the BH q of the two is
+    .008 * 6 / 2 = .024, below .05, so both rows carry the mark."""
+    ceos = tuple(f"CEO-0{i}" for i in range(1, 6))
+    _nine_interviews(project, study_files, tmp_path / "nine", [], confident=ceos)
+    written = project.report(tmp_path / "report")
+    svg = next(p for p in written.figures if p.stem == "codes-by-role").with_suffix(".svg").read_text(encoding="utf-8")
+    assert "Confidence*" in svg and "groups differ, q &lt; .05" in svg
+    assert "Governance*" not in svg and "Leadership*" not in svg
+    table = next(p for p in written.csv if "role-groups-differ" in p.name)
+    q = pd.read_csv(table, encoding="utf-8-sig").set_index("code")["q_value"]
+    assert q["Impact/Confidence"] == pytest.approx(1 / comb(9, 5) * 6 / 2)
