@@ -556,7 +556,9 @@ def _answer_tests_table(project: "Project", section: Section, field_name: str) -
     stem = " / ".join(stems)
     held = int((tests["q_value"] < 0.05).sum())
     section.add_table(
-        tests[["item", "type", "n", "highest", "highest_median", "lowest", "lowest_median", "test", "epsilon_squared",
+        # no "test" column: it is Kruskal-Wallis throughout (an item nobody varied on has p = 1), and
+        # the table has to fit a page
+        tests[["item", "type", "n", "highest", "highest_median", "lowest", "lowest_median", "epsilon_squared",
                "p_value", "q_value"]],
         f"Do answers differ by {field_name}? Kruskal-Wallis test per item",
         formats={"highest_median": "decimal", "lowest_median": "decimal", "epsilon_squared": "decimal",

@@ -123,3 +123,15 @@ def test_missing_png_is_a_clear_error(tmp_path):
     report.add_section("S").add_figure(tmp_path / "gone.png", "Gone")
     with pytest.raises(QualcodeError, match="gone.png"):
         write_html(report, tmp_path / "r.html")
+
+
+def test_long_headers_may_wrap_at_underscores_short_ones_do_not(tmp_path):
+    """Wide test tables fit the page because "highest_median" can break after its "_";
+    the header still reads as the column name, and "p_value" stays whole."""
+    report = Report("Tests")
+    report.add_section("Groups").add_table(
+        pd.DataFrame({"item": ["A"], "highest_median": [4.0], "p_value": [0.2]}), "Tests")
+    html = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "highest_<wbr>median" in html and ">p_value</th>" in html
+    headers = [th.text_content() for th in lxml.html.fromstring(html).iter("th")]
+    assert headers == ["item", "highest_median", "p_value"]

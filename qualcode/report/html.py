@@ -55,7 +55,8 @@ table { border-collapse: collapse; font-size: .85rem; min-width: 50%; }
 caption { caption-side: top; font-size: .95rem; }
 th, td { border: 1px solid var(--rule); padding: .25rem .5rem; vertical-align: top; text-align: left; }
 thead th { background: var(--head); position: sticky; top: 0; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 tbody tr:nth-child(even) td:not(.heat) { background: #fafbfc; }
 td.long { min-width: 22rem; }
 td.short, th.short { white-space: nowrap; }
@@ -142,6 +143,12 @@ def _figure(fig: FigureRef, number: int) -> str:
             f"<figcaption>{esc(caption)}</figcaption></figure>")
 
 
+def _header_text(name: str) -> str:
+    """A long header may break after "_" (``highest_<wbr>median``): unbroken, such names widen
+    numeric columns past the page. Short ones (``p_value``) stay on one line."""
+    return esc(name).replace("_", "_<wbr>") if len(name) > 10 else esc(name)
+
+
 def _table(table: Table, number: int, max_rows: int) -> Iterator[str]:
     data = table.data()
     shown = data.iloc[:max_rows]
@@ -159,7 +166,7 @@ def _table(table: Table, number: int, max_rows: int) -> Iterator[str]:
         colours = values / top if top > 0 else np.zeros_like(values)
     yield f'<div class="table-wrap"><table id="table-{number}">'
     yield f"<caption>{esc(f'Table {number}. {table.caption}')}</caption>"
-    head = "".join(f'<th{NUM_CLASS if num else ""} scope="col">{esc(c)}</th>'
+    head = "".join(f'<th{NUM_CLASS if num else ""} scope="col">{_header_text(str(c))}</th>'
                    for c, num in zip(data.columns, numeric))
     yield f"<thead><tr>{head}</tr></thead><tbody>"
     for r in range(len(shown)):
