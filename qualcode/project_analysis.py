@@ -132,13 +132,11 @@ class AnalysisMixin:
         if not isinstance(by, str):
             raise UsageError("group tests compare the groups of one field: pass by='role', not a list")
         f = self.analysis_frames(where, codes)
-        if by in f.excerpts.columns:
-            spread = f.excerpts[["case", by]].dropna().groupby("case")[by].nunique()
-            if (spread > 1).any():
-                case = spread[spread > 1].index[0]
-                raise UsageError(f"case {case!r} has material in more than one {by} group, so the groups are not "
-                                 f"independent; compare waves on the same cases with the McNemar test (stats waves --test, "
-                                 f"Project.wave_tests), or test a case descriptor")
+        shared = qa.cases_in_several_groups(f.excerpts, by)
+        if shared:
+            raise UsageError(f"case {shared[0]!r} has material in more than one {by} group, so the groups are not "
+                             "independent; compare waves on the same cases with the McNemar test (stats waves "
+                             "--test, Project.wave_tests), or test a case descriptor")
         table = qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.excerpts, child_sum=child_sum)
         return qa.group_tests(table, by)
 

@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 
-from qualcode.analysis import group_tests, redact, to_wide  # noqa: E402
+from qualcode.analysis import cases_in_several_groups, group_tests, redact, to_wide  # noqa: E402
 from qualcode.errors import ExportError, UsageError  # noqa: E402
 from qualcode.codebook.branches import STRUCTURAL_BRANCHES, thematic_mask  # noqa: E402
 from qualcode.report import charts, clouds  # noqa: E402
@@ -266,8 +266,11 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
         sizes = ", ".join(f"{g} {n}" for g, n in zip(groups[field_name], groups["group_cases"]))
         # a percentage of 3 people reads differently from one of 30: the figure names each base
         shown = shown.rename(columns={g: f"{g} (n={n})" for g, n in zip(groups[field_name], groups["group_cases"])})
-        tests = group_tests(table, field_name)
-        differ = set(tests.loc[tests["q_value"] < 0.05, "code"])
+        # a per-source field (a descriptor named like the sources' wave) can put one person in two
+        # groups: the groups are then not independent and the tests would mislead, so none are run
+        dependent = bool(cases_in_several_groups(project.analysis_frames(material).excerpts, field_name))
+        tests = None if dependent else group_tests(table, field_name)
+        differ = set() if tests is None else set(tests.loc[tests["q_value"] < 0.05, "code"])
         if differ:  # the figure itself marks the gaps that are more than chance
             shown = shown.rename(index={c: f"{c}*" for c in differ})  # no space: the mark stays on the name's line
             shown_note += "; * the groups differ, q below .05 by an exact test: see the table below"
@@ -277,10 +280,10 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
             f"included). Group sizes: {sizes}. Normalised counts scale each group to the size of the largest, "
             "as Dedoose does.",
         )
+        title = f"% of participants by {field_name}" + (" (* groups differ, q < .05)" if differ else "")
         section.add_figure(
-            charts.heatmap(shown, title=f"% of participants by {field_name}" + (" (* groups differ, q < .05)" if differ else ""),
-                           value_label="% of participants",
-                           fmt="percent", decimals=0, col_title=field_name),
+            charts.heatmap(shown, title=title, value_label="% of participants", fmt="percent", decimals=0,
+                           col_title=field_name),
             f"Codes by {field_name} (% of participants{shown_note})", figures_dir, f"codes-by-{field_name}",
         )
         section.add_table(wide, f"Codes by {field_name} (% of participants)", heatmap=True, index=True,
@@ -289,7 +292,11 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
                             "excerpts_normalised", "cases_normalised"]]
         section.add_table(long_table, f"Codes by {field_name}: counts and normalised counts",
                           formats={"pct_cases": "percent", "excerpts_normalised": "decimal", "cases_normalised": "decimal"})
-        _group_tests_table(section, tests, field_name)
+        if tests is not None:
+            _group_tests_table(section, tests, field_name)
+        else:
+            section.text += (f"\n\nSome participants have material in more than one {field_name} group, so the "
+                             "groups are not independent and no test of the gaps is given.")
 
 
 def _group_tests_table(section: Section, tests: pd.DataFrame, field_name: str) -> None:

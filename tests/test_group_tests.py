@@ -75,7 +75,7 @@ def test_too_many_tables_falls_back_to_monte_carlo_close_to_exact() -> None:
 def test_q_values_are_benjamini_hochberg_and_edge_cases_are_named() -> None:
     table = pd.concat([
         _long("role", {"CEO": (4, 5), "Mentor": (0, 4)}, code="A"),   # p = 6/126
-        _long("role", {"CEO": (3, 5), "Mentor": (2, 4)}, code="B"),   # p = 1 (by hand: the observed table is the likeliest)
+        _long("role", {"CEO": (3, 5), "Mentor": (2, 4)}, code="B"),   # p = 1: the observed table is the likeliest
         _long("role", {"CEO": (5, 5), "Mentor": (4, 4)}, code="C"),   # everybody: cannot differ
         _long("role", {"CEO": (1, 5), "Mentor": (0, 0)}, code="D"),   # one group with cases only
     ])
@@ -231,3 +231,27 @@ def test_report_heat_map_marks_the_gaps_that_hold_up(project: Project, study_fil
     table = next(p for p in written.csv if "role-groups-differ" in p.name)
     q = pd.read_csv(table, encoding="utf-8-sig").set_index("code")["q_value"]
     assert q["Impact/Confidence"] == pytest.approx(1 / comb(9, 5) * 6 / 2)
+
+
+def test_the_table_count_is_checked_against_the_limit_given() -> None:
+    """Seven groups of 14 with 40 cases raising the code: 15^6 = 11.4 million tables, over a
+    limit of one million, so no exact listing (it would need gigabytes)."""
+    groups = {f"g{i}": (k, 14) for i, k in enumerate([10, 8, 6, 6, 4, 4, 2])}
+    row = group_tests(_long("role", groups), "role", max_tables=1_000_000).iloc[0]
+    assert row["test"] != "exact chi-square"
+
+
+def test_report_runs_no_group_test_when_people_sit_in_two_groups(project: Project, study_files: Path,
+                                                                 tmp_path: Path) -> None:
+    """A descriptor called "wave" is overridden by the sources' own wave, and CEO-01 has
+    material in both: the report says why it gives no test instead of a wrong one."""
+    from qualcode.report_builder import ReportOptions
+
+    _nine_interviews(project, study_files, tmp_path / "nine", ["CEO-01"])
+    (tmp_path / "waves.csv").write_text("participant,wave\n" + "\n".join(f"{n},1" for n, _ in PEOPLE) + "\n",
+                                        encoding="utf-8")
+    project.import_descriptors(tmp_path / "waves.csv", key="participant")
+    written = project.report(tmp_path / "report", ReportOptions(by=["wave"]))
+    assert not any("wave-groups-differ" in p.name for p in written.csv)
+    assert "more than one wave group, so the groups are not independent" in \
+        written.markdown.read_text(encoding="utf-8")

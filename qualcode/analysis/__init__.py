@@ -41,7 +41,7 @@ from qualcode.analysis.frequencies import (
     excerpts_per_source,
     frequencies,
 )
-from qualcode.analysis.group_tests import group_tests, paired_wave_tests
+from qualcode.analysis.group_tests import cases_in_several_groups, group_tests, paired_wave_tests
 from qualcode.analysis.priorities import top_priorities
 from qualcode.analysis.questionnaire_tests import answer_group_tests
 from qualcode.analysis.questionnaire import (
@@ -59,6 +59,7 @@ from qualcode.analysis.words import count_tokens, distinguishing_words, tokens, 
 __all__ = [
     "answer_group_tests",
     "attribution",
+    "cases_in_several_groups",
     "closed_questions",
     "code_application",
     "code_by_descriptor",

@@ -32,7 +32,8 @@ from scipy.special import gammaln
 from qualcode.analysis._matrix import require
 from qualcode.errors import UsageError
 
-__all__ = ["benjamini_hochberg", "exact_chi_square_p", "group_tests", "paired_wave_tests"]
+__all__ = ["benjamini_hochberg", "cases_in_several_groups", "exact_chi_square_p", "group_tests",
+           "paired_wave_tests"]
 
 MAX_TABLES = 500_000
 MIN_EXPECTED = 5.0  # Cochran's rule: every expected count this large, the chi-square approximation holds
@@ -50,12 +51,13 @@ def _chi_square(x: np.ndarray, sizes: np.ndarray, total_with: int) -> np.ndarray
     return ((x - expected) ** 2 * scale).sum(axis=-1)
 
 
-def _table_count(sizes: np.ndarray, total_with: int) -> int:
-    """Upper bound on the tables with these margins (product of each group's choices)."""
+def _table_count(sizes: np.ndarray, total_with: int, limit: int) -> int:
+    """Upper bound on the tables with these margins (product of each group's choices),
+    counted only until it passes ``limit``."""
     count = 1
     for s in sizes[:-1]:
         count *= int(min(s, total_with)) + 1
-        if count > MAX_TABLES:
+        if count > limit:
             break
     return count
 
@@ -104,6 +106,16 @@ def benjamini_hochberg(p: pd.Series) -> pd.Series:
     return q
 
 
+def cases_in_several_groups(excerpts: pd.DataFrame, by: str) -> list[object]:
+    """Cases whose material falls in more than one group of ``by``. Empty for a case
+    descriptor (one value per case); for a per-source field such as wave, the cases
+    interviewed in several waves, which make the groups dependent and a group test wrong."""
+    if by not in excerpts.columns:
+        return []
+    spread = excerpts[["case", by]].dropna().groupby("case")[by].nunique()
+    return spread[spread > 1].index.tolist()
+
+
 def group_tests(table: pd.DataFrame, by: str, *, max_tables: int = MAX_TABLES, draws: int = DRAWS,
                 seed: int = 0) -> pd.DataFrame:
     """Per code: do the groups of ``by`` differ in the share of cases that raised it?
@@ -146,7 +158,7 @@ def group_tests(table: pd.DataFrame, by: str, *, max_tables: int = MAX_TABLES, d
                 row["test"] = "Fisher's exact"
                 row["p_value"] = float(stats.fisher_exact([[with_code[0], sizes[0] - with_code[0]],
                                                            [with_code[1], sizes[1] - with_code[1]]]).pvalue)
-            elif _table_count(sizes, k) <= max_tables:
+            elif _table_count(sizes, k, max_tables) <= max_tables:
                 row["test"] = "exact chi-square"
                 row["p_value"] = exact_chi_square_p(with_code, sizes)
             elif min((sizes * k / n).min(), (sizes * (n - k) / n).min()) >= MIN_EXPECTED:
@@ -158,8 +170,8 @@ def group_tests(table: pd.DataFrame, by: str, *, max_tables: int = MAX_TABLES, d
         rows.append(row)
     columns = ["code", "name", "depth", "top", "groups", "cases", "base", "highest", "highest_pct", "lowest",
                "lowest_pct", "gap", "test", "chi_square", "cramers_v", "p_value"]
-    out = pd.DataFrame(rows, columns=columns)
-    out = out[[c for c in columns if c in out.columns and (c not in ("name", "depth", "top") or c in used.columns)]]
+    out = pd.DataFrame(rows, columns=columns).drop(columns=[c for c in ("name", "depth", "top")
+                                                            if c not in used.columns])
     out["q_value"] = benjamini_hochberg(out["p_value"])
     return out.reset_index(drop=True)
 

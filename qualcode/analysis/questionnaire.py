@@ -11,7 +11,7 @@ respondents; unanswered counts are in ``missing``.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ import pandas as pd
 from qualcode.analysis._matrix import attach_fields, require
 from qualcode.errors import UsageError
 
-__all__ = ["response_rate", "closed_questions", "likert", "ratings", "open_answers"]
+__all__ = ["response_rate", "closed_questions", "likert", "ratings", "open_answers", "item_answers"]
 
 CLOSED_TYPES = ("category", "boolean", "scale")
 
@@ -268,3 +268,20 @@ def open_answers(segments: pd.DataFrame, excerpts: pd.DataFrame, *, question: st
     head = [c for c in ("question", "source_id", "source", "answer_start", "answer_end", "excerpt_id") if c in out]
     rest = [c for c in ex_cols if c not in head]
     return out[head + rest].reset_index(drop=True)
+
+
+def item_answers(responses: pd.DataFrame, questions: pd.DataFrame, by: str, descriptors: pd.DataFrame | None, *,
+                 types: Sequence[str] = ("rating", "scale"), columns: Sequence[str] | None = None,
+                 questionnaire: str | None = None) -> Iterator[tuple[pd.Series, dict[object, np.ndarray]]]:
+    """Each rating or scale item (its ``questions`` row) with its answers as numbers per
+    group of ``by``: ratings as given, scale labels as 1-based level positions. Groups
+    with no answer are left out. The raw material of tests comparing groups' answers."""
+    for _, item in _questions(questions, types, columns, questionnaire).iterrows():
+        scale = item["type"] == "scale"
+        samples: dict[object, np.ndarray] = {}
+        for group, part in _grouped(_answers(responses, item), by, descriptors):
+            col = part[item["column"]]
+            values = (_level_position(col, _levels(item)) if scale else pd.to_numeric(col, errors="coerce")).dropna()
+            if len(values):
+                samples[group] = values.to_numpy(dtype=float)
+        yield item, samples

@@ -17,16 +17,9 @@ import pandas as pd
 from scipy import stats
 
 from qualcode.analysis.group_tests import benjamini_hochberg
-from qualcode.analysis.questionnaire import _answers, _grouped, _level_position, _levels, _questions
+from qualcode.analysis.questionnaire import item_answers
 
 __all__ = ["answer_group_tests"]
-
-
-def _values(part: pd.DataFrame, item: pd.Series) -> np.ndarray:
-    """An item's answers as numbers: ratings as given, scale labels as 1-based level positions."""
-    if item["type"] == "scale":
-        return _level_position(part[item["column"]], _levels(item)).dropna().to_numpy(dtype=float)
-    return pd.to_numeric(part[item["column"]], errors="coerce").dropna().to_numpy(dtype=float)
 
 
 def answer_group_tests(responses: pd.DataFrame, questions: pd.DataFrame, by: str, descriptors: pd.DataFrame, *,
@@ -42,12 +35,8 @@ def answer_group_tests(responses: pd.DataFrame, questions: pd.DataFrame, by: str
     lowest, lowest_median, lowest_mean, test, h, epsilon_squared, p_value, q_value``.
     """
     rows = []
-    for _, item in _questions(questions, types, columns, questionnaire).iterrows():
-        samples: dict[object, np.ndarray] = {}
-        for group, part in _grouped(_answers(responses, item), by, descriptors):
-            values = _values(part, item)
-            if len(values):
-                samples[group] = values
+    for item, samples in item_answers(responses, questions, by, descriptors, types=types, columns=columns,
+                                      questionnaire=questionnaire):
         row: dict[str, object] = {"column": item["column"], "question": item.get("question", ""),
                                   "type": item["type"], "groups": len(samples),
                                   "n": int(sum(len(v) for v in samples.values()))}

@@ -52,8 +52,9 @@ class Table:
     """A DataFrame with a caption and the number format of each column.
 
     ``formats`` maps column -> ``"count"``, ``"percent"`` (0-100), ``"fraction"`` (0-1),
-    ``"decimal"``, ``"pvalue"`` (three decimals, "<0.001" below that) or ``"text"``; unlisted columns are inferred (integers -> count, whole
-    floats -> count, other floats -> decimal, everything else -> text). ``decimals`` is the
+    ``"decimal"``, ``"pvalue"`` (three decimals, "<0.001" below that) or ``"text"``;
+    unlisted columns are inferred (integers -> count, whole floats -> count, other floats
+    -> decimal, everything else -> text). ``decimals`` is the
     number of decimals of percent/decimal columns, one int or per column. ``heatmap`` asks
     writers to shade numeric cells by value (co-occurrence, crosstabs). ``index`` writes
     the index as the first column(s); by default when it is not a plain 0..n-1 index.

@@ -248,19 +248,14 @@ def _check(report: Report) -> None:
             raise ReportError(f"figure {fig.caption!r}: PNG {fig.png} does not exist; save the figure first")
 
 
-def figure_column(table: Table) -> int:
-    """1-based column where a table sheet's figures start: one empty column after the table."""
-    return max(len(table.data().columns), 1) + 2
-
-
 def _write_table_sheet(wb: Workbook, sheet: str, table: Table, contents: str,
-                       images: Sequence[tuple[int, XLImage]] = ()) -> int:
-    """Write one table, with ``images`` (anchor row, image) beside it; returns the number
+                       images: Sequence[tuple[str, XLImage]] = ()) -> int:
+    """Write one table, with ``images`` (anchor cell, image) beside it; returns the number
     of data rows written."""
     ws = wb.create_sheet(sheet)
     data = table.data()
-    for row, image in images:
-        ws.add_image(image, f"{get_column_letter(figure_column(table))}{row}")
+    for cell, image in images:
+        ws.add_image(image, cell)
     columns = [_Column(ws, table, str(name), data.iloc[:, i]) for i, name in enumerate(data.columns)]
     for i, col in enumerate(columns, 1):  # widths must be set before the first row streams
         ws.column_dimensions[get_column_letter(i)].width = col.width
@@ -323,10 +318,10 @@ class _Placed:
     """Where one figure went: its sheet, the cell its link points at, its caption and image."""
 
     sheet: str
-    cell: str
+    cell: str  # beside a table: the image's anchor; on the Figures sheet: its caption's cell
     caption: str
     image: XLImage
-    row: int  # the anchor row (on the Figures sheet: the caption's row)
+    row: int
 
 
 def _place_figures(report: Report, table_sheets: dict[int, tuple[str, Table]]) -> list[_Placed]:
@@ -344,7 +339,8 @@ def _place_figures(report: Report, table_sheets: dict[int, tuple[str, Table]]) -
         if home is not None:
             sheet, table = home
             row = next_row.get(sheet, HEADER_ROW)
-            placed.append(_Placed(sheet, f"{get_column_letter(figure_column(table))}{row}", caption, image, row))
+            column = get_column_letter(max(len(table.data().columns), 1) + 2)  # one empty column after the table
+            placed.append(_Placed(sheet, f"{column}{row}", caption, image, row))
             next_row[sheet] = row + rows + 2
         else:
             placed.append(_Placed("Figures", f"A{gallery_row}", caption, image, gallery_row))
@@ -441,7 +437,7 @@ def write_excel(report: Report, path: str | Path) -> Path:
         ws.append([link("Quotes"), _text_cell(ws, f"{n_quotes} quotes with attributions"), None, n_quotes])
 
     for sheet, (_, table) in zip(sheets, tables):
-        _write_table_sheet(wb, sheet, table, contents, [(p.row, p.image) for p in placed if p.sheet == sheet])
+        _write_table_sheet(wb, sheet, table, contents, [(p.cell, p.image) for p in placed if p.sheet == sheet])
     if gallery:
         _write_figures_sheet(wb, "Figures", [(p.row, p.caption, p.image) for p in placed if p.sheet == "Figures"],
                              contents)
