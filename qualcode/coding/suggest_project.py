@@ -315,16 +315,17 @@ def best_unit(db: Database, sources: pd.DataFrame, segments: pd.DataFrame, spans
 
 # -------------------------------------------------------------------------- training
 def evaluate(db: Database, *, folds: int = FOLDS, random_state: int | None = 0, estimator: Any = None,
-             **data_options: Any) -> pd.DataFrame:
+             settings: dict[str, Any] | None = None, **data_options: Any) -> pd.DataFrame:
     """Per-code cross-validated precision, recall and F1 on the project's own codings.
 
     Each of ``folds`` folds trains a fresh suggester on the other folds' units and scores
     the held-out ones. Columns: ``code, positives, precision, recall, f1, support,
     predicted``; ``attrs`` holds samples/micro/macro F1, the unit, the units scored and
-    the codes left out for too few positives (``skipped``).
+    the codes left out for too few positives (``skipped``). ``settings`` are
+    suggester parameters set on top (see ``estimator_for``).
     """
     data = training_data(db, **data_options)
-    return _cross_validate(data, folds, random_state, _estimator(estimator, len(data.units), random_state))
+    return _cross_validate(data, folds, random_state, _estimator(estimator, len(data.units), random_state, settings))
 
 
 def estimator_for(n_units: int, random_state: int | None = 0) -> Any:
@@ -346,8 +347,16 @@ def estimator_for(n_units: int, random_state: int | None = 0) -> Any:
     return CodeSuggester(random_state=random_state)
 
 
-def _estimator(estimator: Any, n_units: int, random_state: int | None) -> Any:
-    return estimator_for(n_units, random_state) if estimator is None else clone(estimator)
+def _estimator(estimator: Any, n_units: int, random_state: int | None,
+               settings: dict[str, Any] | None = None) -> Any:
+    """A fresh suggester (the size-based default, or a clone of ``estimator``) with
+    ``settings`` (e.g. ``embeddings``, ``n_jobs``) set on top; None values are left alone."""
+    model = estimator_for(n_units, random_state) if estimator is None else clone(estimator)
+    chosen = {name: value for name, value in (settings or {}).items() if value is not None}
+    unknown = sorted(set(chosen) - set(model.get_params()))
+    if unknown:
+        raise UsageError(f"the suggester has no setting {unknown[0]!r}; use one of {sorted(model.get_params())}")
+    return model.set_params(**chosen)
 
 
 def _cross_validate(data: TrainingData, folds: int, random_state: int | None, estimator: Any) -> pd.DataFrame:
@@ -374,6 +383,7 @@ def train(
     random_state: int | None = 0,
     model_dir: str | Path | None = None,
     estimator: Any = None,
+    settings: dict[str, Any] | None = None,
     progress: bool | None = None,
     **data_options: Any,
 ) -> TrainReport:
@@ -381,7 +391,8 @@ def train(
 
     With ``cv`` the report carries per-code cross-validated precision/recall/F1 (a model
     per fold, so it takes ``folds`` times longer). ``estimator`` defaults to
-    ``CodeSuggester(random_state=random_state)``.
+    ``estimator_for`` the number of units; ``settings`` are parameters set on top of it
+    (``{"embeddings": "minilm", "n_jobs": 2}``).
     """
     folder = Path(model_dir) if model_dir is not None else default_model_dir(db)
     steps = ["units", "cross-validation", "fit", "save"] if cv else ["units", "fit", "save"]
@@ -389,7 +400,7 @@ def train(
     try:
         data = training_data(db, **data_options)
         bar.update()
-        model = _estimator(estimator, len(data.units), random_state)
+        model = _estimator(estimator, len(data.units), random_state, settings)
         scores, cv_seconds = _empty_scores(data), None
         if cv:
             started = time.perf_counter()

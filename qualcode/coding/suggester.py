@@ -82,6 +82,10 @@ class CodeSuggester(BaseEstimator):
         negatives, or ignored when 0). ``fit``'s ``sample_weight`` multiplies these.
     random_state
         Seeds the folds and the solvers, so a fit is reproducible.
+    n_jobs
+        Processes the codes' models are fitted in (None or 1: this one; -1: one per
+        CPU). The codes' models are independent and each fit is seeded, so the fitted
+        model is the same whatever it is; only the training time changes.
     """
 
     def __init__(
@@ -105,6 +109,7 @@ class CodeSuggester(BaseEstimator):
         negative_weight: float = 1.0,
         unknown_weight: float = 0.0,
         random_state: int | None = 0,
+        n_jobs: int | None = None,
     ) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -125,10 +130,12 @@ class CodeSuggester(BaseEstimator):
         self.negative_weight = negative_weight
         self.unknown_weight = unknown_weight
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def __setstate__(self, state: dict) -> None:
         # models saved before class_weight existed were fitted without balancing
         state.setdefault("class_weight", None)
+        state.setdefault("n_jobs", None)
         super().__setstate__(state)
 
     # ----------------------------------------------------------------- training
@@ -191,13 +198,15 @@ class CodeSuggester(BaseEstimator):
         members = tuple(self.members) + (("emb",) if self.embeddings is not None else ())
         return BinaryRelevance(
             members, C=self.C, nb_C=self.nb_C, emb_C=self.embedding_C, tol=self.tol, random_state=self.random_state,
-            class_weight=self.class_weight,
+            class_weight=self.class_weight, n_jobs=self.n_jobs,
         )
 
     def _embed(self, texts: list[str]) -> np.ndarray | None:
         if self.embeddings is None:
             return None
-        return suggest_embed.embed([sentence_view(t) for t in texts], self.embeddings)
+        # each distinct string is encoded once: answers and parts repeat a lot
+        distinct, where = _distinct([sentence_view(t) for t in texts])
+        return suggest_embed.embed(distinct, self.embeddings)[where]
 
     def _split(self, texts: list[str]) -> tuple[np.ndarray, object, np.ndarray | None]:
         """The parts of ``texts`` (owner row per part, their features and embeddings)."""
