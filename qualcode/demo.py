@@ -89,8 +89,10 @@ def fill_demo_project(project: Project, paths: DemoPaths | None = None, progress
 
 def add_machine_suggestions(project: Project, progress: bool | None = None) -> None:
     """The codebook's rules propose codings for review (status ``suggested``): the demo
-    shows the queue a team would work through, without counting any of it in analyses."""
-    project.autocode(progress=progress)
+    shows the queue a team would work through, without counting any of it in analyses.
+    Each suggestion's confidence is its rule's agreement with the demo's hand coding
+    (``calibrate``), so the queue opens with the suggestions least sure to be right."""
+    project.autocode(progress=progress, calibrate=True)
 
 
 def run_demo(out_dir: str | Path, root: Path | None = None, progress: bool | None = None) -> tuple[Project, "WrittenReport"]:

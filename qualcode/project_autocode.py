@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from qualcode.errors import UsageError
+
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.coding.autocode import AutocodeResult
     from qualcode.coding.model_suggestions import SuggestReport
@@ -52,6 +54,8 @@ class AutocodeMixin:
         coder: str | None = None,
         engine: str = "fast",
         cluster: str | None = None,
+        calibrate: bool = False,
+        coders: str | Sequence[str] | None = None,
     ) -> "AutocodeResult":
         """Code every source by the codebook's ``rules:`` blocks.
 
@@ -63,13 +67,27 @@ class AutocodeMixin:
         See ``qualcode.coding.rules_engine`` for what each rule key means. ``n_process``
         runs the rules on that many local processes; ``cluster`` on a Dask cluster (a
         scheduler address such as ``tcp://host:8786``, or ``local:N``; needs the ``dask`` extra).
+
+        With ``calibrate``, each suggestion's confidence is its code's rule's smoothed
+        agreement with the hand coding of ``coders`` (default anyone), measured first as
+        ``evaluate_rules`` does (``qualcode.coding.rule_confidence``), so the review's
+        "least certain first" means something; ``result.params["calibration"]`` keeps
+        the counts. Suggestions stored by earlier runs keep their confidence.
         """
         from qualcode.coding.autocode import autocode
+        from qualcode.coding.rule_confidence import calibrated_confidence
 
         chosen = [codes] if isinstance(codes, str) else list(codes or [])
+        calibration = None
+        if calibrate:
+            evaluation = self.evaluate_rules(coders=coders, codes=chosen or None, unit=unit, progress=progress,
+                                             include_interviewer=include_interviewer, n_process=n_process)
+            calibration = calibrated_confidence(evaluation.table)
+        elif coders:
+            raise UsageError("coders name whose hand coding calibrates the confidence: use them with calibrate=True")
         return autocode(self._db, unit=unit, codes=chosen, apply=apply, dry_run=dry_run, n_process=n_process,
                         progress=progress, include_interviewer=include_interviewer, coder=coder, engine=engine,
-                        decided_by=_who(None), cluster=cluster)
+                        decided_by=_who(None), cluster=cluster, calibration=calibration)
 
     def evaluate_rules(
         self,

@@ -472,15 +472,39 @@ def _machine_section(project: "Project", report: Report) -> None:
     counts = machine["status"].value_counts()
     section = report.add_section(
         "Machine coding",
-        f"Codebook rules and the trained suggester proposed {len(machine):,} codings: "
+        f"{_proposers(machine)} proposed {len(machine):,} codings: "
         f"{counts.get('suggested', 0):,} await review, {counts.get('applied', 0):,} were accepted and "
         f"{counts.get('rejected', 0):,} rejected. Suggestions count in no analysis until a person accepts them "
-        "(qualcode review).",
+        "(qualcode review)." + _confidence_note(project, machine),
     )
     section.add_table(table, "Machine suggestions by code and decision", formats={"mean_confidence": "decimal"},
                       decimals=2)
     if (machine["origin"] == "rule").any():
         _rule_quality(project, machine[machine["origin"] == "rule"], section)
+
+
+def _proposers(machine: pd.DataFrame) -> str:
+    origins = set(machine["origin"])
+    if origins == {"rule"}:
+        return "Codebook rules"
+    return "The trained suggester" if origins == {"model"} else "Codebook rules and the trained suggester"
+
+
+def _confidence_note(project: "Project", machine: pd.DataFrame) -> str:
+    """What mean_confidence means for these suggestions: calibrated rules, match counts, or a model."""
+    runs = project.runs()
+    calibrated = set(runs.loc[runs["calibrated"], "run_id"]) if not runs.empty else set()
+    rules = machine[machine["origin"] == "rule"]
+    note = ""
+    if not rules.empty and rules["run_id"].isin(calibrated).all():
+        note += (" A rule suggestion's confidence is how often that code's rule agreed with the hand coding, "
+                 "smoothed as (agreed + 1) / (checked + 2), and the review shows those nearest 0.5 first.")
+    elif not rules.empty:
+        note += (" A rule suggestion's confidence counts only its keyword matches (1 - 0.5^matches); "
+                 "'qualcode autocode --calibrate' measures it against the hand coding instead.")
+    if (machine["origin"] == "model").any():
+        note += " A model suggestion's confidence is the suggester's calibrated probability that the code applies."
+    return note
 
 
 def _rule_quality(project: "Project", rule_apps: pd.DataFrame, section: Section) -> None:

@@ -193,3 +193,80 @@ def test_the_report_compares_stored_rule_suggestions_with_the_hand_coding(study,
     assert table.loc["Money", ["suggested", "agreed", "manual", "found"]].tolist() == [3, 2, 3, 2]
     assert table.loc[ALL_CODES, ["suggested", "agreed", "manual", "found"]].tolist() == [6, 3, 4, 3]
     assert "50% of the rule suggestions overlap" in section.text and "find 75% of the hand-coded excerpts" in section.text
+    assert section.text.startswith("Codebook rules proposed 7 codings")
+    assert "counts only its keyword matches" in section.text  # this run was not calibrated
+
+
+def test_the_report_says_what_a_calibrated_confidence_means(study, tmp_path):
+    from qualcode.report_builder import ReportOptions, build_report
+
+    study.autocode(progress=False, calibrate=True)
+    assert study.runs()["calibrated"].tolist() == [True]
+    report = build_report(study, tmp_path / "figs", ReportOptions())
+    section = next(s for s in report.sections if s.title == "Machine coding")
+    assert "how often that code's rule agreed with the hand coding" in section.text
+    table = next(t for t in section.tables if t.caption.startswith("Machine suggestions")).frame.set_index("code")
+    assert table["mean_confidence"].to_dict() == pytest.approx(CALIBRATED)
+
+
+# ------------------------------------------------------------------ calibrated confidence
+# From the hand counts above: Board agreed 1 of 2 -> (1+1)/(2+2) = 0.5; Money 2 of 3 ->
+# 3/5 = 0.6; Mentoring 0 of 1 -> 1/3. CEO-02 (not hand-coded) gets its code's figure too.
+CALIBRATED = {"Board": 0.5, "Money": 0.6, "Mentoring": 1 / 3}
+
+
+def test_calibrated_confidence_is_each_rules_smoothed_agreement_with_the_hand_coding(study):
+    result = study.autocode(calibrate=True, progress=False)
+    assert result.params["calibration"] == {"Board": [1, 2], "Mentoring": [0, 1], "Money": [2, 3]}
+    counts = result.counts.set_index("code")
+    assert counts.loc["Money", ["checked", "agreed"]].tolist() == [3, 2]
+    assert counts["confidence"].to_dict() == pytest.approx(CALIBRATED)
+    suggestions = study.applications(status="suggested", origin="rule")
+    assert len(suggestions) == 7  # 3 Board (one in CEO-02), 3 Money, 1 Mentoring
+    for code, confidence in CALIBRATED.items():
+        assert suggestions.loc[suggestions["code"] == code, "confidence"].tolist() == pytest.approx(
+            [confidence] * int((suggestions["code"] == code).sum()))
+    assert "agreement with the hand coding" in result.summary()
+
+
+def test_the_review_puts_the_least_certain_calibrated_rule_first(study, tmp_path):
+    study.autocode(calibrate=True, progress=False)
+    queue = study.review_queue()
+    assert queue["code"].tolist() == ["Board"] * 3 + ["Money"] * 3 + ["Mentoring"]  # |c - 0.5|: 0, 0.1, 0.17
+    assert queue.loc[queue["code"] == "Board", "source"].tolist() == ["CEO-01 wave 1", "CEO-01 wave 1", "CEO-02 wave 1"]
+
+
+def test_without_calibration_rule_suggestions_stay_in_source_order(study):
+    study.autocode(progress=False)
+    queue = study.review_queue()
+    assert queue["start"].tolist()[:3] == sorted(queue.loc[queue["source"] == "CEO-01 wave 1", "start"])[:3]
+    assert set(queue["confidence"].round(2)) == {0.5, 0.75}  # 1 - 0.5**matches: nothing measured
+
+
+def test_calibrating_without_hand_coding_fails_and_writes_nothing(study):
+    with pytest.raises(UsageError, match="no hand coding by zoe"):
+        study.autocode(calibrate=True, coders="zoe", progress=False)
+    assert study.runs().empty and study.applications(status="suggested").empty
+    with pytest.raises(UsageError, match="calibrate=True"):
+        study.autocode(coders="anna", progress=False)
+
+
+def test_cli_calibrate_prints_the_evidence_per_code(study, tmp_path):
+    path = tmp_path / "eval.qcproj"
+    study.close()
+    runner = CliRunner()
+    dry = runner.invoke(cli, ["-p", str(path), "autocode", "--calibrate", "--coder", "anna", "--dry-run",
+                              "--format", "csv"])
+    assert dry.exit_code == 0, dry.output
+    frame = pd.read_csv(__import__("io").StringIO(dry.output)).set_index("code")
+    assert frame.loc["Money", ["units", "checked", "agreed"]].tolist() == [3, 3, 2]
+    assert frame.loc["Money", "confidence"] == pytest.approx(0.6)
+    for args, message in ((["--coder", "anna"], "--coder goes with --evaluate or --calibrate"),
+                          (["--evaluate", "--calibrate"], "leave out --apply, --dry-run, --cluster and --calibrate")):
+        bad = runner.invoke(cli, ["-p", str(path), "autocode", *args])
+        assert bad.exit_code == 2 and message in bad.output and len(bad.output.strip().splitlines()) == 1
+    run = runner.invoke(cli, ["-p", str(path), "autocode", "--calibrate"])
+    assert run.exit_code == 0 and "confidence = each rule's agreement with the hand coding" in run.output
+    reopened = Project.open(path)
+    assert len(reopened.applications(status="suggested", origin="rule")) == 7
+    reopened.close()

@@ -30,7 +30,11 @@ KEYS = "[a]ccept  [r]eject  [c]hange code  [e]dit span  [s]kip  [q]uit"
 @click.option("--include-interviewer", is_flag=True, help="Also code what the interviewer says.")
 @click.option("--evaluate", is_flag=True,
               help="Write nothing: compare what the rules match with the hand coding (precision, recall per code).")
-@click.option("--coder", "coders", multiple=True, help="With --evaluate: compare with this coder's coding (repeatable).")
+@click.option("--calibrate", is_flag=True,
+              help="Confidence = how often each code's rule agreed with the hand coding (smoothed), measured first; "
+                   "the review then shows the least certain first.")
+@click.option("--coder", "coders", multiple=True,
+              help="With --evaluate or --calibrate: compare with this coder's coding (repeatable).")
 @click.option("--by-keyword", is_flag=True,
               help="With --evaluate: one row per keyword of each rule (how many units it brought in, how many rightly).")
 @click.option("--examples", type=int, default=0, show_default=True,
@@ -38,22 +42,26 @@ KEYS = "[a]ccept  [r]eject  [c]hange code  [e]dit span  [s]kip  [q]uit"
 @format_option
 @click.pass_context
 def autocode(ctx: click.Context, unit: str | None, codes: tuple[str, ...], apply: bool, dry_run: bool,
-             processes: int, cluster: str | None, include_interviewer: bool, evaluate: bool, coders: tuple[str, ...],
-             by_keyword: bool, examples: int, fmt: str) -> None:
+             processes: int, cluster: str | None, include_interviewer: bool, evaluate: bool, calibrate: bool,
+             coders: tuple[str, ...], by_keyword: bool, examples: int, fmt: str) -> None:
     """Code the sources by the codebook's rules (keywords, regexes, speakers, questions).
 
     With --evaluate, first see how the rules would do: they are matched in the sources
     coded by hand and compared with that coding, nothing is written.
     """
     if evaluate:
-        if apply or dry_run or cluster:
-            raise UsageError("--evaluate writes nothing and runs here; leave out --apply, --dry-run and --cluster")
+        if apply or dry_run or cluster or calibrate:
+            raise UsageError("--evaluate writes nothing and runs here; leave out --apply, --dry-run, --cluster "
+                             "and --calibrate")
         _evaluate_rules(ctx, unit, codes, coders, by_keyword, examples, processes, include_interviewer, fmt)
         return
-    if coders or examples or by_keyword:
-        raise UsageError("--coder, --by-keyword and --examples go with --evaluate")
+    if examples or by_keyword:
+        raise UsageError("--by-keyword and --examples go with --evaluate")
+    if coders and not calibrate:
+        raise UsageError("--coder goes with --evaluate or --calibrate")
     result = open_project(ctx).autocode(unit=unit, codes=list(codes), apply=apply, dry_run=dry_run,
-                                        n_process=processes, include_interviewer=include_interviewer, cluster=cluster)
+                                        n_process=processes, include_interviewer=include_interviewer, cluster=cluster,
+                                        calibrate=calibrate, coders=list(coders) or None)
     if fmt == "table":
         click.echo(result.summary())
     emit_frame(result.counts, fmt)

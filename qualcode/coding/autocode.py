@@ -31,6 +31,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from qualcode.coding.machine_runs import check_run_options, run_batches, source_batches, store_machine_run
+from qualcode.coding.rule_confidence import with_confidence
 from qualcode.coding.rules_engine import Rule, RuleSet, plan, rules_from_codes
 from qualcode.coding.units import cut_units
 from qualcode.errors import CodingError, NotFoundError, UsageError
@@ -68,10 +69,19 @@ class AutocodeResult:
     def summary(self) -> str:
         status = "applied" if self.params.get("apply") else "suggested"
         if self.dry_run:
-            return (f"dry run: {self.total} unit codes would match, {self.new} new ({status}); nothing written")
+            return (f"dry run: {self.total} unit codes would match, {self.new} new ({status}); nothing written"
+                    + self._calibration_note())
         if self.run_id is None:
             return f"nothing new: all {self.total} matching unit codes are already in the project"
-        return f"run {self.run_id}: {self.inserted} new applications ({status}) by {self.coder}; {self.total - self.inserted} already there"
+        done = f"run {self.run_id}: {self.inserted} new applications ({status}) by {self.coder}; {self.total - self.inserted} already there"
+        return done + self._calibration_note()
+
+    def _calibration_note(self) -> str:
+        calibration = self.params.get("calibration")
+        if not calibration:
+            return ""
+        return (f"; confidence = each rule's agreement with the hand coding, smoothed ((agreed + 1) / (checked + 2), "
+                f"{len(calibration)} code(s))")
 
 
 class RuleMatches(NamedTuple):
@@ -102,17 +112,28 @@ def autocode(
     engine: str = "fast",
     role_field: str = "role",
     decided_by: str | None = None,
+    calibration: pd.DataFrame | None = None,
 ) -> AutocodeResult:
     """Run the codebook's rules over every source; see the module docstring.
 
     With ``apply``, the person who ran it (``decided_by``) is recorded as having decided.
     ``cluster`` runs the matching on a Dask cluster (``dask_runs``) instead of
-    ``n_process`` local processes.
+    ``n_process`` local processes. ``calibration`` (from
+    :func:`qualcode.coding.rule_confidence.calibrated_confidence`) replaces the match-count
+    confidence by each code's smoothed agreement with hand coding; the run records it.
     """
     coder = coder or rule_coder(db)
     found = match_rules(db, unit=unit, codes=codes, n_process=n_process, progress=progress, cluster=cluster,
                         include_interviewer=include_interviewer, engine=engine, role_field=role_field)
-    return store_matches(db, found.spans, coder, apply, dry_run, {**found.params, "apply": apply}, decided_by or coder)
+    spans, params = found.spans, {**found.params, "apply": apply}
+    if calibration is not None:
+        spans = with_confidence(spans, calibration)
+        params["calibration"] = {row.code: [int(row.agreed), int(row.suggested)] for row in calibration.itertuples()}
+    result = store_matches(db, spans, coder, apply, dry_run, params, decided_by or coder)
+    if calibration is not None:  # beside each code's counts: the hand-coded evidence behind its confidence
+        evidence = calibration.rename(columns={"suggested": "checked"})[["code", "checked", "agreed", "confidence"]]
+        result.counts = result.counts.merge(evidence, on="code", how="left")
+    return result
 
 
 def match_rules(
@@ -324,13 +345,15 @@ def undo_run(db: Database, run_id: int, force: bool = False) -> dict[str, int]:
 
 
 def list_runs(db: Database) -> pd.DataFrame:
-    """Runs, newest last: id, kind, coder, when, unit, apply, current counts by status, undone."""
+    """Runs, newest last: id, kind, coder, when, unit, apply, calibrated (rule confidences
+    measured on hand coding), current counts by status, undone."""
     with db.connect() as conn:
         frame = review_store.runs(conn)
     if frame.empty:
-        return frame.drop(columns=["params"]).assign(unit=[], apply=[], undone_at=[])
+        return frame.drop(columns=["params"]).assign(unit=[], apply=[], calibrated=[], undone_at=[])
     params = frame.pop("params").map(lambda p: p if isinstance(p, dict) else {})
     frame.insert(4, "unit", params.map(lambda p: p.get("unit") or "per rule"))
     frame.insert(5, "apply", params.map(lambda p: bool(p.get("apply"))))
+    frame.insert(6, "calibrated", params.map(lambda p: bool(p.get("calibration"))))
     frame["undone_at"] = params.map(lambda p: p.get("undone_at") or "")
     return frame

@@ -15,10 +15,11 @@ Machine coding proposes; a person decides. The queue lists applications with sta
 * **accept above** -- accept every suggestion of one code with confidence at or above a
   threshold, in one transaction.
 
-Order: ``uncertainty`` puts suggestions that carry a model's confidence first, the least
-certain (closest to 0.5) first -- the ones a person's answer teaches a model most --
-then the rest in source order; ``source`` is source order (source, start, code);
-``confidence`` is most confident first.
+Order: ``uncertainty`` puts suggestions that carry a measured confidence first -- a
+model's, or a rule's calibrated on the hand coding (``autocode --calibrate``) -- the
+least certain (closest to 0.5) first: the ones a person's answer teaches most. Then the
+rest (rule suggestions whose confidence only counts keyword matches) in source order;
+``source`` is source order (source, start, code); ``confidence`` is most confident first.
 """
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ def review_queue(db: Database, code: str | None = None, origin: str | None = Non
         frame = review_store.queue(conn, "suggested")
         chosen = store_codes.resolve(conn, code).path if code else None
         speakers = frames.excerpts(conn)[["excerpt_id", "speaker"]] if not frame.empty else None
+        calibrated = _calibrated_runs(review_store.runs(conn)) if order == "uncertainty" and not frame.empty else set()
     if frame.empty:
         return pd.DataFrame(columns=QUEUE_COLUMNS)
     if chosen is not None:
@@ -57,16 +59,25 @@ def review_queue(db: Database, code: str | None = None, origin: str | None = Non
     if origin is not None:
         frame = frame[frame["origin"] == origin]
     frame = frame.merge(speakers, on="excerpt_id", how="left")
-    return _ordered(frame, order)[QUEUE_COLUMNS].reset_index(drop=True)
+    return _ordered(frame, order, calibrated)[QUEUE_COLUMNS].reset_index(drop=True)
 
 
-def _ordered(frame: pd.DataFrame, order: str) -> pd.DataFrame:
+def _calibrated_runs(runs: pd.DataFrame) -> set[int]:
+    """Ids of the rule runs whose confidences were calibrated on hand coding."""
+    if runs.empty:
+        return set()
+    marked = runs["params"].map(lambda p: isinstance(p, dict) and bool(p.get("calibration")))
+    return set(int(i) for i in runs.loc[marked, "run_id"])
+
+
+def _ordered(frame: pd.DataFrame, order: str, calibrated: set[int] = frozenset()) -> pd.DataFrame:
     by_source = ["source", "start", "end", "code"]
     if order == "source":
         return frame.sort_values(by_source, kind="stable")
     if order == "confidence":
         return frame.assign(_c=-frame["confidence"].fillna(-1.0)).sort_values(["_c", *by_source], kind="stable").drop(columns="_c")
-    scored = (frame["origin"] == "model") & frame["confidence"].notna()
+    measured = (frame["origin"] == "model") | frame["run_id"].isin(calibrated)
+    scored = measured & frame["confidence"].notna()
     first = frame[scored].assign(_u=(frame.loc[scored, "confidence"] - 0.5).abs())
     first = first.sort_values(["_u", *by_source], kind="stable").drop(columns="_u")
     return pd.concat([first, frame[~scored].sort_values(by_source, kind="stable")])
