@@ -131,3 +131,17 @@ def test_row_count_mismatch_between_texts_and_labels(tmp_path):
         )
     with pytest.raises(UsageError, match="both splits"):
         evaluate_files(tmp_path / "X.csv", tmp_path / "X.csv", text_column="verbatim", train_labels=tmp_path / "y.csv")
+
+
+def test_settings_are_checked_before_any_file_is_read(tmp_path):
+    """An unknown suggester setting is a one-line usage error naming it, even with no files."""
+    with pytest.raises(UsageError, match="no setting 'embedings'"):
+        evaluate_files(tmp_path / "missing.csv", tmp_path / "missing.csv", text_column="answer",
+                       settings={"embedings": "minilm"})
+    _zero_one_file(tmp_path / "train.csv", 120, seed=1)
+    _zero_one_file(tmp_path / "test.csv", 40, seed=2, start_id=500)
+    plain = evaluate_files(tmp_path / "train.csv", tmp_path / "test.csv", text_column="answer", id_column="id",
+                           estimator=CodeSuggester(cv=3))
+    parallel = evaluate_files(tmp_path / "train.csv", tmp_path / "test.csv", text_column="answer", id_column="id",
+                              estimator=CodeSuggester(cv=3), settings={"n_jobs": 2, "embeddings": None})
+    assert parallel["samples_f1"] == plain["samples_f1"] and parallel["micro_f1"] == plain["micro_f1"]

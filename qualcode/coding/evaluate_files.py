@@ -60,14 +60,9 @@ def evaluate_files(
     ``n_codes``, ``train_seconds`` (wall clock), ``train_cpu_seconds`` (this process)
     and ``predictions`` (the path written, or None).
     """
-    from qualcode.coding.suggester import CodeSuggester
+    from qualcode.coding.suggester import CodeSuggester, with_settings
 
-    model = CodeSuggester() if estimator is None else estimator
-    chosen = {name: value for name, value in (settings or {}).items() if value is not None}
-    unknown = sorted(set(chosen) - set(model.get_params()))
-    if unknown:
-        raise UsageError(f"the suggester has no setting {unknown[0]!r}; use one of {sorted(model.get_params())}")
-    model.set_params(**chosen)
+    model = with_settings(CodeSuggester() if estimator is None else estimator, settings)
     if (train_labels is None) != (test_labels is None):
         raise UsageError("give labels files for both splits (train_labels and test_labels) or for neither")
     if codes_column is not None and train_labels is not None:

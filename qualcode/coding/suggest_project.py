@@ -351,12 +351,9 @@ def _estimator(estimator: Any, n_units: int, random_state: int | None,
                settings: dict[str, Any] | None = None) -> Any:
     """A fresh suggester (the size-based default, or a clone of ``estimator``) with
     ``settings`` (e.g. ``embeddings``, ``n_jobs``) set on top; None values are left alone."""
-    model = estimator_for(n_units, random_state) if estimator is None else clone(estimator)
-    chosen = {name: value for name, value in (settings or {}).items() if value is not None}
-    unknown = sorted(set(chosen) - set(model.get_params()))
-    if unknown:
-        raise UsageError(f"the suggester has no setting {unknown[0]!r}; use one of {sorted(model.get_params())}")
-    return model.set_params(**chosen)
+    from qualcode.coding.suggester import with_settings
+
+    return with_settings(estimator_for(n_units, random_state) if estimator is None else clone(estimator), settings)
 
 
 def _cross_validate(data: TrainingData, folds: int, random_state: int | None, estimator: Any) -> pd.DataFrame:

@@ -29,7 +29,7 @@ from qualcode.coding.suggest_cv import cross_validate_codes, multilabel_scores
 from qualcode.coding.suggest_labels import entry_weights, label_matrix
 from qualcode.coding.suggest_models import BinaryRelevance, PooledPlatt
 from qualcode.coding.suggest_text import TextFeatures, _as_texts, sentence_view
-from qualcode.errors import ModelError
+from qualcode.errors import ModelError, UsageError
 
 DECISIONS = ("expected_f1", "thresholds")
 SCORE_BATCH = 20_000  # distinct strings featurised and scored at once by predict_proba
@@ -350,6 +350,17 @@ class CodeSuggester(BaseEstimator):
     def check_codebook(self, codebook_hash: str) -> None:
         """Raise ModelError when the model was trained against another codebook."""
         suggest_persist.check_codebook(self, codebook_hash)
+
+
+def with_settings(estimator: object, settings: dict | None) -> object:
+    """``estimator`` with ``settings`` set (None values left alone); a one-line error
+    naming an unknown setting. For callers that take ``embeddings``/``n_jobs`` options."""
+    chosen = {name: value for name, value in (settings or {}).items() if value is not None}
+    known = estimator.get_params()  # type: ignore[attr-defined]
+    unknown = sorted(set(chosen) - set(known))
+    if unknown:
+        raise UsageError(f"the suggester has no setting {unknown[0]!r}; use one of {sorted(known)}")
+    return estimator.set_params(**chosen) if chosen else estimator  # type: ignore[attr-defined]
 
 
 def _distinct(texts: list[str]) -> tuple[list[str], np.ndarray]:
