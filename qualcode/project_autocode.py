@@ -76,18 +76,28 @@ class AutocodeMixin:
         """
         from qualcode.coding.autocode import autocode
         from qualcode.coding.rule_confidence import calibrated_confidence
+        from qualcode.coding.rule_evaluation_run import evaluate_project_rules
 
         chosen = [codes] if isinstance(codes, str) else list(codes or [])
-        calibration = None
+        calibrate_by = None
         if calibrate:
-            evaluation = self.evaluate_rules(coders=coders, codes=chosen or None, unit=unit, progress=progress,
-                                             include_interviewer=include_interviewer, n_process=n_process)
-            calibration = calibrated_confidence(evaluation.table)
+            manual = self._hand_coding(coders)  # no hand coding: a one-line error before anything is matched
+
+            def calibrate_by(spans: pd.DataFrame) -> pd.DataFrame:
+                return calibrated_confidence(evaluate_project_rules(self._db, manual, spans).table)
         elif coders:
             raise UsageError("coders name whose hand coding calibrates the confidence: use them with calibrate=True")
         return autocode(self._db, unit=unit, codes=chosen, apply=apply, dry_run=dry_run, n_process=n_process,
                         progress=progress, include_interviewer=include_interviewer, coder=coder, engine=engine,
-                        decided_by=_who(None), cluster=cluster, calibration=calibration)
+                        decided_by=_who(None), cluster=cluster, calibrate_by=calibrate_by)
+
+    def _hand_coding(self, coders: str | Sequence[str] | None) -> pd.DataFrame:
+        """The applied hand coding of ``coders`` (default anyone) that rules are compared with."""
+        from qualcode.coding.rule_evaluation_run import hand_coding
+
+        who = _listed(coders)
+        # the applied codings are read whole and filtered here: a report has them cached already
+        return hand_coding(self.applications(status="applied", coder=who), who)  # type: ignore[attr-defined]
 
     def evaluate_rules(
         self,
@@ -110,11 +120,9 @@ class AutocodeMixin:
         With ``stored`` the rules are not matched again: the suggestions stored by earlier
         runs (whatever their review status) are compared instead, as the report does.
         """
-        from qualcode.coding.rule_evaluation_run import evaluate_project_rules, hand_coding
+        from qualcode.coding.rule_evaluation_run import evaluate_project_rules
 
-        who = _listed(coders)
-        # the applied codings are read whole and filtered here: a report has them cached already
-        manual = hand_coding(self.applications(status="applied", coder=who), who)  # type: ignore[attr-defined]
+        manual = self._hand_coding(coders)
         stored_apps = (self.applications(_listed(codes), status=None, origin="rule")  # type: ignore[attr-defined]
                        if stored else None)
         return evaluate_project_rules(self._db, manual, stored_apps, codes=_listed(codes), unit=unit,

@@ -23,7 +23,7 @@ caller asks to ``apply`` directly.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -112,27 +112,28 @@ def autocode(
     engine: str = "fast",
     role_field: str = "role",
     decided_by: str | None = None,
-    calibration: pd.DataFrame | None = None,
+    calibrate_by: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> AutocodeResult:
     """Run the codebook's rules over every source; see the module docstring.
 
     With ``apply``, the person who ran it (``decided_by``) is recorded as having decided.
     ``cluster`` runs the matching on a Dask cluster (``dask_runs``) instead of
-    ``n_process`` local processes. ``calibration`` (from
-    :func:`qualcode.coding.rule_confidence.calibrated_confidence`) replaces the match-count
-    confidence by each code's smoothed agreement with hand coding; the run records it.
+    ``n_process`` local processes. ``calibrate_by`` maps the matches to a calibration
+    table (:func:`qualcode.coding.rule_confidence.calibrated_confidence` of their
+    evaluation against hand coding), so the rules are matched once for both; its
+    confidences replace the match-count ones, and the run records its counts.
     """
     coder = coder or rule_coder(db)
     found = match_rules(db, unit=unit, codes=codes, n_process=n_process, progress=progress, cluster=cluster,
                         include_interviewer=include_interviewer, engine=engine, role_field=role_field)
     spans, params = found.spans, {**found.params, "apply": apply}
+    calibration = calibrate_by(spans) if calibrate_by is not None else None
     if calibration is not None:
         spans = with_confidence(spans, calibration)
-        params["calibration"] = {row.code: [int(row.agreed), int(row.suggested)] for row in calibration.itertuples()}
+        params["calibration"] = {row.code: [int(row.agreed), int(row.checked)] for row in calibration.itertuples()}
     result = store_matches(db, spans, coder, apply, dry_run, params, decided_by or coder)
     if calibration is not None:  # beside each code's counts: the hand-coded evidence behind its confidence
-        evidence = calibration.rename(columns={"suggested": "checked"})[["code", "checked", "agreed", "confidence"]]
-        result.counts = result.counts.merge(evidence, on="code", how="left")
+        result.counts = result.counts.merge(calibration, on="code", how="left")
     return result
 
 

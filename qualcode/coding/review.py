@@ -27,13 +27,13 @@ from collections.abc import Iterable
 from numbers import Integral
 
 import pandas as pd
-from sqlalchemy import select
 
 from qualcode.coding import spans as span_tools
+from qualcode.coding.autocode import list_runs
 from qualcode.errors import CodingError, NotFoundError, UsageError
 from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding
-from qualcode.store import frames, review_store, schema
+from qualcode.store import frames, review_store
 from qualcode.store import sources as store_sources
 from qualcode.store.database import Database
 
@@ -51,7 +51,6 @@ def review_queue(db: Database, code: str | None = None, origin: str | None = Non
         frame = review_store.queue(conn, "suggested")
         chosen = store_codes.resolve(conn, code).path if code else None
         speakers = frames.excerpts(conn)[["excerpt_id", "speaker"]] if not frame.empty else None
-        calibrated = _calibrated_runs(review_store.runs(conn)) if order == "uncertainty" and not frame.empty else set()
     if frame.empty:
         return pd.DataFrame(columns=QUEUE_COLUMNS)
     if chosen is not None:
@@ -59,15 +58,11 @@ def review_queue(db: Database, code: str | None = None, origin: str | None = Non
     if origin is not None:
         frame = frame[frame["origin"] == origin]
     frame = frame.merge(speakers, on="excerpt_id", how="left")
+    calibrated: set[int] = set()
+    if order == "uncertainty":
+        runs = list_runs(db)
+        calibrated = set(int(i) for i in runs.loc[runs["calibrated"].astype(bool), "run_id"])
     return _ordered(frame, order, calibrated)[QUEUE_COLUMNS].reset_index(drop=True)
-
-
-def _calibrated_runs(runs: pd.DataFrame) -> set[int]:
-    """Ids of the rule runs whose confidences were calibrated on hand coding."""
-    if runs.empty:
-        return set()
-    marked = runs["params"].map(lambda p: isinstance(p, dict) and bool(p.get("calibration")))
-    return set(int(i) for i in runs.loc[marked, "run_id"])
 
 
 def _ordered(frame: pd.DataFrame, order: str, calibrated: set[int] = frozenset()) -> pd.DataFrame:
@@ -126,7 +121,7 @@ def adjust_span(db: Database, application_id: int, start: int, end: int, by: str
     with db.begin() as conn:
         row = _known(conn, [int(application_id)])[int(application_id)]
         text = store_sources.text_of(conn, row.source_id)
-        name = conn.execute(select(schema.sources.c.name).where(schema.sources.c.id == row.source_id)).scalar_one()
+        name = store_sources.name_of(conn, row.source_id)
         span_tools.check_span(text, start, end, name)
         excerpt_id = store_coding.ensure_excerpt(conn, row.source_id, start, end, text[start:end])
         clash = review_store.find_application(conn, excerpt_id, row.code_id, row.coder_id)

@@ -22,20 +22,20 @@ from qualcode.coding.rule_evaluation import ALL_CODES
 
 
 def calibrated_confidence(evaluation_table: pd.DataFrame) -> pd.DataFrame:
-    """Per code: ``code, agreed, suggested, confidence`` from a rule evaluation's table.
+    """Per code: ``code, checked, agreed, confidence`` from a rule evaluation's table.
 
     ``evaluation_table`` has the columns ``code, suggested, agreed`` of
     :class:`~qualcode.coding.rule_evaluation.RuleEvaluation.table` (its pooled row is
-    left out).
+    left out); ``checked`` is its ``suggested``: the rule's units in hand-coded sources.
     """
     table = evaluation_table[evaluation_table["code"] != ALL_CODES]
+    checked = table["suggested"].astype(int).to_numpy()
     agreed = table["agreed"].astype(int).to_numpy()
-    suggested = table["suggested"].astype(int).to_numpy()
     return pd.DataFrame({
         "code": table["code"].astype(str).to_numpy(),
+        "checked": checked,
         "agreed": agreed,
-        "suggested": suggested,
-        "confidence": (agreed + 1.0) / (suggested + 2.0),
+        "confidence": (agreed + 1.0) / (checked + 2.0),
     })
 
 

@@ -74,6 +74,11 @@ def text_of(conn: Connection, source_id: int) -> str:
     return conn.execute(select(schema.sources.c.text).where(schema.sources.c.id == source_id)).scalar_one()
 
 
+def name_of(conn: Connection, source_id: int) -> str:
+    """The name of source ``source_id``."""
+    return conn.execute(select(schema.sources.c.name).where(schema.sources.c.id == source_id)).scalar_one()
+
+
 def texts(conn: Connection, source_ids: list[int] | None = None) -> dict[int, str]:
     stmt = select(schema.sources.c.id, schema.sources.c.text)
     if source_ids is not None:
