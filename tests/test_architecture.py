@@ -235,9 +235,6 @@ def test_the_store_is_the_bottom_of_the_house(graph: dict[str, ModuleImports]) -
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.xfail(reason="issue 16, phase 2: memos, coder look-ups, bulk-import and ingest writes still run SQL "
-                          "outside store/ (project/core.py, ingest/load.py, coding/bulk_import.py, "
-                          "coding/rules/autocode.py)", strict=True)
 def test_only_the_store_speaks_sql(graph: dict[str, ModuleImports]) -> None:
     wrong = []
     for name, imports in graph.items():

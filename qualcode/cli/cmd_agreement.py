@@ -7,19 +7,21 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
 from qualcode.cli.context import open_project
 from qualcode.cli.main import cli
 from qualcode.cli.output import emit_frame, format_option
-from qualcode.coding.agreement.measure import AgreementResult
-from qualcode.coding.agreement.table import export_table, headline, notes, pair_table, readable_table
+from qualcode.coding.agreement import PROJECT_UNITS
 from qualcode.errors import ExportError, UsageError
-from qualcode.project.agreement import PROJECT_UNITS
 from qualcode.search.mask import parse_where
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from qualcode.coding.agreement.measure import AgreementResult
 
 
 @cli.command("agreement")
@@ -52,12 +54,16 @@ def agreement_command(ctx: click.Context, coders: str, unit: str, codes: tuple[s
     if fmt == "json":
         click.echo(json.dumps(_as_json(result), indent=1, ensure_ascii=False, default=str))
     elif fmt == "csv":
+        from qualcode.coding.agreement.table import export_table
+
         emit_frame(export_table(result), "csv")
     else:
         _print_text(result)
 
 
 def _print_text(result: AgreementResult) -> None:
+    from qualcode.coding.agreement.table import headline, notes, pair_table, readable_table
+
     click.echo(headline(result))
     click.echo("")
     _print_table(readable_table(result), left=("code", "kappa band", "alpha band", "note"))
@@ -92,6 +98,8 @@ def _write_disagreements(result: AgreementResult, path: Path) -> None:
 
 def _as_json(result: AgreementResult) -> dict[str, Any]:
     """Everything, with NaN as null (JSON has no NaN)."""
+    from qualcode.coding.agreement.table import notes
+
     def records(frame: Any) -> list[dict[str, Any]]:
         return json.loads(frame.to_json(orient="records", force_ascii=False))
 

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from qualcode.cli.context import open_project
 from qualcode.cli.main import cli
 from qualcode.cli.output import emit_frame, format_option
 from qualcode.errors import UsageError
 from qualcode.search.mask import parse_where
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 where_option = click.option("--where", "where", multiple=True, metavar="FIELD=VALUE",
                             help="Only material whose descriptor, wave, source or kind has this value (repeatable).")

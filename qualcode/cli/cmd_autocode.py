@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
 from qualcode.cli.context import open_project
 from qualcode.cli.main import cli
 from qualcode.cli.output import emit_frame, emit_mapping, format_option
 from qualcode.coding.units import UNIT_KINDS
 from qualcode.errors import QualcodeError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 KEYS = "[a]ccept  [r]eject  [c]hange code  [e]dit span  [s]kip  [q]uit"
 
@@ -331,6 +333,8 @@ class _Session:
         click.echo("review: " + ", ".join(f"{v} {k}" for k, v in self.tally.items()))
 
     def show(self, row: Any, position: int, total: int) -> None:
+        import pandas as pd
+
         text = self.texts.setdefault(row.source, self.project.source_text(row.source))
         confidence = "" if pd.isna(row.confidence) else f" · confidence {row.confidence:.2f}"
         speaker = "" if pd.isna(row.speaker) else f" · {row.speaker}"

@@ -5,7 +5,6 @@ import click
 
 from qualcode.cli.main import cli
 from qualcode.cli.output import emit_mapping
-from qualcode.demo import run_demo
 
 
 @cli.command()
@@ -13,6 +12,8 @@ from qualcode.demo import run_demo
               help="Folder for the demo project and its report.")
 def demo(out_dir: str) -> None:
     """Build the demo study (a mentoring programme, two waves) and write its full report."""
+    from qualcode.demo import run_demo
+
     project, written = run_demo(out_dir)
     try:
         emit_mapping(project.summary(), "table")

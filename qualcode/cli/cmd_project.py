@@ -7,7 +7,6 @@ from qualcode.cli.context import open_project
 from qualcode.cli.main import cli
 from qualcode.cli.output import emit_frame, emit_mapping, format_option
 from qualcode.errors import UsageError
-from qualcode.project import Project
 
 KINDS = ("auto", "transcript", "email", "document", "subtitles", "questionnaire")
 
@@ -17,6 +16,8 @@ KINDS = ("auto", "transcript", "email", "document", "subtitles", "questionnaire"
 @click.option("--title", default="", help="The study's title, used in reports.")
 def init(target: str, title: str) -> None:
     """Create a new, empty project (a *.qcproj file, or a PostgreSQL URL)."""
+    from qualcode.project import Project
+
     project = Project.create(target, title=title)
     project.close()
     click.echo(f"created {target}")

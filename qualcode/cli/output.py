@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 FORMATS = ("table", "csv", "json")
 
@@ -31,6 +33,8 @@ def emit_frame(frame: pd.DataFrame, fmt: str, *, max_text: int = 70, index: bool
     if frame.empty:
         click.echo("(nothing)")
         return
+    import pandas as pd
+
     shown = frame.copy()
     for column in shown.columns:
         if pd.api.types.is_object_dtype(shown[column]) or pd.api.types.is_string_dtype(shown[column]):

@@ -12,13 +12,13 @@ from pathlib import Path, PurePath
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from qualcode.coding.spans import find_quote
 from qualcode.errors import CodingError, ImportFormatError
 from qualcode.store import coding as store_coding
 from qualcode.store import codes as store_codes
-from qualcode.store import schema
+from qualcode.store import sources as store_sources
 from qualcode.store.database import Database
 
 REQUIRED = ("source", "start", "end", "code", "coder")
@@ -71,24 +71,23 @@ def _fail(path: str, row_index: int, message: str) -> CodingError:
 
 
 def _source_lookup(conn: Connection) -> tuple[dict[str, int], dict[int, int]]:
-    S = schema.sources
     names: dict[str, int] = {}
     lengths: dict[int, int] = {}
-    for r in conn.execute(select(S.c.id, S.c.name, S.c.origin_path, S.c.length)):
+    rows = store_sources.names_and_files(conn)
+    for r in rows:
         lengths[r.id] = r.length
         if r.origin_path:
             file_name = PurePath(r.origin_path).name
             names.setdefault(file_name, r.id)
             names.setdefault(PurePath(file_name).stem, r.id)
-    for r in conn.execute(select(S.c.id, S.c.name)):
+    for r in rows:
         names[r.name] = r.id  # the unique name wins over file names
     return names, lengths
 
 
 def _spans_from_quotes(conn: Connection, frame: pd.DataFrame, source_id: pd.Series, path: str) -> pd.DataFrame:
     """Fill start/end from a ``quote`` column (and ``occurrence``, 1 when blank)."""
-    texts = dict(conn.execute(select(schema.sources.c.id, schema.sources.c.text).where(
-        schema.sources.c.id.in_([int(s) for s in source_id.unique()]))).all())
+    texts = store_sources.texts(conn, [int(s) for s in source_id.unique()])
     occurrence = frame["occurrence"] if "occurrence" in frame.columns else pd.Series("", index=frame.index)
     starts: list[int] = []
     ends: list[int] = []
@@ -159,8 +158,7 @@ def _import_frame(conn: Connection, frame: pd.DataFrame, path: str, *, create_co
             i = int(np.argmax(bad.to_numpy()))
             raise _fail(path, i, f"weight {frame['weight'].iloc[i]!r} is not a number")
     coder_ids = store_coding.ensure_coders(conn, sorted(set(coders)))
-    texts = dict(conn.execute(select(schema.sources.c.id, schema.sources.c.text).where(
-        schema.sources.c.id.in_([int(s) for s in source_id.unique()]))).all())
+    texts = store_sources.texts(conn, [int(s) for s in source_id.unique()])
     spans = pd.DataFrame({"source_id": source_id, "start": start, "end": end})
     spans["text"] = [texts[s][a:b] for s, a, b in zip(spans["source_id"], spans["start"], spans["end"])]
     before_excerpts = store_coding.count_excerpts(conn)

@@ -74,7 +74,3 @@ def _loose_pattern(quote: str) -> str:
         else:
             parts.append("".join(_EQUIVALENT.get(ch, re.escape(ch)) for ch in token))
     return "".join(parts)
-
-
-def count_occurrences(text: str, quote: str) -> int:
-    return len(re.findall(re.escape(quote.strip()), text)) if quote.strip() else 0

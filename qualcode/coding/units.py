@@ -28,8 +28,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 from qualcode.errors import UsageError
 from qualcode.ingest.segment import paragraphs, sentences_many, trim
@@ -88,6 +90,8 @@ def rows_by_source(segments: pd.DataFrame | None, wanted: Mapping[int, object]) 
 
 
 def _text_or_none(value: object) -> str | None:
+    import pandas as pd
+
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     return str(value)
@@ -104,6 +108,8 @@ def cut_units(
     ``segments`` is ``project.segments()`` (or the rows for these sources). Returns the
     columns ``source_id, start, end, unit, speaker, question, text`` in source order.
     """
+    import pandas as pd
+
     check_unit(unit)
     by_source = rows_by_source(segments, texts)
     ids = list(texts)

@@ -12,25 +12,39 @@ Most users call ``project.impact_model(path)``, ``project.impact_summary(path)``
 """
 from __future__ import annotations
 
-from qualcode.impact.model import (
-    Element,
-    Evidence,
-    ImpactModel,
-    ImpactModelError,
-    Indicator,
-    check_model,
-    read_model,
-)
-from qualcode.impact.summary import ImpactSummary, summarise
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "Element",
-    "Evidence",
-    "ImpactModel",
-    "ImpactModelError",
-    "ImpactSummary",
-    "Indicator",
-    "check_model",
-    "read_model",
-    "summarise",
-]
+if TYPE_CHECKING:  # pragma: no cover
+    from qualcode.impact.model import (
+        Element,
+        Evidence,
+        ImpactModel,
+        ImpactModelError,
+        Indicator,
+        check_model,
+        read_model,
+    )
+    from qualcode.impact.summary import ImpactSummary, summarise
+
+#: Public names and the module each comes from; loaded on first use (PEP 562), so that
+#: reading a model's constants does not load the analyses (scipy) behind ``summarise``.
+_EXPORTS = {
+    "Element": "model",
+    "Evidence": "model",
+    "ImpactModel": "model",
+    "ImpactModelError": "model",
+    "Indicator": "model",
+    "check_model": "model",
+    "read_model": "model",
+    "ImpactSummary": "summary",
+    "summarise": "summary",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(f"qualcode.impact.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'qualcode.impact' has no attribute {name!r}")

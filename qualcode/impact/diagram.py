@@ -94,11 +94,6 @@ def _counts(row: pd.Series) -> tuple[str, str]:
     return f"{int(row['cases'])} case{'s' if int(row['cases']) != 1 else ''}", pct
 
 
-def _count_text(row: pd.Series) -> str:
-    cases, pct = _counts(row)
-    return f"{cases} · {pct}" if pct else cases
-
-
 # ------------------------------------------------------------------------ text fitting
 def _renderer(fig: Figure):
     """An Agg renderer for measuring text: the layout is drawn once so extents are final."""

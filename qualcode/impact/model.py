@@ -18,14 +18,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
-from qualcode.analysis._tree import code_table, expand
 from qualcode.errors import NotFoundError, QualcodeError, UsageError
 from qualcode.yaml_files import read_yaml_file
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = [
     "KINDS", "STAGES", "MEASURES", "COOCCURRENCE", "ImpactModelError", "CodeRef", "Indicator", "Element", "Evidence",
@@ -165,6 +166,8 @@ class Evidence:
     none: str = "none"
 
     def label(self, value: float, excerpts: int) -> str:
+        import pandas as pd
+
         if not excerpts or pd.isna(value):
             return self.none
         for name, minimum in self.levels:
@@ -502,6 +505,8 @@ def resolve_codes(model: ImpactModel, codebook: pd.DataFrame) -> dict[str, list[
     Raises ``ImpactModelError`` naming the line of a code that is not in the codebook or
     whose name is ambiguous.
     """
+    from qualcode.analysis._tree import code_table, expand
+
     table = code_table(None, codebook)
     out: dict[str, list[str]] = {}
     for el in model.elements:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from tqdm.auto import tqdm
 
 from qualcode.errors import IngestError
@@ -22,10 +22,9 @@ from qualcode.ingest.registry import iter_files, read_path
 from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding
-from qualcode.store import schema
+from qualcode.store import questionnaires as store_questionnaires
 from qualcode.store import sources as store_sources
 from qualcode.store.database import Database
-from qualcode.store.migrations import utcnow
 from qualcode.codebook.branches import QUESTION_BRANCH
 
 
@@ -157,42 +156,23 @@ def _store_questionnaire(conn: Connection, q: QuestionnaireRecord, report: Inges
     answers can be cut by role, mode… like any other material)."""
     fingerprint = content_hash("\n".join(r.name + "\x1f" + r.text + "\x1f" + repr(sorted(r.answers.items(), key=str))
                                          for r in q.responses), salt=q.name)
-    existing = conn.execute(select(schema.questionnaires.c.id).where(schema.questionnaires.c.content_hash == fingerprint)).scalar()
-    if existing is not None:
+    if store_questionnaires.id_by_hash(conn, fingerprint) is not None:
         report.skipped.append(q.name)
         return
-    if conn.execute(select(schema.questionnaires.c.id).where(schema.questionnaires.c.name == q.name)).scalar() is not None:
+    if store_questionnaires.id_by_name(conn, q.name) is not None:
         raise IngestError(
             f"{q.origin_path}: a questionnaire named {q.name!r} already exists with other answers; "
             "give this one another name with --name"
         )
-    qid = int(
-        conn.execute(
-            schema.questionnaires.insert().values(
-                name=q.name,
-                origin_path=q.origin_path,
-                content_hash=fingerprint,
-                key_column=q.key_column,
-                invited=q.invited,
-                invited_by_group=q.invited_by_group or None,
-                created_at=utcnow(),
-            )
-        ).inserted_primary_key[0]
+    qid = store_questionnaires.insert_questionnaire(
+        conn, name=q.name, origin_path=q.origin_path, content_hash=fingerprint, key_column=q.key_column,
+        invited=q.invited, invited_by_group=q.invited_by_group,
     )
     question_ids: dict[str, int] = {}
     for position, question in enumerate(q.questions):
-        question_ids[question.column] = int(
-            conn.execute(
-                schema.questions.insert().values(
-                    questionnaire_id=qid,
-                    column=question.column,
-                    type=question.type,
-                    question=question.question,
-                    battery=question.battery,
-                    levels=question.levels or None,
-                    position=position,
-                )
-            ).inserted_primary_key[0]
+        question_ids[question.column] = store_questionnaires.insert_question(
+            conn, qid, column=question.column, type_=question.type, question=question.question,
+            battery=question.battery, levels=question.levels, position=position,
         )
     types = {question.column: question for question in q.questions}
     open_code_ids = _question_codes(conn, q)
@@ -215,8 +195,7 @@ def _store_questionnaire(conn: Connection, q: QuestionnaireRecord, report: Inges
             answer_rows.append({"source_id": source_id, "question_id": question_ids[column], "value": to_text(value)})
             if record.case and column.lower() != "wave":
                 descriptor_values.setdefault(column, {})[record.case] = value
-    if answer_rows:
-        conn.execute(schema.answers.insert(), answer_rows)
+    store_questionnaires.insert_answers(conn, answer_rows)
     if answer_spans:
         spans = pd.DataFrame(answer_spans)
         excerpt_ids = store_coding.ensure_excerpts(conn, spans)

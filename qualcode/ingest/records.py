@@ -7,7 +7,6 @@ each format is tested on its own with tiny files.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any, Literal
 
 SourceKind = Literal["transcript", "email", "document", "subtitles", "questionnaire"]
@@ -84,6 +83,3 @@ class ReadResult:
 
     sources: list[SourceRecord] = field(default_factory=list)
     questionnaire: QuestionnaireRecord | None = None
-
-
-DescriptorValue = str | float | bool | date | datetime | None

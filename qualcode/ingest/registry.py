@@ -132,8 +132,3 @@ def _dispatch(path: Path, extension: str, kind: str, name: str, wave: str | None
         source = text.source_from_text(content, origin=str(path), name=name, kind=kind, wave=wave)
     source.meta.setdefault("encoding", encoding)
     return ReadResult(sources=[source])
-
-
-def supported_extensions() -> tuple[str, ...]:
-    """The file extensions ``read_path`` accepts, for help texts."""
-    return SUPPORTED_EXTENSIONS

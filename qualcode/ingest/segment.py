@@ -17,17 +17,19 @@ import re
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH, SENT_START
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 Span = tuple[int, int]
 
 # One or more blank (white-space-only) lines; starting with a literal newline lets the
 # regex engine jump from newline to newline instead of trying every position.
 _BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
-# One to_array call a Doc (each call walks every token): the columns used below.
-_ATTRS = [ORTH, IS_PUNCT, IS_SPACE, IDX, LENGTH, SENT_START]
+# One to_array call a Doc (each call walks every token): the columns used below. The spaCy
+# attribute ids (and numpy) are imported in ``sentences_many``: paragraphs and trimming are
+# regular expressions and must not load spaCy.
 _ORTH, _IS_PUNCT, _IS_SPACE, _IDX, _LENGTH, _SENT_START = range(6)
 # Components of a trained pipeline that sentences do not need.
 _NOT_FOR_SENTENCES = ("lemmatizer", "ner", "tagger", "attribute_ruler", "tok2vec", "transformer")
@@ -100,6 +102,10 @@ def sentences_many(
     """
     from qualcode.nlp import get_nlp  # the pipeline is built only when sentences are asked for
 
+    import numpy as np
+    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH, SENT_START
+
+    attrs = [ORTH, IS_PUNCT, IS_SPACE, IDX, LENGTH, SENT_START]
     nlp = get_nlp()
     punct: np.ndarray | None = None
     if "sentencizer" in nlp.pipe_names:
@@ -124,7 +130,7 @@ def sentences_many(
         if len(doc) == 0 or not units:
             yield []
             continue
-        arr = doc.to_array(_ATTRS).astype(np.int64, copy=False)
+        arr = doc.to_array(attrs).astype(np.int64, copy=False)
         starts = _rule_starts(arr, punct) if punct is not None else arr[:, _SENT_START] == 1
         yield _clip(arr, starts, units)
 
@@ -142,6 +148,8 @@ def _rule_starts(arr: np.ndarray, punct: np.ndarray) -> np.ndarray:
     "word" token starts a sentence exactly when a ``punct_chars`` token lies between it
     and the previous word token.
     """
+    import numpy as np
+
     orth = arr[:, _ORTH].view(np.uint64)  # hashes: compare as unsigned
     at = np.minimum(np.searchsorted(punct, orth), len(punct) - 1)
     is_stop_char = punct[at] == orth
@@ -160,6 +168,8 @@ def _clip(arr: np.ndarray, starts: np.ndarray, units: Sequence[Span]) -> list[Sp
     """Pieces of sentences inside units: runs of non-space tokens with one sentence and
     one unit; ends clipped to the unit. Units must not overlap; a token belongs to the
     unit its first character is in (turns, answers and paragraphs start on a token)."""
+    import numpy as np
+
     token_start = arr[:, _IDX]
     token_end = token_start + arr[:, _LENGTH]
     ordered = sorted(units)

@@ -254,15 +254,6 @@ class ExchangeProject:
             return selection.quote
         return source.text[selection.start:selection.end]
 
-    def selection_texts(self) -> dict[str, str | None]:
-        """Selection GUID -> its text, for all selections at once (one source lookup)."""
-        sources = self.sources_by_guid()
-        out: dict[str, str | None] = {}
-        for sel in self.selections:
-            source = sources.get(sel.source_guid)
-            text = source.text if source is not None else None
-            out[sel.guid] = sel.quote if text is None else text[sel.start:sel.end]
-        return out
 
     def counts(self) -> dict[str, int]:
         """How many of each thing the project holds (for reports and tests)."""

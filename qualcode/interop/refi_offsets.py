@@ -91,9 +91,6 @@ class OffsetMap:
     norm_length: int = 0
     snapped: int = 0  # positions that fell inside a character and were rounded outwards
 
-    @property
-    def is_identity(self) -> bool:
-        return all(not stage.edits for stage in self.stages)
 
     def to_norm(self, pos: int, side: Side = "start") -> int:
         """Map a raw position to the normalised text (``side`` chooses the rounding)."""

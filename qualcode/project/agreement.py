@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from qualcode.analysis._tree import code_table, expand
+from qualcode.coding.agreement import PROJECT_UNITS, SEGMENT_UNITS
 from qualcode.coding.agreement.measure import AgreementResult, agreement
 from qualcode.errors import CodingError, NotFoundError, UsageError
 from qualcode.project.core import ProjectCore, default_coder
@@ -34,9 +35,6 @@ from qualcode.store import coverage as coverage_store
 from qualcode.store import sources as store_sources
 from qualcode.store.migrations import utcnow
 
-#: Units a project comparison accepts; the middle four are cut from the sources' text.
-PROJECT_UNITS = ("excerpt", "sentence", "paragraph", "turn", "answer", "char")
-SEGMENT_UNITS = ("sentence", "paragraph", "turn", "answer")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy import select
 
 from qualcode.codebook.view import CodebookView
 from qualcode.codebook.yaml_io import read_codebook, write_codebook
@@ -27,11 +26,11 @@ from qualcode.search.mask import search_mask
 from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding
-from qualcode.store import frames, schema
+from qualcode.store import frames
+from qualcode.store import memos as store_memos
 from qualcode.store import sources as store_sources
 from qualcode.store.database import Database
 from qualcode.store.engine import display_name, is_database_url
-from qualcode.store.migrations import utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
@@ -250,13 +249,13 @@ class ProjectCore:
                     conn, excerpt_id=excerpt_id, code_id=row.id, coder_id=coder_id, weight=weight, origin="manual"
                 )
             if memo:
-                _insert_memo(conn, "excerpt", excerpt_id, memo, coder or default_coder())
+                store_memos.insert_memo(conn, "excerpt", excerpt_id, memo, coder or default_coder())
             return excerpt_id
 
     def uncode(self, excerpt_id: int, codes: str | Iterable[str] | None = None, coder: str | None = None) -> int:
         """Remove applications from an excerpt (all codes when ``codes`` is None)."""
         with self._db.begin() as conn:
-            if conn.execute(select(schema.excerpts.c.id).where(schema.excerpts.c.id == excerpt_id)).scalar() is None:
+            if not store_coding.excerpt_exists(conn, excerpt_id):
                 raise NotFoundError(f"no excerpt {excerpt_id}; list them with 'qualcode excerpts'")
             if codes is None:
                 ids = [r.id for r in store_codes.all_rows(conn)]
@@ -291,9 +290,9 @@ class ProjectCore:
                 target_id = ids[str(target)]
             elif on == "excerpt":
                 target_id = int(target)  # type: ignore[arg-type]
-                if conn.execute(select(schema.excerpts.c.id).where(schema.excerpts.c.id == target_id)).scalar() is None:
+                if not store_coding.excerpt_exists(conn, target_id):
                     raise NotFoundError(f"no excerpt {target_id}")
-            return _insert_memo(conn, on, target_id, text, author or default_coder())
+            return store_memos.insert_memo(conn, on, target_id, text, author or default_coder())
 
     # ----------------------------------------------------------------- retrieval
     def cached(self) -> Any:
@@ -371,8 +370,7 @@ class ProjectCore:
 
     def memos(self) -> pd.DataFrame:
         with self._db.connect() as conn:
-            result = conn.execute(select(schema.memos).order_by(schema.memos.c.id))
-            return pd.DataFrame(result.all(), columns=list(result.keys()))
+            return store_memos.memos(conn)
 
     def applications(
         self,
@@ -449,9 +447,7 @@ class ProjectCore:
             q = frames.questionnaires(conn)
             n_codes = store_codes.count(conn)
             n_excerpts = store_coding.count_excerpts(conn)
-            coded = conn.execute(
-                select(schema.applications.c.excerpt_id).where(schema.applications.c.status == "applied").distinct()
-            ).all()
+            n_coded = store_coding.count_coded_excerpts(conn)
             n_apps = store_coding.count_applications(conn)
             n_cases = len(store_cases.case_ids(conn))
         responses = int((srcs["kind"] == "questionnaire").sum()) if not srcs.empty else 0
@@ -465,7 +461,7 @@ class ProjectCore:
             "cases": n_cases,
             "codes": n_codes,
             "excerpts": n_excerpts,
-            "coded_excerpts": len(coded),
+            "coded_excerpts": n_coded,
             "applications": n_apps,
         }
 
@@ -489,18 +485,8 @@ def _listed(where: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _check_weight(conn: Any, row: store_codes.CodeRow, weight: float) -> None:
-    bounds = conn.execute(
-        select(schema.codes.c.weight_min, schema.codes.c.weight_max).where(schema.codes.c.id == row.id)
-    ).one()
-    lo, hi = bounds.weight_min, bounds.weight_max
+    lo, hi = store_codes.weight_bounds(conn, row.id)
     lo = 1 if lo is None else lo
     hi = 10 if hi is None else hi
     if not lo <= weight <= hi:
         raise CodingError(f"weight {weight:g} is outside {lo}..{hi} for code {row.path!r}")
-
-
-def _insert_memo(conn: Any, target: str, target_id: int | None, text: str, author: str) -> int:
-    result = conn.execute(
-        schema.memos.insert().values(target=target, target_id=target_id, text=text, author=author, created_at=utcnow())
-    )
-    return int(result.inserted_primary_key[0])

@@ -200,9 +200,11 @@ def merge(conn: Connection, source: CodeRow, target: CodeRow) -> int:
     return int(moved or 0)
 
 
+def weight_bounds(conn: Connection, code_id: int) -> tuple[float | None, float | None]:
+    """The code's ``weight_min``, ``weight_max`` (None: not set)."""
+    row = conn.execute(select(schema.codes.c.weight_min, schema.codes.c.weight_max).where(schema.codes.c.id == code_id)).one()
+    return row.weight_min, row.weight_max
+
+
 def count(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(schema.codes)).scalar_one()
-
-
-def not_found(path: str) -> NotFoundError:
-    return NotFoundError(f"no code {path!r} in the codebook; see 'qualcode codebook show'")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, delete, func, select, tuple_, update
+from sqlalchemy import Connection, and_, delete, func, select, update
 
 from qualcode.store import schema
 from qualcode.store.dml import batched, count_rows, fast_insert, insert_ignore, timestamp
@@ -26,6 +26,16 @@ def ensure_coders(conn: Connection, names: list[str]) -> dict[str, int]:
         conn.execute(schema.coders.insert(), new)
         existing = {r.name: r.id for r in conn.execute(select(schema.coders.c.id, schema.coders.c.name))}
     return {n: existing[n] for n in names}
+
+
+def coder_id(conn: Connection, name: str) -> int | None:
+    """The id of coder ``name``, None when nobody of that name has coded yet."""
+    found = conn.execute(select(schema.coders.c.id).where(schema.coders.c.name == name)).scalar()
+    return None if found is None else int(found)
+
+
+def excerpt_exists(conn: Connection, excerpt_id: int) -> bool:
+    return conn.execute(select(schema.excerpts.c.id).where(schema.excerpts.c.id == excerpt_id)).scalar() is not None
 
 
 def ensure_excerpt(conn: Connection, source_id: int, start: int, end: int, text: str) -> int:
@@ -157,20 +167,15 @@ def count_excerpts(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(schema.excerpts)).scalar_one()
 
 
+def count_coded_excerpts(conn: Connection) -> int:
+    """Excerpts that carry at least one applied code."""
+    apps = schema.applications
+    coded = select(apps.c.excerpt_id).where(apps.c.status == "applied").distinct().subquery()
+    return int(conn.execute(select(func.count()).select_from(coded)).scalar_one())
+
+
 def count_applications(conn: Connection, status: str | None = "applied") -> int:
     stmt = select(func.count()).select_from(schema.applications)
     if status:
         stmt = stmt.where(schema.applications.c.status == status)
     return conn.execute(stmt).scalar_one()
-
-
-def existing_keys(conn: Connection, keys: list[tuple[int, int, int]]) -> set[tuple[int, int, int]]:
-    """Which (excerpt, code, coder) triples already have an application."""
-    found: set[tuple[int, int, int]] = set()
-    apps = schema.applications
-    for batch in batched(keys, 5000):
-        stmt = select(apps.c.excerpt_id, apps.c.code_id, apps.c.coder_id).where(
-            tuple_(apps.c.excerpt_id, apps.c.code_id, apps.c.coder_id).in_(batch)
-        )
-        found.update((r.excerpt_id, r.code_id, r.coder_id) for r in conn.execute(stmt))
-    return found

@@ -105,9 +105,6 @@ class Database:
             conn.execute(schema.meta.delete().where(schema.meta.c.key == key))
             conn.execute(schema.meta.insert().values(key=key, value=value))
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
 
     def close(self) -> None:
         self.engine.dispose()

@@ -79,6 +79,12 @@ def name_of(conn: Connection, source_id: int) -> str:
     return conn.execute(select(schema.sources.c.name).where(schema.sources.c.id == source_id)).scalar_one()
 
 
+def names_and_files(conn: Connection) -> list[Any]:
+    """Every source's ``id, name, origin_path, length`` (rows), to find sources by name or file."""
+    S = schema.sources
+    return list(conn.execute(select(S.c.id, S.c.name, S.c.origin_path, S.c.length).order_by(S.c.id)))
+
+
 def texts(conn: Connection, source_ids: list[int] | None = None) -> dict[int, str]:
     stmt = select(schema.sources.c.id, schema.sources.c.text)
     if source_ids is not None:

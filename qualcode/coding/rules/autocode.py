@@ -288,7 +288,7 @@ def store_matches(db: Database, spans: pd.DataFrame, coder: str, apply: bool, dr
     """Count the matched units (``SPAN_COLUMNS``) new for ``coder``, and unless a dry run,
     write them as one run of ``kind`` in one transaction."""
     with db.connect() as conn:
-        coder_id = _coder_id(conn, coder)
+        coder_id = store_coding.coder_id(conn, coder)
         existing = review_store.coded_spans(conn, coder_id) if coder_id is not None else pd.DataFrame()
     spans["new"] = _is_new(spans, existing)
     counts = _counts(spans)
@@ -303,13 +303,6 @@ def store_matches(db: Database, spans: pd.DataFrame, coder: str, apply: bool, dr
     return result
 
 
-def _coder_id(conn: Any, coder: str) -> int | None:
-    from sqlalchemy import select
-
-    from qualcode.store import schema
-
-    found = conn.execute(select(schema.coders.c.id).where(schema.coders.c.name == coder)).scalar()
-    return None if found is None else int(found)
 
 
 def _is_new(spans: pd.DataFrame, existing: pd.DataFrame) -> pd.Series:

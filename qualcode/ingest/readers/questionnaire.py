@@ -24,9 +24,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
-
 from qualcode.errors import IngestError
 from qualcode.ingest.decode import decode_bytes, normalise_text
 from qualcode.ingest.records import (
@@ -139,6 +136,9 @@ def load_csv(path: Path) -> dict[str, Table]:
 
 def load_xlsx(path: Path) -> dict[str, Table]:
     """Every sheet of a workbook, keyed by lower-cased sheet name."""
+    import openpyxl  # loaded for a workbook only: openpyxl takes a while to import
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
