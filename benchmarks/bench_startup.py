@@ -50,7 +50,7 @@ def code_arguments(project_path: Path) -> list[str]:
 
     with Project.open(project_path) as project:
         sources = project.sources()
-        source = sources.loc[sources["kind"] == "transcript", "name"].iloc[0]
+        source = sources.loc[sources["kind"] == "transcript", "source"].iloc[0]
         text = project.source_text(source)
         code = project.codes()["path"].iloc[-1]
     start = text.index(" ", len(text) // 3) + 1
@@ -72,9 +72,9 @@ def commands(project_path: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
     }
 
 
-def run_once(argv: list[str], env: dict[str, str]) -> float:
+def run_once(argv: list[str], env: dict[str, str], cwd: Path) -> float:
     started = time.perf_counter()
-    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
@@ -98,7 +98,8 @@ def main() -> None:
                 for tree, path in trees.items() if label != "python -c pass" else [("", str(REPO))]:
                     env = {**os.environ, "PYTHONPATH": str(Path(path).resolve()), **extra}
                     env.pop("QUALCODE_PROJECT", None)
-                    times.setdefault((label, tree), []).append(run_once(argv, env))
+                    # run from an empty folder: the current folder comes first on sys.path
+                    times.setdefault((label, tree), []).append(run_once(argv, env, Path(tmp)))
             print(f"round {round_no + 1}/{args.rounds} done", file=sys.stderr)
     base = statistics.median(times[("python -c pass", "")])
     print(f"{'command':22} {'checkout':14} {'median s':>9} {'min s':>7} {'above python s':>15}")

@@ -27,93 +27,68 @@ Conventions (the same for every function here):
 """
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from qualcode.analysis.cooccurrence import (
+    cooccurrence,
+    cooccurrence_excerpts,
+    cooccurrence_matrix,
+    overlap_matrix,
+)
+from qualcode.analysis.crosstab import code_by_descriptor, to_wide
+from qualcode.analysis.filters import excerpts_with_codes, filter_codes, filter_where, with_descriptors
+from qualcode.analysis.frequencies import (
+    code_application,
+    code_presence,
+    excerpts_per_source,
+    frequencies,
+)
+from qualcode.analysis.group_tests import cases_in_several_groups, group_tests, paired_wave_tests
+from qualcode.analysis.priorities import top_priorities
+from qualcode.analysis.questionnaire_tests import answer_group_tests
+from qualcode.analysis.questionnaire import (
+    closed_questions,
+    likert,
+    open_answers,
+    ratings,
+    response_rate,
+)
+from qualcode.analysis.quotes import attribution, redact, representative_quotes
+from qualcode.analysis.waves import frequencies_by_wave, wave_change
+from qualcode.analysis.weights import code_weights
+from qualcode.analysis.words import count_tokens, distinguishing_words, tokens, word_frequencies
 
-if TYPE_CHECKING:  # pragma: no cover
-    from qualcode.analysis.cooccurrence import cooccurrence
-    from qualcode.analysis.cooccurrence import cooccurrence_excerpts
-    from qualcode.analysis.cooccurrence import cooccurrence_matrix
-    from qualcode.analysis.cooccurrence import overlap_matrix
-    from qualcode.analysis.crosstab import code_by_descriptor
-    from qualcode.analysis.crosstab import to_wide
-    from qualcode.analysis.filters import excerpts_with_codes
-    from qualcode.analysis.filters import filter_codes
-    from qualcode.analysis.filters import filter_where
-    from qualcode.analysis.filters import with_descriptors
-    from qualcode.analysis.frequencies import code_application
-    from qualcode.analysis.frequencies import code_presence
-    from qualcode.analysis.frequencies import excerpts_per_source
-    from qualcode.analysis.frequencies import frequencies
-    from qualcode.analysis.group_tests import cases_in_several_groups
-    from qualcode.analysis.group_tests import group_tests
-    from qualcode.analysis.group_tests import paired_wave_tests
-    from qualcode.analysis.priorities import top_priorities
-    from qualcode.analysis.questionnaire import closed_questions
-    from qualcode.analysis.questionnaire import likert
-    from qualcode.analysis.questionnaire import open_answers
-    from qualcode.analysis.questionnaire import ratings
-    from qualcode.analysis.questionnaire import response_rate
-    from qualcode.analysis.questionnaire_tests import answer_group_tests
-    from qualcode.analysis.quotes import attribution
-    from qualcode.analysis.quotes import redact
-    from qualcode.analysis.quotes import representative_quotes
-    from qualcode.analysis.waves import frequencies_by_wave
-    from qualcode.analysis.waves import wave_change
-    from qualcode.analysis.weights import code_weights
-    from qualcode.analysis.words import count_tokens
-    from qualcode.analysis.words import distinguishing_words
-    from qualcode.analysis.words import tokens
-    from qualcode.analysis.words import word_frequencies
-
-#: Public names and the module each comes from. They are loaded on first use (PEP 562):
-#: ``from qualcode.analysis import frequencies`` loads ``frequencies`` alone, not the
-#: statistical tests (scipy.stats) of ``group_tests`` or the words of ``words``.
-_EXPORTS = {
-    "answer_group_tests": "questionnaire_tests",
-    "attribution": "quotes",
-    "cases_in_several_groups": "group_tests",
-    "closed_questions": "questionnaire",
-    "code_application": "frequencies",
-    "code_by_descriptor": "crosstab",
-    "code_presence": "frequencies",
-    "code_weights": "weights",
-    "cooccurrence": "cooccurrence",
-    "cooccurrence_excerpts": "cooccurrence",
-    "cooccurrence_matrix": "cooccurrence",
-    "count_tokens": "words",
-    "distinguishing_words": "words",
-    "excerpts_per_source": "frequencies",
-    "excerpts_with_codes": "filters",
-    "filter_codes": "filters",
-    "filter_where": "filters",
-    "frequencies": "frequencies",
-    "frequencies_by_wave": "waves",
-    "group_tests": "group_tests",
-    "likert": "questionnaire",
-    "open_answers": "questionnaire",
-    "overlap_matrix": "cooccurrence",
-    "paired_wave_tests": "group_tests",
-    "ratings": "questionnaire",
-    "redact": "quotes",
-    "representative_quotes": "quotes",
-    "response_rate": "questionnaire",
-    "to_wide": "crosstab",
-    "tokens": "words",
-    "top_priorities": "priorities",
-    "wave_change": "waves",
-    "with_descriptors": "filters",
-    "word_frequencies": "words",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(f"qualcode.analysis.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'qualcode.analysis' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__all__ = [
+    "answer_group_tests",
+    "attribution",
+    "cases_in_several_groups",
+    "closed_questions",
+    "code_application",
+    "code_by_descriptor",
+    "code_presence",
+    "code_weights",
+    "cooccurrence",
+    "cooccurrence_excerpts",
+    "cooccurrence_matrix",
+    "distinguishing_words",
+    "excerpts_per_source",
+    "excerpts_with_codes",
+    "filter_codes",
+    "filter_where",
+    "frequencies",
+    "frequencies_by_wave",
+    "group_tests",
+    "likert",
+    "open_answers",
+    "overlap_matrix",
+    "paired_wave_tests",
+    "ratings",
+    "redact",
+    "representative_quotes",
+    "response_rate",
+    "to_wide",
+    "top_priorities",
+    "wave_change",
+    "with_descriptors",
+    "word_frequencies",
+    "count_tokens",
+    "tokens",
+]

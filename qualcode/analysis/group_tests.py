@@ -26,8 +26,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.special import gammaln
 
 from qualcode.analysis._matrix import require
 from qualcode.errors import UsageError
@@ -69,6 +67,8 @@ def exact_chi_square_p(with_code: np.ndarray, sizes: np.ndarray) -> float:
     Lists every table with these margins (all but the last group's counts free), which
     is why ``group_tests`` only calls it below ``MAX_TABLES``.
     """
+    from scipy.special import gammaln
+
     with_code, sizes = np.asarray(with_code, dtype=np.int64), np.asarray(sizes, dtype=np.int64)
     k, n = int(with_code.sum()), int(sizes.sum())
     if k in (0, n):
@@ -99,6 +99,8 @@ def _monte_carlo_p(with_code: np.ndarray, sizes: np.ndarray, draws: int, seed: i
 
 def benjamini_hochberg(p: pd.Series) -> pd.Series:
     """Benjamini-Hochberg q-values over the non-missing p-values (missing stay missing)."""
+    from scipy import stats
+
     q = pd.Series(np.nan, index=p.index, dtype=float)
     tested = p.dropna()
     if len(tested):
@@ -131,6 +133,8 @@ def group_tests(table: pd.DataFrame, by: str, *, max_tables: int = MAX_TABLES, d
     ``cramers_v`` (effect size, 0 to 1), ``p_value``, ``q_value``; codes in the table's
     order.
     """
+    from scipy import stats
+
     require(table, ["code", by, "cases", "group_cases"], "table", f"project.crosstab({by!r})")
     used = table[table["group_cases"] > 0]
     rows = []
@@ -187,6 +191,8 @@ def paired_wave_tests(change: pd.DataFrame) -> pd.DataFrame:
     Adds ``test``, ``p_value`` and ``q_value`` (Benjamini-Hochberg across codes) to
     ``change``.
     """
+    from scipy import stats
+
     require(change, ["code", "only_first", "only_second", "base_first", "base_second"], "change",
             "project.wave_change(paired=True)")
     if len(change) and (change["base_first"] != change["base_second"]).any():

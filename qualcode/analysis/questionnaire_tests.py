@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from qualcode.analysis.group_tests import benjamini_hochberg
 from qualcode.analysis.questionnaire import item_answers
@@ -34,6 +33,8 @@ def answer_group_tests(responses: pd.DataFrame, questions: pd.DataFrame, by: str
     Columns: ``column, question, type, groups, n, highest, highest_median, highest_mean,
     lowest, lowest_median, lowest_mean, test, h, epsilon_squared, p_value, q_value``.
     """
+    from scipy import stats
+
     rows = []
     for item, samples in item_answers(responses, questions, by, descriptors, types=types, columns=columns,
                                       questionnaire=questionnaire):

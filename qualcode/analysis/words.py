@@ -28,7 +28,6 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from qualcode.errors import UsageError
 
@@ -147,6 +146,8 @@ def distinguishing_words(group_a: object, group_b: object, *, method: str = "log
     signed square root of chi2, positive = over-used in a). Sorted by ``z`` descending;
     ``n`` keeps the top n of each direction (2n rows).
     """
+    from scipy import stats
+
     if method not in ("log_odds", "chi2"):
         raise UsageError(f"method must be 'log_odds' or 'chi2', got {method!r}")
     kw = {"stop_words": stop_words, "min_length": min_length}

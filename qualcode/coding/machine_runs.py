@@ -12,6 +12,7 @@ import multiprocessing as mp
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pandas as pd
@@ -64,6 +65,28 @@ def store_machine_run(db: Database, fresh: pd.DataFrame, *, coder: str, kind: st
             review_store.mark_run_decided(conn, run_id, decided_by)
         review_store.set_run_params(conn, run_id, {**params, "inserted": inserted})
     return run_id, inserted
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a machine run -- the codebook's rules, a text search, the suggester -- goes over
+    the project's units: the options every level used to re-declare, declared once.
+
+    ``include_interviewer``: also the interviewer's turns (researchers code what
+    participants say); ``n_process``: local processes; ``cluster``: a Dask scheduler
+    address or ``local[:N]`` (then ``n_process`` is not used); ``progress``: a progress
+    bar (None: when the output is a terminal). ``Project`` methods keep these as keyword
+    arguments and hand one ``RunOptions`` down.
+    """
+
+    include_interviewer: bool = False
+    n_process: int = 1
+    cluster: str | None = None
+    progress: bool | None = None
+
+    def check(self) -> None:
+        """A UsageError for a bad ``n_process`` or ``cluster``, before any work is done."""
+        check_run_options(self.n_process, self.cluster)
 
 
 def check_run_options(n_process: int, cluster: str | None) -> None:

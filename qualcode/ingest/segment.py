@@ -100,10 +100,10 @@ def sentences_many(
     ``Token`` per word, which is most of the component's cost. A trained pipeline's
     parser or senter runs as itself.
     """
-    from qualcode.nlp import get_nlp  # the pipeline is built only when sentences are asked for
-
     import numpy as np
     from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH, SENT_START
+
+    from qualcode.nlp import get_nlp  # the pipeline is built only when sentences are asked for
 
     attrs = [ORTH, IS_PUNCT, IS_SPACE, IDX, LENGTH, SENT_START]
     nlp = get_nlp()

@@ -9,50 +9,72 @@ the reports defined in :mod:`qualcode.interop.reports`.
 """
 from __future__ import annotations
 
-from qualcode.interop.codebook_table_read import read_codebook_table
-from qualcode.interop.dedoose_read import read_dedoose
-from qualcode.interop.exchange import (
-    ExCase,
-    ExchangeProject,
-    ExCode,
-    ExCoding,
-    ExNote,
-    ExSelection,
-    ExSet,
-    ExSource,
-    ExUser,
-    ExVariable,
-)
-from qualcode.interop.guids import assign_stable_guids, project_namespace, stable_guid
-from qualcode.interop.qualcoder_read import read_qualcoder
-from qualcode.interop.refi_read import read_qdc, read_qdpx
-from qualcode.interop.refi_safety import ArchiveLimits
-from qualcode.interop.refi_write import write_qdc, write_qdpx
-from qualcode.interop.reports import ExportReport, ImportReport, MergeReport
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "ArchiveLimits",
-    "ExCase",
-    "ExCode",
-    "ExCoding",
-    "ExNote",
-    "ExSelection",
-    "ExSet",
-    "ExSource",
-    "ExUser",
-    "ExVariable",
-    "ExchangeProject",
-    "ExportReport",
-    "ImportReport",
-    "MergeReport",
-    "assign_stable_guids",
-    "project_namespace",
-    "read_codebook_table",
-    "read_dedoose",
-    "read_qdc",
-    "read_qdpx",
-    "read_qualcoder",
-    "stable_guid",
-    "write_qdc",
-    "write_qdpx",
-]
+if TYPE_CHECKING:  # pragma: no cover
+    from qualcode.interop.codebook_table_read import read_codebook_table
+    from qualcode.interop.dedoose_read import read_dedoose
+    from qualcode.interop.exchange import ExCase
+    from qualcode.interop.exchange import ExCode
+    from qualcode.interop.exchange import ExCoding
+    from qualcode.interop.exchange import ExNote
+    from qualcode.interop.exchange import ExSelection
+    from qualcode.interop.exchange import ExSet
+    from qualcode.interop.exchange import ExSource
+    from qualcode.interop.exchange import ExUser
+    from qualcode.interop.exchange import ExVariable
+    from qualcode.interop.exchange import ExchangeProject
+    from qualcode.interop.guids import assign_stable_guids
+    from qualcode.interop.guids import project_namespace
+    from qualcode.interop.guids import stable_guid
+    from qualcode.interop.qualcoder_read import read_qualcoder
+    from qualcode.interop.refi_read import read_qdc
+    from qualcode.interop.refi_read import read_qdpx
+    from qualcode.interop.refi_safety import ArchiveLimits
+    from qualcode.interop.refi_write import write_qdc
+    from qualcode.interop.refi_write import write_qdpx
+    from qualcode.interop.reports import ExportReport
+    from qualcode.interop.reports import ImportReport
+    from qualcode.interop.reports import MergeReport
+
+#: Public names and the module each comes from, loaded on first use (PEP 562): a report
+#: class or the exchange model does not load every reader and writer (lxml, openpyxl).
+_EXPORTS = {
+    "ArchiveLimits": "refi_safety",
+    "ExCase": "exchange",
+    "ExCode": "exchange",
+    "ExCoding": "exchange",
+    "ExNote": "exchange",
+    "ExSelection": "exchange",
+    "ExSet": "exchange",
+    "ExSource": "exchange",
+    "ExUser": "exchange",
+    "ExVariable": "exchange",
+    "ExchangeProject": "exchange",
+    "ExportReport": "reports",
+    "ImportReport": "reports",
+    "MergeReport": "reports",
+    "assign_stable_guids": "guids",
+    "project_namespace": "guids",
+    "read_codebook_table": "codebook_table_read",
+    "read_dedoose": "dedoose_read",
+    "read_qdc": "refi_read",
+    "read_qdpx": "refi_read",
+    "read_qualcoder": "qualcoder_read",
+    "stable_guid": "guids",
+    "write_qdc": "refi_write",
+    "write_qdpx": "refi_write",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(f"qualcode.interop.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'qualcode.interop' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -317,13 +317,13 @@ def _hashable(value: Any) -> Any:
     return repr(value)
 
 
-def participant_texts(project: AnalysisMixin, where: Where = None) -> list[str]:
+def participant_texts(project: ProjectAnalysis, where: Where = None) -> list[str]:
     """The words participants wrote or said: speaker turns other than the interviewer's,
     email messages other than the researcher's, questionnaire answers, whole documents."""
     return [text for _, text in participant_text_pairs(project, where)]
 
 
-def participant_text_pairs(project: AnalysisMixin, where: Where = None) -> list[tuple[int, str]]:
+def participant_text_pairs(project: ProjectAnalysis, where: Where = None) -> list[tuple[int, str]]:
     """:func:`participant_texts` as (source id, text) pairs."""
     from qualcode.analysis.filters import filter_where
 

@@ -19,8 +19,6 @@ from qualcode.codebook.yaml_io import read_codebook, write_codebook
 from qualcode.coding import spans as span_tools
 from qualcode.coding.bulk_import import CodingImportReport, import_codings
 from qualcode.errors import CodingError, NotFoundError, ProjectError, UsageError
-from qualcode.ingest.descriptor_table import parse_descriptor_table
-from qualcode.ingest.load import IngestReport, ingest, to_text
 from qualcode.analysis.filters import filter_codes, filter_where
 from qualcode.search.mask import search_mask
 from qualcode.store import cases as store_cases
@@ -34,6 +32,8 @@ from qualcode.store.engine import display_name, is_database_url
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
+
+    from qualcode.ingest.load import IngestReport
 
 MEMO_TARGETS = ("project", "source", "excerpt", "code", "case")
 
@@ -127,6 +127,8 @@ class ProjectCore:
         progress: bool | None = None,
     ) -> IngestReport:
         """Read files or folders into sources (one transaction for the whole call)."""
+        from qualcode.ingest.load import ingest  # the readers (Word, PDF, mail, xlsx) load when files are read
+
         if not paths:
             raise UsageError("give at least one file or folder to ingest")
         return ingest(
@@ -146,6 +148,9 @@ class ProjectCore:
         New cases are created; sources named like a case ("CEO-07 wave 1" for case
         "CEO-07") are linked to it. Returns counts of cases, fields and linked sources.
         """
+        from qualcode.ingest.descriptor_table import parse_descriptor_table
+        from qualcode.ingest.load import to_text
+
         table = parse_descriptor_table(path, key, dict(types or {}))
         with self._db.begin() as conn:
             ids = store_cases.ensure_cases(conn, table.keys)
@@ -306,7 +311,7 @@ class ProjectCore:
         cache = self._db.frame_cache
         key = (reader.__name__, args)
         if cache is not None and key in cache:
-            return cache[key].copy(deep=False)  # type: ignore[union-attr]
+            return cache[key].copy(deep=False)  # type: ignore[attr-defined]
         with self._db.connect() as conn:
             frame = reader(conn, *args)
         if cache is not None:

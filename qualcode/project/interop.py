@@ -8,26 +8,22 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qualcode.version import __version__
 from qualcode.errors import ExportError, ImportFormatError, UsageError
-from qualcode.interop.codebook_table_read import read_codebook_table
-from qualcode.interop.dedoose_read import read_dedoose
-from qualcode.interop.exchange import ExchangeProject
-from qualcode.interop.from_store import LeftOut, build_exchange
-from qualcode.interop.guids import assign_stable_guids
-from qualcode.interop.merge import apply_merge, read_other
-from qualcode.interop.qualcoder_read import read_qualcoder
-from qualcode.interop.refi_read import read_qdc, read_qdpx
-from qualcode.interop.refi_write import write_qdc, write_qdpx
 from qualcode.interop.reports import ExportReport, ImportReport, MergeReport
-from qualcode.interop.to_store import store_exchange
+from qualcode.project.core import ProjectCore
 from qualcode.store import exchange_store as xs
 from qualcode.store import sources as store_sources
-from qualcode.project.core import ProjectCore
 from qualcode.store.database import Database
 from qualcode.store.engine import display_name, is_database_url, sqlite_path
+from qualcode.version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from qualcode.interop.exchange import ExchangeProject
+    from qualcode.interop.from_store import LeftOut
+
+# The readers and writers (lxml, openpyxl) are imported by the method that uses them.
 
 FALLBACK_CODER = "unknown"
 
@@ -39,6 +35,8 @@ class ProjectInterop(ProjectCore):
     # ------------------------------------------------------------------- imports
     def import_exchange(self, project: ExchangeProject, label: str, *, fallback_coder: str = FALLBACK_CODER) -> ImportReport:
         """Store an exchange model (from any reader, or built by hand) in one transaction."""
+        from qualcode.interop.to_store import store_exchange
+
         with self._db.begin() as conn:
             return store_exchange(conn, project, label=label, fallback_coder=fallback_coder)
 
@@ -49,6 +47,8 @@ class ProjectInterop(ProjectCore):
 
         ``positions="utf16"`` for files whose positions count UTF-16 units.
         """
+        from qualcode.interop.refi_read import read_qdpx
+
         if positions not in ("codepoint", "utf16"):
             raise UsageError(f"positions must be 'codepoint' or 'utf16' (got {positions!r})")
         path = Path(path)
@@ -57,6 +57,8 @@ class ProjectInterop(ProjectCore):
 
     def import_qualcoder(self, path: str | Path) -> ImportReport:
         """A QualCoder project (``*.qda`` folder or its ``data.qda``)."""
+        from qualcode.interop.qualcoder_read import read_qualcoder
+
         path = Path(path)
         _exists(path)
         return self.import_exchange(read_qualcoder(path), path.name)
@@ -65,6 +67,8 @@ class ProjectInterop(ProjectCore):
         """A Dedoose excerpt export (xlsx/csv). Excerpts are placed in the media texts from
         ``media`` (a folder of .txt/.md/.docx named like the media titles) or, failing
         that, in the project's sources of the same name (ingest the transcripts first)."""
+        from qualcode.interop.dedoose_read import read_dedoose
+
         path = Path(path)
         _exists(path)
         with self._db.connect() as conn:
@@ -74,6 +78,9 @@ class ProjectInterop(ProjectCore):
 
     def import_codebook_file(self, path: str | Path) -> ImportReport:
         """A codebook: REFI-QDA ``.qdc``, a ``.csv``/``.xlsx`` table or qualcode's YAML."""
+        from qualcode.interop.codebook_table_read import read_codebook_table
+        from qualcode.interop.refi_read import read_qdc
+
         path = Path(path)
         _exists(path)
         suffix = path.suffix.lower()
@@ -92,6 +99,9 @@ class ProjectInterop(ProjectCore):
     # ------------------------------------------------------------------- exports
     def to_exchange(self) -> tuple[ExchangeProject, LeftOut]:
         """The project as an exchange model with stable GUIDs, and what REFI cannot carry."""
+        from qualcode.interop.from_store import build_exchange
+        from qualcode.interop.guids import assign_stable_guids
+
         with self._db.connect() as conn:
             exchange, left_out = build_exchange(conn, title=self.title)
         return assign_stable_guids(exchange, uuid.UUID(self.namespace), in_place=True), left_out
@@ -100,6 +110,8 @@ class ProjectInterop(ProjectCore):
         """Write the project as a REFI-QDA project (``.qdpx``) for NVivo, ATLAS.ti, MAXQDA,
         QualCoder. ``windows=True`` writes texts with CRLF line ends and a BOM (positions
         count both, as the standard requires). Exporting twice gives identical files."""
+        from qualcode.interop.refi_write import write_qdpx
+
         path = _out_path(path, ".qdpx")
         exchange, left_out = self.to_exchange()
         written = write_qdpx(exchange, path, newline="\r\n" if windows else "\n", bom=windows, origin=f"qualcode {__version__}")
@@ -112,6 +124,8 @@ class ProjectInterop(ProjectCore):
 
     def export_qdc(self, path: str | Path) -> ExportReport:
         """Write the codebook (and code sets) as a REFI-QDA codebook (``.qdc``)."""
+        from qualcode.interop.refi_write import write_qdc
+
         path = _out_path(path, ".qdc")
         exchange, left_out = self.to_exchange()
         written = write_qdc(exchange, path, origin=f"qualcode {__version__}")
@@ -131,6 +145,8 @@ class ProjectInterop(ProjectCore):
         excerpt x code x coder is reported as a conflict (this project's kept). With
         ``coder``, only that coder's applications are merged.
         """
+        from qualcode.interop.merge import apply_merge, read_other
+
         other_target = str(other)
         if _same_target(other_target, self.target):
             raise UsageError("cannot merge a project into itself; give the other coder's copy")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from qualcode.coding.machine_runs import RunOptions
 from qualcode.errors import UsageError
 from qualcode.project.core import ProjectCore, default_coder
 
@@ -83,9 +84,9 @@ class ProjectMachineCoding(ProjectCore):
                 return calibrated_confidence(evaluate_project_rules(self._db, manual, spans).table)
         elif coders:
             raise UsageError("coders name whose hand coding calibrates the confidence: use them with calibrate=True")
-        return autocode(self._db, unit=unit, codes=chosen, apply=apply, dry_run=dry_run, n_process=n_process,
-                        progress=progress, include_interviewer=include_interviewer, coder=coder, engine=engine,
-                        decided_by=_who(None), cluster=cluster, calibrate_by=calibrate_by)
+        run = RunOptions(include_interviewer=include_interviewer, n_process=n_process, cluster=cluster, progress=progress)
+        return autocode(self._db, unit=unit, codes=chosen, apply=apply, dry_run=dry_run, run=run, coder=coder,
+                        engine=engine, decided_by=_who(None), calibrate_by=calibrate_by)
 
     def _hand_coding(self, coders: str | Sequence[str] | None) -> pd.DataFrame:
         """The applied hand coding of ``coders`` (default anyone) that rules are compared with."""
@@ -121,9 +122,8 @@ class ProjectMachineCoding(ProjectCore):
         manual = self._hand_coding(coders)
         stored_apps = (self.applications(_listed(codes), status=None, origin="rule")
                        if stored else None)
-        return evaluate_project_rules(self._db, manual, stored_apps, codes=_listed(codes), unit=unit,
-                                      include_interviewer=include_interviewer, n_process=n_process,
-                                      progress=progress)
+        run = RunOptions(include_interviewer=include_interviewer, n_process=n_process, progress=progress)
+        return evaluate_project_rules(self._db, manual, stored_apps, codes=_listed(codes), unit=unit, run=run)
 
     def undo_run(self, run_id: int, force: bool = False) -> dict[str, int]:
         """Remove a run's applications that nobody has decided on yet (all with ``force``)."""
@@ -207,10 +207,9 @@ class ProjectMachineCoding(ProjectCore):
         """
         from qualcode.coding.suggest.apply import suggest
 
+        run = RunOptions(include_interviewer=include_interviewer, n_process=n_process, cluster=cluster, progress=progress)
         return suggest(self._db, model=model, unit=unit, sources=_listed(sources), threshold=threshold,
-                       top_k=top_k, apply=apply, dry_run=dry_run, decided_by=_who(None),
-                       include_interviewer=include_interviewer, n_process=n_process, progress=progress,
-                       cluster=cluster)
+                       top_k=top_k, apply=apply, dry_run=dry_run, decided_by=_who(None), run=run)
 
     def evaluate_suggester(
         self,

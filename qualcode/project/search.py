@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from qualcode.coding.machine_runs import RunOptions
 from qualcode.project.core import ProjectCore, default_coder
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,8 +58,8 @@ class ProjectSearch(ProjectCore):
         from qualcode.search import passages as text_search
         rule = text_search.search_rule(_listed(terms) or [], regex=_listed(regex) or [], exclude=_listed(exclude) or [],
                                        unit=unit, min_matches=min_matches, case_sensitive=case_sensitive)
-        return text_search.search(self._db, rule, where=where, include_interviewer=include_interviewer,
-                                  progress=progress, n_process=n_process, cluster=cluster)
+        run = RunOptions(include_interviewer=include_interviewer, n_process=n_process, cluster=cluster, progress=progress)
+        return text_search.search(self._db, rule, where=where, run=run)
 
     def search_counts(self, hits: pd.DataFrame, by: str, where: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
         """``search_text`` hits per value of ``by`` (a descriptor, wave or kind): units,
@@ -95,6 +96,6 @@ class ProjectSearch(ProjectCore):
         from qualcode.search import passages as text_search
         rule = text_search.search_rule(_listed(terms) or [], regex=_listed(regex) or [], exclude=_listed(exclude) or [],
                                        unit=unit, min_matches=min_matches, case_sensitive=case_sensitive)
-        return text_search.code_hits(self._db, rule, code, where=where, include_interviewer=include_interviewer,
-                                     apply=apply, dry_run=dry_run, decided_by=_who(None), progress=progress,
-                                     n_process=n_process, cluster=cluster)
+        run = RunOptions(include_interviewer=include_interviewer, n_process=n_process, cluster=cluster, progress=progress)
+        return text_search.code_hits(self._db, rule, code, where=where, apply=apply, dry_run=dry_run,
+                                     decided_by=_who(None), run=run)

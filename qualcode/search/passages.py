@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from qualcode.analysis.filters import filter_where
+from qualcode.coding.machine_runs import RunOptions
 from qualcode.coding.rules import autocode as autocode_module
 from qualcode.coding.rules.lemma_keys import key_table_for
 from qualcode.coding.rules.engine import Rule, regex_engine
@@ -71,21 +72,17 @@ def searched_sources(db: Database, where: Mapping[str, Any] | None) -> list[int]
 
 
 def search_spans(db: Database, rule: Rule, *, where: Mapping[str, Any] | None = None,
-                 include_interviewer: bool = False, progress: bool | None = None, n_process: int = 1,
-                 cluster: str | None = None) -> pd.DataFrame:
+                 run: RunOptions = RunOptions()) -> pd.DataFrame:
     """The units ``rule`` matches (``autocode.SPAN_COLUMNS``), in the sources ``where`` allows,
-    on ``n_process`` processes or a Dask ``cluster`` as autocode runs."""
+    on ``run.n_process`` processes or a Dask ``run.cluster`` as autocode runs."""
     ids = searched_sources(db, where)
     if ids is not None and not ids:
         return pd.DataFrame(columns=autocode_module.SPAN_COLUMNS)
-    return autocode_module.match_given_rules(db, [rule], unit=rule.unit, source_ids=ids, progress=progress,
-                                             include_interviewer=include_interviewer, n_process=n_process,
-                                             cluster=cluster)
+    return autocode_module.match_given_rules(db, [rule], unit=rule.unit, source_ids=ids, run=run)
 
 
 def search(db: Database, rule: Rule, *, where: Mapping[str, Any] | None = None,
-           include_interviewer: bool = False, progress: bool | None = None, n_process: int = 1,
-           cluster: str | None = None) -> pd.DataFrame:
+           run: RunOptions = RunOptions()) -> pd.DataFrame:
     """Every unit the search matches, in source order, with ``HIT_COLUMNS``.
 
     ``start``/``end`` are the unit's offsets in its source (code points, as ``qualcode
@@ -93,8 +90,7 @@ def search(db: Database, rule: Rule, *, where: Mapping[str, Any] | None = None,
     ``context`` is the unit with each match marked «…», cut to ``CONTEXT_CHARS`` on each
     side of the first; ``text`` is the unit as stored.
     """
-    spans = search_spans(db, rule, where=where, include_interviewer=include_interviewer, progress=progress,
-                         n_process=n_process, cluster=cluster)
+    spans = search_spans(db, rule, where=where, run=run)
     if spans.empty:
         return pd.DataFrame(columns=HIT_COLUMNS)
     with db.connect() as conn:
@@ -172,9 +168,8 @@ def in_context(text: str, spans: Sequence[tuple[int, int]], width: int = CONTEXT
 
 
 def code_hits(db: Database, rule: Rule, code: str, *, where: Mapping[str, Any] | None = None,
-              include_interviewer: bool = False, apply: bool = False, dry_run: bool = False,
-              decided_by: str | None = None, progress: bool | None = None, n_process: int = 1,
-              cluster: str | None = None) -> "autocode_module.AutocodeResult":
+              apply: bool = False, dry_run: bool = False, decided_by: str | None = None,
+              run: RunOptions = RunOptions()) -> "autocode_module.AutocodeResult":
     """Code every unit the search matches with ``code``, as one run of kind ``search``.
 
     The codes are ``suggested`` (``apply``: applied) by the coder ``search``, so
@@ -184,12 +179,11 @@ def code_hits(db: Database, rule: Rule, code: str, *, where: Mapping[str, Any] |
     with db.connect() as conn:
         target = store_codes.resolve(conn, code)
     coded_rule = replace(rule, code_id=int(target.id), code=target.path)
-    spans = search_spans(db, coded_rule, where=where, include_interviewer=include_interviewer, progress=progress,
-                         n_process=n_process, cluster=cluster)
+    spans = search_spans(db, coded_rule, where=where, run=run)
     params = {"search": list(rule.keywords), "regex": list(rule.regex), "exclude": list(rule.exclude),
               "unit": rule.unit, "min_matches": rule.min_matches, "case_sensitive": rule.case_sensitive,
               "where": {k: [str(x) for x in v] if isinstance(v, (list, tuple, set)) else str(v)
                         for k, v in (where or {}).items()},
-              "code": target.path, "apply": apply, "include_interviewer": include_interviewer}
+              "code": target.path, "apply": apply, "include_interviewer": run.include_interviewer}
     return autocode_module.store_matches(db, spans, SEARCH_CODER, apply, dry_run, params,
                                          decided_by or SEARCH_CODER, kind="search")

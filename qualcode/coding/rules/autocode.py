@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 from tqdm.auto import tqdm
 
-from qualcode.coding.machine_runs import check_run_options, run_batches, source_batches, store_machine_run
+from qualcode.coding.machine_runs import RunOptions, run_batches, source_batches, store_machine_run
 from qualcode.coding.rules.confidence import with_confidence
 from qualcode.coding.rules.engine import Rule, RuleSet, plan, rules_from_codes
 from qualcode.coding.units import cut_units
@@ -104,11 +104,8 @@ def autocode(
     codes: Sequence[str] | None = None,
     apply: bool = False,
     dry_run: bool = False,
-    n_process: int = 1,
-    progress: bool | None = None,
-    include_interviewer: bool = False,
+    run: RunOptions = RunOptions(),
     coder: str | None = None,
-    cluster: str | None = None,
     engine: str = "fast",
     role_field: str = "role",
     decided_by: str | None = None,
@@ -117,15 +114,14 @@ def autocode(
     """Run the codebook's rules over every source; see the module docstring.
 
     With ``apply``, the person who ran it (``decided_by``) is recorded as having decided.
-    ``cluster`` runs the matching on a Dask cluster (``dask_runs``) instead of
-    ``n_process`` local processes. ``calibrate_by`` maps the matches to a calibration
+    ``run.cluster`` runs the matching on a Dask cluster (``dask_runs``) instead of
+    ``run.n_process`` local processes. ``calibrate_by`` maps the matches to a calibration
     table (:func:`qualcode.coding.rules.confidence.calibrated_confidence` of their
     evaluation against hand coding), so the rules are matched once for both; its
     confidences replace the match-count ones, and the run records its counts.
     """
     coder = coder or rule_coder(db)
-    found = match_rules(db, unit=unit, codes=codes, n_process=n_process, progress=progress, cluster=cluster,
-                        include_interviewer=include_interviewer, engine=engine, role_field=role_field)
+    found = match_rules(db, unit=unit, codes=codes, run=run, engine=engine, role_field=role_field)
     spans, params = found.spans, {**found.params, "apply": apply}
     calibration = calibrate_by(spans) if calibrate_by is not None else None
     if calibration is not None:
@@ -143,19 +139,16 @@ def match_rules(
     unit: str | None = None,
     codes: Sequence[str] | None = None,
     source_ids: Sequence[int] | None = None,
-    n_process: int = 1,
-    progress: bool | None = None,
-    include_interviewer: bool = False,
+    run: RunOptions = RunOptions(),
     engine: str = "fast",
     role_field: str = "role",
-    cluster: str | None = None,
 ) -> "RuleMatches":
     """Every (unit, code) the codebook's rules match, written nowhere.
 
     ``source_ids`` limits the matching to these sources (rule evaluation compares only the
     sources a person coded, so it need not read the rest).
     """
-    check_run_options(n_process, cluster)
+    run.check()
     with db.connect() as conn:
         code_frame = frames.codes(conn)
         chosen = [store_codes.resolve(conn, c).path for c in codes or ()]
@@ -166,10 +159,9 @@ def match_rules(
         scope = f" among {', '.join(codes)}" if codes else ""
         raise CodingError(f"no code{scope} has a rules: block; add keywords to the codebook and import it again")
     params: dict[str, Any] = {"unit": unit, "codes": list(codes or []), "engine": engine,
-                              "include_interviewer": include_interviewer, "rules": len(rules)}
-    spans = match_given_rules(db, rules, unit=unit, source_ids=source_ids, n_process=n_process, progress=progress,
-                              include_interviewer=include_interviewer, engine=engine, role_field=role_field,
-                              cluster=cluster)
+                              "include_interviewer": run.include_interviewer, "rules": len(rules)}
+    spans = match_given_rules(db, rules, unit=unit, source_ids=source_ids, run=run, engine=engine,
+                              role_field=role_field)
     return RuleMatches(spans, params, sorted({r.code for r in rules}))
 
 
@@ -179,12 +171,9 @@ def match_given_rules(
     *,
     unit: str | None = None,
     source_ids: Sequence[int] | None = None,
-    n_process: int = 1,
-    progress: bool | None = None,
-    include_interviewer: bool = False,
+    run: RunOptions = RunOptions(),
     engine: str = "fast",
     role_field: str = "role",
-    cluster: str | None = None,
 ) -> pd.DataFrame:
     """Every (unit, code) that ``rules`` match in the project's sources (``SPAN_COLUMNS``).
 
@@ -192,7 +181,7 @@ def match_given_rules(
     made on the spot (``qualcode.search.passages``). A unit matched twice for one code (keywords and a
     question rule) keeps the surer match.
     """
-    check_run_options(n_process, cluster)
+    run.check()
     with db.connect() as conn:
         source_frame = frames.sources(conn)
         descriptors = frames.descriptors(conn)
@@ -203,8 +192,7 @@ def match_given_rules(
     rulesets = {kind: RuleSet.compile(ts, engine=engine) for kind, ts in tasks.items()}
     roles = _roles(descriptors, role_field)
     case_of = dict(zip(source_frame["source_id"], source_frame["case"])) if not source_frame.empty else {}
-    spans = _match(db, source_frame, segments, rulesets, roles, case_of, include_interviewer, n_process, progress,
-                   cluster)
+    spans = _match(db, source_frame, segments, rulesets, roles, case_of, run)
     if not spans.empty:
         spans = (spans.sort_values("confidence", ascending=False, kind="stable")
                  .drop_duplicates(["source_id", "start", "end", "code_id"]).sort_values(["source_id", "start", "code_id"])
@@ -220,10 +208,9 @@ def _roles(descriptors: pd.DataFrame, field_name: str) -> dict[str, str]:
 
 
 def _match(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, rulesets: dict[str, RuleSet],
-           roles: dict[str, str], case_of: dict[int, Any], include_interviewer: bool, n_process: int,
-           progress: bool | None, cluster: str | None = None) -> pd.DataFrame:
-    """All (span, code) matches, one batch of sources at a time, on ``n_process`` processes
-    (or on the Dask ``cluster``)."""
+           roles: dict[str, str], case_of: dict[int, Any], run: RunOptions) -> pd.DataFrame:
+    """All (span, code) matches, one batch of sources at a time, on ``run.n_process``
+    processes (or on the Dask ``run.cluster``)."""
     if source_frame.empty:
         return pd.DataFrame(columns=SPAN_COLUMNS)
     def jobs() -> Iterator[tuple[int, tuple[dict[int, str], pd.DataFrame | None]]]:
@@ -233,12 +220,12 @@ def _match(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, rul
             segs = segments[segments["source_id"].isin(ids)] if not segments.empty else None
             yield len(texts), (texts, segs)
 
-    several = n_process > 1 and sum(source_frame["length"]) > BATCH_CHARS
+    several = run.n_process > 1 and sum(source_frame["length"]) > BATCH_CHARS
     bar = tqdm(total=len(source_frame), desc="autocode", unit="source",
-               disable=None if progress is None else not progress)
-    context = _Context(rulesets, roles, {int(k): v for k, v in case_of.items()}, include_interviewer)
+               disable=None if run.progress is None else not run.progress)
+    context = _Context(rulesets, roles, {int(k): v for k, v in case_of.items()}, run.include_interviewer)
     try:
-        results = run_batches(jobs(), context, n_process if several else 1, bar, cluster=cluster)
+        results = run_batches(jobs(), context, run.n_process if several else 1, bar, cluster=run.cluster)
     finally:
         bar.close()
     frames_ = [r for r in results if not r.empty]

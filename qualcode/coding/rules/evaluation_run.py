@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from qualcode.codebook.branches import thematic_mask
+from qualcode.coding.machine_runs import RunOptions
 from qualcode.coding.rules.autocode import RuleMatches, match_rules
 from qualcode.coding.rules.evaluation import RuleEvaluation, evaluate_rules, keyword_table
 from qualcode.coding.rules.engine import RuleSet, Task, rules_from_codes
@@ -47,8 +48,7 @@ def hand_coding(applied: pd.DataFrame, coders: Sequence[str] | None) -> pd.DataF
 
 def evaluate_project_rules(db: Database, manual: pd.DataFrame, stored_rule_apps: pd.DataFrame | None, *,
                            codes: Sequence[str] | None = None, unit: str | None = None,
-                           include_interviewer: bool = False, n_process: int = 1,
-                           progress: bool | None = None) -> RuleEvaluation:
+                           run: RunOptions = RunOptions()) -> RuleEvaluation:
     """Compare the rules with ``manual`` (from :func:`hand_coding`) in the sources it covers.
 
     ``stored_rule_apps`` (the project's rule applications, any status) compares what earlier
@@ -59,8 +59,7 @@ def evaluate_project_rules(db: Database, manual: pd.DataFrame, stored_rule_apps:
         texts = store_sources.texts(conn, ids)
         code_frame = frames.codes(conn)
     if stored_rule_apps is None:
-        found = match_rules(db, unit=unit, codes=codes, source_ids=ids, n_process=n_process, progress=progress,
-                            include_interviewer=include_interviewer)
+        found = match_rules(db, unit=unit, codes=codes, source_ids=ids, run=run)
     else:
         found = _stored(stored_rule_apps, ids, texts)
     manual = manual[MANUAL_COLUMNS].assign(

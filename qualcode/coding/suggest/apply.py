@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from qualcode.coding.machine_runs import check_run_options, run_batches, source_batches, store_machine_run
+from qualcode.coding.machine_runs import RunOptions, run_batches, source_batches, store_machine_run
 from qualcode.coding.suggest.project_models import load_model, read_batch, spans_of, units_of
 from qualcode.coding.suggest.unit_labels import unit_code_pairs
 from qualcode.coding.units import check_unit
@@ -84,10 +84,7 @@ def suggest(
     apply: bool = False,
     dry_run: bool = False,
     decided_by: str | None = None,
-    include_interviewer: bool = False,
-    n_process: int = 1,
-    progress: bool | None = None,
-    cluster: str | None = None,
+    run: RunOptions = RunOptions(),
 ) -> SuggestReport:
     """Propose codes for the project's units with a trained model (see the module docstring).
 
@@ -95,11 +92,11 @@ def suggest(
     the run. ``threshold`` replaces the model's own decision by "every code with at least
     this confidence"; ``top_k`` keeps each unit's k most confident codes (codes the unit
     already carries count among them). With ``apply`` the person who ran it
-    (``decided_by``) is recorded as having decided. ``n_process`` processes cut and
-    score the units (worth it past about 10^4 units); ``cluster`` runs them on a Dask
+    (``decided_by``) is recorded as having decided. ``run.n_process`` processes cut and
+    score the units (worth it past about 10^4 units); ``run.cluster`` runs them on a Dask
     cluster instead (``dask_runs``).
     """
-    check_run_options(n_process, cluster)
+    run.check()
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise UsageError(f"the threshold is a confidence between 0 and 1 (got {threshold})")
     if top_k is not None and top_k < 1:
@@ -118,10 +115,11 @@ def suggest(
     carried = spans_of(apps[apps["code"].isin(model_codes)]) if not apps.empty else pd.DataFrame()
     names = dict(zip(source_frame["source_id"], source_frame["source"]))
 
-    work = _Suggesting(loaded.estimator, unit, include_interviewer, threshold, top_k)
-    bar = tqdm(total=len(source_frame), desc="suggest", unit="source", disable=None if progress is None else not progress)
+    work = _Suggesting(loaded.estimator, unit, run.include_interviewer, threshold, top_k)
+    bar = tqdm(total=len(source_frame), desc="suggest", unit="source",
+               disable=None if run.progress is None else not run.progress)
     try:
-        found = _run_batches(db, source_frame, segments, carried, work, n_process, bar, cluster)
+        found = _run_batches(db, source_frame, segments, carried, work, run, bar)
     finally:
         bar.close()
     picks = [f for f in found if not f.empty]
@@ -129,7 +127,7 @@ def suggest(
     suggestions.insert(1, "source", suggestions["source_id"].map(names).astype(object))
     suggestions["code_id"] = suggestions["code"].map(code_ids).astype("Int64")
     params = {"model": loaded.model_id, "unit": unit, "threshold": threshold, "top_k": top_k, "apply": apply,
-              "sources": list(sources or []), "include_interviewer": include_interviewer,
+              "sources": list(sources or []), "include_interviewer": run.include_interviewer,
               "units": int(len(suggestions)), "new": int(suggestions["new"].sum()) if not suggestions.empty else 0}
     report = SuggestReport(model_id=loaded.model_id, coder=loaded.coder, unit=unit, dry_run=dry_run, apply=apply,
                            suggestions=suggestions.drop(columns="code_id"), params=params)
@@ -158,8 +156,8 @@ class _Suggesting:
 
 
 def _run_batches(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, carried: pd.DataFrame,
-                 work: _Suggesting, n_process: int, bar: Any, cluster: str | None = None) -> list[pd.DataFrame]:
-    """Each batch of sources cut into units and scored, in order, on ``n_process`` processes.
+                 work: _Suggesting, run: RunOptions, bar: Any) -> list[pd.DataFrame]:
+    """Each batch of sources cut into units and scored, in order, on ``run.n_process`` processes.
 
     The main process reads the texts; workers (forked, so the model is shared, not
     copied) cut and score. A window of a few batches in flight bounds memory.
@@ -170,7 +168,7 @@ def _run_batches(db: Database, source_frame: pd.DataFrame, segments: pd.DataFram
             mine = carried[carried["source_id"].isin(ids)] if not carried.empty else carried
             yield len(ids), (texts, segs, mine)
 
-    return run_batches(jobs(), work, n_process if len(source_frame) >= 2 else 1, bar, cluster=cluster)
+    return run_batches(jobs(), work, run.n_process if len(source_frame) >= 2 else 1, bar, cluster=run.cluster)
 
 
 def _pick(estimator: Any, units: pd.DataFrame, carried: pd.DataFrame, threshold: float | None,
