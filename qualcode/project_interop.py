@@ -20,6 +20,7 @@ from qualcode.interop.from_store import LeftOut, build_exchange
 from qualcode.interop.guids import assign_stable_guids
 from qualcode.interop.merge import apply_merge, read_other
 from qualcode.interop.qualcoder_read import read_qualcoder
+from qualcode.interop.refi_positions import convention_from_spec, parse_positions
 from qualcode.interop.refi_read import read_qdc, read_qdpx
 from qualcode.interop.refi_write import write_qdc, write_qdpx
 from qualcode.interop.reports import ExportReport, ImportReport, MergeReport
@@ -46,18 +47,20 @@ class InteropMixin:
         with self._db.begin() as conn:
             return store_exchange(conn, project, label=label, fallback_coder=fallback_coder)
 
-    def import_qdpx(self, path: str | Path, *, positions: str = "codepoint") -> ImportReport:
+    def import_qdpx(self, path: str | Path, *, positions: str = "auto") -> ImportReport:
         """A REFI-QDA project (``.qdpx``, or a bare ``project.qde``) from NVivo, ATLAS.ti,
         MAXQDA, QualCoder...: codes, text sources, selections with codings, notes, cases,
         variables and code sets. Re-importing the same file adds nothing.
 
-        ``positions="utf16"`` for files whose positions count UTF-16 units.
+        Tools count positions differently (code points or UTF-16 units, BOM counted or
+        not, CRLF as one or two); ``positions="auto"`` decides it per source from where
+        the selections land and the report's ``positions`` says what was used and how
+        sure. Parts such as ``"utf16"`` or ``"utf16:nobom:crlf2"`` force a reading.
         """
-        if positions not in ("codepoint", "utf16"):
-            raise UsageError(f"positions must be 'codepoint' or 'utf16' (got {positions!r})")
+        parse_positions(positions)  # a bad value fails before the file is read
         path = Path(path)
         _exists(path)
-        return self.import_exchange(read_qdpx(path, positions=positions), path.name)  # type: ignore[arg-type]
+        return self.import_exchange(read_qdpx(path, positions=positions), path.name)
 
     def import_qualcoder(self, path: str | Path) -> ImportReport:
         """A QualCoder project (``*.qda`` folder or its ``data.qda``)."""
@@ -100,16 +103,21 @@ class InteropMixin:
             exchange, left_out = build_exchange(conn, title=self.title)
         return assign_stable_guids(exchange, uuid.UUID(self.namespace), in_place=True), left_out
 
-    def export_qdpx(self, path: str | Path, windows: bool = False) -> ExportReport:
+    def export_qdpx(self, path: str | Path, windows: bool = False, positions: str = "utf16:nobom:crlf2") -> ExportReport:
         """Write the project as a REFI-QDA project (``.qdpx``) for NVivo, ATLAS.ti, MAXQDA,
-        QualCoder. ``windows=True`` writes texts with CRLF line ends and a BOM (positions
-        count both, as the standard requires). Exporting twice gives identical files."""
+        QualCoder. ``windows=True`` writes texts with CRLF line ends and a BOM.
+        ``positions`` is how selection positions count the written text: NVivo's way by
+        default (UTF-16 units, BOM not counted, CRLF as two; ATLAS.ti and MAXQDA count
+        UTF-16 units too), ``"codepoint"`` for QualCoder. Exporting twice gives identical files."""
+        convention = convention_from_spec(positions)
         path = _out_path(path, ".qdpx")
         exchange, left_out = self.to_exchange()
-        written = write_qdpx(exchange, path, newline="\r\n" if windows else "\n", bom=windows, origin=f"qualcode {__version__}")
+        written = write_qdpx(exchange, path, newline="\r\n" if windows else "\n", bom=windows,
+                             origin=f"qualcode {__version__}", positions=convention)
         counts = exchange.counts()
         counts.pop("sources_with_text", None)
         report = ExportReport(path=written, written=counts)
+        report.positions = convention.describe()
         for what, n, why in left_out.items:
             report.leave_out(what, n, why)
         return report

@@ -14,18 +14,24 @@ from qualcode.cli.main import cli
 
 
 def _echo(lines: list[str]) -> None:
-    click.echo(lines[0])
-    for line in lines[1:]:
-        click.echo(line, err=True)
+    """The summary and notes on stdout, warnings on stderr."""
+    for line in lines:
+        click.echo(line, err=line.startswith("warning:"))
 
 
 @import_group.command("qdpx")
 @click.argument("file", type=click.Path())
-@click.option("--utf16", is_flag=True, help="The file's positions count UTF-16 units (some older tools).")
+@click.option("--positions", default="auto", show_default=True, metavar="auto|PARTS",
+              help="How the file counts positions; PARTS like 'utf16:nobom:crlf2' (codepoint|utf16, "
+                   "bom|nobom, crlf2|crlf1) force those choices, the rest is decided from the data.")
+@click.option("--utf16", is_flag=True, hidden=True, help="Same as --positions utf16.")
 @click.pass_context
-def import_qdpx(ctx: click.Context, file: str, utf16: bool) -> None:
-    """A REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA or QualCoder."""
-    _echo(open_project(ctx).import_qdpx(file, positions="utf16" if utf16 else "codepoint").lines())
+def import_qdpx(ctx: click.Context, file: str, positions: str, utf16: bool) -> None:
+    """A REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA or QualCoder.
+
+    How the file counts positions (code points or UTF-16 units, BOM, CRLF) is decided for
+    each source from where its selections land, and printed."""
+    _echo(open_project(ctx).import_qdpx(file, positions="utf16" if utf16 else positions).lines())
 
 
 @import_group.command("qualcoder")
@@ -62,11 +68,14 @@ def export_group() -> None:
 
 @export_group.command("qdpx")
 @click.argument("out", type=click.Path())
-@click.option("--windows", is_flag=True, help="CRLF line ends and a BOM in the texts (positions count them).")
+@click.option("--windows", is_flag=True, help="CRLF line ends and a BOM in the texts.")
+@click.option("--positions", default="utf16:nobom:crlf2", show_default=True, metavar="PARTS",
+              help="How positions count the texts: NVivo, ATLAS.ti and MAXQDA count UTF-16 units; "
+                   "use 'codepoint' for QualCoder.")
 @click.pass_context
-def export_qdpx(ctx: click.Context, out: str, windows: bool) -> None:
+def export_qdpx(ctx: click.Context, out: str, windows: bool, positions: str) -> None:
     """A REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder."""
-    _echo(open_project(ctx).export_qdpx(out, windows=windows).lines())
+    _echo(open_project(ctx).export_qdpx(out, windows=windows, positions=positions).lines())
 
 
 @export_group.command("qdc")
