@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode import __version__
 from qualcode.errors import ExportError, ImportFormatError, UsageError
@@ -24,6 +24,9 @@ from qualcode.interop.refi_positions import convention_from_spec, parse_position
 from qualcode.interop.refi_read import read_qdc, read_qdpx
 from qualcode.interop.refi_write import write_qdc, write_qdpx
 from qualcode.interop.reports import ExportReport, ImportReport, MergeReport
+
+if TYPE_CHECKING:
+    from qualcode.coding.coded_sheet import CodedSheetReport
 from qualcode.interop.to_store import store_exchange
 from qualcode.store import exchange_store as xs
 from qualcode.store import sources as store_sources
@@ -95,6 +98,56 @@ class InteropMixin:
         if suffix in (".csv", ".xlsx"):
             return self.import_exchange(read_codebook_table(path), path.name)
         raise ImportFormatError(f"{path.name}: a codebook must be .yaml, .yml, .qdc, .csv or .xlsx")
+
+    def import_coded_sheets(
+        self,
+        files: str | Path | list[str | Path],
+        *,
+        id_column: str,
+        text_column: str,
+        codes: str = "Code *",
+        coders: str | list[str] | None = None,
+        coder_column: str | None = None,
+        separator: str = "->",
+        dedupe: str | None = None,
+        questionnaire: str | None = None,
+        question: str | None = None,
+        sheet: str | None = None,
+    ) -> CodedSheetReport:
+        """Coded spreadsheets (xlsx/csv): a row per response, its id and answer text, then
+        ``Code 1`` … ``Code n`` columns (glob ``codes``; sub-codes ``parent->child``).
+
+        One file per coder (``coders`` names them, one per file, or one name for one file)
+        or a ``coder_column``. The answers become the open question ``question`` (default:
+        the text column's name) of questionnaire ``questionnaire`` (default: the files'
+        common name), created -- or matched by id when it exists. Each coder's codes are
+        applied to the whole answer and every row of their file counts as read by them,
+        ready for ``agreement(coders, unit="answer")``. Every file is checked before one
+        transaction writes anything. ``dedupe``: ``"keep-first"`` or ``"suffix"`` for
+        duplicate ids (default: an error naming them).
+        """
+        from qualcode.coding.coded_sheet import combine, default_questionnaire_name, read_coded_sheet, store_coded_sheets
+        from qualcode.store.migrations import utcnow
+
+        paths = [Path(f) for f in ([files] if isinstance(files, (str, Path)) else files)]
+        if not paths:
+            raise UsageError("give at least one coded sheet")
+        names = [c.strip() for c in coders.split(",")] if isinstance(coders, str) else list(coders or [])
+        if coder_column is None and len(names) != len(paths):
+            raise UsageError(
+                f"{len(paths)} file(s) and {len(names)} coder name(s): give one --coder per file "
+                "(in the same order), or --coder-column"
+            )
+        sheets = []
+        for i, path in enumerate(paths):
+            sheets += read_coded_sheet(path, id_column=id_column, text_column=text_column, codes=codes,
+                                       coder=None if coder_column else names[i], coder_column=coder_column,
+                                       separator=separator, sheet=sheet)
+        coded = combine(sheets, dedupe=dedupe)  # type: ignore[arg-type]
+        name = questionnaire or default_questionnaire_name(paths)
+        with self._db.begin() as conn:
+            return store_coded_sheets(conn, coded, questionnaire=name, question=question or sheets[0].text_column,
+                                      now=utcnow())
 
     # ------------------------------------------------------------------- exports
     def to_exchange(self) -> tuple[ExchangeProject, LeftOut]:

@@ -34,6 +34,37 @@ def import_qdpx(ctx: click.Context, file: str, positions: str, utf16: bool) -> N
     _echo(open_project(ctx).import_qdpx(file, positions="utf16" if utf16 else positions).lines())
 
 
+@import_group.command("coded-sheet")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--coder", "coders", multiple=True, help="The coder of each file, in the files' order (repeatable).")
+@click.option("--coder-column", default=None, help="Instead of --coder: the column that names each row's coder.")
+@click.option("--id", "id_column", required=True, help="The column with each response's id.")
+@click.option("--text", "text_column", required=True, help="The column with the answer text.")
+@click.option("--codes", default="Code *", show_default=True,
+              help="The code columns: a pattern (or comma-separated patterns) of column names.")
+@click.option("--separator", default="->", show_default=True, help="Between a code and its sub-code in a cell.")
+@click.option("--dedupe", type=click.Choice(["keep-first", "suffix"]), default=None,
+              help="Duplicate ids: keep each id's first row, or keep all as id-2, id-3 (default: stop and name them).")
+@click.option("--questionnaire", default=None, help="Questionnaire to create or match (default: the files' common name).")
+@click.option("--question", default=None, help="The open question's name (default: the text column's name).")
+@click.option("--sheet", default=None, help="The workbook's sheet (default: the first).")
+@click.pass_context
+def import_coded_sheet(ctx: click.Context, files: tuple[str, ...], coders: tuple[str, ...], coder_column: str | None,
+                       id_column: str, text_column: str, codes: str, separator: str, dedupe: str | None,
+                       questionnaire: str | None, question: str | None, sheet: str | None) -> None:
+    """Coded spreadsheets (xlsx/csv), one per coder: a row per response, then Code 1 … Code n.
+
+    Sub-codes are written parent->child. Answers are created (or matched by id in an
+    existing questionnaire); each coder's codes go on the whole answer, ready for
+    'qualcode agreement --unit answer'. Answers like "N/A" are kept when a coder coded them."""
+    report = open_project(ctx).import_coded_sheets(
+        list(files), id_column=id_column, text_column=text_column, codes=codes, coders=list(coders),
+        coder_column=coder_column, separator=separator, dedupe=dedupe, questionnaire=questionnaire,
+        question=question, sheet=sheet,
+    )
+    _echo(report.lines())
+
+
 @import_group.command("qualcoder")
 @click.argument("folder", type=click.Path())
 @click.pass_context

@@ -283,3 +283,7 @@ def to_text(value: Any) -> str | None:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+#: Public name for other layers that build a questionnaire themselves (coded spreadsheets).
+store_questionnaire = _store_questionnaire
