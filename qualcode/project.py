@@ -27,12 +27,14 @@ from qualcode.project_analysis import AnalysisMixin
 from qualcode.project_autocode import AutocodeMixin
 from qualcode.project_impact import ImpactMixin
 from qualcode.project_interop import InteropMixin
+from qualcode.project_sources import SourcesMixin
 from qualcode.analysis.filters import filter_codes, filter_where
 from qualcode.retrieval import search_mask
 from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding
 from qualcode.store import frames, schema
+from qualcode.store import source_admin
 from qualcode.store import sources as store_sources
 from qualcode.store.database import Database
 from qualcode.store.engine import display_name, is_database_url
@@ -46,7 +48,7 @@ def default_coder() -> str:
     return os.environ.get("QUALCODE_CODER") or getpass.getuser() or "coder"
 
 
-class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, ImpactMixin):
+class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, ImpactMixin, SourcesMixin):
     """A qualcode project: a ``*.qcproj`` SQLite file or a PostgreSQL database URL.
 
     The core (create/open, ingest, codebook, coding, retrieval) is here; each later
@@ -146,7 +148,8 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
         """Case descriptors from a csv/xlsx table; the key column names the cases.
 
         New cases are created; sources named like a case ("CEO-07 wave 1" for case
-        "CEO-07") are linked to it. Returns counts of cases, fields and linked sources.
+        "CEO-07") are linked to it. Returns counts of cases, fields and linked sources, and
+        the names of the sources that still belong to no case (``sources_not_linked``).
         """
         table = parse_descriptor_table(path, key, dict(types or {}))
         with self._db.begin() as conn:
@@ -156,7 +159,9 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
                 field_id = store_cases.ensure_field(conn, column.name, column.type, levels)
                 store_cases.set_values(conn, field_id, {ids[k]: to_text(v) for k, v in zip(table.keys, column.values)})
             linked = store_sources.link_unowned_to_cases(conn)
-        return {"cases": len(table.keys), "fields": len(table.columns), "sources_linked": linked}
+            not_linked = source_admin.unowned_names(conn)
+        return {"cases": len(table.keys), "fields": len(table.columns), "sources_linked": linked,
+                "sources_not_linked": not_linked}
 
     # ------------------------------------------------------------------ codebook
     def import_codebook(self, path: str | Path) -> dict[str, int]:

@@ -34,6 +34,7 @@ Unit = Literal["codepoint", "utf16"]
 #: Tools whose strings are UTF-16 (.NET, Cocoa, Delphi/Qt): their positions count UTF-16 units.
 UTF16_TOOLS = ("nvivo", "atlas.ti", "maxqda")
 #: What qualcode writes into ``origin`` so that its own exports are read without guessing.
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 ORIGIN_TAG = re.compile(r"\(positions: ([a-z0-9:]+)\)")
 
 
@@ -214,9 +215,7 @@ def score(mapping: OffsetMap, text: str, selections: Iterable[RawSelection]) -> 
 def relevant_conventions(raw: str, choice: PositionsChoice) -> list[Convention]:
     """Conventions the user allows, one per distinct way of counting this text (choices
     that make no difference here, such as the BOM in a text without one, collapse)."""
-    has_bom = raw.startswith(BOM)
-    has_crlf = "\r\n" in raw
-    has_astral = any(ord(ch) > 0xFFFF for ch in raw)
+    has_astral, has_bom, has_crlf = text_features(raw)
     seen: dict[tuple[object, ...], Convention] = {}
     for conv in ALL_CONVENTIONS:
         if not choice.allows(conv):
@@ -235,7 +234,7 @@ def preference(origin: str) -> list[Convention]:
 
 def text_features(raw: str) -> tuple[bool, bool, bool]:
     """(has astral characters, starts with a BOM, has CRLF): what conventions differ on."""
-    return any(ord(ch) > 0xFFFF for ch in raw), raw.startswith(BOM), "\r\n" in raw
+    return _ASTRAL.search(raw) is not None, raw.startswith(BOM), "\r\n" in raw
 
 
 def _equivalent(conv: Convention, features: tuple[bool, bool, bool]) -> tuple[object, ...]:
@@ -278,10 +277,12 @@ def evaluate(name: str, raw: str, selections: list[RawSelection], choice: Positi
     """The normalised text and the score of every relevant convention for one source."""
     result = SourcePositions(name=name, features=text_features(raw), n_selections=len(selections))
     text = ""
-    for conv in relevant_conventions(raw, choice):
+    conventions = relevant_conventions(raw, choice)
+    for conv in conventions:
         text, mapping = conv.offset_map(raw)
         result.maps[conv] = mapping
-        result.scores[conv] = score(mapping, text, selections)
+        # One way of counting leaves nothing to decide: the evidence is not worth its time.
+        result.scores[conv] = score(mapping, text, selections) if len(conventions) > 1 else Score()
     return text, result
 
 

@@ -361,9 +361,12 @@ class _Reader:
         sel_elements = _kids(el, "PlainTextSelection")
         text: str | None = None
         evidence: SourcePositions | None = None
+        positions = [self.raw_positions(s, name) for s in sel_elements]
+        longest: int | None = None
         if raw is not None:
-            raws = [RawSelection(*self.raw_positions(s, name), s.get("name") or "") for s in sel_elements]
+            raws = [RawSelection(a, b, s.get("name") or "") for (a, b), s in zip(positions, sel_elements)]
             text, evidence = evaluate(name, raw, raws, self.choice)
+            longest = evidence.max_raw_length()
         source = ExSource(
             guid=guid,
             name=name,
@@ -376,7 +379,8 @@ class _Reader:
             description=_kid_text(el, "Description"),
         )
         self.project.sources.append(source)
-        selections = [self.read_selection(sel_el, source, evidence) for sel_el in sel_elements]
+        selections = [self.read_selection(sel_el, source, at, longest, evidence is not None)
+                      for sel_el, at in zip(sel_elements, positions)]
         if evidence is not None:
             self.pending.append((evidence, source, selections))
         whole = self.read_codings(el, owner)
@@ -396,14 +400,15 @@ class _Reader:
                 f"<PlainTextSelection> {el.get('guid')} in source '{source_name}' has non-integer positions"
             ) from None
 
-    def read_selection(self, el: etree._Element, source: ExSource, evidence: SourcePositions | None) -> ExSelection:
-        """A selection with the file's raw positions (mapped later when the source has text)."""
+    def read_selection(self, el: etree._Element, source: ExSource, at: tuple[int, int], longest: int | None,
+                       has_text: bool) -> ExSelection:
+        """A selection with the file's raw positions ``at`` (mapped later when the source
+        has text; ``longest`` is the most positions any allowed reading gives the text)."""
         guid = self.guid(el)
         # ATLAS.ti reuses a PDFSelection's GUID for its text selection; the PDF one is dropped.
         self.dropped.discard(guid)
         self.register(guid, "PlainTextSelection", el)
-        start, end = self.raw_positions(el, source.name)
-        longest = evidence.max_raw_length() if evidence is not None else None
+        start, end = at
         if start < 0 or end < start or (longest is not None and end > longest):
             length = f"{longest} characters" if longest is not None else "no text"
             hint = "" if self.choice.is_auto or longest is None else "; try another --positions, or 'auto'"
@@ -412,7 +417,7 @@ class _Reader:
             )
         name = el.get("name") or ""
         quote = None
-        if evidence is None and name and len(name) == end - start:
+        if not has_text and name and len(name) == end - start:
             quote = name  # ATLAS.ti names a short quotation by its full text
         selection = ExSelection(
             guid=guid,
