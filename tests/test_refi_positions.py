@@ -153,3 +153,21 @@ def test_cli_says_which_reading_it_used(tmp_path):
         assert bad.exit_code != 0 and "unknown part 'words'" in bad.output
     finally:
         os.chdir(old)
+
+
+REAL = Path(os.environ.get("QUALCODE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")) / "refi"
+
+
+@pytest.mark.skipif(not (REAL / "qc-demo.qdpx").exists(), reason="real REFI-QDA files not present")
+def test_real_files_with_one_way_of_counting_need_no_decision(tmp_path):
+    """QualCoder's and NVivo for Mac's real exports: no BOM, CRLF or emoji, so every reading
+    counts alike; the reader says nothing about positions and keeps every excerpt."""
+    exchange = read_qdpx(REAL / "qc-demo.qdpx")
+    assert exchange.positions and {e["decided_by"] for e in exchange.positions} == {"no difference"}
+    project = Project.create(tmp_path / "p.qcproj")
+    report = project.import_qdpx(REAL / "qc-demo.qdpx")
+    assert not [x for x in report.lines() if x.startswith("positions:")]
+    assert len(project.excerpts()) == report.added["excerpts"] > 0
+    users = {u.name for u in exchange.users}
+    out = project.export_qdpx(tmp_path / "back.qdpx").path
+    assert {u.name for u in read_qdpx(out).users} >= users  # every user of the file kept
