@@ -160,8 +160,8 @@ class InteropMixin:
         """Write the project as a REFI-QDA project (``.qdpx``) for NVivo, ATLAS.ti, MAXQDA,
         QualCoder. ``windows=True`` writes texts with CRLF line ends and a BOM.
         ``positions`` is how selection positions count the written text: NVivo's way by
-        default (UTF-16 units, BOM not counted, CRLF as two; ATLAS.ti and MAXQDA count
-        UTF-16 units too), ``"codepoint"`` for QualCoder. Exporting twice gives identical files."""
+        default (UTF-16 units, BOM not counted, CRLF as two; ATLAS.ti and MAXQDA are
+        expected to count UTF-16 units too), ``"codepoint"`` for QualCoder. Exporting twice gives identical files."""
         convention = convention_from_spec(positions)
         path = _out_path(path, ".qdpx")
         exchange, left_out = self.to_exchange()

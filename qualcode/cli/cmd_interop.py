@@ -101,7 +101,7 @@ def export_group() -> None:
 @click.argument("out", type=click.Path())
 @click.option("--windows", is_flag=True, help="CRLF line ends and a BOM in the texts.")
 @click.option("--positions", default="utf16:nobom:crlf2", show_default=True, metavar="PARTS",
-              help="How positions count the texts: NVivo, ATLAS.ti and MAXQDA count UTF-16 units; "
+              help="How positions count the texts: NVivo counts UTF-16 units (as ATLAS.ti and MAXQDA are expected to); "
                    "use 'codepoint' for QualCoder.")
 @click.pass_context
 def export_qdpx(ctx: click.Context, out: str, windows: bool, positions: str) -> None:

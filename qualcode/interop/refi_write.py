@@ -416,8 +416,8 @@ def write_qdpx(
 
     ``newline="\\r\\n"`` and ``bom=True`` write Windows-style texts. ``positions`` says
     how selection positions count the text written: by default as NVivo counts them (UTF-16
-    code units, BOM not counted, CRLF as two), which is also how ATLAS.ti and MAXQDA, whose
-    strings are UTF-16, count; ``Convention("codepoint")`` for QualCoder. The two differ
+    code units, BOM not counted, CRLF as two), which ATLAS.ti and MAXQDA, whose strings are
+    UTF-16, are expected to read the same way (not checked in those tools); ``Convention("codepoint")`` for QualCoder. The two differ
     only after a character beyond U+FFFF (an emoji), and only when a BOM is written.
     """
     writer = _Writer(project, text_inline=text_inline, newline=newline, bom=bom, origin=origin, positions=positions)
