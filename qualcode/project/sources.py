@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.errors import UsageError
-from qualcode.ingest.load import to_text
 from qualcode.ingest.manage import LinkReport, RemoveReport, case_from_pattern, compile_pattern, read_mapping
 from qualcode.store import cases as store_cases
 from qualcode.store import source_admin
@@ -47,6 +46,8 @@ class ProjectSources(ProjectCore):
     ) -> str:
         """Set a source's case (``None`` unlinks it; a new name creates the case), its wave
         (``None`` clears it) and descriptor values of its case (``{"role": "CEO"}``)."""
+        from qualcode.ingest.load import to_text  # (loads the file readers: only when values are set)
+
         if case is _UNSET and wave is _UNSET and not descriptors:
             raise UsageError("nothing to set: give a case, a wave or descriptors")
         done: list[str] = []
