@@ -124,3 +124,19 @@ def test_the_demo_study_gives_the_same_numbers_on_postgresql(pg_url: str, tmp_pa
     finally:
         pg.close()
         lite.close()
+
+
+def test_the_readmes_postgresql_commands_work_as_written(pg_url: str, study_files: Path) -> None:
+    """README: ``qualcode --project postgresql://… init``, then commands on that URL."""
+    from click.testing import CliRunner
+
+    from qualcode.cli import cli
+
+    runner = CliRunner()
+    created = runner.invoke(cli, ["--project", pg_url, "init", "--title", "Team"], env={"QUALCODE_PROJECT": None})
+    assert created.exit_code == 0, created.output
+    ingested = runner.invoke(cli, ["--project", pg_url, "ingest", str(study_files / "interviews")])
+    assert ingested.exit_code == 0, ingested.output
+    with Project.open(pg_url) as project:
+        assert project.title == "Team"
+        assert sorted(project.sources()["source"]) == ["CEO-07 wave 1", "Mentor-03 wave 1"]

@@ -131,7 +131,7 @@ def adjust_span(db: Database, application_id: int, start: int, end: int, by: str
                 "accept or reject that one instead"
             )
         review_store.move_application(conn, row.id, excerpt_id, "applied", by)
-        store_coding.delete_orphan_excerpts(conn)
+        store_coding.delete_orphan_excerpts(conn, [row.excerpt_id])
         return int(row.id)
 
 
