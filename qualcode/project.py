@@ -356,6 +356,13 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
                     raise NotFoundError(f"no excerpt {target_id}")
             return _insert_memo(conn, on, target_id, text, author or default_coder())
 
+    def code_view(self, source: str, coder: str | None = None) -> Any:
+        """A Jupyter widget to read ``source`` and code it as ``coder``: select a passage,
+        pick codes, see everyone's codings as stripes (the ``qualcode serve`` view)."""
+        from qualcode.web.widget import CodeView  # the web layer sits above Project
+
+        return CodeView(self, source, coder or default_coder())
+
     # ----------------------------------------------------------------- retrieval
     def cached(self) -> Any:
         """``with project.cached(): ...`` reads each frame once for the whole block (a

@@ -205,6 +205,18 @@ def set_status(conn: Connection, application_ids: list[int], status: str, decide
     return int(total)
 
 
+def reopen(conn: Connection, application_ids: list[int]) -> int:
+    """Machine suggestions back to ``suggested``, their decision forgotten (an undo)."""
+    A = schema.applications
+    total = 0
+    for batch in batched(application_ids, 10_000):
+        total += conn.execute(
+            update(A).where(A.c.id.in_(batch), A.c.origin.in_(("rule", "model")), A.c.status != "suggested")
+            .values(status="suggested", decided_by=None, decided_at=None)
+        ).rowcount or 0
+    return int(total)
+
+
 def count_excerpts(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(schema.excerpts)).scalar_one()
 
