@@ -531,7 +531,11 @@ export function mount(root, backend, options = {}) {
     search.focus({ preventScroll: true });
   }
 
-  function hidePicker() { picker.hidden = true; clear(picker); }
+  function hidePicker() {
+    if (!picker.hidden && state.openCoding === null) clear(overlay);
+    picker.hidden = true;
+    clear(picker);
+  }
 
   async function applyCodes(codes, weight) {
     const sel = state.selection;
@@ -539,6 +543,7 @@ export function mount(root, backend, options = {}) {
     await call("apply", { source: state.doc.source, start: sel.start, end: sel.end, codes, weight });
     window.getSelection()?.removeAllRanges();
     state.selection = null;
+    clear(overlay);
     say(`Applied ${codes.join(", ")}`);
     await refresh();
   }
