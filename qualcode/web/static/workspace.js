@@ -103,6 +103,7 @@ export function mount(root, backend, options = {}) {
   // layout
   clear(root);
   root.classList.add("qc-root");
+  if (single) root.classList.add("qc-one-source");
   const status = h("div", { class: "qc-status", role: "status" });
   const coderButton = h("button", { class: "qc-coder", type: "button", onclick: () => askCoder(true) });
   const tabCode = h("button", { class: "qc-tab qc-active", type: "button", "data-mode": "code", text: "Code",
@@ -421,7 +422,7 @@ export function mount(root, backend, options = {}) {
 
   function drawStripes() {
     if (!state.doc || !state.chunks.length) { clear(margin); return; }
-    const base = textWrap.getBoundingClientRect().top;
+    const base = margin.getBoundingClientRect().top;  // stripes are placed inside the margin
     const items = [];
     for (const c of state.doc.codings) {
       if (c.status === "suggested" && state.mode !== "review") continue;
