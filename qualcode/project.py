@@ -316,6 +316,12 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
 
         return self._db.write(change)
 
+    def revision(self) -> str:
+        """Changes whenever anyone adds, changes or removes a coding, memo, code or coverage
+        mark: compare it with an earlier value to know whether to read again."""
+        with self._db.connect() as conn:
+            return store_coding.revision(conn)
+
     def remove_coding(self, application_id: int) -> int:
         """Remove one coding (an application, by id); returns 1, or 0 when it was already
         gone (another coder removed it first: removing twice is not an error)."""

@@ -107,6 +107,11 @@ def test_the_actions_code_change_respan_and_remove_through_the_project(study) ->
     ws.call("change", {"application_id": coding["application_id"], "code": "Issues/Governance", "weight": ""}, "anna")
     changed = study.applications()
     assert changed["code"].tolist() == ["Issues/Governance"] and changed["weight"].isna().all()
+    # a page polling for others' work gets "unchanged" until someone changes something
+    seen = ws.call("codings", {"source": "CEO-07 wave 1"}, "anna")["revision"]
+    assert ws.call("codings", {"source": "CEO-07 wave 1", "since": seen}, "ben") == {"unchanged": True, "revision": seen}
+    study.add_memo("ask about the chair", on="source", target="Mentor-03 wave 1", author="ben")
+    assert ws.call("codings", {"source": "CEO-07 wave 1", "since": seen}, "anna")["revision"] != seen
     assert ws.call("remove", {"application_id": coding["application_id"]}, "anna") == {"removed": 1}
     assert ws.call("remove", {"application_id": coding["application_id"]}, "anna") == {"removed": 0}
     assert study.applications().empty and study.excerpts().empty

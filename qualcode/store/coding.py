@@ -217,6 +217,20 @@ def reopen(conn: Connection, application_ids: list[int]) -> int:
     return int(total)
 
 
+def revision(conn: Connection) -> str:
+    """A short text that changes whenever a coding, memo, code or coverage mark is added,
+    removed or decided (counts, newest ids, latest decision time): a page that polls for
+    other coders' work compares it with the last one it saw, at the cost of one query."""
+    A, M, K, C = schema.applications, schema.memos, schema.codes, schema.coded_sources
+    parts = []
+    for stmt in (select(func.count(), func.max(A.c.id), func.max(A.c.decided_at)).select_from(A),
+                 select(func.count(), func.max(M.c.id)).select_from(M),
+                 select(func.count(), func.max(K.c.id)).select_from(K),
+                 select(func.count(), func.max(C.c.marked_at)).select_from(C)):
+        parts.append("/".join(str(v) for v in conn.execute(stmt).one()))
+    return "|".join(parts)
+
+
 def count_excerpts(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(schema.excerpts)).scalar_one()
 

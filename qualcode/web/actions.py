@@ -152,6 +152,9 @@ class Workspace:
         """What others may have changed since: codings, memos, counts, coverage marks.
         The page asks every few seconds, so another coder's work appears without a reload."""
         name = self._source(payload)
+        revision = self.project.revision()
+        if payload.get("since") == revision:
+            return {"unchanged": True, "revision": revision}
         with self.project.cached():
             apps = self.project.applications(source=name, status=None)
             apps = apps[apps["status"].isin(["applied", "suggested"])].sort_values(["start", "end", "application_id"])
@@ -171,7 +174,7 @@ class Workspace:
         return {
             "codings": codings,
             "memos": _records(memos, ["id", "target", "target_id", "text", "author", "created_at"]) if len(memos) else [],
-            "source_id": source_id, "marked": marked, "codes": codes,
+            "source_id": source_id, "marked": marked, "codes": codes, "revision": revision,
         }
 
     def act_queue(self, payload: dict[str, Any], coder: str) -> list[dict[str, Any]]:

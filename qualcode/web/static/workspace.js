@@ -311,6 +311,7 @@ export function mount(root, backend, options = {}) {
     state.doc.marked = data.marked;
     state.doc.source_id = data.source_id;
     state.codes = data.codes;
+    state.revision = data.revision;
     state.lastState = JSON.stringify([data.codings, data.memos, data.marked, data.codes]);
     const mineDone = data.marked.includes(state.coder);
     doneButton.textContent = mineDone ? "✓ Marked coded (undo)" : "Nothing (more) to code here";
@@ -330,12 +331,13 @@ export function mount(root, backend, options = {}) {
     try {
       if (state.doc && state.coder && !document.hidden) {
         const name = state.doc.source;
-        const data = await backend.call("codings", { source: name });
-        if (state.doc && state.doc.source === name &&
+        const data = await backend.call("codings", { source: name, since: state.revision });
+        if (!data.unchanged && state.doc && state.doc.source === name &&
             JSON.stringify([data.codings, data.memos, data.marked, data.codes]) !== state.lastState) {
           applyState(data);
           if (state.mode === "review") loadQueue();
         }
+        if (state.doc && state.doc.source === name) state.revision = data.revision;
       }
     } catch (err) {
       say(`Could not refresh: ${err.message}`, true);
