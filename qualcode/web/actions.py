@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from qualcode.errors import NotFoundError, QualcodeError, UsageError
-from qualcode.project import Project
+
+if TYPE_CHECKING:  # the web sits above Project and only names it
+    from qualcode.project import Project
 
 #: the actions that change the project (the web app checks their CSRF token)
 WRITES = frozenset({"apply", "change", "remove", "memo", "add_code", "done", "accept", "reject", "recode",

@@ -19,7 +19,7 @@ import hmac
 import json
 import secrets
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -31,8 +31,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qualcode.errors import QualcodeError
-from qualcode.project import Project
 from qualcode.web.actions import Workspace
+
+if TYPE_CHECKING:  # the web sits above Project and only names it
+    from qualcode.project import Project
 
 CSRF_COOKIE = "qualcode_csrf"
 AUTH_COOKIE = "qualcode_auth"

@@ -4,9 +4,12 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from qualcode.errors import UsageError
-from qualcode.project import Project
+
+if TYPE_CHECKING:  # the web sits above Project and only names it
+    from qualcode.project import Project
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 

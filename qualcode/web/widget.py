@@ -9,14 +9,16 @@ same :class:`~qualcode.web.actions.Workspace` actions the web app serves.
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anywidget
 import traitlets
 
 from qualcode.errors import QualcodeError
-from qualcode.project import Project
 from qualcode.web.actions import Workspace, check_coder
+
+if TYPE_CHECKING:  # the web sits above Project and only names it
+    from qualcode.project import Project
 
 
 def _asset(name: str) -> str:
