@@ -156,3 +156,42 @@ def test_the_jupyter_view_answers_through_the_same_actions(study) -> None:
     assert sent[-1]["id"] == 9 and "no code 'Nope'" in sent[-1]["error"]
     with pytest.raises(NotFoundError):
         study.code_view("CEO-99 wave 9", coder="anna")
+
+
+def test_review_actions_record_who_and_when_and_each_answers_with_its_undo(study) -> None:
+    from qualcode.web.actions import Workspace
+
+    ws = Workspace(study)
+    study.update_code("Issues/Governance/Board relations", rules={"unit": "sentence", "keywords": ["board"]})
+    study.autocode(progress=False)
+    queue = {q["source"]: q for q in ws.call("queue", {}, "ben")}
+    ceo, mentor = queue["CEO-07 wave 1"], queue["Mentor-03 wave 1"]
+    text = study.source_text("CEO-07 wave 1")
+
+    # right code, wrong passage: the reviewer's selection becomes the span
+    start = text.index("The board was difficult")
+    moved = ws.call("adjust", {"application_id": ceo["application_id"], "start": start, "end": start + 23}, "ben")
+    after = study.applications(source="CEO-07 wave 1")
+    assert text[after["start"][0]:after["end"][0]] == "The board was difficult"
+    assert (after["status"][0], after["decided_by"][0]) == ("applied", "ben")
+    undo = moved["undo"]
+    ws.call(undo.pop("action"), undo, "ben")  # back to its old span, back in the queue
+    back = study.review_queue()
+    assert sorted(back["application_id"]) == sorted([ceo["application_id"], mentor["application_id"]])
+    assert (int(back.loc[back["application_id"] == ceo["application_id"], "start"].iloc[0]), ) == (ceo["start"],)
+
+    rejected = ws.call("reject", {"ids": [mentor["application_id"]]}, "cara")
+    decided = study.applications(source="Mentor-03 wave 1", status="rejected")
+    assert decided[["decided_by"]].values.tolist() == [["cara"]] and decided["decided_at"].notna().all()
+    assert rejected["undo"] == {"action": "reopen", "ids": [mentor["application_id"]]}
+
+    # a code added on the fly, memos on a source and on a code
+    ws.call("add_code", {"path": "Issues/Funding gaps"}, "ben")
+    assert "Issues/Funding gaps" in study.codes()["path"].tolist()
+    ws.call("memo", {"on": "source", "target": "CEO-07 wave 1", "text": "Second interview booked"}, "ben")
+    ws.call("memo", {"on": "code", "target": "Issues/Funding gaps", "text": "Split from Sustainability"}, "ben")
+    memos = study.memos()
+    assert memos[["target", "text", "author"]].values.tolist() == [
+        ["source", "Second interview booked", "ben"], ["code", "Split from Sustainability", "ben"]]
+    shown = ws.call("codings", {"source": "CEO-07 wave 1"}, "ben")["memos"]
+    assert sorted(m["text"] for m in shown) == ["Second interview booked", "Split from Sustainability"]
