@@ -114,8 +114,9 @@ def start_server(target: str, port: int) -> subprocess.Popen:
     raise RuntimeError("qualcode serve did not answer")
 
 
-def open_times(url: str, source: str, repeats: int, n_codings: int) -> list[tuple[float, float]]:
-    """(Performance API measure, click -> next painted frame) in ms, per repeat."""
+def open_times(url: str, source: str, repeats: int, n_codings: int) -> list[tuple[float, float, float]]:
+    """(Performance API measure, click -> next painted frame, of which the server's answer)
+    in ms, per repeat."""
     driver = browser.chromium()
     out = []
     try:
@@ -138,10 +139,12 @@ def open_times(url: str, source: str, repeats: int, n_codings: int) -> list[tupl
                   window.__painted = 0;
                   requestAnimationFrame(() => setTimeout(() => { window.__painted = performance.now(); }, 0));
                 }
-                return window.__painted ? [m[m.length - 1].duration, window.__painted - window.__clicked] : null;
+                const f = performance.getEntriesByName('qc-open-source-fetch');
+                return window.__painted ? [m[m.length - 1].duration, window.__painted - window.__clicked,
+                                           f[f.length - 1].duration] : null;
                 """.replace("N_CODINGS", str(n_codings)))
             if i:  # the first open warms the server's caches and the browser's JIT
-                out.append((float(measure[0]), float(measure[1])))
+                out.append((float(measure[0]), float(measure[1]), float(measure[2])))
         stripes = driver.execute_script("return document.querySelectorAll('.qc-stripe').length")
         print(f"stripes on the page: {stripes}", file=sys.stderr)
     finally:
@@ -228,6 +231,7 @@ def main() -> None:
     parser.add_argument("--per-coder", type=int, default=200)
     parser.add_argument("--pg", default=os.environ.get("QUALCODE_TEST_PG_URL"))
     parser.add_argument("--skip-browser", action="store_true")
+    parser.add_argument("--skip-team", action="store_true")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="qc-bench-web-"))
     lines = []
@@ -244,12 +248,16 @@ def main() -> None:
             server.wait(timeout=20)
         lines += [
             f"- open a {args.words:,}-word transcript with {args.codings} codings, click -> drawn "
-            f"(Performance API 'qc-open-source'): {ms([m for m, _ in opened])}",
-            f"- click -> next painted frame: {ms([p for _, p in opened])}",
+            f"(Performance API 'qc-open-source'): {ms([m for m, _, _ in opened])}",
+            f"- of which waiting for the server's answer ('qc-open-source-fetch'): {ms([f for _, _, f in opened])}",
+            f"- click -> next painted frame: {ms([p for _, p, _ in opened])}",
             f"- apply a code, POST /api/apply round trip at the server: {ms(web)}",
             f"- baseline, the same as a command (`qualcode code … --start --end`): {ms(cli)}",
         ]
 
+    if args.skip_team:
+        print("\n".join(lines))
+        return
     lines += ["", "| backend | coders x codings | calls | errors | lost | doubled | left over | wall | median call | slowest call |",
               "|---|---|---|---|---|---|---|---|---|---|"]
     lines.append(team(lambda: str(folder / "team.qcproj"), "SQLite", folder, args.coders, args.per_coder))

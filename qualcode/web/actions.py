@@ -49,7 +49,16 @@ def _plain(value: Any) -> Any:
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
-    return [{c: _plain(v) for c, v in zip(columns, row)} for row in frame[columns].itertuples(index=False)]
+    """Rows as JSON-safe dicts, a column at a time (a source's 500 codings in a few ms)."""
+    out: dict[str, list[Any]] = {}
+    for column in columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[column] = [None if pd.isna(v) else v.isoformat(timespec="seconds") for v in values]
+        else:
+            missing = values.isna().tolist()
+            out[column] = [None if gone else _plain(v) for v, gone in zip(values.tolist(), missing)]
+    return [dict(zip(columns, row)) for row in zip(*(out[c] for c in columns))] if len(frame) else []
 
 
 def check_coder(name: Any) -> str:

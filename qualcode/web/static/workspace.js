@@ -252,6 +252,8 @@ export function mount(root, backend, options = {}) {
     performance.mark("qc-open-source-start");
     say(`Opening ${name}…`);
     const doc = await call("source", { source: name });
+    performance.mark("qc-open-source-fetched");
+    performance.measure("qc-open-source-fetch", "qc-open-source-start", "qc-open-source-fetched");
     state.doc = doc;
     state.openCoding = null;
     state.selection = null;
