@@ -27,6 +27,7 @@ from qualcode.project_analysis import AnalysisMixin
 from qualcode.project_autocode import AutocodeMixin
 from qualcode.project_impact import ImpactMixin
 from qualcode.project_interop import InteropMixin
+from qualcode.project_speakers import SpeakersMixin
 from qualcode.analysis.filters import filter_codes, filter_where
 from qualcode.retrieval import search_mask
 from qualcode.store import cases as store_cases
@@ -46,7 +47,7 @@ def default_coder() -> str:
     return os.environ.get("QUALCODE_CODER") or getpass.getuser() or "coder"
 
 
-class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, ImpactMixin):
+class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, ImpactMixin, SpeakersMixin):
     """A qualcode project: a ``*.qcproj`` SQLite file or a PostgreSQL database URL.
 
     The core (create/open, ingest, codebook, coding, retrieval) is here; each later
@@ -127,8 +128,16 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
         key_column: str | None = None,
         invited: int | None = None,
         progress: bool | None = None,
+        layout: str = "auto",
     ) -> IngestReport:
-        """Read files or folders into sources (one transaction for the whole call)."""
+        """Read files or folders into sources (one transaction for the whole call).
+
+        ``layout`` names the transcript layout when guessing it is not enough: ``otter``,
+        ``teams``, ``zoom`` (a name and a time on a line, the words below), ``rev``,
+        ``trint``, ``descript``, ``labels`` (``Name:`` labels), ``name-lines`` (a name
+        alone on its line). ``report.table()`` says what each file held; speakers who ask
+        most questions are guessed to be interviewers (``speakers()``, ``set_speaker_role``).
+        """
         if not paths:
             raise UsageError("give at least one file or folder to ingest")
         return ingest(
@@ -140,6 +149,7 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
             key_column=key_column,
             invited=invited,
             progress=progress,
+            layout=layout,
         )
 
     def import_descriptors(self, path: str | Path, key: str, types: Mapping[str, str] | None = None) -> dict[str, int]:
