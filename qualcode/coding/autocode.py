@@ -264,6 +264,8 @@ class _Context:
 
     def run(self, texts: dict[int, str], segments: pd.DataFrame | None) -> pd.DataFrame:
         out = []
+        # marks blanked in the whole text: a sentence may start inside "(laughs)"
+        blanked = {sid: blank_marks(text) for sid, text in texts.items()}
         for kind, ruleset in self.rulesets.items():
             units = cut_units(texts, segments, kind)
             if units.empty:
@@ -272,7 +274,8 @@ class _Context:
                 said_by_interviewer = self.speaker_roles.interviewer_mask(units["speaker"])
                 units = units[[not flag for flag in said_by_interviewer]].reset_index(drop=True)
             units["role"] = self._role(units)
-            hits = ruleset.apply(units.assign(text=[blank_marks(text) for text in units["text"]]))
+            said = [blanked[s][a:b] for s, a, b in zip(units["source_id"], units["start"], units["end"])]
+            hits = ruleset.apply(units.assign(text=said))
             if hits.empty:
                 continue
             rows = units.iloc[hits["row"].to_numpy()]

@@ -2,8 +2,8 @@
 
 The guess rests on what interviewers do, not on what they are called (an Otter transcript
 names them "Priya Raman", not "Interviewer"): in a source, the interviewer is the speaker
-who asks most of the questions -- more than half of the turns with a question mark --
-in shorter turns than the others'. A speaker who does that in at least half of the
+who asks most of the questions -- more than half of the turns with a question mark. A
+speaker who does that in at least half of the
 sources they speak in is guessed to be an interviewer; being in many sources (the same
 researcher in every interview) is what the guess shows as its evidence. A guess is
 stored at ingest and used until a person confirms or corrects it.
@@ -36,8 +36,8 @@ def _measure(turns: pd.DataFrame) -> pd.DataFrame:
 
 
 def askers(turns: pd.DataFrame) -> pd.DataFrame:
-    """Per source, the speaker key who asks most of its questions in shorter turns, if any:
-    ``source_id, key``."""
+    """Per source, the speaker key who asks more than half of its question turns (of at
+    least ``MIN_QUESTIONS``), if any: ``source_id, key``."""
     measured = _measure(turns)
     rows = []
     for sid, group in measured.groupby("source_id", sort=True):
@@ -46,11 +46,7 @@ def askers(turns: pd.DataFrame) -> pd.DataFrame:
         if total < MIN_QUESTIONS or group["key"].nunique() < 2:
             continue
         lead = str(questions.idxmax())
-        if questions[lead] * 2 <= total:
-            continue
-        mine = group.loc[group["key"] == lead, "words"].mean()
-        others = group.loc[group["key"] != lead, "words"].mean()
-        if mine < others:
+        if questions[lead] * 2 > total:
             rows.append((sid, lead))
     return pd.DataFrame(rows, columns=["source_id", "key"])
 
