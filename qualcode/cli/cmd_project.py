@@ -38,7 +38,17 @@ def init(target: str, title: str) -> None:
 def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, layout: str, wave: str | None, name: str | None,
            key_column: str | None, invited: int | None, fmt: str) -> None:
     """Read files or folders (recursively) into the project; say per file what was found
-    (kind, transcript format, speakers, turns)."""
+    (kind, transcript format, speakers, turns).
+
+    Transcripts are recognised by their content: Otter, Teams and Zoom exports (a name and
+    a time on a line, the words below; Otter's keyword header and footer are not content),
+    WebVTT with <v Name> voices or 'Name:' cues, Rev 'Name (00:01:02):', Trint and
+    Descript '[00:01:02] Name:', 'NAME:', 'Q:'/'A:', 'I:'/'R:', and Word files with a
+    speaker per paragraph. A file that looks like a transcript but gives no speakers is
+    named in a warning: ingest it again with --kind transcript --layout LAYOUT and it is
+    read again in place. Speakers who ask most of the questions are guessed to be
+    interviewers; see 'qualcode speakers'.
+    """
     report = open_project(ctx).ingest(*paths, kind=kind, wave=wave, name=name, key_column=key_column,
                                       invited=invited, layout=layout)
     for warning in report.warnings:
