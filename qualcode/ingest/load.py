@@ -20,6 +20,7 @@ from qualcode.errors import IngestError
 from qualcode.ingest.records import QuestionnaireRecord, SourceRecord
 from qualcode.ingest.readers.text import looks_like_transcript
 from qualcode.ingest.registry import iter_files, read_path
+from qualcode.speech.roles import speaker_key
 from qualcode.speech.speakers import guess_interviewers
 from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
@@ -146,7 +147,8 @@ def ingest(
         report.cases_linked = store_sources.link_unowned_to_cases(conn)
         if report.added or report.reread:
             guesses = guess_interviewers(store_speakers.turns(conn))
-            report.guessed_interviewers = store_speakers.replace_guesses(conn, guesses)
+            report.guessed_interviewers = store_speakers.replace_guesses(
+                conn, {speaker_key(name): (name, role) for name, role in guesses.items()})
     return report
 
 

@@ -9,17 +9,16 @@ from sqlalchemy import Connection, delete, select
 from qualcode.store import schema
 from qualcode.store import sources as store_sources
 from qualcode.store.migrations import utcnow
-from qualcode.speech.roles import ROLES, SpeakerRoles, speaker_key
 
 R = schema.speaker_roles
 #: Segments that are someone's turn: transcript turns (subtitle turns included) and email messages.
 TURN_KINDS = ("turn", "message")
 
 
-def roles(conn: Connection) -> SpeakerRoles:
-    """The project's roles, for every consumer of turns (``SpeakerRoles.role``)."""
-    rows = conn.execute(select(R.c.key, R.c.role)).all()
-    return SpeakerRoles({key: role for key, role in rows})
+def roles(conn: Connection) -> dict[str, str]:
+    """The project's stored roles, speaker key -> role (``qualcode.speech.roles.SpeakerRoles``
+    adds the label rule)."""
+    return {key: role for key, role in conn.execute(select(R.c.key, R.c.role))}
 
 
 def assigned(conn: Connection) -> pd.DataFrame:
@@ -28,23 +27,20 @@ def assigned(conn: Connection) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", "name", "role", "origin"])
 
 
-def set_role(conn: Connection, name: str, role: str, origin: str = "user") -> None:
-    """Give speaker ``name`` a role (replacing a guess or an earlier choice)."""
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {ROLES}")
-    key = speaker_key(name)
+def set_role(conn: Connection, key: str, name: str, role: str, origin: str = "user") -> None:
+    """Give speaker ``name`` (compared as ``key``) a role, replacing a guess or an earlier choice."""
     conn.execute(delete(R).where(R.c.key == key))
     conn.execute(R.insert().values(key=key, name=name, role=role, origin=origin, updated_at=utcnow()))
 
 
-def replace_guesses(conn: Connection, guesses: Mapping[str, str]) -> list[str]:
-    """Drop the stored guesses and store ``guesses`` (name -> role) for every speaker a
-    person has not decided on. Returns the names newly guessed (not guessed before)."""
+def replace_guesses(conn: Connection, guesses: Mapping[str, tuple[str, str]]) -> list[str]:
+    """Drop the stored guesses and store ``guesses`` (key -> (name, role)) for every speaker
+    a person has not decided on. Returns the names newly guessed (not guessed before)."""
     before = {key for key, in conn.execute(select(R.c.key).where(R.c.origin == "guess"))}
     decided = {key for key, in conn.execute(select(R.c.key).where(R.c.origin == "user"))}
     conn.execute(delete(R).where(R.c.origin == "guess"))
-    rows = [{"key": speaker_key(name), "name": name, "role": role, "origin": "guess", "updated_at": utcnow()}
-            for name, role in guesses.items() if speaker_key(name) not in decided]
+    rows = [{"key": key, "name": name, "role": role, "origin": "guess", "updated_at": utcnow()}
+            for key, (name, role) in guesses.items() if key not in decided]
     if rows:
         conn.execute(R.insert(), rows)
     return [row["name"] for row in rows if row["key"] not in before]
