@@ -45,6 +45,8 @@ GENERATED = {
                   "Only that I wish I'd started sooner."),
     "teams_docx": ("teams", {"Priya Raman": 3, "Hannah Cole": 3}, "Thanks for staying on after the peer session.",
                    "for the merger stuff."),
+    "teams_cues_docx": ("teams (cue lines)", {"Priya Raman": 3, "Kemi Oduya": 3},
+                        "Morning, Kemi.", "three years of core costs."),
     "speaker_paragraphs_docx": ("Name:", {"Interviewer": 2, "Mentor-11": 3, "Moderator": 1},
                                 "What made you put yourself forward", "the whole job, really."),
     "name_lines_docx": ("name lines", {"Priya Raman": 3, "Olu Bankole": 3}, "How did the first three months go?",

@@ -66,6 +66,7 @@ class IngestReport:
 
 FILE_COLUMNS = ["file", "source", "kind", "format", "speakers", "turns", "status"]
 MAX_SPEAKERS_SHOWN = 4
+_PLAIN_FORMATS = {"email": "messages", "document": "paragraphs"}
 
 
 def _file_row(path: Path, record: SourceRecord, added: bool, status: str | None = None) -> dict[str, Any]:
@@ -74,7 +75,7 @@ def _file_row(path: Path, record: SourceRecord, added: bool, status: str | None 
     shown = ", ".join(names[:MAX_SPEAKERS_SHOWN]) + (f" +{len(names) - MAX_SPEAKERS_SHOWN} more"
                                                      if len(names) > MAX_SPEAKERS_SHOWN else "")
     return {"file": path.name, "source": record.name, "kind": record.kind,
-            "format": record.meta.get("style") or record.meta.get("layout") or "",
+            "format": record.meta.get("style") or record.meta.get("layout") or _PLAIN_FORMATS.get(record.kind, ""),
             "speakers": shown, "turns": len(turns),
             "status": status or ("added" if added else "already in project")}
 

@@ -9,7 +9,13 @@ This is how Otter.ai, Microsoft Teams and Zoom write a transcript to .txt, .docx
     Sure. I was three months into the job...
 
 (Otter: ``MM:SS`` or ``H:MM:SS`` after two spaces; Teams: ``H:MM:SS`` or ``MM:SS``, the
-words in the same Word paragraph after a line break.) Some typed transcripts put the name
+words in the same Word paragraph after a line break.) Teams' older Word transcripts put a
+cue timing line above the name instead::
+
+    0:0:3.120 --> 0:0:7.450
+    Jane Doe
+    Thanks everyone for joining.
+ Some typed transcripts put the name
 alone on its line, with no time (a bold speaker paragraph in Word); that layout is read
 when it is asked for or when few names recur in strict alternation.
 
@@ -38,6 +44,12 @@ _FOOTER = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 _OTTER_HEADER = re.compile(r"^[^\S\n]*(?:SUMMARY KEYWORDS|SPEAKERS)[^\S\n]*$", re.MULTILINE)
+#: Teams' older layout: ``0:0:3.120 --> 0:0:7.450``, then the name on the next line.
+_CUE_NAME = re.compile(
+    r"^[^\S\n]*(?P<time>\d{1,2}:\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?)[^\S\n]*-->[^\S\n]*\d{1,2}:\d{1,2}:\d{1,2}"
+    r"(?:[.,]\d{1,3})?[^\S\n]*\n(?:[^\S\n]*\n)?[^\S\n]*(?P<label>[^\W\d_][^\n]{0,60}?)[^\S\n]*$",
+    re.MULTILINE,
+)
 MIN_NAME_LINE_TURNS = 4
 MAX_NAME_LINE_SPEAKERS = 8
 
@@ -62,6 +74,24 @@ def find_timed_lines(text: str) -> list[TurnLine]:
         first = match.start() + len(match.group()) - len(match.group().lstrip())
         speech = match.end() + 1 if match.end() < len(text) else match.end()
         lines.append(TurnLine(first, speech, label, parse_time(match.group("time"))))
+    return lines
+
+
+def find_cue_lines(text: str) -> list[TurnLine]:
+    """Every ``0:0:3.120 --> 0:0:7.450`` line followed by a speaker's name (Teams' older
+    Word transcripts); the speech starts on the line after the name."""
+    candidates = []
+    for match in _CUE_NAME.finditer(text):
+        label = " ".join(match.group("label").split())
+        if len(label.split()) > MAX_LABEL_WORDS:
+            continue
+        candidates.append((match, label))
+    counts = Counter(label_key(label) for _, label in candidates)
+    lines = []
+    for match, label in candidates:
+        if looks_like_name(label) or counts[label_key(label)] >= 2:
+            speech = match.end() + 1 if match.end() < len(text) else match.end()
+            lines.append(TurnLine(match.start("time"), speech, label, parse_time(match.group("time"))))
     return lines
 
 
@@ -115,6 +145,8 @@ def style(text: str, lines: list[TurnLine]) -> str:
         return "name lines"
     if lines[0].time is None:
         return "name lines"
+    if "-->" in text[lines[0].line_start:lines[0].speech_start]:
+        return "teams (cue lines)"
     if _OTTER_HEADER.search(text, 0, lines[0].line_start) or re.search(r"otter\.ai", text, re.IGNORECASE):
         return "otter"
     if re.search(r"(?:started|stopped) transcription", text, re.IGNORECASE):

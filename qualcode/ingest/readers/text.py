@@ -57,6 +57,10 @@ def find_layout(text: str, layout: str = "auto", *, forced: bool = False) -> Lay
         lines = transcript.find_turn_lines(text)
         options.append(Layout("labels", transcript.style(text, lines), lines, []))
     if wanted in ("auto", "speaker-lines"):
+        cue_lines = speaker_lines.find_cue_lines(text)
+        if cue_lines:
+            options.append(Layout("speaker-lines", speaker_lines.style(text, cue_lines), cue_lines,
+                                  speaker_lines.stops(text)))
         lines = speaker_lines.find_timed_lines(text)
         first = lines[0].line_start if lines else 0
         options.append(Layout("speaker-lines", speaker_lines.style(text, lines), lines, speaker_lines.stops(text),

@@ -7,7 +7,8 @@ every byte is reviewable here. Each follows the layout the tool writes:
   for each turn ``Name  MM:SS`` in a paragraph of its own and the words in the next
   paragraph(s), and the ``Transcribed by https://otter.ai`` footer;
 * Teams .docx: ``Name   H:MM:SS`` and the words in one paragraph, split by a line break,
-  with "... started transcription" lines;
+  with "... started transcription" lines; and Teams' older layout, a cue timing line
+  (``0:0:2.310 --> 0:0:6.980``), the name and the words;
 * a typed .docx with ``Name: words`` per paragraph, and one with the speaker's name in a
   bold paragraph of its own above the words.
 
@@ -84,6 +85,28 @@ def write_teams_docx(path: Path, turns=TEAMS_MENTOR_02) -> None:
         paragraph.add_run(f"{name}   {time}").add_break()
         paragraph.add_run(words)
     document.add_paragraph(f"{INTERVIEWER} stopped transcription")
+    document.save(str(path))
+
+
+TEAMS_CUES = [
+    ("0:0:2.310", "0:0:6.980", "Priya Raman", "Morning, Kemi. Is it all right if we record this for the evaluation?"),
+    ("0:0:7.420", "0:0:8.150", "Kemi Oduya", "Yes, that's fine."),
+    ("0:0:9.010", "0:0:14.700", "Priya Raman", "Thanks. What was the most useful session with your mentor?"),
+    ("0:0:15.220", "0:0:24.930", "Kemi Oduya", "The one before our funding bid. We rehearsed the panel questions "
+                                               "and I went in far calmer."),
+    ("0:0:25.400", "0:0:27.010", "Priya Raman", "Did the bid succeed?"),
+    ("0:0:27.600", "0:0:31.880", "Kemi Oduya", "It did, three years of core costs."),
+]
+
+
+def write_teams_cues_docx(path: Path, cues=TEAMS_CUES) -> None:
+    """Teams' older .docx transcript: a cue timing line, the name, the words, in one paragraph."""
+    document = docx.Document()
+    for start, end, name, words in cues:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(f"{start} --> {end}").add_break()
+        paragraph.add_run(name).add_break()
+        paragraph.add_run(words)
     document.save(str(path))
 
 
@@ -231,12 +254,14 @@ def make_all(out: Path) -> dict[str, Path]:
         "speaker_paragraphs_docx": out / "typed Mentor-11.docx",
         "name_lines_docx": out / "typed CEO-13.docx",
         "otter_pdf": out / "otter CEO-14.pdf",
+        "teams_cues_docx": out / "teams CEO-15.docx",
     }
     write_otter_docx(paths["otter_docx"])
     write_teams_docx(paths["teams_docx"])
     write_speaker_paragraphs_docx(paths["speaker_paragraphs_docx"])
     write_name_lines_docx(paths["name_lines_docx"])
     write_otter_pdf(paths["otter_pdf"])
+    write_teams_cues_docx(paths["teams_cues_docx"])
     return paths
 
 
