@@ -103,12 +103,12 @@ def find_name_lines(text: str, *, strict: bool = True) -> list[TurnLine]:
     itself -- headings of a document are many, rarely repeat and never alternate.
     """
     candidates = []
+    said_until = len(text.rstrip())
     for match in _NAME_ALONE.finditer(text):
         label = " ".join(match.group("label").split())
         if not label or len(label.split()) > MAX_LABEL_WORDS or not looks_like_name(label):
             continue
-        rest = text[match.end():match.end() + 2]
-        if not rest.strip() and text[match.end():].strip() == "":
+        if match.end() >= said_until:
             continue  # nothing said after the last name
         first = match.start() + len(match.group()) - len(match.group().lstrip())
         speech = match.end() + 1 if match.end() < len(text) else match.end()
