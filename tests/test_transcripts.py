@@ -131,7 +131,7 @@ def test_mixed_folder_gives_a_table_per_file(tmp_path: Path, generated) -> None:
         result = runner.invoke(cli, ["ingest", str(folder), "--format", "json"])
         assert result.exit_code == 0, result.output
         import json
-        rows = {row["file"]: row for row in json.loads(result.output)}
+        rows = {row["file"]: row for row in json.loads(result.stdout)}
     assert len(rows) == len(EXPECTED) + len(GENERATED) + 1
     assert rows["notes.txt"]["kind"] == "document" and rows["notes.txt"]["turns"] == 0
     for name, (style, speakers, _, _) in EXPECTED.items():

@@ -40,6 +40,8 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # same content already in the project
     reread: list[str] = field(default_factory=list)  # already in the project, read again with --kind/--layout
+    # (name asked for, name in the project) for skipped sources stored under another name
+    stored_as: list[tuple[str, str]] = field(default_factory=list)
     questionnaires: list[str] = field(default_factory=list)
     responses: int = 0
     cases_linked: int = 0
@@ -61,7 +63,11 @@ class IngestReport:
             parts.append(f"{len(self.reread)} read again with the layout given")
         if self.skipped:
             parts.append(f"{len(self.skipped)} already in the project (same content)")
-        return ", ".join(parts)
+        text = ", ".join(parts)
+        for wanted, existing in self.stored_as:
+            text += (f"\n'{wanted}' has the same text as '{existing}', already in the project; to rename it: "
+                     f"qualcode sources rename '{existing}' '{wanted}'")
+        return text
 
 
 FILE_COLUMNS = ["file", "source", "kind", "format", "speakers", "turns", "status"]
@@ -165,19 +171,21 @@ def _store_source(conn: Connection, record: SourceRecord, report: IngestReport, 
     ``reread`` (an explicit ``--kind transcript|document`` or ``--layout``) takes the new
     reading's kind and segments -- its text, and so its codings, stay as they are."""
     digest = content_hash(record.text, salt)
-    existing = store_sources.by_hash(conn, digest)
-    if existing is not None:
-        if reread and record.kind in ("transcript", "document") and existing.kind in ("transcript", "document"):
-            store_sources.replace_segments(conn, existing.id, record.kind, _jsonable(record.meta),
-                                           _segment_rows(existing.id, record))
-            report.reread.append(existing.name)
-            return existing.id
+    same_text = store_sources.by_hash(conn, digest)
+    if same_text is not None:
+        if reread and record.kind in ("transcript", "document") and same_text.kind in ("transcript", "document"):
+            store_sources.replace_segments(conn, same_text.id, record.kind, _jsonable(record.meta),
+                                           _segment_rows(same_text.id, record))
+            report.reread.append(same_text.name)
+            return same_text.id
         report.skipped.append(record.name)
+        if same_text.name != record.name:
+            report.stored_as.append((record.name, same_text.name))
         return None
     if store_sources.by_name(conn, record.name):
         raise IngestError(
             f"{record.origin_path}: a source named {record.name!r} already exists with different content; "
-            "give this one another name with --name"
+            f"give this one another name with --name, or replace the old one: qualcode sources remove {record.name!r}"
         )
     case_id = None
     if record.case:
@@ -358,3 +366,7 @@ def to_text(value: Any) -> str | None:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+#: Public name for other layers that build a questionnaire themselves (coded spreadsheets).
+store_questionnaire = _store_questionnaire
