@@ -268,7 +268,7 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
         shown = shown.rename(columns={g: f"{g} (n={n})" for g, n in zip(groups[field_name], groups["group_cases"])})
         # a per-source field (a descriptor named like the sources' wave) can put one person in two
         # groups: the groups are then not independent and the tests would mislead, so none are run
-        dependent = bool(cases_in_several_groups(project.analysis_frames(material).excerpts, field_name))
+        dependent = bool(cases_in_several_groups(project.analysis_frames(material).base, field_name))
         tests = None if dependent else group_tests(table, field_name)
         differ = set() if tests is None else set(tests.loc[tests["q_value"] < 0.05, "code"])
         if differ:  # the figure itself marks the gaps that are more than chance
@@ -323,7 +323,7 @@ def _group_tests_table(section: Section, tests: pd.DataFrame, field_name: str) -
 
 def _waves_section(project: "Project", report: Report, figures_dir: Path, material: dict | None,
                    options: ReportOptions) -> None:
-    excerpts = project.analysis_frames(material).excerpts
+    excerpts = project.analysis_frames(material).base
     waves = sorted(excerpts["wave"].dropna().astype(str).unique()) if not excerpts.empty else []
     if len(waves) < 2:
         return

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from qualcode.errors import ProjectError
-from qualcode.store import schema
+from qualcode.store import revision, schema
 from qualcode.store.engine import check_is_project, display_name, make_engine, sqlite_path
 from qualcode.store.migrations import create_schema, upgrade
 
@@ -28,6 +28,9 @@ class Database:
         #: frames read while ``cached()`` is active, keyed by reader and arguments; any
         #: write clears it, so a cached read never shows data older than the last write
         self.frame_cache: dict[tuple, object] | None = None
+        #: frames kept between calls (see :meth:`lasting_cache`), valid for one revision
+        self._lasting: dict[tuple, object] = {}
+        self._lasting_revision: str | None = None
 
     @classmethod
     def create(cls, target: str | Path, title: str = "") -> "Database":
@@ -73,8 +76,11 @@ class Database:
         """One write transaction: committed when the block ends, rolled back on error."""
         if self.frame_cache is not None:
             self.frame_cache.clear()
+        self._lasting.clear()
+        self._lasting_revision = None
         with self.engine.begin() as conn:
             yield conn
+            revision.bump(conn)  # last: a rolled-back write changes nothing, not even this
 
     @contextmanager
     def cached(self) -> Iterator[None]:
@@ -88,6 +94,22 @@ class Database:
         finally:
             if not outer:
                 self.frame_cache = None
+
+    def lasting_cache(self) -> dict[tuple, object]:
+        """Frames kept from one call to the next while the project is unchanged.
+
+        Keyed on the project's revision (:mod:`qualcode.store.revision`), which every
+        write transaction raises, in this process or any other; when it has moved, the
+        cache is emptied first, so a frame from it is never older than the last write.
+        The revision is read before the caller reads its frame: a write landing in
+        between makes the frame newer than its key, never older.
+        """
+        with self.connect() as conn:
+            current = revision.read(conn)
+        if current != self._lasting_revision:
+            self._lasting.clear()
+            self._lasting_revision = current
+        return self._lasting
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
