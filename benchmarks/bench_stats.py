@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--applications", type=int, default=1_000_000)
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--baseline", default=None, help="git commit to compare with, run by run")
+    parser.add_argument("--current", default=None,
+                        help="git commit to measure as 'current' (default: this working tree)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-notebook", action="store_true")
     args = parser.parse_args(argv)
@@ -106,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         build_project(project, args.cases, args.applications).close()
         print(f"built {project} in {time.perf_counter() - t0:.0f} s (not timed below)", flush=True)
     versions = {"current": REPO}
+    if args.current:
+        versions = {f"current {args.current}": export_ref(args.current, Path(tempfile.mkdtemp(prefix="qc-cur-")))}
     if args.baseline:
         versions = {f"baseline {args.baseline}": export_ref(args.baseline, Path(tempfile.mkdtemp(prefix="qc-base-"))),
                     **versions}
