@@ -9,7 +9,7 @@ cases, 3 x 10^4 sources); it is built once into ``--workdir`` and not timed.
   loading and printing included: wall time, CPU time (user + system of the child) and
   the child's peak RSS. Target (issue 20): <= 2 s wall each, peak <= 600 MiB.
 * **Notebook**: a new process opens the project and calls ``Project.frequencies()``
-  (then ``crosstab("role")``) four times; the first call loads, the later ones are
+  (then ``crosstab("role")``) ``--notebook-calls`` times (default 4); the first call loads, the later ones are
   what re-running a cell costs. Target: later calls <= 0.5 s.
 
 With ``--baseline REF`` every measurement is also made with the code of that git
@@ -49,7 +49,7 @@ project = Project.open(sys.argv[1])
 out = {"import_open": [time.perf_counter() - t0, time.process_time() - c0]}
 for name, call in (("frequencies", lambda: project.frequencies()), ("crosstab", lambda: project.crosstab("role"))):
     runs = []
-    for _ in range(4):
+    for _ in range(int(sys.argv[2])):
         c0, t0 = time.process_time(), time.perf_counter()
         call()
         runs.append([time.perf_counter() - t0, time.process_time() - c0])
@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="git commit to measure as 'current' (default: this working tree)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-notebook", action="store_true")
+    parser.add_argument("--only", default=None,
+                        help="comma-separated commands to run (e.g. 'frequencies,crosstab'; default: all)")
+    parser.add_argument("--notebook-calls", type=int, default=4, help="calls per analysis in the notebook process")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     project = args.workdir / "big.qcproj"
@@ -113,12 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.baseline:
         versions = {f"baseline {args.baseline}": export_ref(args.baseline, Path(tempfile.mkdtemp(prefix="qc-base-"))),
                     **versions}
+    commands = COMMANDS
+    if args.only:
+        wanted = [w.strip() for w in args.only.split(",")]
+        commands = [c for c in COMMANDS if c[1] in wanted]
     cli: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     notebook: dict[str, list[dict]] = {}
     outputs: dict[tuple[str, str], str] = {}
     for rep in range(args.repeat):
         for version, code_dir in versions.items():
-            for command in COMMANDS:
+            for command in commands:
                 label = " ".join(command)
                 wall, cpu, rss, out = _popen_usage(code_dir, ["-m", "qualcode", "-p", str(project), *command])
                 cli.setdefault((label, version), []).append((wall, cpu, rss))
@@ -126,11 +133,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"run {rep + 1} {version:>20}  {label:45s} {wall:6.2f} s wall {cpu:6.2f} s CPU {rss:6.0f} MiB",
                       flush=True)
             if not args.skip_notebook:
-                _, _, _, out = _popen_usage(code_dir, ["-c", NOTEBOOK, str(project)])
+                _, _, _, out = _popen_usage(code_dir, ["-c", NOTEBOOK, str(project), str(args.notebook_calls)])
                 notebook.setdefault(version, []).append(json.loads(out))
     print()
     print(f"command line, {args.repeat} runs each, interleaved; wall and CPU: median, min (s); peak RSS: max (MiB)")
-    for command in COMMANDS:
+    for command in commands:
         label = " ".join(command)
         same = len({outputs[(label, v)] for v in versions}) == 1
         for version in versions:
