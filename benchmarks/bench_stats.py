@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None,
                         help="comma-separated commands to run (e.g. 'frequencies,crosstab'; default: all)")
     parser.add_argument("--notebook-calls", type=int, default=4, help="calls per analysis in the notebook process")
+    parser.add_argument("--baseline-notebook", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time the notebook calls with the baseline (its repeated calls load again)")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     project = args.workdir / "big.qcproj"
@@ -113,9 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     versions = {"current": REPO}
     if args.current:
         versions = {f"current {args.current}": export_ref(args.current, Path(tempfile.mkdtemp(prefix="qc-cur-")))}
-    if args.baseline:
-        versions = {f"baseline {args.baseline}": export_ref(args.baseline, Path(tempfile.mkdtemp(prefix="qc-base-"))),
-                    **versions}
+    if args.baseline:  # current first in each round: on a loaded machine its runs finish first
+        versions = {**versions,
+                    f"baseline {args.baseline}": export_ref(args.baseline, Path(tempfile.mkdtemp(prefix="qc-base-")))}
     commands = COMMANDS
     if args.only:
         wanted = [w.strip() for w in args.only.split(",")]
@@ -132,16 +134,18 @@ def main(argv: list[str] | None = None) -> int:
                 outputs[(label, version)] = out
                 print(f"run {rep + 1} {version:>20}  {label:45s} {wall:6.2f} s wall {cpu:6.2f} s CPU {rss:6.0f} MiB",
                       flush=True)
-            if not args.skip_notebook:
+            if not args.skip_notebook and (args.baseline_notebook or not version.startswith("baseline")):
                 _, _, _, out = _popen_usage(code_dir, ["-c", NOTEBOOK, str(project), str(args.notebook_calls)])
                 notebook.setdefault(version, []).append(json.loads(out))
     print()
     print(f"command line, {args.repeat} runs each, interleaved; wall and CPU: median, min (s); peak RSS: max (MiB)")
     for command in commands:
         label = " ".join(command)
-        same = len({outputs[(label, v)] for v in versions}) == 1
+        same = len({outputs.get((label, v)) for v in versions}) == 1
         for version in versions:
-            runs = cli[(label, version)]
+            runs = cli.get((label, version), [])
+            if not runs:
+                continue
             print(f"  {label:45s} {version:>22}  wall {summary([r[0] for r in runs])}  "
                   f"CPU {summary([r[1] for r in runs])}  peak {max(r[2] for r in runs):5.0f} MiB"
                   + ("" if len(versions) == 1 else f"  output same as baseline: {same}"))
