@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"CPU {summary([r[1] for r in runs])}  peak {max(r[2] for r in runs):5.0f} MiB"
                   + ("" if len(versions) == 1 else f"  output same as baseline: {same}"))
     if notebook:
-        print("notebook (one process: open, then 4 calls; median, min over runs)")
+        print(f"notebook (one process: open, then {args.notebook_calls} calls each; median, min over runs)")
         for version, runs in notebook.items():
             print(f"  {version}: import + open wall {summary([r['import_open'][0] for r in runs])}")
             for name in ("frequencies", "crosstab"):
