@@ -27,6 +27,7 @@ from qualcode.project_analysis import AnalysisMixin
 from qualcode.project_autocode import AutocodeMixin
 from qualcode.project_impact import ImpactMixin
 from qualcode.project_interop import InteropMixin
+from qualcode.project_privacy import PrivacyMixin
 from qualcode.analysis.filters import filter_codes, filter_where
 from qualcode.retrieval import search_mask
 from qualcode.store import cases as store_cases
@@ -46,7 +47,7 @@ def default_coder() -> str:
     return os.environ.get("QUALCODE_CODER") or getpass.getuser() or "coder"
 
 
-class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, ImpactMixin):
+class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, ImpactMixin, PrivacyMixin):
     """A qualcode project: a ``*.qcproj`` SQLite file or a PostgreSQL database URL.
 
     The core (create/open, ingest, codebook, coding, retrieval) is here; each later

@@ -44,8 +44,8 @@ class ImpactMixin:
         return summarise(
             model, self.applications(), self.excerpts(), self.codes(), self.descriptors(),  # type: ignore[attr-defined]
             self.responses(), self.questions(), by=by, where=where,  # type: ignore[attr-defined]
-            names=self.redaction_names, first_wave=first_wave, second_wave=second_wave,  # type: ignore[attr-defined]
-            cooccurrence=cooccurrence,
+            first_wave=first_wave, second_wave=second_wave, cooccurrence=cooccurrence,
+            anonymise=self.anonymiser(case_names=True).series,  # type: ignore[attr-defined]
         )
 
     def impact(self, model: "str | Path | ImpactModel | ImpactSummary", out_dir: str | Path,
@@ -60,4 +60,5 @@ class ImpactMixin:
 
         summary = model if isinstance(model, ImpactSummary) else self.impact_summary(model, where, by,
                                                                                      cooccurrence=cooccurrence)
-        return write_impact(summary, out_dir, subtitle=f"{self.title}: made with qualcode")  # type: ignore[attr-defined]
+        return write_impact(summary, out_dir, subtitle=f"{self.title}: made with qualcode",  # type: ignore[attr-defined]
+                            anonymise=self.anonymiser().report)  # type: ignore[attr-defined]
