@@ -26,8 +26,9 @@ if TYPE_CHECKING:  # pragma: no cover
 KINDS = ("person", "organisation", "place", "email", "phone", "postcode", "url", "other")
 DECISIONS = ("accept", "reject")
 #: descriptor fields whose values name someone or something
-IDENTIFYING_FIELD = re.compile(r"name|organi[sz]ation|\borg\b|employer|charity|company|mentor|trustee|contact|"
-                               r"e-?mail|phone|school|council|trust|address|postcode|website", re.IGNORECASE)
+IDENTIFYING_FIELD = re.compile(r"(?:^|[\W_])(?:name|full ?name|first ?name|surname|organi[sz]ation|org|employer|"
+                               r"charity|company|mentor|trustee|contact|e-?mail|phone|mobile|school|council|"
+                               r"address|postcode|website|interviewer)(?:$|[\W_])", re.IGNORECASE)
 INTERVIEWER_LABELS = {"interviewer", "researcher", "int", "i", "q", "a", "moderator", "facilitator", "speaker",
                       "respondent", "participant", "unknown"}
 
@@ -84,6 +85,18 @@ class PrivacyMixin:
         cases = self.descriptors()["case"].dropna().astype(str).tolist() if case_names else []  # type: ignore[attr-defined]
         return Anonymiser(entities, cases)
 
+    def check_outputs(self, folder: str | Path, *, unconfirmed: bool = True) -> pd.DataFrame:
+        """Leaks in a folder of outputs (report, quotes, clouds, exports): every confirmed
+        name still written there and, with ``unconfirmed``, every candidate nobody has
+        decided on. Columns ``file, found, status, context``; empty when the folder is clean."""
+        from qualcode.privacy.check import check_folder
+
+        folder = Path(folder)
+        if not folder.exists():
+            raise NotFoundError(f"{folder} does not exist; give the folder the outputs were written to")
+        pending = self.redaction_candidates()["candidate"].tolist() if unconfirmed else []
+        return check_folder(folder, self.anonymiser(), pending)
+
     # ----------------------------------------------------------- candidates
     def redaction_candidates(self, *, include_decided: bool = False, use_ner: bool = True) -> pd.DataFrame:
         """Names, e-mails, phone numbers, postcodes and web addresses found anywhere in the
@@ -119,7 +132,7 @@ class PrivacyMixin:
             if column == "case" or not IDENTIFYING_FIELD.search(str(column)):
                 continue
             for value in descriptors[column].dropna().astype(str).unique():
-                if value.strip() and not value.strip().replace(".", "").isdigit():
+                if _is_name_like(value) or "@" in value or sum(ch.isdigit() for ch in value) >= 10:
                     known.append(KnownName(value.strip(), guess_kind(value), f"descriptor {column}"))
         return known
 

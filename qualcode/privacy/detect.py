@@ -39,7 +39,12 @@ FUNCTION_WORD_PROBABILITY = -9.6
 
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*[^\W_])?|&")
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
-_START_BEFORE = re.compile(r"(?:^|[.!?:;\n…]|\]\s*)[\s\"'“‘(\[*_–—-]*$")
+_START_BEFORE = re.compile(r"(?:^|[.!?:;\n…]|\]\s*|\s[–—-])[\s\"'“‘(\[*_–—-]*$")
+#: a mid-sentence word whose lower-case form is this common ("What", "Will") is not a name
+COMMON_WORD_PROBABILITY = -8.0
+#: at a sentence start, a word whose lower-case form is this common is not a name either
+#: ("Thank", "Hello"), unless the tables know it as a given name ("Bill")
+START_WORD_PROBABILITY = -13.5
 
 
 @dataclass(frozen=True)
@@ -112,11 +117,19 @@ def _is_proper(word: str, at_start: bool, lex: Lexicon) -> bool:
     low = word.casefold()
     if low in pt.NEVER_NAMES or len(word) < 2 or low in pt.CONNECTORS:
         return False
+    if any(ch.isdigit() for ch in word):
+        return False  # "CEO-07", "P12": identifiers, handled as case names
+    if re.search(r"['’](?:re|d|ll|ve|m|t|s)$", low):
+        return False  # "You're", "They'd"
     if word.isupper() and len(word) > 1:
         return low not in pt.COMMON_ACRONYMS and lex.probability(word) < -14.0
+    if re.fullmatch(r"[A-Z]{2,}s", word):
+        return False  # "CEOs", "KPIs"
     if at_start:
-        return not lex.is_known(word) or lex.capital_ratio(word) >= START_RATIO or lex.is_given_name(word)
-    return lex.capital_ratio(word) >= MID_SENTENCE_RATIO
+        if lex.is_given_name(word) or not lex.is_known(word):
+            return True
+        return lex.capital_ratio(word) >= START_RATIO and lex.lower_probability(word) < START_WORD_PROBABILITY
+    return lex.capital_ratio(word) >= MID_SENTENCE_RATIO and lex.lower_probability(word) < COMMON_WORD_PROBABILITY
 
 
 def _runs(text: str, tokens: list[tuple[int, int, str]]) -> Iterable[list[int]]:
@@ -212,8 +225,8 @@ def _classify(text: str, words: list[tuple[int, int, str]], at_start: bool, lex:
     surface = text[start:end]
     reason = "sentence start" if at_start else "capitalised mid-sentence"
     first, final = words[0][2], words[-1][2]
-    if lex.is_given_name(first):
-        return Mention(start, end, surface, "person", "given name")
+    if lex.is_given_name(first) or (lex.is_surname(final) and final.casefold() not in pt.PLACE_SUFFIXES):
+        return Mention(start, end, surface, "person", "given name" if lex.is_given_name(first) else reason)
     if any(lex.is_place(w[2]) for w in words):
         return Mention(start, end, surface, "place", "place name")
     if _previous_word(text, start) in pt.PLACE_CUES or pt.looks_like_place(final):
@@ -271,7 +284,7 @@ def guess_kind(name: str, lex: Lexicon | None = None) -> str:
         return "organisation"
     if lows[-1] in pt.PLACE_SUFFIXES and len(words) > 1:
         return "place"
-    if lex.is_given_name(re.sub(r"['’]s$", "", words[0])):
+    if lex.is_given_name(re.sub(r"['’]s$", "", words[0])) or lex.is_surname(words[-1]):
         return "person"
     if any(lex.is_place(w) for w in words) or pt.looks_like_place(re.sub(r"['’]s$", "", words[-1])):
         return "place"

@@ -25,14 +25,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 #: Brown clusters of the English tables whose members are mostly given names / places
 GIVEN_NAME_CLUSTERS = frozenset({1014, 502})
 PLACE_CLUSTERS = frozenset({166, 678})
+#: a cluster of surnames and names that are also words (Smith, Graham, Hope, Rose, Grace)
+SURNAME_CLUSTERS = frozenset({86})
 #: log probability given to a form the table does not list (below its rarest entry)
 UNSEEN = -25.0
 
-GIVEN, PLACE = 1, 2
+GIVEN, PLACE, SURNAME = 1, 2, 4
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,10 @@ class Lexicon:
     def is_given_name(self, word: str) -> bool:
         entry = self._table.get(word)
         return entry is not None and bool(entry[2] & GIVEN)
+
+    def is_surname(self, word: str) -> bool:
+        entry = self._table.get(word)
+        return entry is not None and bool(entry[2] & SURNAME)
 
     def is_place(self, word: str) -> bool:
         entry = self._table.get(word)
@@ -126,7 +132,8 @@ def build_table(data_dir: Path) -> dict[str, tuple[float, float, int]]:
             continue
         lower = prob.get(word.lower(), UNSEEN)
         cluster = clusters.get(word, 0)
-        flags = (GIVEN if cluster in GIVEN_NAME_CLUSTERS else 0) | (PLACE if cluster in PLACE_CLUSTERS else 0)
+        flags = ((GIVEN if cluster in GIVEN_NAME_CLUSTERS else 0) | (PLACE if cluster in PLACE_CLUSTERS else 0)
+                 | (SURNAME if cluster in SURNAME_CLUSTERS else 0))
         table[word] = (round(p - lower, 2), round(p, 2), flags)
     return table
 

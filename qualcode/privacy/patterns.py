@@ -22,7 +22,7 @@ URL = re.compile(
 
 #: UK and international phone numbers: a leading 0 or +, then 9-12 more digits in the
 #: groupings people write ("0113 496 0000", "(0113) 4960000", "+44 (0)7700 900123", "07700-900-123")
-PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[\s.-]?(?:\(0\)\s?)?|\(0|0)\d[\d\s().-]{6,16}\d(?![\w])")
+PHONE = re.compile(r"(?<![\w+-])(?:\+\d{1,3}[\s.-]?(?:\(0\)\s?)?|\(0|0)\d[\d\s().-]{6,16}\d(?![\w])")
 PHONE_DIGITS = (10, 13)
 
 #: UK postcodes ("LS1 4AP", "SW1A 1AA", "M1 1AE"), upper case as written on letters
@@ -75,6 +75,10 @@ NEVER_NAMES = frozenset({
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
     "november", "december", "christmas", "easter", "covid", "covid-19", "zoom", "teams", "english", "british",
     "interviewer", "researcher", "participant", "respondent", "moderator", "facilitator", "q", "a",
+    "what", "how", "why", "when", "where", "who", "which", "whose", "thank", "thanks", "hello", "hi", "hey",
+    "dear", "best", "regards", "cheers", "sorry", "please", "mondays", "tuesdays", "wednesdays", "thursdays",
+    "fridays", "saturdays", "sundays", "internet", "wi-fi", "wifi", "brexit", "google", "whatsapp", "facebook",
+    "twitter", "linkedin", "excel", "word", "powerpoint", "microsoft", "skype",
 })
 
 #: acronyms that name no one (common in the sector's talk)
@@ -83,13 +87,19 @@ COMMON_ACRONYMS = frozenset({
     "mp", "mps", "dbs", "gdpr", "kpi", "kpis", "sla", "slt", "smt", "ngo", "cic", "cqc", "nhse", "ics", "icb",
     "la", "las", "vcs", "vcse", "nvq", "cv", "am", "pm", "bbc", "usa", "eu", "covid", "ppe", "sen", "send",
     "adhd", "ptsd", "mbe", "obe", "cbe", "phd", "msc", "ba", "mba", "q&a", "id", "pdf", "url", "www",
+    "agm", "egm", "ceos", "kpi", "roi", "ict", "fte", "hmrc", "dwp", "ons", "sme", "smes", "lgbt", "lgbtq",
+    "bame", "ngos", "pcn", "ccg", "ccgs", "asap", "fyi", "btw", "tbh", "etc", "ie", "eg",
 })
 
 
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+
+
 def phone_digits_ok(text: str) -> bool:
-    """A phone number has 10 to 13 digits; fewer is a year range or a sum of money."""
+    """A phone number has 10 to 13 digits (fewer is a year range or a sum of money) and
+    holds no date."""
     digits = sum(ch.isdigit() for ch in text)
-    return PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]
+    return PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1] and not _DATE.search(text)
 
 
 def looks_like_place(word: str) -> bool:
