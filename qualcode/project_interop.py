@@ -100,12 +100,18 @@ class InteropMixin:
             exchange, left_out = build_exchange(conn, title=self.title)
         return assign_stable_guids(exchange, uuid.UUID(self.namespace), in_place=True), left_out
 
-    def export_qdpx(self, path: str | Path, windows: bool = False) -> ExportReport:
+    def export_qdpx(self, path: str | Path, windows: bool = False, *, anonymise: bool = False) -> ExportReport:
         """Write the project as a REFI-QDA project (``.qdpx``) for NVivo, ATLAS.ti, MAXQDA,
         QualCoder. ``windows=True`` writes texts with CRLF line ends and a BOM (positions
-        count both, as the standard requires). Exporting twice gives identical files."""
+        count both, as the standard requires). Exporting twice gives identical files.
+        ``anonymise=True`` replaces every confirmed name in the texts (codings move with
+        the words they cover), names, notes and descriptor values by its pseudonym."""
         path = _out_path(path, ".qdpx")
         exchange, left_out = self.to_exchange()
+        if anonymise:
+            from qualcode.interop.anonymise import anonymise_exchange
+
+            anonymise_exchange(exchange, self.anonymiser())  # type: ignore[attr-defined]
         written = write_qdpx(exchange, path, newline="\r\n" if windows else "\n", bom=windows, origin=f"qualcode {__version__}")
         counts = exchange.counts()
         counts.pop("sources_with_text", None)

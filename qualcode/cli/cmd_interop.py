@@ -63,10 +63,11 @@ def export_group() -> None:
 @export_group.command("qdpx")
 @click.argument("out", type=click.Path())
 @click.option("--windows", is_flag=True, help="CRLF line ends and a BOM in the texts (positions count them).")
+@click.option("--anonymise", is_flag=True, help="Replace every confirmed name by its pseudonym (see qualcode redact).")
 @click.pass_context
-def export_qdpx(ctx: click.Context, out: str, windows: bool) -> None:
+def export_qdpx(ctx: click.Context, out: str, windows: bool, anonymise: bool) -> None:
     """A REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder."""
-    _echo(open_project(ctx).export_qdpx(out, windows=windows).lines())
+    _echo(open_project(ctx).export_qdpx(out, windows=windows, anonymise=anonymise).lines())
 
 
 @export_group.command("qdc")

@@ -42,8 +42,15 @@ def entities(conn: Connection) -> pd.DataFrame:
 
 
 def _next_number(conn: Connection, kind: str) -> int:
+    """The next pseudonym number of ``kind``: one past any ever given (a counter in meta),
+    so "[Person 3]" of a forgotten name never comes back as someone else."""
+    key = f"redaction_last_{kind}"[:64]
     highest = conn.execute(select(func.max(E.c.number)).where(E.c.kind == kind)).scalar()
-    return int(highest or 0) + 1
+    counted = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+    number = max(int(highest or 0), int(counted or 0)) + 1
+    conn.execute(delete(schema.meta).where(schema.meta.c.key == key))
+    conn.execute(schema.meta.insert().values(key=key, value=str(number)))
+    return number
 
 
 def new_entity(conn: Connection, kind: str, status: str, label: str | None = None,
