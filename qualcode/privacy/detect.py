@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+import regex
 from dataclasses import dataclass
 
 from qualcode.privacy import patterns as pt
@@ -37,7 +39,11 @@ START_RATIO = 0.5
 #: a leading sentence-start word this common ("So", "When", "My") is never part of a name
 FUNCTION_WORD_PROBABILITY = -9.6
 
-_TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*[^\W_])?|&")
+#: the tokens a name is made of: a word starting with a capital, a connector, "&" (other
+#: words only break a name, which the gap between two kept tokens shows)
+_TOKEN = regex.compile(r"(?<![\w'’.-])(?:\p{Lu}(?:[\w'’.-]*[^\W_])?|(?:"
+                       + "|".join(sorted(pt.CONNECTORS - {"&"}, key=len, reverse=True))
+                       + r")(?![\w'’-])|&)")
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
 _START_BEFORE = re.compile(r"(?:^|[.!?:;\n…]|\]\s*|\s[–—-])[\s\"'“‘(\[*_–—-]*$")
 #: a mid-sentence word whose lower-case form is this common ("What", "Will") is not a name
@@ -59,6 +65,8 @@ class Mention:
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
+    """The tokens a name can be made of: capitalised words, connectors, "&". Other words
+    only break a name, which the gap between two kept tokens shows."""
     out = []
     for m in _TOKEN.finditer(text):
         word = m.group()
@@ -91,9 +99,17 @@ def _adjacent(text: str, end: int, start: int, previous: str = "") -> bool:
     return short and gap in (". ", ".")
 
 
+_URL_HINT = re.compile(r"https?://|www\.|\.(?:org|com|net|gov|nhs|ac|co|edu|io|info)\b", re.IGNORECASE)
+
+
 def _shaped(text: str) -> list[Mention]:
     found: list[Mention] = []
-    for kind, pattern in (("email", pt.EMAIL), ("url", pt.URL), ("phone", pt.PHONE), ("postcode", pt.POSTCODE)):
+    shapes = [("phone", pt.PHONE), ("postcode", pt.POSTCODE)]
+    if _URL_HINT.search(text):  # the URL pattern is slow; most texts have no address at all
+        shapes.insert(0, ("url", pt.URL))
+    if "@" in text:
+        shapes.insert(0, ("email", pt.EMAIL))
+    for kind, pattern in shapes:
         for m in pattern.finditer(text):
             if kind == "phone" and not pt.phone_digits_ok(m.group()):
                 continue
@@ -174,7 +190,9 @@ def _previous_word(text: str, start: int) -> str:
 def name_mentions(text: str, lex: Lexicon | None = None, skip: list[tuple[int, int]] | None = None) -> list[Mention]:
     """Capitalised runs that look like names, with a suggested kind."""
     lex = lex or lexicon()
-    tokens = [t for t in _tokens(text) if not any(a <= t[0] < b for a, b in (skip or []))]
+    tokens = _tokens(text)
+    if skip:
+        tokens = [t for t in tokens if not any(a <= t[0] < b for a, b in skip)]
     found: list[Mention] = []
     for run in _runs(text, tokens):
         words = [tokens[k] for k in run]
