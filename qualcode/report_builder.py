@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 
-from qualcode.analysis import cases_in_several_groups, group_tests, redact, to_wide  # noqa: E402
+from qualcode.analysis import cases_in_several_groups, group_tests, to_wide  # noqa: E402
 from qualcode.errors import ExportError, UsageError  # noqa: E402
 from qualcode.codebook.branches import STRUCTURAL_BRANCHES, thematic_mask  # noqa: E402
 from qualcode.report import charts, clouds  # noqa: E402
@@ -673,5 +673,4 @@ def _codebook_section(project: "Project", report: Report, options: ReportOptions
                 note += (f" The first {options.excerpt_rows:,} of {len(table):,} excerpts, in source order; "
                          "'qualcode excerpts --format csv' lists them all.")
                 table = table.iloc[: options.excerpt_rows]
-            table["text"] = redact(table["text"], project.redaction_names)
             section.add_table(table, "Excerpts with codes and descriptors", note=note)

@@ -304,3 +304,24 @@ def test_the_report_says_when_names_are_undecided(study: Project, tmp_path: Path
     report = build_report(study, tmp_path / "figures")
     assert "have not been confirmed or ruled out" in report.sections[0].text
     assert "qualcode redact suggest" in report.sections[0].text
+
+
+def test_a_trained_pipeline_adds_its_entities(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When a trained pipeline is installed its PERSON/ORG/GPE entities join the
+    candidates (here a rule-based stand-in, as no trained pipeline can be installed)."""
+    import spacy
+
+    import qualcode.nlp
+    from qualcode.privacy.candidates import find_mentions
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", name="ner")
+    ruler.add_patterns([{"label": "PERSON", "pattern": [{"LOWER": "tomasz"}, {"LOWER": "nowak"}]},
+                        {"label": "GPE", "pattern": "leeds"}])
+    monkeypatch.setattr(qualcode.nlp, "trained_pipeline_name", lambda: "stand-in")
+    monkeypatch.setattr(qualcode.nlp, "get_nlp", lambda ner=False: nlp)
+    texts = ["the auto transcript wrote tomasz nowak in lower case, and leeds too."]
+    mentions, candidates = find_mentions(texts)
+    assert {(m.surface, m.kind) for m in mentions[0]} == {("tomasz nowak", "person"), ("leeds", "place")}
+    without, _ = find_mentions(texts, use_ner=False)
+    assert without == [[]]
