@@ -299,7 +299,7 @@ def test_an_older_project_keeps_its_redaction_list(tmp_path: Path) -> None:
 
 
 def test_the_report_says_when_names_are_undecided(study: Project, tmp_path: Path) -> None:
-    from qualcode.report_builder import build_report
+    from qualcode.reporting.study import build_report
 
     report = build_report(study, tmp_path / "figures")
     assert "have not been confirmed or ruled out" in report.sections[0].text
