@@ -12,8 +12,12 @@ from one class per capability, each in a module named for what it does:
   suggester and their runs;
 * :mod:`~qualcode.project.review` -- the review queue of machine suggestions;
 * :mod:`~qualcode.project.search` -- text search and coding its hits;
+* :mod:`~qualcode.project.speakers` -- speakers and who the interviewer is;
 * :mod:`~qualcode.project.agreement` -- agreement between coders, consensus;
-* :mod:`~qualcode.project.interop` -- REFI-QDA, QualCoder, Dedoose, merging projects;
+* :mod:`~qualcode.project.interop` -- REFI-QDA, QualCoder, Dedoose, coded spreadsheets,
+  merging projects;
+* :mod:`~qualcode.project.sources` -- fixing sources after ingest: rename, case, wave,
+  descriptors, removal, linking to cases;
 * :mod:`~qualcode.project.impact` -- impact and logic models;
 * :mod:`~qualcode.project.privacy` -- names found, confirmed once, replaced by
   pseudonyms in every export (the anonymiser);
@@ -37,6 +41,8 @@ from qualcode.project.privacy import ProjectPrivacy
 from qualcode.project.reports import ProjectReports
 from qualcode.project.review import ProjectReview
 from qualcode.project.search import ProjectSearch
+from qualcode.project.speakers import ProjectSpeakers
+from qualcode.project.sources import ProjectSources
 
 __all__ = ["MEMO_TARGETS", "AnalysisFrames", "ConsensusReport", "Project", "default_coder"]
 
@@ -47,8 +53,10 @@ class Project(
     ProjectMachineCoding,
     ProjectReview,
     ProjectSearch,
+    ProjectSpeakers,
     ProjectAgreement,
     ProjectInterop,
+    ProjectSources,
     ProjectReports,
     ProjectPrivacy,
     ProjectCore,

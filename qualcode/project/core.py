@@ -28,7 +28,10 @@ from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding
 from qualcode.store import frames, schema
+from qualcode.store import source_admin
 from qualcode.store import sources as store_sources
+from qualcode.store import speakers as store_speakers
+from qualcode.speech.roles import SpeakerRoles
 from qualcode.store.database import Database
 from qualcode.store.engine import display_name, is_database_url
 from qualcode.store.migrations import utcnow
@@ -126,8 +129,16 @@ class ProjectCore:
         key_column: str | None = None,
         invited: int | None = None,
         progress: bool | None = None,
+        layout: str = "auto",
     ) -> IngestReport:
-        """Read files or folders into sources (one transaction for the whole call)."""
+        """Read files or folders into sources (one transaction for the whole call).
+
+        ``layout`` names the transcript layout when guessing it is not enough: ``otter``,
+        ``teams``, ``zoom`` (a name and a time on a line, the words below), ``rev``,
+        ``trint``, ``descript``, ``labels`` (``Name:`` labels), ``name-lines`` (a name
+        alone on its line). ``report.table()`` says what each file held; speakers who ask
+        most questions are guessed to be interviewers (``speakers()``, ``set_speaker_role``).
+        """
         if not paths:
             raise UsageError("give at least one file or folder to ingest")
         return ingest(
@@ -139,13 +150,15 @@ class ProjectCore:
             key_column=key_column,
             invited=invited,
             progress=progress,
+            layout=layout,
         )
 
     def import_descriptors(self, path: str | Path, key: str, types: Mapping[str, str] | None = None) -> dict[str, int]:
         """Case descriptors from a csv/xlsx table; the key column names the cases.
 
         New cases are created; sources named like a case ("CEO-07 wave 1" for case
-        "CEO-07") are linked to it. Returns counts of cases, fields and linked sources.
+        "CEO-07") are linked to it. Returns counts of cases, fields and linked sources, and
+        the names of the sources that still belong to no case (``sources_not_linked``).
         """
         table = parse_descriptor_table(path, key, dict(types or {}))
         with self._db.begin() as conn:
@@ -155,7 +168,9 @@ class ProjectCore:
                 field_id = store_cases.ensure_field(conn, column.name, column.type, levels)
                 store_cases.set_values(conn, field_id, {ids[k]: to_text(v) for k, v in zip(table.keys, column.values)})
             linked = store_sources.link_unowned_to_cases(conn)
-        return {"cases": len(table.keys), "fields": len(table.columns), "sources_linked": linked}
+            not_linked = source_admin.unowned_names(conn)
+        return {"cases": len(table.keys), "fields": len(table.columns), "sources_linked": linked,
+                "sources_not_linked": not_linked}
 
     # ------------------------------------------------------------------ codebook
     def import_codebook(self, path: str | Path) -> dict[str, int]:
@@ -323,6 +338,12 @@ class ProjectCore:
 
     def sources(self) -> pd.DataFrame:
         return self._frame(frames.sources)
+
+    def speaker_roles(self) -> SpeakerRoles:
+        """Who is the interviewer: the roles every consumer of turns uses
+        (``.role(name)``, ``.is_interviewer(name)``; see ``qualcode speakers``)."""
+        with self._db.connect() as conn:
+            return SpeakerRoles(store_speakers.roles(conn))
 
     def source_texts(self) -> dict[int, str]:
         """Every source's text by source id (one query, cached within ``cached()``)."""
