@@ -274,7 +274,7 @@ def test_a_file_of_decisions_is_checked_before_anything_is_stored(study: Project
 
 
 def test_an_older_project_keeps_its_redaction_list(tmp_path: Path) -> None:
-    """A project written before schema 3 kept names in meta ``redact_names``: after the
+    """A project written before schema 4 kept names in meta ``redact_names``: after the
     upgrade they are still replaced, in any case, as they always were."""
     from sqlalchemy import create_engine, text
 
@@ -284,12 +284,12 @@ def test_an_older_project_keeps_its_redaction_list(tmp_path: Path) -> None:
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE redaction_variants"))
         conn.execute(text("DROP TABLE redaction_entities"))
-        conn.execute(text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
+        conn.execute(text("UPDATE meta SET value = '3' WHERE key = 'schema_version'"))
         conn.execute(text("INSERT INTO meta (key, value) VALUES ('redact_names', :v)"),
                      {"v": json.dumps(["Oakfield Trust", "Priya Patel"])})
     engine.dispose()
     reopened = Project.open(tmp_path / "study.qcproj")
-    assert (tmp_path / "study.qcproj.bak-v2").exists()
+    assert (tmp_path / "study.qcproj.bak-v3").exists()
     assert reopened.redaction_names == ["Oakfield Trust", "Priya Patel"]
     kinds = reopened.redactions().set_index("name")["kind"].to_dict()
     assert kinds == {"Oakfield Trust": "organisation", "Priya Patel": "person"}

@@ -213,7 +213,7 @@ class ProjectPrivacy(ProjectCore):
         return str(hit["pseudonym"].iloc[0]) if not hit.empty else ""
 
     def _upgrade_legacy_list(self) -> None:
-        """Projects from before schema 3 kept a plain list of names: each becomes a
+        """Projects from before schema 4 kept a plain list of names: each becomes a
         confirmed entity (matched in any case, as the list always was), once."""
         from qualcode.store import redactions as store
 

@@ -111,7 +111,7 @@ def forget(conn: Connection, keys: Sequence[str]) -> int:
 
 
 def legacy_names(conn: Connection) -> list[str]:
-    """The redaction list of projects made before schema 3 (meta ``redact_names``)."""
+    """The redaction list of projects made before schema 4 (meta ``redact_names``)."""
     import json
 
     raw = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == LEGACY_KEY)).scalar()
