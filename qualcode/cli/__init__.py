@@ -17,6 +17,7 @@ from qualcode.cli import (  # noqa: E402,F401  (each module registers its comman
     cmd_interop,
     cmd_project,
     cmd_redact,
+    cmd_serve,
     cmd_speakers,
 )
 

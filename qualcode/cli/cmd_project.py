@@ -14,10 +14,15 @@ LAYOUTS = ("auto", "otter", "teams", "zoom", "rev", "trint", "descript", "labels
 
 
 @cli.command()
-@click.argument("target", metavar="FILE|URL")
+@click.argument("target", metavar="[FILE|URL]", required=False)
 @click.option("--title", default="", help="The study's title, used in reports.")
-def init(target: str, title: str) -> None:
-    """Create a new, empty project (a *.qcproj file, or a PostgreSQL URL)."""
+@click.pass_context
+def init(ctx: click.Context, target: str | None, title: str) -> None:
+    """Create a new, empty project (a *.qcproj file, or a PostgreSQL URL); without
+    FILE|URL, the one given with --project."""
+    target = target or ctx.obj.get("project")
+    if not target:
+        raise UsageError("give the project to create: qualcode init study.qcproj (or a postgresql:// URL)")
     project = Project.create(target, title=title)
     project.close()
     click.echo(f"created {target}")
