@@ -7,7 +7,6 @@ material in the filtered set), and calls one pure function of ``qualcode.analysi
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -22,11 +21,9 @@ from qualcode.errors import UsageError
 from qualcode.analysis.filters import filter_applications, filter_where, listed_where
 from qualcode.speech.marks import only_marks, strip_marks
 from qualcode.speech.roles import SpeakerRoles
-from qualcode.project.core import ProjectCore
+from qualcode.project.privacy import ProjectPrivacy
 from qualcode.store import frames
 
-
-REDACT_KEY = "redact_names"
 
 Where = Mapping[str, Any] | None
 
@@ -65,7 +62,7 @@ _SPANS = ("start", "end")
 COUNTING_FIELDS = frozenset({"source_id", "source", "kind", "case", "wave"})
 
 
-class ProjectAnalysis(ProjectCore):
+class ProjectAnalysis(ProjectPrivacy):
     """Analyses over the project's frames (``applications()``, ``excerpts()``,
     ``codes()``, ``descriptors()``, ``responses()``…); ``qualcode.Project`` inherits them."""
 
@@ -257,11 +254,10 @@ class ProjectAnalysis(ProjectCore):
         return self._cleaned(texts)
 
     def _cleaned(self, texts: list[str]) -> list[str]:
-        # names are taken out of the text before counting, so "Riverside Carers Centre"
-        # disappears while the word "carers" elsewhere still counts
-        names = [*self.redaction_names, *self.descriptors()["case"].dropna().astype(str)]
-        cleaned = pd.Series([_drop_labels(strip_marks(t)) for t in texts], dtype="string")
-        return qa.redact(cleaned, names, placeholder=" ").fillna("").tolist()
+        # confirmed names and case names are taken out of the text before counting, so
+        # "Riverside Carers Centre" disappears while the word "carers" elsewhere still counts
+        blank = self.anonymiser(case_names=True).remove
+        return [blank(_drop_labels(strip_marks(t))) for t in texts]
 
     # -------------------------------------------------------- questionnaire
     def response_rate(self, by: str | None = None) -> pd.DataFrame:
@@ -321,30 +317,17 @@ class ProjectAnalysis(ProjectCore):
         return saved.png
 
     # --------------------------------------------------------------- quotes
-    @property
-    def redaction_names(self) -> list[str]:
-        """Names of people and organisations that must never appear in a quote."""
-        raw = self._db.meta(REDACT_KEY)
-        return json.loads(raw) if raw else []
-
-    def add_redaction_names(self, names: Iterable[str]) -> int:
-        """Add names to the project's redaction list; returns how many were new."""
-        current = self.redaction_names
-        new = [n.strip() for n in names if n and n.strip() and n.strip() not in current]
-        if new:
-            self._db.set_meta(REDACT_KEY, json.dumps(sorted(set(current + new), key=str.casefold)))
-        return len(set(new))
-
     def quotes(self, code: str, n: int = 5, where: Where = None, *, fields: Sequence[str] | str | None = None,
                per_case: int = 1, descendants: bool = True) -> pd.DataFrame:
         """Representative quotes for a code, attributed by descriptors (e.g. "CEO, wave 2"),
-        with the project's redaction names and every case name replaced by "[name]"."""
+        every confirmed name replaced by its pseudonym ("[Person 4]") and every other
+        case name by "[name]"."""
         f = self.analysis_frames(where, extra=_SPANS)
         if fields is None:
             fields = [c for c in ("role", "wave") if c in f.descriptors.columns or c == "wave"]
         return qa.representative_quotes(
             quotable(f.excerpts, self.speaker_roles()), f.apps, code, f.descriptors, f.codebook, fields=fields, n=n, per_case=per_case,
-            descendants=descendants, names=self.redaction_names,
+            descendants=descendants, anonymise=self.anonymiser(case_names=True).series,
         )
 
 
