@@ -55,7 +55,6 @@ def test_cli_waves_report_and_exports_work_on_a_mixed_wave_project(mixed: Projec
     runner = CliRunner()
     for args in (["stats", "waves"], ["report", "--out", str(tmp_path / "report")],
                  ["export", "csv", str(tmp_path / "csv")], ["export", "xlsx", str(tmp_path / "r.xlsx")],
-                 ["export", "html", str(tmp_path / "r.html")], ["export", "md", str(tmp_path / "r.md")],
                  ["export", "qdpx", str(tmp_path / "r.qdpx")]):
         result = runner.invoke(cli, ["--project", path, *args])
         assert result.exit_code == 0, (args, result.output, result.exception)
