@@ -49,6 +49,9 @@ def read_codings_csv(path: str | Path) -> pd.DataFrame:
         raise ImportFormatError(f"{path}: the file is empty; expected columns {','.join(REQUIRED)}[,weight]") from exc
     except pd.errors.ParserError as exc:
         raise ImportFormatError(f"{path}: malformed csv ({str(exc).splitlines()[0]})") from exc
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the extra leading cells as an index
+        raise ImportFormatError(f"{path}: rows have more cells than the header row has names; "
+                                "name every column or remove the extra cells")
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     wanted = BY_QUOTE if "quote" in frame.columns and "start" not in frame.columns else REQUIRED
     missing = [c for c in wanted if c not in frame.columns]
