@@ -20,6 +20,7 @@ from qualcode.coding.agreement_table import export_table, headline, notes, pair_
 from qualcode.errors import ExportError, UsageError
 from qualcode.project_agreement import PROJECT_UNITS
 from qualcode.retrieval import parse_where
+from qualcode.csv_safety import safe_frame
 
 
 @cli.command("agreement")
@@ -83,7 +84,7 @@ def _print_table(frame: pd.DataFrame, left: tuple[str, ...]) -> None:
 
 def _write_disagreements(result: AgreementResult, path: Path) -> None:
     try:
-        result.disagreements.to_csv(path, index=False, encoding="utf-8")
+        safe_frame(result.disagreements).to_csv(path, index=False, encoding="utf-8")
     except OSError as exc:
         raise ExportError(f"cannot write the disagreement list to {path} ({exc.strerror}); choose a writable file") from exc
     n = len(result.disagreements)
