@@ -282,3 +282,46 @@ def test_export_xlsx_onto_a_folder(study: Project, tmp_path: Path) -> None:
     one_line(error, "out.xlsx is a folder")
     result = CliRunner().invoke(cli, ["--project", str(tmp_path / "study.qcproj"), "export", "xlsx", str(target)])
     assert result.exit_code == 1 and "is a folder" in result.output and "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- encodings
+
+def test_utf8_mixed_with_a_stray_byte_is_refused_not_stored_as_mojibake(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    data = ("Interviewer: Café or tea?\n\nCEO-07: Café, and the été was long.\n".encode("utf-8")
+            + b"CEO-07: It was a r\xe9sum\xe9 of the year.\n")
+    path.write_bytes(data)
+    with pytest.raises(IngestError) as error:
+        read_path(path)  # before: stored as "CafÃ©, and the Ã©tÃ©"
+    stray = data.index(b"r\xe9") + 1
+    one_line(error, "notes.txt", f"byte offset {stray}", "mixes encodings")
+
+
+def test_windows_1252_alone_is_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes("Interviewer: Café or tea?\n\nCEO-07: Café, and the été was long.\n".encode("cp1252"))
+    source = read_path(path).sources[0]
+    assert "Café, and the été was long." in source.text and source.meta["encoding"] == "cp1252"
+
+
+# ---------------------------------------------------------------- round trip
+
+def test_qdpx_round_trip_keeps_respondents_with_identical_answers(project: Project, tmp_path: Path) -> None:
+    lines = ["participant,role,change"]
+    for i in range(1, 23):  # 22 respondents; 11 of them gave the same open answer
+        answer = "Nothing, it worked well for me." if i % 2 else f"More time with my mentor, perhaps {i} more sessions."
+        lines.append(f'R{i:02d},CEO,"{answer}"')
+    (tmp_path / "survey.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    project.ingest(tmp_path / "survey.csv", progress=False)
+    assert project.summary()["questionnaire_responses"] == 22
+    project.export_qdpx(tmp_path / "survey.qdpx")
+    fresh = Project.create(tmp_path / "fresh.qcproj")
+    try:
+        report = fresh.import_qdpx(tmp_path / "survey.qdpx")
+        sources = fresh.sources()
+        assert len(sources) == 22, report.lines()  # before: 12, the identical answers merged
+        assert sources["source"].nunique() == 22
+        again = fresh.import_qdpx(tmp_path / "survey.qdpx")  # a re-import recognises every one
+        assert len(fresh.sources()) == 22 and "22" in again.summary()
+    finally:
+        fresh.close()
