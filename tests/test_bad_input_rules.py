@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from qualcode import Project
 from qualcode.cli import cli
-from qualcode.coding import rules_engine
+from qualcode.coding.rules import engine as rules_engine
 from qualcode.errors import CodebookError, UsageError
 
 CODEBOOK = """codebook: slow
