@@ -325,3 +325,28 @@ def test_qdpx_round_trip_keeps_respondents_with_identical_answers(project: Proje
         assert len(fresh.sources()) == 22 and "22" in again.summary()
     finally:
         fresh.close()
+
+
+def test_formula_cells_without_a_saved_result_are_named_in_a_warning(project: Project, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()  # openpyxl writes formulas without cached results, as scripts do
+    sheet = book.active
+    sheet.title = "responses"
+    sheet.append(["participant", "score", "helped"])
+    sheet.append(["P01", 4, "Time to think about strategy."])
+    sheet.append(["P02", "=B2*2", "My mentor challenged me."])
+    sheet.append(["P03", 5, '=CONCAT("More ", "support")'])
+    path = tmp_path / "survey.xlsx"
+    book.save(path)
+    result = read_path(path, key_column="participant")
+    assert len(result.warnings) == 1
+    warning = result.warnings[0]
+    assert "survey.xlsx" in warning and "'responses'" in warning and "2 formula cell(s)" in warning
+    assert "B3, C4" in warning and "\n" not in warning
+    report = project.ingest(path, key_column="participant", progress=False)
+    assert report.warnings == result.warnings
+    plain = tmp_path / "plain.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["participant", "helped"])
+    book.active.append(["P01", "Time to think."])
+    book.save(plain)
+    assert read_path(plain, key_column="participant").warnings == []

@@ -35,6 +35,8 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, wave: str | No
     """Read files or folders (recursively) into the project."""
     report = open_project(ctx).ingest(*paths, kind=kind, wave=wave, name=name, key_column=key_column, invited=invited)
     click.echo(report.summary())
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @cli.command()

@@ -38,6 +38,7 @@ class IngestReport:
     questionnaires: list[str] = field(default_factory=list)
     responses: int = 0
     cases_linked: int = 0
+    warnings: list[str] = field(default_factory=list)  # from the readers, one line each
 
     def summary(self) -> str:
         parts = [f"{len(self.added)} source(s) added"]
@@ -80,6 +81,7 @@ def ingest(
     with db.begin() as conn:
         for path in tqdm(files, desc="ingest", unit="file", disable=_disabled(progress, len(files))):
             result = read_path(path, kind=kind, key_column=key_column, invited=invited, name=name, wave=wave)
+            report.warnings.extend(result.warnings)
             for record in result.sources:
                 _store_source(conn, record, report)
             if result.questionnaire is not None:

@@ -77,6 +77,38 @@ def sheet_rows(sheet: Any, where: str, error: type[QualcodeError]) -> list[list[
         return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
+def formulas_without_values(path: str | Path, where: str, error: type[QualcodeError]) -> dict[str, list[str]]:
+    """Sheet title -> cells (``B7``) holding a formula whose result was never saved.
+
+    A workbook written by a script (openpyxl, pandas) rather than by Excel has formulas
+    but no cached results; read for values, those cells look empty. Only workbooks whose
+    sheets contain a formula at all are read a second time, for the formulas."""
+    import zipfile
+
+    with zipfile.ZipFile(str(path)) as archive:
+        if not any(b"<f" in archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")):
+            return {}
+    import openpyxl
+
+    found: dict[str, list[str]] = {}
+    with library_errors(where, "Excel .xlsx workbook", error, XLSX_FIX):
+        values = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(str(path), read_only=True, data_only=False)
+        try:
+            for value_sheet, formula_sheet in zip(values.worksheets, formulas.worksheets):
+                for sheet in (value_sheet, formula_sheet):
+                    sheet.reset_dimensions()
+                for value_row, formula_row in zip(value_sheet.iter_rows(), formula_sheet.iter_rows()):
+                    for value_cell, formula_cell in zip(value_row, formula_row):
+                        if (value_cell.value is None and isinstance(formula_cell.value, str)
+                                and formula_cell.value.startswith("=")):
+                            found.setdefault(formula_sheet.title, []).append(formula_cell.coordinate)
+        finally:
+            values.close()
+            formulas.close()
+    return found
+
+
 def read_excel_frame(path: str | Path, where: str, error: type[QualcodeError], **options: Any) -> Any:
     """``pandas.read_excel`` of a checked archive, library errors made one line."""
     check_zip(path, where, error, what="Excel .xlsx workbook", fix=XLSX_FIX)

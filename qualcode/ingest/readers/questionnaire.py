@@ -25,7 +25,7 @@ from typing import Any
 
 from qualcode.errors import IngestError
 from qualcode.ingest.decode import decode_bytes, normalise_text
-from qualcode.ingest.office import open_workbook, sheet_rows
+from qualcode.ingest.office import formulas_without_values, open_workbook, sheet_rows
 from qualcode.ingest.records import (
     QuestionnaireRecord, QuestionRecord, QuestionType, ReadResult, SegmentRecord, SourceRecord,
 )
@@ -491,4 +491,10 @@ def read_questionnaire(
         invited=invited if invited is not None else about_invited, invited_by_group=by_group,
         meta=about_meta,
     )
-    return ReadResult(sources=[], questionnaire=record)
+    warnings: list[str] = []
+    if path.suffix.lower() != ".csv":
+        for sheet, cells in formulas_without_values(path, str(path), IngestError).items():
+            shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
+            warnings.append(f"{path}: sheet '{sheet}': {len(cells)} formula cell(s) have no saved result ({shown}) "
+                            "and were read as empty; open the file in Excel and save it to compute them")
+    return ReadResult(sources=[], questionnaire=record, warnings=warnings)
