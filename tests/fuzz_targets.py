@@ -194,6 +194,22 @@ def _codings_csv(folder: Path) -> bytes:
             f"CEO-07 wave 1,Issues/Funding,0,9,ben,\r\n").encode("utf-8")
 
 
+def _coded_sheets():
+    return _load("make_coded_sheets", TESTS / "data" / "coded_sheets" / "make_coded_sheets.py")
+
+
+def seed_coded_sheet_xlsx(folder: Path) -> bytes:
+    sheets = _coded_sheets()
+    return sheets.write_xlsx(folder / "q7_KM.xlsx", sheets.KM, "KM").read_bytes()
+
+
+def seed_coded_sheet_csv(folder: Path) -> bytes:
+    return _coded_sheets().write_csv_with_coder_column(folder / "q7-both.csv").read_bytes()
+
+
+CODED_SHEET = dict(id_column="Response ID", text_column="Q7*", codes="Code *", dedupe="keep-first")
+
+
 # ---------------------------------------------------------------- calls
 
 def _read(path: Path, scratch: Path) -> object:
@@ -268,6 +284,10 @@ TARGETS: tuple[Target, ...] = (
            _with_project(lambda p, f: p.import_descriptors(f, key="participant"), _ingest_transcript)),
     Target("codings csv", ".csv", _codings_csv,
            _with_project(lambda p, f: p.import_codings(f), _ingest_transcript)),
+    Target("coded sheet xlsx", ".xlsx", seed_coded_sheet_xlsx,
+           _with_project(lambda p, f: p.import_coded_sheets([f], coders=["KM"], **CODED_SHEET)), zipped=True),
+    Target("coded sheet csv", ".csv", seed_coded_sheet_csv,
+           _with_project(lambda p, f: p.import_coded_sheets([f], coder_column="Coder", **CODED_SHEET))),
 )
 
 BY_NAME = {t.name: t for t in TARGETS}
