@@ -60,6 +60,6 @@ def test_mutated_input_gives_a_result_or_a_one_line_error(target, ops, inner, me
 @pytest.mark.parametrize("target", TARGETS, ids=[t.name for t in TARGETS])
 def test_the_unmutated_seed_is_read(target, tmp_path: Path) -> None:
     """The harness would prove nothing if its seeds were already refused."""
-    path = make_input(target, _seed(target), tmp_path / "in", [("insert", 0, 0, 0)] * 0 or [("delete", 0, 0, 0)],
-                      False, 0, [])
+    unchanged = [("delete", 0, 0, 0)]  # deletes nothing: the seed as written
+    path = make_input(target, _seed(target), tmp_path / "in", unchanged, False, 0, [])
     assert target.call(path, tmp_path) is not None
