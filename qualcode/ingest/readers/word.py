@@ -80,7 +80,7 @@ def _blocks(document: Any) -> tuple[list[str], dict[str, Any]]:
     return blocks, meta
 
 
-def read_docx(path: Path, *, name: str, kind: str = "auto", wave: str | None = None) -> ReadResult:
+def read_docx(path: Path, *, name: str, kind: str = "auto", wave: str | None = None, layout: str = "auto") -> ReadResult:
     """Read a .docx: text, optional metadata table, transcript turns when present."""
     document = open_docx(path, str(path), IngestError)
     with library_errors(str(path), "Word .docx file", IngestError, DOCX_FIX):  # parts are parsed lazily
@@ -92,7 +92,7 @@ def read_docx(path: Path, *, name: str, kind: str = "auto", wave: str | None = N
     case = meta.get("participant") or meta.get("case") or None
     source = source_from_text(
         text, origin=str(path), name=name, kind=kind,
-        wave=wave if wave is not None else content_wave, case=case, meta=meta,
+        wave=wave if wave is not None else content_wave, case=case, meta=meta, layout=layout,
     )
     return ReadResult(sources=[source])
 
