@@ -271,6 +271,10 @@ TARGETS: tuple[Target, ...] = (
     Target("srt", ".srt", _data("subtitles.srt"), _read),
     Target("txt transcript", ".txt", _data("transcript.txt"), _read),
     Target("md", ".md", _data("notes.md"), _read),
+    *(Target(f"transcript {label}", Path(file).suffix, lambda folder, file=file: (TESTS / "data" / "transcripts" / file).read_bytes(), _read)
+      for label, file in (("otter", "otter CEO-04.txt"), ("zoom vtt", "zoom CEO-05.vtt"), ("teams vtt", "teams CEO-06.vtt"),
+                          ("rev", "rev Trustee-01.txt"), ("trint", "trint Staff-03.txt"), ("descript", "descript Mentee-07.txt"),
+                          ("q-a", "qa CEO-08.txt"), ("i-r", "ir Mentor-09.txt"))),
     Target("qdpx", ".qdpx", seed_qdpx, _with_project(lambda p, f: p.import_qdpx(f)), zipped=True),
     Target("qualcoder", ".qda", seed_qualcoder, _with_project(lambda p, f: p.import_qualcoder(f)), sqlite=True),
     Target("dedoose", ".xlsx", seed_dedoose,
