@@ -78,10 +78,10 @@ def compile_pattern(pattern: str) -> regex.Pattern:
     try:
         compiled = regex.compile(pattern)
     except regex.error as exc:
-        raise UsageError(f"--pattern {pattern!r} is not a valid regular expression: {exc}") from None
+        raise UsageError(f"--pattern '{pattern}' is not a valid regular expression: {exc}") from None
     if compiled.groups == 0:
         raise UsageError(
-            f"--pattern {pattern!r} has no group for the case name; write it like 'Study_(?P<case>P\\d+)_'"
+            f"--pattern '{pattern}' has no group for the case name; write it like 'Study_(?P<case>P\\d+)_'"
         )
     return compiled
 

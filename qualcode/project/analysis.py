@@ -7,12 +7,10 @@ material in the filtered set), and calls one pure function of ``qualcode.analysi
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -20,27 +18,51 @@ import pandas as pd
 from qualcode import analysis as qa
 from qualcode.codebook.branches import thematic_mask
 from qualcode.errors import UsageError
+from qualcode.analysis.filters import filter_applications, filter_where, listed_where
 from qualcode.speech.marks import only_marks, strip_marks
 from qualcode.speech.roles import SpeakerRoles
-from qualcode.project.core import ProjectCore
+from qualcode.project.privacy import ProjectPrivacy
+from qualcode.store import frames
 
-
-REDACT_KEY = "redact_names"
 
 Where = Mapping[str, Any] | None
 
 
-@dataclass
 class AnalysisFrames:
-    """The frames one analysis call works on, filtered consistently."""
+    """The frames one analysis call works on, filtered consistently.
 
-    apps: pd.DataFrame
-    codebook: pd.DataFrame
-    descriptors: pd.DataFrame
-    excerpts: pd.DataFrame  # the same-filtered excerpts: the denominator for % of cases
+    ``apps`` are the applications (for a count, only the columns counting needs);
+    ``base`` is the material the same filter keeps, one row per source with excerpts
+    (``case``, ``wave``…): the denominator for "% of cases". ``excerpts`` (with text,
+    speaker and codes) is read only when asked for.
+    """
+
+    def __init__(self, apps: pd.DataFrame, codebook: pd.DataFrame, descriptors: pd.DataFrame,
+                 base: pd.DataFrame, excerpts: "Callable[[], pd.DataFrame] | pd.DataFrame") -> None:
+        self.apps, self.codebook, self.descriptors, self.base = apps, codebook, descriptors, base
+        self._excerpts = excerpts
+
+    @property
+    def excerpts(self) -> pd.DataFrame:
+        if callable(self._excerpts):
+            self._excerpts = self._excerpts()
+        return self._excerpts.copy(deep=False)
+
+    def copy(self) -> "AnalysisFrames":
+        """Shallow copies of every frame read so far (callers may add columns)."""
+        return AnalysisFrames(self.apps.copy(deep=False), self.codebook.copy(deep=False),
+                              self.descriptors.copy(deep=False), self.base.copy(deep=False), self._share_excerpts)
+
+    def _share_excerpts(self) -> pd.DataFrame:
+        return self.excerpts
 
 
-class ProjectAnalysis(ProjectCore):
+#: fields of a ``where`` that the lean counting frames carry (besides case descriptors)
+_SPANS = ("start", "end")
+COUNTING_FIELDS = frozenset({"source_id", "source", "kind", "case", "wave"})
+
+
+class ProjectAnalysis(ProjectPrivacy):
     """Analyses over the project's frames (``applications()``, ``excerpts()``,
     ``codes()``, ``descriptors()``, ``responses()``…); ``qualcode.Project`` inherits them."""
 
@@ -54,26 +76,41 @@ class ProjectAnalysis(ProjectCore):
         coder: str | Iterable[str] | None = None,
         structural: bool = True,
         final_only: bool = False,
+        extra: Sequence[str] = (),
     ) -> AnalysisFrames:
-        """Applications, codebook, descriptors and excerpts filtered by ``where``
+        """Applications, codebook, descriptors and material filtered by ``where``
         (descriptors, wave, source…), ``codes`` and ``coder``; ``structural=False``
-        drops the questionnaire-question codes; ``final_only`` keeps the consensus coding."""
+        drops the questionnaire-question codes; ``final_only`` keeps the consensus coding.
+
+        The applications carry what counting needs (excerpt, source, case, wave, kind,
+        code, coder) plus ``extra`` (``start``, ``end``, ``weight``); they are read once
+        and kept while the project is unchanged. A ``where`` on any other column (an
+        application's ``origin``…) reads the full frames instead.
+        """
         cache = self._db.frame_cache
+        extra = tuple(c for c in frames.COUNT_EXTRAS if c in extra)
         key = ("analysis_frames", _hashable(where), _hashable(codes), descendants, _hashable(coder), structural,
-               final_only)
+               final_only, extra)
         if cache is not None and key in cache:
-            cached: AnalysisFrames = cache[key]  # type: ignore[assignment]
-            return AnalysisFrames(*(frame.copy(deep=False) for frame in
-                                    (cached.apps, cached.codebook, cached.descriptors, cached.excerpts)))
-        apps = self.applications(codes, descendants=descendants, coder=coder, where=where, final_only=final_only)
+            return cache[key].copy()  # type: ignore[union-attr]
+        descriptors = self.descriptors()
+        listed = listed_where(where)
+        if not where or all(f in COUNTING_FIELDS or f in descriptors.columns for f in where):
+            apps = self._counting_applications(extra + (("final",) if final_only else ()))
+            code_table = self.codes() if codes is not None else None
+            apps = filter_applications(apps, codes, code_table, descendants=descendants, coder=coder, where=where,
+                                        descriptors=descriptors if where else None, final_only=final_only)
+            base = filter_where(self._lasting_frame(frames.material), listed, descriptors if where else None)
+        else:
+            apps = self.applications(codes, descendants=descendants, coder=coder, where=where, final_only=final_only)
+            base = self.excerpts(where=where)
         if not structural and not apps.empty:
             apps = apps[thematic_mask(apps["code"])]
-        excerpts = self.excerpts(where=where)
-        result = AnalysisFrames(apps.reset_index(drop=True), self.codes(), self.descriptors(), excerpts)
+        result = AnalysisFrames(apps.reset_index(drop=True), self.codes(), descriptors, base.reset_index(drop=True),
+                                lambda: self.excerpts(where=where))
         if cache is not None:
             cache[key] = result
-            return AnalysisFrames(*(frame.copy(deep=False) for frame in
-                                    (result.apps, result.codebook, result.descriptors, result.excerpts)))
+            return result.copy()
         return result
 
     # ------------------------------------------------------------- counting
@@ -81,7 +118,7 @@ class ProjectAnalysis(ProjectCore):
                     descendants: bool = True, coder: str | Iterable[str] | None = None) -> pd.DataFrame:
         """Per code: applications, excerpts, sources, cases and % of cases, explicit and child-sum."""
         f = self.analysis_frames(where, codes, descendants=descendants, coder=coder)
-        return qa.frequencies(f.apps, f.codebook, base=f.excerpts)
+        return qa.frequencies(f.apps, f.codebook, base=f.base)
 
     def code_presence(self, by: str = "source", where: Where = None, *, child_sum: bool = False) -> pd.DataFrame:
         """Codes × sources (or cases) as 0/1."""
@@ -100,24 +137,24 @@ class ProjectAnalysis(ProjectCore):
     def cooccurrence(self, where: Where = None, *, overlap: bool = False, measure: str = "count",
                      child_sum: bool = False, codes: str | Iterable[str] | None = None) -> pd.DataFrame:
         """Code × code: excerpts where both are applied (or overlapping excerpts), or Jaccard."""
-        f = self.analysis_frames(where, codes)
+        f = self.analysis_frames(where, codes, extra=_SPANS if overlap else ())
         return qa.cooccurrence_matrix(f.apps, f.codebook if codes is None else None, overlap=overlap,
                                       child_sum=child_sum, measure=measure)
 
     def cooccurrence_pairs(self, where: Where = None, *, overlap: bool = False) -> pd.DataFrame:
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, extra=_SPANS if overlap else ())
         return qa.cooccurrence(f.apps, f.codebook, overlap=overlap)
 
     def cooccurrence_excerpts(self, code_a: str, code_b: str, where: Where = None, *, overlap: bool = False) -> pd.DataFrame:
         """The excerpts behind one co-occurrence cell."""
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, extra=_SPANS if overlap else ())
         return qa.cooccurrence_excerpts(f.apps, code_a, code_b, f.codebook, overlap=overlap, excerpts=f.excerpts)
 
     def crosstab(self, by: str | Sequence[str], where: Where = None, *, child_sum: bool = False,
                  codes: str | Iterable[str] | None = None) -> pd.DataFrame:
         """Code × descriptor group(s): excerpts, cases, % of cases, Dedoose-normalised counts."""
         f = self.analysis_frames(where, codes)
-        return qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.excerpts, child_sum=child_sum)
+        return qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.base, child_sum=child_sum)
 
     def group_tests(self, by: str, where: Where = None, *, child_sum: bool = True,
                     codes: str | Iterable[str] | None = None) -> pd.DataFrame:
@@ -130,12 +167,12 @@ class ProjectAnalysis(ProjectCore):
         if not isinstance(by, str):
             raise UsageError("group tests compare the groups of one field: pass by='role', not a list")
         f = self.analysis_frames(where, codes)
-        shared = qa.cases_in_several_groups(f.excerpts, by)
+        shared = qa.cases_in_several_groups(f.base, by)
         if shared:
             raise UsageError(f"case {shared[0]!r} has material in more than one {by} group, so the groups are not "
                              "independent; compare waves on the same cases with the McNemar test (stats waves "
                              "--test, Project.wave_tests), or test a case descriptor")
-        table = qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.excerpts, child_sum=child_sum)
+        table = qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.base, child_sum=child_sum)
         return qa.group_tests(table, by)
 
     def wave_tests(self, first: str | None = None, second: str | None = None, where: Where = None, *,
@@ -146,26 +183,26 @@ class ProjectAnalysis(ProjectCore):
 
     def weights(self, by: str | Sequence[str] | None = None, where: Where = None) -> pd.DataFrame:
         """Mean/min/max/sd of weights per code (and group)."""
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, extra=("weight",))
         return qa.code_weights(f.apps, by, f.descriptors, f.codebook)
 
     def waves(self, where: Where = None, *, child_sum: bool = False) -> pd.DataFrame:
         """Code frequencies (cases, % of cases) per wave."""
         f = self.analysis_frames(where)
-        return qa.frequencies_by_wave(f.apps, f.codebook, base=f.excerpts, child_sum=child_sum)
+        return qa.frequencies_by_wave(f.apps, f.codebook, base=f.base, child_sum=child_sum)
 
     def wave_change(self, first: str | None = None, second: str | None = None, where: Where = None, *,
                     child_sum: bool = False, paired: bool = False) -> pd.DataFrame:
         """Cases mentioning each code in both waves, only the first, only the second."""
         f = self.analysis_frames(where)
-        first, second = _two_waves(f.excerpts, first, second)
-        return qa.wave_change(f.apps, first, second, f.codebook, base=f.excerpts, child_sum=child_sum, paired=paired)
+        first, second = _two_waves(f.base, first, second)
+        return qa.wave_change(f.apps, first, second, f.codebook, base=f.base, child_sum=child_sum, paired=paired)
 
     def top_priorities(self, n: int | None = 10, where: Where = None, *, branch: str | None = None,
                        depth: int | None = None) -> pd.DataFrame:
         """Codes ranked by the number of cases that raised them (questionnaire-question codes left out)."""
         f = self.analysis_frames(where, structural=False)
-        return qa.top_priorities(f.apps, f.codebook, branch=branch, depth=depth, base=f.excerpts, n=n)
+        return qa.top_priorities(f.apps, f.codebook, branch=branch, depth=depth, base=f.base, n=n)
 
     # ---------------------------------------------------------------- words
     def word_frequencies(self, code: str | Iterable[str] | None = None, where: Where = None, *,
@@ -205,7 +242,6 @@ class ProjectAnalysis(ProjectCore):
         source_ids, token_lists = cache[key]  # type: ignore[misc]
         if not where:
             return list(token_lists)
-        from qualcode.analysis.filters import filter_where
 
         wanted = set(filter_where(self.sources(), where, self.descriptors())["source_id"].tolist())
         return [words for source_id, words in zip(source_ids, token_lists) if source_id in wanted]
@@ -218,11 +254,10 @@ class ProjectAnalysis(ProjectCore):
         return self._cleaned(texts)
 
     def _cleaned(self, texts: list[str]) -> list[str]:
-        # names are taken out of the text before counting, so "Riverside Carers Centre"
-        # disappears while the word "carers" elsewhere still counts
-        names = [*self.redaction_names, *self.descriptors()["case"].dropna().astype(str)]
-        cleaned = pd.Series([_drop_labels(strip_marks(t)) for t in texts], dtype="string")
-        return qa.redact(cleaned, names, placeholder=" ").fillna("").tolist()
+        # confirmed names and case names are taken out of the text before counting, so
+        # "Riverside Carers Centre" disappears while the word "carers" elsewhere still counts
+        blank = self.anonymiser(case_names=True).remove
+        return [blank(_drop_labels(strip_marks(t))) for t in texts]
 
     # -------------------------------------------------------- questionnaire
     def response_rate(self, by: str | None = None) -> pd.DataFrame:
@@ -282,30 +317,17 @@ class ProjectAnalysis(ProjectCore):
         return saved.png
 
     # --------------------------------------------------------------- quotes
-    @property
-    def redaction_names(self) -> list[str]:
-        """Names of people and organisations that must never appear in a quote."""
-        raw = self._db.meta(REDACT_KEY)
-        return json.loads(raw) if raw else []
-
-    def add_redaction_names(self, names: Iterable[str]) -> int:
-        """Add names to the project's redaction list; returns how many were new."""
-        current = self.redaction_names
-        new = [n.strip() for n in names if n and n.strip() and n.strip() not in current]
-        if new:
-            self._db.set_meta(REDACT_KEY, json.dumps(sorted(set(current + new), key=str.casefold)))
-        return len(set(new))
-
     def quotes(self, code: str, n: int = 5, where: Where = None, *, fields: Sequence[str] | str | None = None,
                per_case: int = 1, descendants: bool = True) -> pd.DataFrame:
         """Representative quotes for a code, attributed by descriptors (e.g. "CEO, wave 2"),
-        with the project's redaction names and every case name replaced by "[name]"."""
-        f = self.analysis_frames(where)
+        every confirmed name replaced by its pseudonym ("[Person 4]") and every other
+        case name by "[name]"."""
+        f = self.analysis_frames(where, extra=_SPANS)
         if fields is None:
             fields = [c for c in ("role", "wave") if c in f.descriptors.columns or c == "wave"]
         return qa.representative_quotes(
             quotable(f.excerpts, self.speaker_roles()), f.apps, code, f.descriptors, f.codebook, fields=fields, n=n, per_case=per_case,
-            descendants=descendants, names=self.redaction_names,
+            descendants=descendants, anonymise=self.anonymiser(case_names=True).series,
         )
 
 
@@ -342,8 +364,6 @@ def participant_texts(project: AnalysisMixin, where: Where = None) -> list[str]:
 
 def participant_text_pairs(project: AnalysisMixin, where: Where = None) -> list[tuple[int, str]]:
     """:func:`participant_texts` as (source id, text) pairs."""
-    from qualcode.analysis.filters import filter_where
-
     sources = project.sources() if hasattr(project, "sources") else pd.DataFrame()
     if sources.empty:
         return []

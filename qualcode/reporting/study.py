@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 
-from qualcode.analysis import cases_in_several_groups, group_tests, redact, to_wide  # noqa: E402
+from qualcode.analysis import cases_in_several_groups, group_tests, to_wide  # noqa: E402
 from qualcode.errors import ExportError, UsageError  # noqa: E402
 from qualcode.codebook.branches import STRUCTURAL_BRANCHES, thematic_mask  # noqa: E402
 from qualcode.report import charts, clouds  # noqa: E402
@@ -59,6 +59,8 @@ class ReportOptions:
     impact_models: list[Path] = field(default_factory=list)  # impact/logic model YAMLs: a section each
     agreement_coders: list[str] | None = None  # two or more coders: adds an inter-rater agreement section
     agreement_unit: str = "excerpt"
+    #: look for names nobody has confirmed or rejected, and say in the report how many remain
+    check_names: bool = True
 
 
 @dataclass
@@ -83,8 +85,31 @@ def coded_sources(project: "Project") -> list[str]:
 
 def build_report(project: "Project", figures_dir: str | Path, options: ReportOptions | None = None) -> Report:
     """Assemble the report; figures are saved (PNG + SVG) into ``figures_dir``."""
+    options = options or ReportOptions()
     with project.cached():
-        return _build_report(project, figures_dir, options or ReportOptions())
+        report = _build_report(project, figures_dir, options)
+        if options.check_names:
+            _anonymity_note(project, report)
+        # the one place the report's text is anonymised: every writer renders this object
+        return project.anonymiser().report(report)
+
+
+def _anonymity_note(project: "Project", report: Report) -> None:
+    """Tell the reader whether every name found in the material has been decided on."""
+    open_names = project.redaction_candidates()
+    decided = project.redactions()
+    confirmed = int((decided["status"] == "accepted").sum()) if not decided.empty else 0
+    if open_names.empty:
+        text = (f"Anonymity: {confirmed:,} confirmed way(s) of writing a name are replaced by pseudonyms such as "
+                "[Person 1] throughout; every name found in the material has been confirmed or ruled out.")
+    else:
+        shown = ", ".join(open_names["candidate"].head(5))
+        text = (f"Anonymity: {len(open_names):,} possible name(s) found in the material have not been confirmed "
+                f"or ruled out (for example {shown}) and may appear in this report; review them with "
+                "'qualcode redact suggest', then write the report again. "
+                f"{confirmed:,} confirmed way(s) of writing a name are replaced by pseudonyms.")
+    target = report.sections[0] if report.sections else report.add_section("The material")
+    target.text = (target.text + "\n\n" if target.text else "") + text
 
 
 def _build_report(project: "Project", figures_dir: str | Path, options: ReportOptions) -> Report:
@@ -272,7 +297,7 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
         shown = shown.rename(columns={g: f"{g} (n={n})" for g, n in zip(groups[field_name], groups["group_cases"])})
         # a per-source field (a descriptor named like the sources' wave) can put one person in two
         # groups: the groups are then not independent and the tests would mislead, so none are run
-        dependent = bool(cases_in_several_groups(project.analysis_frames(material).excerpts, field_name))
+        dependent = bool(cases_in_several_groups(project.analysis_frames(material).base, field_name))
         tests = None if dependent else group_tests(table, field_name)
         differ = set() if tests is None else set(tests.loc[tests["q_value"] < 0.05, "code"])
         if differ:  # the figure itself marks the gaps that are more than chance
@@ -327,7 +352,7 @@ def _group_tests_table(section: Section, tests: pd.DataFrame, field_name: str) -
 
 def _waves_section(project: "Project", report: Report, figures_dir: Path, material: dict | None,
                    options: ReportOptions) -> None:
-    excerpts = project.analysis_frames(material).excerpts
+    excerpts = project.analysis_frames(material).base
     waves = sorted(excerpts["wave"].dropna().astype(str).unique()) if not excerpts.empty else []
     if len(waves) < 2:
         return
@@ -418,7 +443,7 @@ def _words_section(project: "Project", report: Report, figures_dir: Path, coded:
     section = report.add_section(
         "Words participants used",
         "Lemmatised words from participants' own turns, messages and answers (interviewers' questions, stop "
-        "words, numbers and the names on the project's redaction list left out).",
+        "words, numbers, case names and confirmed names of people, organisations and places left out).",
     )
     section.add_figure(clouds.word_cloud(words, title="Words participants used"), "Word cloud", figures_dir, "word-cloud")
     section.add_table(words.head(40), "Most frequent words", formats={"share": "fraction"}, decimals=3)
@@ -452,7 +477,8 @@ def _quotes_section(project: "Project", report: Report, material: dict | None, t
     section = report.add_section(
         "In their own words",
         "Representative quotes for the most widespread codes, at most one per participant, attributed by role "
-        "and wave. Names of people and organisations are replaced by [name].",
+        "and wave. Confirmed names of people, organisations and places are replaced by pseudonyms such as "
+        "[Person 1], and case names by [name].",
     )
     for code in candidates["code"]:
         quotes = project.quotes(code, options.quotes_per_code, material, fields=options.quote_fields)
@@ -646,10 +672,9 @@ def _codebook_section(project: "Project", report: Report, options: ReportOptions
             keep = [c for c in ("role", "mode", "cohort") if c in descriptors.columns]
             table = excerpts.merge(descriptors[["case", *keep]], on="case", how="left") if keep else excerpts
             table = table[["excerpt_id", "source", "case", "wave", *keep, "start", "end", "codes", "text"]].copy()
-            note = "Names on the project's redaction list are replaced by [name]."
+            note = "Confirmed names are replaced by pseudonyms such as [Person 1]."
             if options.excerpt_rows and len(table) > options.excerpt_rows:
                 note += (f" The first {options.excerpt_rows:,} of {len(table):,} excerpts, in source order; "
                          "'qualcode excerpts --format csv' lists them all.")
                 table = table.iloc[: options.excerpt_rows]
-            table["text"] = redact(table["text"], project.redaction_names)
             section.add_table(table, "Excerpts with codes and descriptors", note=note)
