@@ -24,6 +24,7 @@ import yaml
 
 from qualcode.errors import NotFoundError, QualcodeError, UsageError
 from qualcode.yaml_files import read_yaml_file
+from qualcode.untrusted import BoundedSafeLoader
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -76,8 +77,8 @@ class _Seq(list):
     lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader whose mappings and sequences carry line numbers."""
+class _LineLoader(BoundedSafeLoader):
+    """A safe loader (nesting and aliases bounded) whose mappings and sequences carry line numbers."""
 
 
 def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:

@@ -201,6 +201,11 @@ class ProjectCore:
         with self._db.begin() as conn:
             return store_codes.ensure_path(conn, path, attributes)
 
+    def has_code(self, path: str) -> bool:
+        """True when the codebook holds a code at ``path`` (``"Issues/Governance"``)."""
+        with self._db.connect() as conn:
+            return store_codes.by_path(conn, store_codes.SEPARATOR.join(store_codes.split_path(path))) is not None
+
     def update_code(self, ref: str, **attributes: Any) -> None:
         with self._db.begin() as conn:
             store_codes.set_attributes(conn, store_codes.resolve(conn, ref).id, attributes)
@@ -454,9 +459,21 @@ class ProjectCore:
             cache[("source_texts", ())] = texts
         return texts
 
-    def source_text(self, source: str) -> str:
+    def source_text(self, source: str, start: int | None = None, end: int | None = None) -> str:
+        """A source's stored text, or the part ``[start, end)`` of it (code points).
+
+        Offsets are positions, not Python slices: a negative one or one past the end is
+        a ``UsageError`` giving the text's length, never a silently different part."""
         with self._db.connect() as conn:
-            return store_sources.text_of(conn, store_sources.resolve(conn, source).id)
+            text = store_sources.text_of(conn, store_sources.resolve(conn, source).id)
+        if start is None and end is None:
+            return text
+        first = 0 if start is None else start
+        last = len(text) if end is None else end
+        if not 0 <= first <= last <= len(text):
+            raise UsageError(f"offsets {first}..{last} are outside {source!r}, which has {len(text)} characters; "
+                             f"give 0 <= start <= end <= {len(text)}")
+        return text[first:last]
 
     def codes(self) -> pd.DataFrame:
         return self._lasting_frame(frames.codes)

@@ -184,6 +184,10 @@ def export_one(project: "Project", fmt: str, out: str | Path, options: ReportOpt
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
     out = Path(out)
+    if fmt == "csv" and out.exists() and not out.is_dir():
+        raise ExportError(f"{out} is a file; csv tables go into a folder, give a folder name")
+    if fmt != "csv" and out.is_dir():
+        raise ExportError(f"{out} is a folder; give a file name such as {out / ('report.' + fmt)}")
     if fmt == "csv":
         with tempfile.TemporaryDirectory(prefix="qualcode-figures-") as tmp:
             report = build_report(project, tmp, options)
