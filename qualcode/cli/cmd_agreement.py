@@ -17,7 +17,6 @@ from qualcode.cli.output import emit_frame, format_option
 from qualcode.coding.agreement import PROJECT_UNITS
 from qualcode.errors import ExportError, UsageError
 from qualcode.search.mask import parse_where
-from qualcode.csv_safety import safe_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -91,6 +90,8 @@ def _print_table(frame: pd.DataFrame, left: tuple[str, ...]) -> None:
 
 def _write_disagreements(disagreements: pd.DataFrame, path: Path) -> None:
     try:
+        from qualcode.csv_safety import safe_frame  # pandas: loaded by the command, not by --help
+
         safe_frame(disagreements).to_csv(path, index=False, encoding="utf-8")
     except OSError as exc:
         raise ExportError(f"cannot write the disagreement list to {path} ({exc.strerror}); choose a writable file") from exc

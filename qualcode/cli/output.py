@@ -9,7 +9,6 @@ import click
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-from qualcode.csv_safety import safe_frame
 
 FORMATS = ("table", "csv", "json")
 
@@ -26,6 +25,8 @@ format_option = click.option(
 def emit_frame(frame: pd.DataFrame, fmt: str, *, max_text: int = 70, index: bool = False) -> None:
     """Print a DataFrame; in table form long text is shortened (CSV/JSON keep it whole)."""
     if fmt == "csv":  # text a spreadsheet would run as a formula gets a leading '
+        from qualcode.csv_safety import safe_frame  # (pandas: loaded by a command, not by --help)
+
         click.echo(safe_frame(frame).to_csv(index=index), nl=False)
         return
     if fmt == "json":
@@ -56,6 +57,10 @@ def emit_mapping(data: dict[str, Any], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(data, indent=1, default=str, ensure_ascii=False))
     elif fmt == "csv":
+        import pandas as pd
+
+        from qualcode.csv_safety import safe_frame
+
         click.echo(safe_frame(pd.DataFrame({"key": list(data), "value": list(data.values())})).to_csv(index=False), nl=False)
     else:
         width = max((len(k) for k in data), default=0)
