@@ -19,6 +19,7 @@ from qualcode.codebook.view import CodebookView
 from qualcode.codebook.yaml_io import read_codebook, write_codebook
 from qualcode.coding import spans as span_tools
 from qualcode.coding.bulk_import import CodingImportReport, import_codings
+from qualcode.codebook.branches import thematic_mask
 from qualcode.errors import CodingError, NotFoundError, ProjectError, UsageError
 from qualcode.ingest.descriptor_table import parse_descriptor_table
 from qualcode.ingest.load import IngestReport, ingest, to_text
@@ -424,15 +425,18 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
         search: str | None = None,
         regex: bool = False,
     ) -> pd.DataFrame:
-        """Excerpts as a tidy frame; with ``code`` or ``coder``, only excerpts carrying
-        such an application (children of a code included unless ``descendants=False``)."""
+        """Excerpts as a tidy frame: those carrying an application of ``status``
+        (default: a code a person applied or accepted), narrowed to ``code`` (children
+        included unless ``descendants=False``) and ``coder``. ``status=None`` with no code
+        or coder lists every excerpt, the uncoded and the machine-suggested ones too, which
+        is what the analyses use as their base of material."""
         ex = self._frame(frames.excerpts)
         descriptors = self.descriptors() if where else None
         src = self._source_name(source)
         if ex.empty:
             return ex
         mask = pd.Series(True, index=ex.index)
-        if code is not None or coder is not None:
+        if code is not None or coder is not None or status is not None:
             apps = self.applications(code, descendants=descendants, coder=coder, status=status)
             mask &= ex["excerpt_id"].isin(apps["excerpt_id"] if not apps.empty else [])
         if src is not None:
@@ -444,17 +448,29 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
         return filter_where(ex[mask], _listed(where), descriptors).reset_index(drop=True)
 
     def summary(self) -> dict[str, Any]:
-        """Headline counts a report opens with."""
+        """The headline numbers, one definition for the CLI (``status``), the notebook and
+        the report (see ``docs/numbers.md``):
+
+        * ``sources``: sources of material that are not questionnaire responses
+          (``questionnaire_responses`` are counted apart, with ``invited`` and the rate);
+        * ``coded_excerpts``: excerpts carrying at least one code a person applied or
+          accepted, outside the structural ``Questionnaire/`` branch; ``excerpts`` is every
+          excerpt, machine suggestions included; ``applications`` the applied codings;
+        * ``coded_sources``: the sources holding those coded excerpts;
+        * ``cases``: the cases in the project; ``base`` the default analysis base, the
+          units (participants, or sources in a project without cases) that "% of cases"
+          is out of, and ``base_unit`` which unit that is.
+        """
         with self._db.connect() as conn:
             srcs = frames.sources(conn)
             q = frames.questionnaires(conn)
             n_codes = store_codes.count(conn)
             n_excerpts = store_coding.count_excerpts(conn)
-            coded = conn.execute(
-                select(schema.applications.c.excerpt_id).where(schema.applications.c.status == "applied").distinct()
-            ).all()
             n_apps = store_coding.count_applications(conn)
             n_cases = len(store_cases.case_ids(conn))
+        apps = self.applications()
+        thematic = apps[thematic_mask(apps["code"])] if not apps.empty else apps
+        base = self.analysis_base()  # type: ignore[attr-defined]
         responses = int((srcs["kind"] == "questionnaire").sum()) if not srcs.empty else 0
         invited = int(q["invited"].dropna().sum()) if not q.empty and q["invited"].notna().any() else None
         return {
@@ -466,8 +482,11 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
             "cases": n_cases,
             "codes": n_codes,
             "excerpts": n_excerpts,
-            "coded_excerpts": len(coded),
+            "coded_excerpts": int(thematic["excerpt_id"].nunique()) if not thematic.empty else 0,
+            "coded_sources": int(thematic["source_id"].nunique()) if not thematic.empty else 0,
             "applications": n_apps,
+            "base": base.units,
+            "base_unit": base.unit,
         }
 
     def _repr_html_(self) -> str:

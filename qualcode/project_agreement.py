@@ -121,7 +121,7 @@ class AgreementMixin:
         kwargs: dict[str, Any] = {"coders": chosen, "codes": code_list, "sources": scope}
 
         if unit == "excerpt":
-            text = self.excerpts().set_index("excerpt_id")["text"]  # type: ignore[attr-defined]
+            text = self.excerpts(status=None).set_index("excerpt_id")["text"]  # type: ignore[attr-defined]
             apps = apps.assign(text=apps["excerpt_id"].map(text))
             result = agreement(apps, unit="excerpt", **kwargs)
         elif unit == "char":

@@ -38,6 +38,12 @@ class AnalysisFrames:
     codebook: pd.DataFrame
     descriptors: pd.DataFrame
     excerpts: pd.DataFrame  # the same-filtered excerpts: the denominator for % of cases
+    base: "qa.AnalysisBase | None" = None  # what that denominator is, in words
+
+    def shallow_copy(self) -> "AnalysisFrames":
+        """Frames a caller may add columns to without touching a cached copy."""
+        return AnalysisFrames(self.apps.copy(deep=False), self.codebook.copy(deep=False),
+                              self.descriptors.copy(deep=False), self.excerpts.copy(deep=False), self.base)
 
 
 class AnalysisMixin:
@@ -56,73 +62,102 @@ class AnalysisMixin:
         coder: str | Iterable[str] | None = None,
         structural: bool = True,
         final_only: bool = False,
+        base: str = "coded",
     ) -> AnalysisFrames:
         """Applications, codebook, descriptors and excerpts filtered by ``where``
         (descriptors, wave, source…), ``codes`` and ``coder``; ``structural=False``
-        drops the questionnaire-question codes; ``final_only`` keeps the consensus coding."""
+        drops the questionnaire-question codes; ``final_only`` keeps the consensus coding.
+
+        ``base`` (see :mod:`qualcode.analysis.base`): ``"coded"`` (default) keeps the
+        sources that carry a code, ``"all"`` every source. In a project where no source
+        belongs to a case, each source stands in for a case (``case`` = source name)."""
+        qa.check_base(base)
         cache = self._db.frame_cache
         key = ("analysis_frames", _hashable(where), _hashable(codes), descendants, _hashable(coder), structural,
-               final_only)
+               final_only, base)
         if cache is not None and key in cache:
             cached: AnalysisFrames = cache[key]  # type: ignore[assignment]
-            return AnalysisFrames(*(frame.copy(deep=False) for frame in
-                                    (cached.apps, cached.codebook, cached.descriptors, cached.excerpts)))
+            return cached.shallow_copy()
         apps = self.applications(codes, descendants=descendants, coder=coder, where=where, final_only=final_only)
         if not structural and not apps.empty:
             apps = apps[thematic_mask(apps["code"])]
-        excerpts = self.excerpts(where=where)
-        result = AnalysisFrames(apps.reset_index(drop=True), self.codes(), self.descriptors(), excerpts)
+        excerpts = self.excerpts(where=where, status=None)
+        if base == "coded":
+            coded = self._coded_source_ids()
+            apps = apps[apps["source_id"].isin(coded)] if not apps.empty else apps
+            excerpts = excerpts[excerpts["source_id"].isin(coded)] if not excerpts.empty else excerpts
+        unit = "source" if self._without_cases() else "case"
+        if unit == "source":
+            apps, excerpts = qa.sources_as_cases(apps), qa.sources_as_cases(excerpts)
+        n_units = int(excerpts["case"].nunique()) if not excerpts.empty else 0
+        n_sources = int(excerpts["source_id"].nunique()) if not excerpts.empty else 0
+        result = AnalysisFrames(apps.reset_index(drop=True), self.codes(), self.descriptors(),
+                                excerpts.reset_index(drop=True), qa.AnalysisBase(base, unit, n_units, n_sources))
         if cache is not None:
             cache[key] = result
-            return AnalysisFrames(*(frame.copy(deep=False) for frame in
-                                    (result.apps, result.codebook, result.descriptors, result.excerpts)))
+            return result.shallow_copy()
         return result
+
+    def analysis_base(self, where: Where = None, *, base: str = "coded") -> "qa.AnalysisBase":
+        """What "% of cases" is out of for analyses filtered by ``where``; its
+        ``describe()`` is the line printed under every table and figure."""
+        return self.analysis_frames(where, base=base).base
+
+    def _coded_source_ids(self) -> set[int]:
+        """Sources carrying an applied code outside the structural branches."""
+        apps = self.applications()
+        return qa.coded_source_ids(apps, thematic_mask(apps["code"]) if not apps.empty else pd.Series(dtype=bool))
+
+    def _without_cases(self) -> bool:
+        """True when the project has material and no source belongs to a case."""
+        sources = self.sources()
+        return len(sources) > 0 and bool(sources["case"].isna().all())
 
     # ------------------------------------------------------------- counting
     def frequencies(self, where: Where = None, codes: str | Iterable[str] | None = None, *,
-                    descendants: bool = True, coder: str | Iterable[str] | None = None) -> pd.DataFrame:
+                    descendants: bool = True, coder: str | Iterable[str] | None = None, base: str = "coded") -> pd.DataFrame:
         """Per code: applications, excerpts, sources, cases and % of cases, explicit and child-sum."""
-        f = self.analysis_frames(where, codes, descendants=descendants, coder=coder)
+        f = self.analysis_frames(where, codes, descendants=descendants, coder=coder, base=base)
         return qa.frequencies(f.apps, f.codebook, base=f.excerpts)
 
-    def code_presence(self, by: str = "source", where: Where = None, *, child_sum: bool = False) -> pd.DataFrame:
+    def code_presence(self, by: str = "source", where: Where = None, *, child_sum: bool = False, base: str = "coded") -> pd.DataFrame:
         """Codes × sources (or cases) as 0/1."""
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, base=base)
         return qa.code_presence(f.apps, f.codebook, by=by, child_sum=child_sum)
 
-    def code_application(self, by: str = "source", where: Where = None, *, child_sum: bool = False) -> pd.DataFrame:
+    def code_application(self, by: str = "source", where: Where = None, *, child_sum: bool = False, base: str = "coded") -> pd.DataFrame:
         """Codes × sources (or cases): number of excerpts."""
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, base=base)
         return qa.code_application(f.apps, f.codebook, by=by, child_sum=child_sum)
 
-    def excerpts_per_source(self, where: Where = None) -> pd.DataFrame:
-        f = self.analysis_frames(where)
+    def excerpts_per_source(self, where: Where = None, *, base: str = "coded") -> pd.DataFrame:
+        f = self.analysis_frames(where, base=base)
         return qa.excerpts_per_source(f.excerpts, f.apps)
 
     def cooccurrence(self, where: Where = None, *, overlap: bool = False, measure: str = "count",
-                     child_sum: bool = False, codes: str | Iterable[str] | None = None) -> pd.DataFrame:
+                     child_sum: bool = False, codes: str | Iterable[str] | None = None, base: str = "coded") -> pd.DataFrame:
         """Code × code: excerpts where both are applied (or overlapping excerpts), or Jaccard."""
-        f = self.analysis_frames(where, codes)
+        f = self.analysis_frames(where, codes, structural=False, base=base)
         return qa.cooccurrence_matrix(f.apps, f.codebook if codes is None else None, overlap=overlap,
                                       child_sum=child_sum, measure=measure)
 
-    def cooccurrence_pairs(self, where: Where = None, *, overlap: bool = False) -> pd.DataFrame:
-        f = self.analysis_frames(where)
+    def cooccurrence_pairs(self, where: Where = None, *, overlap: bool = False, base: str = "coded") -> pd.DataFrame:
+        f = self.analysis_frames(where, structural=False, base=base)
         return qa.cooccurrence(f.apps, f.codebook, overlap=overlap)
 
-    def cooccurrence_excerpts(self, code_a: str, code_b: str, where: Where = None, *, overlap: bool = False) -> pd.DataFrame:
+    def cooccurrence_excerpts(self, code_a: str, code_b: str, where: Where = None, *, overlap: bool = False, base: str = "coded") -> pd.DataFrame:
         """The excerpts behind one co-occurrence cell."""
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, base=base)
         return qa.cooccurrence_excerpts(f.apps, code_a, code_b, f.codebook, overlap=overlap, excerpts=f.excerpts)
 
     def crosstab(self, by: str | Sequence[str], where: Where = None, *, child_sum: bool = False,
-                 codes: str | Iterable[str] | None = None) -> pd.DataFrame:
+                 codes: str | Iterable[str] | None = None, base: str = "coded") -> pd.DataFrame:
         """Code × descriptor group(s): excerpts, cases, % of cases, Dedoose-normalised counts."""
-        f = self.analysis_frames(where, codes)
+        f = self.analysis_frames(where, codes, structural=False, base=base)
         return qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.excerpts, child_sum=child_sum)
 
     def group_tests(self, by: str, where: Where = None, *, child_sum: bool = True,
-                    codes: str | Iterable[str] | None = None) -> pd.DataFrame:
+                    codes: str | Iterable[str] | None = None, base: str = "coded") -> pd.DataFrame:
         """Per code: is the gap between the groups of ``by`` more than chance? Fisher's exact
         test (two groups) or the exact chi-square test (more), with Benjamini-Hochberg q-values.
 
@@ -131,7 +166,7 @@ class AnalysisMixin:
         its groups (``wave_tests`` compares waves on the same cases)."""
         if not isinstance(by, str):
             raise UsageError("group tests compare the groups of one field: pass by='role', not a list")
-        f = self.analysis_frames(where, codes)
+        f = self.analysis_frames(where, codes, structural=False, base=base)
         shared = qa.cases_in_several_groups(f.excerpts, by)
         if shared:
             raise UsageError(f"case {shared[0]!r} has material in more than one {by} group, so the groups are not "
@@ -141,32 +176,33 @@ class AnalysisMixin:
         return qa.group_tests(table, by)
 
     def wave_tests(self, first: str | None = None, second: str | None = None, where: Where = None, *,
-                   child_sum: bool = True) -> pd.DataFrame:
+                   child_sum: bool = True, base: str = "coded") -> pd.DataFrame:
         """Per code, on the cases with material in both waves: raised more often in one wave
         than the other? Exact McNemar test with Benjamini-Hochberg q-values."""
-        return qa.paired_wave_tests(self.wave_change(first, second, where, child_sum=child_sum, paired=True))
+        return qa.paired_wave_tests(self.wave_change(first, second, where, child_sum=child_sum, paired=True,
+                                                     base=base))
 
-    def weights(self, by: str | Sequence[str] | None = None, where: Where = None) -> pd.DataFrame:
+    def weights(self, by: str | Sequence[str] | None = None, where: Where = None, *, base: str = "coded") -> pd.DataFrame:
         """Mean/min/max/sd of weights per code (and group)."""
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, base=base)
         return qa.code_weights(f.apps, by, f.descriptors, f.codebook)
 
-    def waves(self, where: Where = None, *, child_sum: bool = False) -> pd.DataFrame:
+    def waves(self, where: Where = None, *, child_sum: bool = False, base: str = "coded") -> pd.DataFrame:
         """Code frequencies (cases, % of cases) per wave."""
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, structural=False, base=base)
         return qa.frequencies_by_wave(f.apps, f.codebook, base=f.excerpts, child_sum=child_sum)
 
     def wave_change(self, first: str | None = None, second: str | None = None, where: Where = None, *,
-                    child_sum: bool = False, paired: bool = False) -> pd.DataFrame:
+                    child_sum: bool = False, paired: bool = False, base: str = "coded") -> pd.DataFrame:
         """Cases mentioning each code in both waves, only the first, only the second."""
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, structural=False, base=base)
         first, second = _two_waves(f.excerpts, first, second)
         return qa.wave_change(f.apps, first, second, f.codebook, base=f.excerpts, child_sum=child_sum, paired=paired)
 
     def top_priorities(self, n: int | None = 10, where: Where = None, *, branch: str | None = None,
-                       depth: int | None = None) -> pd.DataFrame:
+                       depth: int | None = None, base: str = "coded") -> pd.DataFrame:
         """Codes ranked by the number of cases that raised them (questionnaire-question codes left out)."""
-        f = self.analysis_frames(where, structural=False)
+        f = self.analysis_frames(where, structural=False, base=base)
         return qa.top_priorities(f.apps, f.codebook, branch=branch, depth=depth, base=f.excerpts, n=n)
 
     # ---------------------------------------------------------------- words
@@ -259,7 +295,7 @@ class AnalysisMixin:
 
     def open_answers(self, question: str | None = None) -> pd.DataFrame:
         """Each open answer with the excerpts coded inside it."""
-        return qa.open_answers(self.segments(), self.excerpts(), question=question)
+        return qa.open_answers(self.segments(), self.excerpts(status=None), question=question)
 
     # --------------------------------------------------------------- report
     def build_report(self, figures_dir: str | Path, options: "ReportOptions | None" = None) -> "Report":
@@ -276,7 +312,7 @@ class AnalysisMixin:
         return write_report(self, out_dir, options)  # type: ignore[arg-type]
 
     def wordcloud(self, out_file: str | Path, *, codes: bool = False, code: str | None = None,
-                  where: Where = None) -> Path:
+                  where: Where = None, base: str = "coded") -> Path:
         """Save a code cloud (``codes=True``: codes sized by applications, coloured by
         branch) or a word cloud (of one code's excerpts, or of all participants' words)
         as PNG and SVG; returns the PNG path."""
@@ -285,7 +321,7 @@ class AnalysisMixin:
 
         out = Path(out_file)
         if codes:
-            f = self.analysis_frames(where, structural=False)
+            f = self.analysis_frames(where, structural=False, base=base)
             table = qa.frequencies(f.apps, f.codebook)
             table = table[table["applications"] > 0]
             tops = f.codebook[(f.codebook["depth"] == 0) & (f.codebook["colour"] != "")]
@@ -320,10 +356,10 @@ class AnalysisMixin:
         return len(set(new))
 
     def quotes(self, code: str, n: int = 5, where: Where = None, *, fields: Sequence[str] | str | None = None,
-               per_case: int = 1, descendants: bool = True) -> pd.DataFrame:
+               per_case: int = 1, descendants: bool = True, base: str = "coded") -> pd.DataFrame:
         """Representative quotes for a code, attributed by descriptors (e.g. "CEO, wave 2"),
         with the project's redaction names and every case name replaced by "[name]"."""
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, base=base)
         if fields is None:
             fields = [c for c in ("role", "wave") if c in f.descriptors.columns or c == "wave"]
         return qa.representative_quotes(

@@ -42,7 +42,7 @@ class ImpactMixin:
 
         model = model if isinstance(model, ImpactModel) else self.impact_model(model)
         return summarise(
-            model, self.applications(), self.excerpts(), self.codes(), self.descriptors(),  # type: ignore[attr-defined]
+            model, self.applications(), self.excerpts(status=None), self.codes(), self.descriptors(),  # type: ignore[attr-defined]
             self.responses(), self.questions(), by=by, where=where,  # type: ignore[attr-defined]
             names=self.redaction_names, first_wave=first_wave, second_wave=second_wave,  # type: ignore[attr-defined]
             cooccurrence=cooccurrence,

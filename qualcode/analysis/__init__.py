@@ -27,6 +27,7 @@ Conventions (the same for every function here):
 """
 from __future__ import annotations
 
+from qualcode.analysis.base import BASES, AnalysisBase, check_base, coded_source_ids, sources_as_cases
 from qualcode.analysis.cooccurrence import (
     cooccurrence,
     cooccurrence_excerpts,
@@ -57,6 +58,11 @@ from qualcode.analysis.weights import code_weights
 from qualcode.analysis.words import count_tokens, distinguishing_words, tokens, word_frequencies
 
 __all__ = [
+    "BASES",
+    "AnalysisBase",
+    "check_base",
+    "coded_source_ids",
+    "sources_as_cases",
     "answer_group_tests",
     "attribution",
     "cases_in_several_groups",

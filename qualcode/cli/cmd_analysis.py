@@ -15,6 +15,17 @@ from qualcode.retrieval import parse_where
 where_option = click.option("--where", "where", multiple=True, metavar="FIELD=VALUE",
                             help="Only material whose descriptor, wave, source or kind has this value (repeatable).")
 code_option = click.option("--code", "codes", multiple=True, help="Only this code and its children (repeatable).")
+base_option = click.option(
+    "--base", type=click.Choice(["coded", "all"]), default="coded", show_default=True,
+    help="What '% of cases' is out of: the participants whose material carries a code, or every participant "
+         "with material (docs/numbers.md).")
+
+
+def _emit(project, frame: pd.DataFrame, fmt: str, where: tuple[str, ...], base: str, *, index: bool = False) -> None:
+    """Print a table and, under a text table, the line naming its base."""
+    emit_frame(frame, fmt, index=index)
+    if fmt == "table":
+        click.echo(project.analysis_base(_where(where), base=base).describe())
 
 
 def _where(where: tuple[str, ...]) -> dict[str, list[str]] | None:
@@ -31,15 +42,17 @@ def stats() -> None:
 @code_option
 @click.option("--coder", default=None, help="Only this coder's applications.")
 @click.option("--all-columns", is_flag=True, help="Show every column (explicit and child-sum counts).")
+@base_option
 @format_option
 @click.pass_context
 def stats_frequencies(ctx: click.Context, where: tuple[str, ...], codes: tuple[str, ...], coder: str | None,
-                      all_columns: bool, fmt: str) -> None:
+                      all_columns: bool, base: str, fmt: str) -> None:
     """Per code: excerpts, sources, cases and % of cases (explicit, and with children summed)."""
-    table = open_project(ctx).frequencies(_where(where), list(codes) or None, coder=coder)
+    project = open_project(ctx)
+    table = project.frequencies(_where(where), list(codes) or None, coder=coder, base=base)
     if not all_columns and fmt == "table":
         table = table[["code", "excerpts", "sources", "cases", "pct_cases", "excerpts_sum", "cases_sum", "pct_cases_sum"]]
-    emit_frame(table.round(1), fmt)
+    _emit(project, table.round(1), fmt, where, base)
 
 
 child_sum_option = click.option(
@@ -52,14 +65,16 @@ child_sum_option = click.option(
 @click.option("--counts", is_flag=True, help="Number of excerpts instead of 0/1.")
 @child_sum_option
 @where_option
+@base_option
 @format_option
 @click.pass_context
-def stats_presence(ctx: click.Context, by: str, counts: bool, child_sum: bool, where: tuple[str, ...], fmt: str) -> None:
+def stats_presence(ctx: click.Context, by: str, counts: bool, child_sum: bool, where: tuple[str, ...], base: str,
+                   fmt: str) -> None:
     """Codes × sources (or cases): 0/1 presence, or excerpt counts with --counts."""
     project = open_project(ctx)
     measure = project.code_application if counts else project.code_presence
-    table = measure(by, _where(where), child_sum=child_sum)
-    emit_frame(table, fmt, index=True)
+    table = measure(by, _where(where), child_sum=child_sum, base=base)
+    _emit(project, table, fmt, where, base, index=True)
 
 
 @stats.command("cooccurrence")
@@ -96,27 +111,30 @@ def stats_cooccurrence(ctx: click.Context, overlap: bool, jaccard: bool, pairs: 
 @child_sum_option
 @where_option
 @code_option
+@base_option
 @format_option
 @click.pass_context
 def stats_crosstab(ctx: click.Context, by: tuple[str, ...], value: str, long_form: bool, test: bool, child_sum: bool,
-                   where: tuple[str, ...], codes: tuple[str, ...], fmt: str) -> None:
+                   where: tuple[str, ...], codes: tuple[str, ...], base: str, fmt: str) -> None:
     """Code × descriptor group: cases, % of cases in each group, Dedoose-normalised counts."""
     from qualcode.analysis import to_wide
 
     if test:
         if len(by) != 1:
             raise click.UsageError("--test compares the groups of one field: give one --by")
-        tests = open_project(ctx).group_tests(by[0], _where(where), codes=list(codes) or None, child_sum=child_sum)
+        project = open_project(ctx)
+        tests = project.group_tests(by[0], _where(where), codes=list(codes) or None, child_sum=child_sum, base=base)
         columns = ["code", "cases", "base", "highest", "highest_pct", "lowest", "lowest_pct", "gap", "test",
                    "cramers_v", "p_value", "q_value"]
-        emit_frame(tests[columns].round({"highest_pct": 1, "lowest_pct": 1, "gap": 1, "cramers_v": 2,
-                                         "p_value": 4, "q_value": 4}) if fmt == "table" else tests, fmt)
+        _emit(project, tests[columns].round({"highest_pct": 1, "lowest_pct": 1, "gap": 1, "cramers_v": 2,
+                                             "p_value": 4, "q_value": 4}) if fmt == "table" else tests, fmt, where, base)
         return
-    table = open_project(ctx).crosstab(list(by), _where(where), codes=list(codes) or None, child_sum=child_sum)
+    project = open_project(ctx)
+    table = project.crosstab(list(by), _where(where), codes=list(codes) or None, child_sum=child_sum, base=base)
     if long_form:
-        emit_frame(table.round(2), fmt)
+        _emit(project, table.round(2), fmt, where, base)
     else:
-        emit_frame(to_wide(table, value, list(by)).round(1), fmt, index=True)
+        _emit(project, to_wide(table, value, list(by)).round(1), fmt, where, base, index=True)
 
 
 @stats.command("weights")
@@ -139,20 +157,23 @@ def stats_weights(ctx: click.Context, by: str | None, where: tuple[str, ...], fm
                    "Benjamini-Hochberg q-values.")
 @child_sum_option
 @where_option
+@base_option
 @format_option
 @click.pass_context
 def stats_waves(ctx: click.Context, first: str | None, second: str | None, paired: bool, test: bool,
-                child_sum: bool, where: tuple[str, ...], fmt: str) -> None:
-    """Cases mentioning each code in both waves, only the first, only the second."""
+                child_sum: bool, where: tuple[str, ...], base: str, fmt: str) -> None:
+    """Cases mentioning each code in both waves, only the first, only the second (pct_change is
+    in percentage points)."""
+    project = open_project(ctx)
     columns = ["code", "cases_first", "cases_second", "both", "only_first", "only_second", "pct_first",
                "pct_second", "pct_change"]
     if test:
-        table = open_project(ctx).wave_tests(first, second, _where(where), child_sum=child_sum)
+        table = project.wave_tests(first, second, _where(where), child_sum=child_sum, base=base)
         columns += ["base_first", "test", "p_value", "q_value"]
-        emit_frame(table[columns].round(4) if fmt == "table" else table, fmt)
+        _emit(project, table[columns].round(4) if fmt == "table" else table, fmt, where, base)
         return
-    table = open_project(ctx).wave_change(first, second, _where(where), paired=paired, child_sum=child_sum)
-    emit_frame(table[columns].round(1) if fmt == "table" else table, fmt)
+    table = project.wave_change(first, second, _where(where), paired=paired, child_sum=child_sum, base=base)
+    _emit(project, table[columns].round(1) if fmt == "table" else table, fmt, where, base)
 
 
 @stats.command("priorities")
@@ -160,12 +181,15 @@ def stats_waves(ctx: click.Context, first: str | None, second: str | None, paire
 @click.option("--depth", type=int, default=None, help="Only codes at this depth (0 = top level).")
 @click.option("--branch", default=None, help="Only codes under this code.")
 @where_option
+@base_option
 @format_option
 @click.pass_context
 def stats_priorities(ctx: click.Context, n: int, depth: int | None, branch: str | None, where: tuple[str, ...],
-                     fmt: str) -> None:
+                     base: str, fmt: str) -> None:
     """Codes ranked by the number of cases that raised them."""
-    emit_frame(open_project(ctx).top_priorities(n, _where(where), branch=branch, depth=depth).round(1), fmt)
+    project = open_project(ctx)
+    _emit(project, project.top_priorities(n, _where(where), branch=branch, depth=depth, base=base).round(1), fmt,
+          where, base)
 
 
 @stats.command("words")

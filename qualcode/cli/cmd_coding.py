@@ -65,7 +65,8 @@ def import_codings(ctx: click.Context, file: str, create_codes: bool) -> None:
 @click.option("--case", default=None, help="Only this case.")
 @click.option("--coder", default=None, help="Only excerpts this coder coded.")
 @click.option("--status", type=click.Choice(["applied", "suggested", "rejected", "any"]), default="applied",
-              show_default=True)
+              show_default=True, help="Only excerpts carrying a code of this status; 'any' lists every excerpt, "
+              "uncoded ones too.")
 @click.option("--search", default=None, help="Only excerpts whose text contains this (case-insensitive).")
 @format_option
 @click.pass_context
