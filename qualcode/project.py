@@ -371,10 +371,15 @@ class Project(AnalysisMixin, AutocodeMixin, AgreementMixin, InteropMixin, Impact
     def questionnaires(self) -> pd.DataFrame:
         return self._frame(frames.questionnaires)
 
-    def memos(self) -> pd.DataFrame:
+    def memos(self, on: str | None = None) -> pd.DataFrame:
+        """Memos as a table: ``memo_id, target, about, author, created_at, text,
+        target_id``; ``about`` names what the memo is on (a source, a code path, a case,
+        an excerpt with its source, or the project). ``on`` keeps one kind of target."""
+        if on is not None and on not in MEMO_TARGETS:
+            raise UsageError(f"memos are on one of {', '.join(MEMO_TARGETS)} (got {on!r})")
         with self._db.connect() as conn:
-            result = conn.execute(select(schema.memos).order_by(schema.memos.c.id))
-            return pd.DataFrame(result.all(), columns=list(result.keys()))
+            table = frames.memos(conn)
+        return table[table["target"] == on].reset_index(drop=True) if on is not None else table
 
     def applications(
         self,

@@ -365,6 +365,7 @@ class AnalysisMixin:
         return qa.representative_quotes(
             f.excerpts, f.apps, code, f.descriptors, f.codebook, fields=fields, n=n, per_case=per_case,
             descendants=descendants, names=self.redaction_names,
+            unit_label="Participant" if f.base is None or f.base.unit == "case" else "Source",
         )
 
 

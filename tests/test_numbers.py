@@ -56,3 +56,57 @@ def test_excerpts_listing_honours_status_without_a_code(study: Project, tmp_path
     assert "She found her voice with the trustees." not in suggested["text"].tolist()
     everything = _csv(runner.invoke(cli, ["-p", study.target, "excerpts", "--status", "any", "--format", "csv"]))
     assert len(everything) == len(queue) + 1
+
+
+def test_quotes_without_descriptors_get_a_neutral_label(project: Project, study_files: Path) -> None:
+    """No descriptors at all: each quote is attributed to "Participant N" (cases in name
+    order), never an empty "— "."""
+    project.ingest(study_files / "interviews", progress=False)
+    project.import_codebook(study_files / "codebook.yaml")
+    (study_files / "cases.csv").write_text("participant\nCEO-07\nMentor-03\n", encoding="utf-8")
+    project.import_descriptors(study_files / "cases.csv", key="participant")
+    project.code("CEO-07 wave 1", "Impact/Confidence", quote="I regained that confidence I had lost.")
+    project.code("Mentor-03 wave 1", "Impact/Confidence", quote="She found her voice with the trustees.")
+    quotes = project.quotes("Impact/Confidence", fields=[])
+    assert sorted(quotes["attribution"]) == ["Participant 1", "Participant 2"]
+    project.close()
+    shown = CliRunner().invoke(cli, ["-p", project.target, "quotes", "Impact/Confidence", "--field", "wave"])
+    assert shown.exit_code == 0 and "\u2014 wave 1" in shown.output
+    bare = CliRunner().invoke(cli, ["-p", project.target, "quotes", "Impact/Confidence"])
+    assert "\u2014 \n" not in bare.output and bare.output.count("\u2014 ") == 2
+
+
+def test_memos_are_listed_by_target_with_what_they_are_about(study: Project) -> None:
+    excerpt = study.code("CEO-07 wave 1", "Impact/Confidence", quote="I regained that confidence I had lost.")
+    study.add_memo("Plan: CEOs first.", author="ana")
+    study.add_memo("Check the board passage.", on="source", target="CEO-07 wave 1", author="ben")
+    study.add_memo("Self-belief, not skills.", on="code", target="Impact/Confidence", author="ana")
+    study.add_memo("Strong quote.", on="excerpt", target=excerpt, author="ana")
+    study.close()
+    runner = CliRunner()
+    listed = _csv(runner.invoke(cli, ["-p", study.target, "memos", "--format", "csv"]))
+    assert listed["about"].tolist() == ["project", "CEO-07 wave 1", "Impact/Confidence",
+                                        f"excerpt {excerpt} (CEO-07 wave 1)"]
+    assert listed["author"].tolist() == ["ana", "ben", "ana", "ana"]
+    on_codes = _csv(runner.invoke(cli, ["-p", study.target, "memos", "--on", "code", "--format", "csv"]))
+    assert on_codes["text"].tolist() == ["Self-belief, not skills."]
+    table = runner.invoke(cli, ["-p", study.target, "memos"])
+    assert table.exit_code == 0 and "Check the board passage." in table.output
+
+
+def test_codebook_show_keeps_the_codebook_order_and_sources_print_no_na(study: Project, study_files: Path) -> None:
+    (study_files / "notes.txt").write_text("Team meeting notes: recruitment is slow.\n", encoding="utf-8")
+    study.ingest(study_files / "notes.txt", progress=False)
+    (study_files / "ordered.yaml").write_text(
+        "codebook: ordered\ncodes:\n  - name: Process\n    children:\n      - name: Matching\n"
+        "      - name: Endings\n  - name: Arenas\n    children:\n      - name: Self\n      - name: Organisation\n",
+        encoding="utf-8")
+    study.import_codebook(study_files / "ordered.yaml")
+    study.close()
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["-p", study.target, "codebook", "show"]).output.splitlines()
+    names = [line.split("  - ")[0].strip() for line in shown]
+    ordered = [n for n in names if n in {"Process", "Matching", "Endings", "Arenas", "Self", "Organisation"}]
+    assert ordered == ["Process", "Matching", "Endings", "Arenas", "Self", "Organisation"]
+    listing = runner.invoke(cli, ["-p", study.target, "sources"]).output
+    assert "notes" in listing and "<NA>" not in listing and "nan" not in listing

@@ -106,7 +106,7 @@ def representative_quotes(excerpts: pd.DataFrame, apps: pd.DataFrame, code: str,
                           descriptors: pd.DataFrame | None = None, codebook: pd.DataFrame | None = None, *,
                           fields: Sequence[str] | str | None = None, n: int = 5, per_case: int = 1,
                           descendants: bool = True, min_chars: int = 60, max_chars: int = 600,
-                          names: Iterable[str] = ()) -> pd.DataFrame:
+                          names: Iterable[str] = (), unit_label: str = "Participant") -> pd.DataFrame:
     """Up to ``n`` quotes for ``code``, at most ``per_case`` from one case (see module docstring).
 
     ``excerpts`` is ``project.excerpts()`` (for text, case, wave); ``apps`` the
@@ -114,6 +114,10 @@ def representative_quotes(excerpts: pd.DataFrame, apps: pd.DataFrame, code: str,
     the attribution (see :func:`attribution`; default ``role`` and ``wave``, those that
     exist); ``names`` are extra names to redact
     (people, organisations) on top of every case name in ``excerpts``/``descriptors``.
+    A quote whose attribution comes out empty (no descriptors) is attributed to a
+    pseudonym, ``"{unit_label} N"`` with N the case's (or, without a case, the source's)
+    place among all of ``excerpts``' cases in name order, so a reader can tell two
+    speakers apart without learning who they are.
 
     Columns: ``code, excerpt_id, quote, attribution, weight, chars``. No case or source
     column: the output is meant to leave the project.
@@ -153,12 +157,30 @@ def representative_quotes(excerpts: pd.DataFrame, apps: pd.DataFrame, code: str,
     if fields is None:  # the default asks for what exists; explicit fields must exist
         available = set(chosen.columns) | (set(descriptors.columns) if descriptors is not None else set())
         fields = [f for f in DEFAULT_FIELDS if f in available]
+    attributed = redact(attribution(chosen, fields, descriptors), all_names)
+    attributed = attributed.where(attributed.str.strip() != "", _pseudonyms(excerpts, chosen, unit_label))
     out = pd.DataFrame({
         "code": resolve(table, code),
         "excerpt_id": chosen["excerpt_id"].to_numpy(),
         "quote": redact(chosen["text"].astype(str).str.strip(), all_names).to_numpy(),
-        "attribution": redact(attribution(chosen, fields, descriptors), all_names).to_numpy(),
+        "attribution": attributed.to_numpy(),
         "weight": chosen["weight"].to_numpy(),
         "chars": chosen["chars"].to_numpy(),
     })
     return out[cols]
+
+
+def _pseudonyms(excerpts: pd.DataFrame, chosen: pd.DataFrame, unit_label: str) -> pd.Series:
+    """"Participant 3" for each chosen row: its case's place (1-based) among every case
+    of ``excerpts`` in name order; a row without a case is numbered among the sources
+    ("Source 2"). Stable across codes, since it depends on the material, not the quote."""
+    def voice(frame: pd.DataFrame) -> pd.Series:
+        case = frame["case"] if "case" in frame.columns else pd.Series(pd.NA, index=frame.index)
+        source = frame["source"].astype(str) if "source" in frame.columns else frame["excerpt_id"].astype(str)
+        return case.astype(object).where(case.notna(), "\0" + source)
+
+    everyone = sorted(set(voice(excerpts).tolist()))
+    number = {v: i + 1 for i, v in enumerate(everyone)}
+    labels = [f"Source {number[v]}" if str(v).startswith("\0") else f"{unit_label} {number[v]}"
+              for v in voice(chosen)]
+    return pd.Series(labels, index=chosen.index, dtype=object)

@@ -88,6 +88,18 @@ def excerpts(ctx: click.Context, codes: tuple[str, ...], no_children: bool, wher
 
 
 @cli.command()
+@click.option("--on", "target_kind", type=click.Choice(["project", "source", "excerpt", "code", "case"]), default=None,
+              help="Only memos on this kind of target.")
+@format_option
+@click.pass_context
+def memos(ctx: click.Context, target_kind: str | None, fmt: str) -> None:
+    """List memos: what each is on, who wrote it, when, and its text."""
+    table = open_project(ctx).memos(target_kind)
+    columns = ["memo_id", "target", "about", "author", "created_at", "text"]
+    emit_frame(table[columns] if fmt == "table" else table, fmt)
+
+
+@cli.command()
 @click.argument("text")
 @click.option("--on", "target_kind", type=click.Choice(["project", "source", "excerpt", "code", "case"]),
               default="project", show_default=True)
