@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from qualcode import analysis as qa
+from qualcode.analysis.conversation import CONVERSATION_STOP_WORDS, CONVERSATIONAL_KINDS
 from qualcode.codebook.branches import thematic_mask
 from qualcode.errors import UsageError
 
@@ -207,32 +208,54 @@ class AnalysisMixin:
 
     # ---------------------------------------------------------------- words
     def word_frequencies(self, code: str | Iterable[str] | None = None, where: Where = None, *,
-                         stop_words: Iterable[str] = (), min_count: int = 1, n: int | None = None) -> pd.DataFrame:
+                         stop_words: Iterable[str] = (), min_count: int = 1, n: int | None = None,
+                         conversation_stop: bool | Iterable[str] = True) -> pd.DataFrame:
         """Lemmatised word counts over the excerpts (of a code, a group) or, with neither,
-        over the sources' own words (interviewer turns left out)."""
-        stop_words = list(stop_words)
-        if code is None and not stop_words and self._db.frame_cache is not None:
-            table = qa.count_tokens(self._participant_tokens(where), min_count=min_count)
-        else:
-            table = qa.word_frequencies(self._texts_for(code, where), stop_words=stop_words, min_count=min_count)
+        over the sources' own words (interviewer turns left out).
+
+        ``stop_words`` are left out everywhere; ``conversation_stop`` leaves the fillers
+        of talk out of transcripts' words (``True``: the documented list in
+        :mod:`qualcode.analysis.conversation`; ``False``: none; words: that list instead)."""
+        lists = self._word_lists(code, where, stop_words, conversation_stop)
+        table = qa.count_tokens(lists, min_count=min_count)
         return table.head(n) if n else table
 
     def distinguishing_words(self, group_a: Where, group_b: Where, code: str | Iterable[str] | None = None, *,
-                             method: str = "log_odds", n: int = 20, stop_words: Iterable[str] = ()) -> pd.DataFrame:
+                             method: str = "log_odds", n: int = 20, stop_words: Iterable[str] = (),
+                             conversation_stop: bool | Iterable[str] = True) -> pd.DataFrame:
         """Words that set one group's material apart from another's (log-odds with an
-        informative Dirichlet prior, or chi-square)."""
+        informative Dirichlet prior, or chi-square); stop lists as in ``word_frequencies``."""
+        a = qa.count_tokens(self._word_lists(code, group_a, stop_words, conversation_stop))
+        b = qa.count_tokens(self._word_lists(code, group_b, stop_words, conversation_stop))
+        return qa.distinguishing_words(a, b, method=method, n=n)
+
+    def _word_lists(self, code: str | Iterable[str] | None, where: Where, stop_words: Iterable[str],
+                    conversation_stop: bool | Iterable[str]) -> list[list[str]]:
+        """The lemma lists words are counted from, one per text, stop lists applied."""
         stop_words = list(stop_words)
         if code is None and not stop_words and self._db.frame_cache is not None:
-            a = qa.count_tokens(self._participant_tokens(group_a))
-            b = qa.count_tokens(self._participant_tokens(group_b))
+            source_ids, lists = self._participant_tokens(where)
         else:
-            a = self._texts_for(code, group_a)
-            b = self._texts_for(code, group_b)
-        return qa.distinguishing_words(a, b, method=method, n=n, stop_words=stop_words)
+            if code is not None:
+                excerpts = self.excerpts(code, where=where)
+                source_ids, texts = excerpts["source_id"].tolist(), excerpts["text"].tolist()
+            else:
+                pairs = participant_text_pairs(self, where)
+                source_ids, texts = [sid for sid, _ in pairs], [text for _, text in pairs]
+            lists = qa.tokens(self._cleaned(texts), stop_words=stop_words)
+        if conversation_stop is False:
+            return list(lists)
+        filler = CONVERSATION_STOP_WORDS if conversation_stop is True else {
+            str(w).lower() for w in conversation_stop}  # type: ignore[union-attr]
+        sources = self.sources()
+        spoken = set(sources.loc[sources["kind"].isin(CONVERSATIONAL_KINDS), "source_id"]) if not sources.empty else set()
+        return [[w for w in words if w not in filler] if sid in spoken else list(words)
+                for sid, words in zip(source_ids, lists)]
 
-    def _participant_tokens(self, where: Where) -> list[list[str]]:
-        """Participants' words as lemma lists, tokenised once per ``cached()`` block and
-        then selected by ``where`` (a report counts all words, then two groups')."""
+    def _participant_tokens(self, where: Where) -> tuple[list[int], list[list[str]]]:
+        """Participants' words as lemma lists with their source ids, tokenised once per
+        ``cached()`` block and then selected by ``where`` (a report counts all words,
+        then two groups')."""
         cache = self._db.frame_cache
         assert cache is not None
         key = ("participant_tokens",)
@@ -242,18 +265,12 @@ class AnalysisMixin:
             cache[key] = ([source_id for source_id, _ in pairs], token_lists)
         source_ids, token_lists = cache[key]  # type: ignore[misc]
         if not where:
-            return list(token_lists)
+            return list(source_ids), list(token_lists)
         from qualcode.analysis.filters import filter_where
 
         wanted = set(filter_where(self.sources(), where, self.descriptors())["source_id"].tolist())
-        return [words for source_id, words in zip(source_ids, token_lists) if source_id in wanted]
-
-    def _texts_for(self, code: str | Iterable[str] | None, where: Where) -> list[str]:
-        if code is not None:
-            texts = self.excerpts(code, where=where)["text"].tolist()
-        else:
-            texts = participant_texts(self, where)
-        return self._cleaned(texts)
+        chosen = [(sid, words) for sid, words in zip(source_ids, token_lists) if sid in wanted]
+        return [sid for sid, _ in chosen], [words for _, words in chosen]
 
     def _cleaned(self, texts: list[str]) -> list[str]:
         # names are taken out of the text before counting, so "Riverside Carers Centre"
@@ -312,7 +329,8 @@ class AnalysisMixin:
         return write_report(self, out_dir, options)  # type: ignore[arg-type]
 
     def wordcloud(self, out_file: str | Path, *, codes: bool = False, code: str | None = None,
-                  where: Where = None, base: str = "coded") -> Path:
+                  where: Where = None, base: str = "coded", stop_words: Iterable[str] = (),
+                  conversation_stop: bool | Iterable[str] = True) -> Path:
         """Save a code cloud (``codes=True``: codes sized by applications, coloured by
         branch) or a word cloud (of one code's excerpts, or of all participants' words)
         as PNG and SVG; returns the PNG path."""
@@ -328,7 +346,8 @@ class AnalysisMixin:
             figure = clouds.code_cloud(table, colours=dict(zip(tops["name"], tops["colour"])),
                                        title="How the codes were applied")
         else:
-            words = self.word_frequencies(code, where, n=150)
+            words = self.word_frequencies(code, where, n=150, stop_words=stop_words,
+                                          conversation_stop=conversation_stop)
             figure = clouds.word_cloud(words, title=f"Words in {code}" if code else "Words participants used")
         saved = save_figure(figure, out.with_suffix(""), formats=("png", "svg"))
         return saved.png

@@ -110,3 +110,64 @@ def test_codebook_show_keeps_the_codebook_order_and_sources_print_no_na(study: P
     assert ordered == ["Process", "Matching", "Endings", "Arenas", "Self", "Organisation"]
     listing = runner.invoke(cli, ["-p", study.target, "sources"]).output
     assert "notes" in listing and "<NA>" not in listing and "nan" not in listing
+
+
+OTTER_LIKE = """Interviewer: So how did the mentoring go for you?
+
+P04: Yeah, I think, you know, it was like the meetings that mattered. Okay, so the meeting in March, right,
+that was the one where the board finally listened. I mean, honestly, the board meetings are a bit better now.
+
+Interviewer: Anything else?
+
+P04: Yeah, the budget. You know, the budget was the thing, really.
+"""
+MEMO_DOC = "Board paper. We think the budget is right. You know the board: like every board, it wants a plan.\n"
+
+
+def _word_project(project: Project, tmp_path: Path) -> Project:
+    (tmp_path / "words").mkdir()
+    (tmp_path / "words" / "P04 interview.txt").write_text(OTTER_LIKE, encoding="utf-8")
+    (tmp_path / "words" / "board paper.md").write_text(MEMO_DOC, encoding="utf-8")
+    project.ingest(tmp_path / "words" / "P04 interview.txt", kind="transcript", progress=False)
+    project.ingest(tmp_path / "words" / "board paper.md", kind="document", progress=False)
+    return project
+
+
+def test_transcript_words_leave_out_fillers_and_fold_plurals(project: Project, tmp_path: Path) -> None:
+    """Counted by hand from the participant's turns: "meetings", "meeting", "meetings" are one
+    lemma (3); board 2 in the interview + 3 in the paper; fillers (yeah, think, know, like,
+    okay, right, mean, thing, bit) are gone from the interview but "think", "know", "like"
+    and "right" still count in the written board paper."""
+    _word_project(project, tmp_path)
+    words = project.word_frequencies().set_index("word")["count"]
+    meeting_forms = [w for w in words.index if w.startswith("meet")]
+    assert len(meeting_forms) == 1 and words[meeting_forms[0]] == 3
+    assert words["board"] == 5 and words["budget"] == 3
+    assert {"yeah", "okay", "thing", "bit", "mean"}.isdisjoint(words.index)
+    assert words["think"] == 1 and words["know"] == 1 and words["like"] == 1 and words["right"] == 1
+    everything = project.word_frequencies(conversation_stop=False).set_index("word")["count"]
+    assert everything["yes"] == 2 and everything["know"] == 3 and everything["think"] == 2  # "yeah" is "yes"
+
+
+def test_wordcloud_takes_a_stop_file_and_keep_filler(project: Project, tmp_path: Path, monkeypatch) -> None:
+    """The cloud is drawn from the words the stop lists leave (the drawing function is
+    watched: the PNG itself holds pixels, not words)."""
+    from qualcode.report import clouds
+
+    drawn: list[set[str]] = []
+    real = clouds.word_cloud
+    monkeypatch.setattr(clouds, "word_cloud", lambda words, **kw: (drawn.append(set(words["word"])), real(words, **kw))[1])
+    _word_project(project, tmp_path)
+    project.close()
+    (tmp_path / "stop.txt").write_text("board\nbudget\n", encoding="utf-8")
+    runner = CliRunner()
+    out = tmp_path / "cloud.png"
+    done = runner.invoke(cli, ["-p", project.target, "wordcloud", "--words", "--out", str(out),
+                               "--stop", str(tmp_path / "stop.txt")])
+    assert done.exit_code == 0, done.output
+    assert out.exists() and drawn[-1] and {"board", "budget", "yes"}.isdisjoint(drawn[-1])
+    kept = runner.invoke(cli, ["-p", project.target, "wordcloud", "--words", "--out", str(out), "--keep-filler"])
+    assert kept.exit_code == 0 and {"yes", "board"} <= drawn[-1]
+    listed = _csv(runner.invoke(cli, ["-p", project.target, "stats", "words", "--stop", str(tmp_path / "stop.txt"),
+                                      "--format", "csv"]))
+    assert "board" not in set(listed["word"]) and "yes" not in set(listed["word"])

@@ -32,6 +32,18 @@ def _where(where: tuple[str, ...]) -> dict[str, list[str]] | None:
     return parse_where(where) or None
 
 
+stop_option = click.option("--stop", "stop_file", type=click.Path(exists=True, dir_okay=False), default=None,
+                           help="A file of extra stop words, one per line (or separated by spaces).")
+filler_option = click.option(
+    "--keep-filler", is_flag=True,
+    help="Count conversational fillers in transcripts too (like, know, yeah, okay, think, thing…), which are "
+         "left out by default (the list: qualcode.analysis.conversation).")
+
+
+def _stop_words(stop_file: str | None) -> list[str]:
+    return Path(stop_file).read_text(encoding="utf-8-sig").split() if stop_file else []
+
+
 @cli.group()
 def stats() -> None:
     """Tables: frequencies, presence, cooccurrence, crosstab, weights, waves, priorities, words, keywords, questionnaire."""
@@ -195,16 +207,17 @@ def stats_priorities(ctx: click.Context, n: int, depth: int | None, branch: str 
 @stats.command("words")
 @click.option("--code", default=None, help="Only this code's excerpts (default: all participants' words).")
 @click.option("-n", "n", type=int, default=30, show_default=True)
-@click.option("--stop", "stop_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A file of extra stop words, one per line.")
+@stop_option
+@filler_option
 @where_option
 @format_option
 @click.pass_context
-def stats_words(ctx: click.Context, code: str | None, n: int, stop_file: str | None, where: tuple[str, ...],
-                fmt: str) -> None:
-    """Lemmatised word frequencies (stop words, numbers, punctuation and names left out)."""
-    stops = Path(stop_file).read_text(encoding="utf-8").split() if stop_file else []
-    table = open_project(ctx).word_frequencies(code, _where(where), stop_words=stops, n=n)
+def stats_words(ctx: click.Context, code: str | None, n: int, stop_file: str | None, keep_filler: bool,
+                where: tuple[str, ...], fmt: str) -> None:
+    """Lemmatised word frequencies (stop words, conversational fillers in transcripts, numbers,
+    punctuation and names left out)."""
+    table = open_project(ctx).word_frequencies(code, _where(where), stop_words=_stop_words(stop_file), n=n,
+                                               conversation_stop=not keep_filler)
     emit_frame(table.round(4), fmt)
 
 
@@ -318,12 +331,15 @@ def report(ctx: click.Context, out_dir: str, title: str | None, by: tuple[str, .
 @click.option("--code", default=None, help="A cloud of the words in this code's excerpts.")
 @click.option("--words", "all_words", is_flag=True, help="A cloud of all participants' words.")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False), help="PNG file to write (an SVG is written next to it).")
+@stop_option
+@filler_option
 @where_option
 @click.pass_context
 def wordcloud(ctx: click.Context, all_codes: bool, code: str | None, all_words: bool, out_file: str,
-              where: tuple[str, ...]) -> None:
+              stop_file: str | None, keep_filler: bool, where: tuple[str, ...]) -> None:
     """Draw a code cloud (--codes) or a word cloud (--code C or --words) as PNG and SVG."""
     if sum([all_codes, code is not None, all_words]) != 1:
         raise UsageError("choose one of --codes, --code C or --words")
-    written = open_project(ctx).wordcloud(out_file, codes=all_codes, code=code, where=_where(where))
+    written = open_project(ctx).wordcloud(out_file, codes=all_codes, code=code, where=_where(where),
+                                          stop_words=_stop_words(stop_file), conversation_stop=not keep_filler)
     click.echo(f"wrote {written}")
