@@ -84,7 +84,11 @@ class AutocodeMixin:
             manual = self._hand_coding(coders)  # no hand coding: a one-line error before anything is matched
 
             def calibrate_by(spans: pd.DataFrame) -> pd.DataFrame:
-                return calibrated_confidence(evaluate_project_rules(self._db, manual, spans).table)
+                evaluation = evaluate_project_rules(self._db, manual, spans)
+                table = calibrated_confidence(evaluation.table)
+                table.attrs["keywords"] = evaluation.keywords  # each passage by its own keywords' record
+                table.attrs["assumption"] = evaluation.assumption
+                return table
         elif coders:
             raise UsageError("coders name whose hand coding calibrates the confidence: use them with calibrate=True")
         return autocode(self._db, unit=unit, codes=chosen, apply=apply, dry_run=dry_run, n_process=n_process,
@@ -362,3 +366,21 @@ class AutocodeMixin:
         from qualcode.coding.review import accept_above
 
         return accept_above(self._db, code, threshold, _who(by))
+
+    def decision_batches(self) -> pd.DataFrame:
+        """Batch decisions (``accept_above``): ``batch, what, status, by, at, applications, undone``."""
+        from qualcode.coding.review import decision_batches
+
+        return decision_batches(self._db)
+
+    def undo_batch(self, number: int | None = None) -> dict[str, int]:
+        """Take back one batch acceptance (default: the newest): its suggestions go back to
+        the queue, except those a person decided on again since; the run and every other
+        decision stay. Returns ``undone`` and ``kept``."""
+        from qualcode.coding.review import last_batch, undo_batch
+
+        if number is None:
+            number = last_batch(self._db)
+            if number is None:
+                raise UsageError("no batch decision to undo; 'qualcode review --code C --accept-above X' makes one")
+        return undo_batch(self._db, int(number))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 import pandas as pd
 from click.testing import CliRunner
 
@@ -171,3 +173,83 @@ def test_wordcloud_takes_a_stop_file_and_keep_filler(project: Project, tmp_path:
     listed = _csv(runner.invoke(cli, ["-p", project.target, "stats", "words", "--stop", str(tmp_path / "stop.txt"),
                                       "--format", "csv"]))
     assert "board" not in set(listed["word"]) and "yes" not in set(listed["word"])
+
+
+TRUST_CODEBOOK = """\
+codebook: trust
+codes:
+  - name: Impact
+    children:
+      - name: Confidence
+        rules:
+          unit: sentence
+          keywords: ["confidence", "voice"]
+  - name: Issues
+    children:
+      - name: Governance
+        rules:
+          unit: sentence
+          keywords: ["board"]
+"""
+
+
+def _trust_project(study: Project, tmp_path: Path) -> Project:
+    (tmp_path / "trust.yaml").write_text(TRUST_CODEBOOK, encoding="utf-8")
+    study.import_codebook(tmp_path / "trust.yaml")
+    study.code("CEO-07 wave 1", "Impact/Confidence", quote="I regained that confidence I had lost.", coder="ana")
+    return study
+
+
+def test_rule_evaluation_uses_completely_coded_sources_or_says_what_it_assumes(study: Project,
+                                                                              tmp_path: Path) -> None:
+    """Rule units by hand: Confidence hits three sentences (two with "confidence" in CEO-07,
+    one with "voice" in Mentor-03), Governance two ("board", one in each). ana coded one
+    Confidence sentence. Unmarked, only CEO-07 (where ana coded) is compared, and the
+    summary says loudly what is assumed; with both sources marked done by ana, Mentor-03
+    counts too, its hits wrong: Confidence precision 1/3, Governance 0/2."""
+    _trust_project(study, tmp_path)
+    unmarked = study.evaluate_rules(progress=False)
+    assert unmarked.summary().startswith("ASSUMED: no source is marked as coded completely")
+    assert unmarked.sources == 1
+    assert unmarked.table.set_index("code").loc["Impact/Confidence", "precision"] == pytest.approx(1 / 2)
+    study.mark_coded(["CEO-07 wave 1", "Mentor-03 wave 1"], coder="ana")
+    marked = study.evaluate_rules(progress=False)
+    assert marked.assumption is None and not marked.summary().startswith("ASSUMED")
+    table = marked.table.set_index("code")
+    assert marked.sources == 2
+    assert (table.loc["Impact/Confidence", "agreed"], table.loc["Impact/Confidence", "suggested"]) == (1, 3)
+    assert (table.loc["Issues/Governance", "agreed"], table.loc["Issues/Governance", "suggested"]) == (0, 2)
+
+
+def test_each_suggestion_has_its_own_confidence_and_a_batch_accept_undoes_alone(study: Project,
+                                                                               tmp_path: Path) -> None:
+    """Calibrated on ana's complete coding of both sources: keyword "confidence" brought in
+    2 units, 1 agreed -> (1+1)/(2+2) = .5; "voice" 1 unit, 0 agreed -> 1/3; so the two
+    "confidence" sentences and the "voice" one differ (one number per code would give all
+    three (1+1)/(3+2) = .4). Accepting above .45 takes the two; undoing that batch puts
+    back the one nobody touched since, keeps the one the reviewer rejected afterwards, and
+    leaves the run's other suggestions and the hand coding alone."""
+    _trust_project(study, tmp_path)
+    study.mark_coded(["CEO-07 wave 1", "Mentor-03 wave 1"], coder="ana")
+    study.autocode(calibrate=True, coders="ana", progress=False)
+    queue = study.review_queue()
+    confidence = queue[queue["code"] == "Impact/Confidence"].set_index("text")["confidence"]
+    assert confidence["I regained that confidence I had lost."] == pytest.approx(0.5)
+    assert confidence["I regained that confidence slowly."] == pytest.approx(0.5)
+    assert confidence["She found her voice with the trustees."] == pytest.approx(1 / 3)
+    assert queue.loc[queue["code"] == "Issues/Governance", "confidence"].tolist() == pytest.approx([1 / 4, 1 / 4])
+
+    assert study.accept_above("Impact/Confidence", 0.45, by="ana") == 2
+    accepted = study.applications(status="applied", origin="rule")
+    later = int(accepted[accepted["start"] == accepted["start"].max()]["application_id"].iloc[0])
+    study.reject(later, by="ana")  # a later edit of the reviewer's own
+    study.code("Mentor-03 wave 1", "Issues/Governance", quote="The board relations improved a lot.", coder="ana")
+    done = study.undo_batch()
+    assert done == {"undone": 1, "kept": 1}
+    after = study.applications(status=None).set_index("application_id")
+    assert after.loc[later, "status"] == "rejected"
+    assert len(study.review_queue()) == len(queue) - 1  # all but the rejected one are suggestions again
+    assert len(study.applications(coder="ana")) == 2  # the hand coding stays
+    assert study.decision_batches()["undone"].notna().all()
+    with pytest.raises(Exception, match="undone already"):
+        study.undo_batch(1)
