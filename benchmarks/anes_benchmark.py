@@ -45,8 +45,9 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from qualcode.coding.evaluate_files import evaluate_files, read_labelled  # noqa: E402
-from qualcode.coding.suggester import CodeSuggester, cross_validate_codes  # noqa: E402
+from qualcode.coding.suggest.evaluate_files import evaluate_files, read_labelled  # noqa: E402
+from qualcode.coding.suggest.cv import cross_validate_codes  # noqa: E402
+from qualcode.coding.suggest.suggester import CodeSuggester  # noqa: E402
 
 PUBLISHED = {1: 0.55, 2: 0.67, 3: 0.71, 4: 0.71, 5: 0.81, 6: 0.88, 7: 0.96, 8: 0.98, 9: 0.93, 10: 0.96}
 SECTION = "## ANES suggester benchmark"

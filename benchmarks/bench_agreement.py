@@ -38,8 +38,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qualcode.coding.agreement import agreement  # noqa: E402
-from qualcode.coding.agreement_units import (  # noqa: E402
+from qualcode.coding.agreement.measure import agreement  # noqa: E402
+from qualcode.coding.agreement.units import (  # noqa: E402
     excerpt_presence, prepare_applications, source_coverage,
 )
 

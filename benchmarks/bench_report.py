@@ -27,7 +27,7 @@ from qualcode.report.content import write_csv  # noqa: E402
 from qualcode.report.excel import write_excel  # noqa: E402
 from qualcode.report.html import write_html  # noqa: E402
 from qualcode.report.markdown import write_markdown  # noqa: E402
-from qualcode.report_builder import ReportOptions, build_report  # noqa: E402
+from qualcode.reporting.study import ReportOptions, build_report  # noqa: E402
 from qualcode.store import schema  # noqa: E402
 from qualcode.store.migrations import utcnow  # noqa: E402
 

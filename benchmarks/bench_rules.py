@@ -49,8 +49,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qualcode.coding.lemma_keys import key_table
-from qualcode.coding.rules_engine import Rule, RuleSet, Task
+from qualcode.coding.rules.lemma_keys import key_table
+from qualcode.coding.rules.engine import Rule, RuleSet, Task
 
 WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 

@@ -48,9 +48,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qualcode.coding.suggest_cv import multilabel_scores
-from qualcode.coding.suggest_project import estimator_for
-from qualcode.coding.suggester import CodeSuggester
+from qualcode.coding.suggest.cv import multilabel_scores
+from qualcode.coding.suggest.project_models import estimator_for
+from qualcode.coding.suggest.suggester import CodeSuggester
 
 ROOT = Path(__file__).resolve().parents[1]
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")

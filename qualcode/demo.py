@@ -15,7 +15,7 @@ from qualcode.errors import ProjectError
 from qualcode.project import Project
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qualcode.report_builder import WrittenReport
+    from qualcode.reporting.study import WrittenReport
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_NAME = "advance-demo"
@@ -97,12 +97,12 @@ def add_machine_suggestions(project: Project, progress: bool | None = None) -> N
 
 def run_demo(out_dir: str | Path, root: Path | None = None, progress: bool | None = None) -> tuple[Project, "WrittenReport"]:
     """Build the demo project and write its full report into ``out_dir``."""
-    from qualcode.report_builder import ReportOptions
+    from qualcode.reporting import ReportOptions, write_report
 
     paths = demo_paths(root)
     models = [paths.codebook.with_name(name) for name in ("advance-impact-model.yaml", "advance-logic-model.yaml")]
     project = build_demo_project(out_dir, root, progress)
     add_machine_suggestions(project, progress)
     options = ReportOptions(impact_models=[m for m in models if m.exists()], agreement_coders=["anna", "ben"])
-    written = project.report(out_dir, options)
+    written = write_report(project, out_dir, options)
     return project, written

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy.stats import pearsonr
 from sklearn.metrics import cohen_kappa_score
 
-from qualcode.coding.agreement import AgreementResult, agreement
+from qualcode.coding.agreement.measure import AgreementResult, agreement
 from qualcode.errors import CodingError, NotFoundError, QualcodeError, UsageError
 
 CODERS = ["ann", "ben", "cat", "dan"]

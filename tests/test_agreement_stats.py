@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from scipy.stats import pearsonr
 from sklearn.metrics import cohen_kappa_score
 
-from qualcode.coding.agreement_interpret import alpha_label, interpretation_text, kappa_label
-from qualcode.coding.agreement_stats import (
+from qualcode.coding.agreement.interpret import alpha_label, interpretation_text, kappa_label
+from qualcode.coding.agreement.stats import (
     ALL_ABSENT, ALL_PRESENT, NO_UNITS, alpha_nominal, grouped_pearson, kappa_from_counts, pooled_kappa,
 )
 

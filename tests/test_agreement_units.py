@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qualcode.coding.agreement import agreement, presence
-from qualcode.coding.agreement_units import (
+from qualcode.coding.agreement.measure import agreement, presence
+from qualcode.coding.agreement.units import (
     excerpt_presence, prepare_applications, segment_presence, source_coverage,
 )
-from qualcode.coding.agreement_intervals import overlap_pairs, union_length
+from qualcode.coding.agreement.intervals import overlap_pairs, union_length
 
 
 def apps_frame(rows) -> pd.DataFrame:

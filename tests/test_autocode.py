@@ -267,8 +267,7 @@ def test_bad_arguments_are_usage_errors(hand):
 
 
 def test_two_processes_give_the_same_codes(hand, monkeypatch):
-    from qualcode.coding import autocode as autocode_module
-
+    from qualcode.coding.rules import autocode as autocode_module
     monkeypatch.setattr(autocode_module, "BATCH_CHARS", 50)  # one source a batch, so the pool is used
     result = hand.autocode(n_process=2, dry_run=True, progress=False)
     assert result.total == len(EXPECTED)
@@ -279,8 +278,7 @@ def test_two_processes_give_the_same_codes(hand, monkeypatch):
 def test_a_dask_cluster_gives_the_same_codes(hand, monkeypatch):
     """Past one machine: the rules go to two Dask worker processes (pickled), one source a batch."""
     pytest.importorskip("distributed")
-    from qualcode.coding import autocode as autocode_module
-
+    from qualcode.coding.rules import autocode as autocode_module
     monkeypatch.setattr(autocode_module, "BATCH_CHARS", 50)
     result = hand.autocode(cluster="local:2", progress=False)
     assert result.total == len(EXPECTED)

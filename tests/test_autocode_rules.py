@@ -9,9 +9,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from qualcode.coding.lemma_keys import build_key_table, key_table
-from qualcode.coding.rules_engine import Rule, RuleSet, Task, plan
-from qualcode.coding.rules_match import FastMatcher, Pattern, SpacyMatcher, phrase_keys
+from qualcode.coding.rules.lemma_keys import build_key_table, key_table
+from qualcode.coding.rules.engine import Rule, RuleSet, Task, plan
+from qualcode.coding.rules.match import FastMatcher, Pattern, SpacyMatcher, phrase_keys
 from qualcode.errors import CodebookError
 from qualcode.nlp import get_nlp
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
-from qualcode.coding.evaluate_files import evaluate_files
-from qualcode.coding.suggester import CodeSuggester
+from qualcode.coding.suggest.evaluate_files import evaluate_files
+from qualcode.coding.suggest.suggester import CodeSuggester
 from qualcode.errors import ImportFormatError, UsageError
 
 WORDS = {"Money": ["funding", "grant", "budget"], "Board": ["board", "trustees", "chair"], "Staff": ["staff", "team", "hiring"]}

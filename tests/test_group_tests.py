@@ -279,7 +279,7 @@ def test_report_runs_no_group_test_when_people_sit_in_two_groups(project: Projec
                                                                  tmp_path: Path) -> None:
     """A descriptor called "wave" is overridden by the sources' own wave, and CEO-01 has
     material in both: the report says why it gives no test instead of a wrong one."""
-    from qualcode.report_builder import ReportOptions
+    from qualcode.reporting.study import ReportOptions
 
     _nine_interviews(project, study_files, tmp_path / "nine", ["CEO-01"])
     (tmp_path / "waves.csv").write_text("participant,wave\n" + "\n".join(f"{n},1" for n, _ in PEOPLE) + "\n",

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from qualcode import Project
 from qualcode.cli import cli
 from qualcode.impact.diagram import _renderer, impact_diagram, logic_diagram
-from qualcode.impact.report import add_impact_section
+from qualcode.reporting.impact import add_impact_section
 from qualcode.report.content import Report
 from test_impact import LOGIC, MODEL, make_study, write
 
@@ -150,7 +150,7 @@ def test_project_impact_writes_workbook_markdown_and_figures(study: Project, tmp
 
 
 def test_report_builder_adds_the_impact_section(study: Project, tmp_path: Path) -> None:
-    from qualcode.report_builder import ReportOptions, build_report
+    from qualcode.reporting.study import ReportOptions, build_report
 
     model = write(tmp_path / "m.yaml", MODEL.replace("title: Test impact model", "title: Our impact model"))
     report = build_report(study, tmp_path / "figures", ReportOptions(impact_models=[model]))
@@ -191,7 +191,7 @@ def test_demo_models_agree_with_the_frequency_table(tmp_path_factory: pytest.Tem
     """Each demo element that is one code with its children has that code's child-sum
     case count from ``project.frequencies`` on the same material: two routes, one number."""
     from qualcode.demo import build_demo_project, demo_paths
-    from qualcode.report_builder import coded_sources
+    from qualcode.reporting.study import coded_sources
 
     project = build_demo_project(tmp_path_factory.mktemp("demo"), progress=False)
     try:

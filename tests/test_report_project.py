@@ -134,7 +134,7 @@ def test_stats_commands(coded: Project, tmp_path: Path) -> None:
 def test_report_excerpts_table_capped_with_a_note(coded: Project, tmp_path: Path) -> None:
     """A very large project's workbook lists the first N excerpts in source order and says
     how many there are and where to get them all; the analyses still count every one."""
-    from qualcode.report_builder import ReportOptions, build_report
+    from qualcode.reporting.study import ReportOptions, build_report
 
     every = coded.excerpts()
     capped = build_report(coded, tmp_path / "figs", ReportOptions(excerpt_rows=2))

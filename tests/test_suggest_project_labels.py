@@ -1,10 +1,10 @@
-"""Labelling units from codings (``qualcode.coding.unit_labels``) on hand-made frames."""
+"""Labelling units from codings (``qualcode.coding.suggest.unit_labels``) on hand-made frames."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from qualcode.coding.unit_labels import marked, overlaps, unit_labels
+from qualcode.coding.suggest.unit_labels import marked, overlaps, unit_labels
 
 
 def frame(rows: list[tuple[int, int, int]], code: list[str] | None = None) -> pd.DataFrame:

@@ -17,9 +17,12 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import KFold
 
-from qualcode.coding import suggest_decode, suggest_embed
-from qualcode.coding.suggest_labels import label_matrix, labels_from_decisions
-from qualcode.coding.suggester import CodeSuggester, cross_validate_codes
+from qualcode.coding.suggest import decode as suggest_decode
+
+from qualcode.coding.suggest import embed as suggest_embed
+from qualcode.coding.suggest.labels import label_matrix, labels_from_decisions
+from qualcode.coding.suggest.cv import cross_validate_codes
+from qualcode.coding.suggest.suggester import CodeSuggester
 from qualcode.errors import ModelError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -366,7 +369,7 @@ def test_anes_dataset_1_beats_the_published_score():
 
 # ------------------------------------------------------------- part scoring
 def test_answers_split_into_parts_at_separators_and_clauses():
-    from qualcode.coding.suggest_parts import parts_of, split_parts
+    from qualcode.coding.suggest.parts import parts_of, split_parts
 
     assert split_parts("the economy//his speeches//NO", "separators") == ["the economy", "his speeches", "NO"]
     assert split_parts(" //no idea// ", "separators") == ["no idea"]
@@ -377,7 +380,7 @@ def test_answers_split_into_parts_at_separators_and_clauses():
 
 
 def test_part_scores_average_the_whole_with_the_best_part():
-    from qualcode.coding.suggest_parts import combine
+    from qualcode.coding.suggest.parts import combine
 
     whole = np.array([[0.2, 0.6], [0.3, 0.1], [0.5, 0.5]])
     owners = np.array([0, 0, 2])  # text 1 has no parts
@@ -428,7 +431,7 @@ def test_balanced_weights_equal_scikit_learns_and_keep_negative_weight():
     class_weight="balanced" fit; unlike scikit-learn's, extra negative weight still counts."""
     from sklearn.linear_model import LogisticRegression
 
-    from qualcode.coding.suggest_models import BinaryRelevance
+    from qualcode.coding.suggest.models import BinaryRelevance
 
     rng = np.random.default_rng(3)
     X = sp.csr_matrix(rng.random((60, 8)) * (rng.random((60, 8)) > 0.5))

@@ -17,12 +17,14 @@ import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from qualcode.coding import suggest_ngrams, suggest_parts
-from qualcode.coding.suggest_ngrams import CharCounter, WordCounter, _stable_argsort
-from qualcode.coding.suggest_labels import entry_weights, label_matrix
-from qualcode.coding.suggest_models import BinaryRelevance, ConstantCode, _DistinctVectors
-from qualcode.coding.suggest_text import TextFeatures, char_view, word_view
-from qualcode.coding.suggester import CodeSuggester
+from qualcode.coding.suggest import ngrams as suggest_ngrams
+
+from qualcode.coding.suggest import parts as suggest_parts
+from qualcode.coding.suggest.ngrams import CharCounter, WordCounter, _stable_argsort
+from qualcode.coding.suggest.labels import entry_weights, label_matrix
+from qualcode.coding.suggest.models import BinaryRelevance, ConstantCode, _DistinctVectors
+from qualcode.coding.suggest.text import TextFeatures, char_view, word_view
+from qualcode.coding.suggest.suggester import CodeSuggester
 
 WORDS = ["funding", "money", "grant", "board", "trustees", "chair", "mentor", "advice", "listening",
          "confident", "bolder", "the", "we", "it", "was", "really", "and", "so", "then", "our"]

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from qualcode import Project
-from qualcode.analysis.search_counts import search_hits_by
+from qualcode.search.counts import search_hits_by
 from qualcode.cli import cli
-from qualcode.coding.text_search import in_context
+from qualcode.search.passages import in_context
 from qualcode.errors import UsageError
 
 CEO_01 = """Interviewer: Tell me about the board and the trustees.
@@ -200,8 +200,7 @@ def test_command_line_lists_counts_and_codes(searchable, tmp_path):
 
 
 def test_two_processes_and_a_dask_cluster_find_the_same(searchable, monkeypatch):
-    from qualcode.coding import autocode as autocode_module
-
+    from qualcode.coding.rules import autocode as autocode_module
     monkeypatch.setattr(autocode_module, "BATCH_CHARS", 50)  # one source a batch, so the pool is used
     one = searchable.search_text(["board", "trustee", "reserve"])
     pd.testing.assert_frame_equal(searchable.search_text(["board", "trustee", "reserve"], n_process=2), one)

@@ -15,11 +15,11 @@ import pandas as pd
 from qualcode.cli.context import open_project
 from qualcode.cli.main import cli
 from qualcode.cli.output import emit_frame, format_option
-from qualcode.coding.agreement import AgreementResult
-from qualcode.coding.agreement_table import export_table, headline, notes, pair_table, readable_table
+from qualcode.coding.agreement.measure import AgreementResult
+from qualcode.coding.agreement.table import export_table, headline, notes, pair_table, readable_table
 from qualcode.errors import ExportError, UsageError
-from qualcode.project_agreement import PROJECT_UNITS
-from qualcode.retrieval import parse_where
+from qualcode.project.agreement import PROJECT_UNITS
+from qualcode.search.mask import parse_where
 
 
 @cli.command("agreement")

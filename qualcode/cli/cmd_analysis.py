@@ -10,7 +10,7 @@ from qualcode.cli.context import open_project
 from qualcode.cli.main import cli
 from qualcode.cli.output import emit_frame, format_option
 from qualcode.errors import UsageError
-from qualcode.retrieval import parse_where
+from qualcode.search.mask import parse_where
 
 where_option = click.option("--where", "where", multiple=True, metavar="FIELD=VALUE",
                             help="Only material whose descriptor, wave, source or kind has this value (repeatable).")
@@ -316,12 +316,12 @@ def redact(ctx: click.Context, names: tuple[str, ...], name_file: str | None) ->
 @click.pass_context
 def report(ctx: click.Context, out_dir: str, title: str | None, by: tuple[str, ...], excerpt_rows: int) -> None:
     """Write the whole analysis: Excel workbook, self-contained HTML, Markdown, PNG/SVG figures, CSV tables."""
-    from qualcode.report_builder import ReportOptions
+    from qualcode.reporting import ReportOptions, write_report
 
     options = ReportOptions(title=title, excerpt_rows=excerpt_rows)
     if by:
         options.by = list(by)
-    written = open_project(ctx).report(out_dir, options)
+    written = write_report(open_project(ctx), out_dir, options)
     click.echo(f"wrote {written.html}, {written.xlsx}, {written.markdown}, "
                f"{len(written.figures)} figure(s) and {len(written.csv)} table(s)")
 

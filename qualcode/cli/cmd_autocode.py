@@ -246,7 +246,7 @@ def suggest_evaluate(ctx: click.Context, train_file: str | None, test_file: str 
 
 def _evaluate_files(train_file: str | None, test_file: str | None, fmt: str, settings: dict[str, Any],
                     **options: Any) -> None:
-    from qualcode.coding.evaluate_files import evaluate_files
+    from qualcode.coding.suggest.evaluate_files import evaluate_files
 
     if train_file is None or test_file is None:
         raise UsageError("evaluating on files needs both --train and --test")

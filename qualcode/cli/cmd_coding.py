@@ -7,7 +7,7 @@ from qualcode.cli.context import open_project
 from qualcode.cli.main import cli
 from qualcode.cli.output import emit_frame, format_option
 from qualcode.errors import UsageError
-from qualcode.retrieval import parse_where
+from qualcode.search.mask import parse_where
 
 
 @cli.command()

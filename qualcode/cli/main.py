@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from qualcode import __version__
+from qualcode.version import __version__
 from qualcode.errors import QualcodeError
 
 

@@ -29,7 +29,7 @@ from numbers import Integral
 import pandas as pd
 
 from qualcode.coding import spans as span_tools
-from qualcode.coding.autocode import list_runs
+from qualcode.coding.rules.autocode import list_runs
 from qualcode.errors import CodingError, NotFoundError, UsageError
 from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding

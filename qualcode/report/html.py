@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap, to_hex
 
-import qualcode
+from qualcode.version import __version__
 from qualcode.report.content import NUMERIC_FORMATS, FigureRef, Report, Section, Table, is_missing
 from qualcode.report.figures import ReportError, text_colour_on
 
@@ -218,7 +218,7 @@ def render_html(report: Report, *, max_rows: int = MAX_ROWS) -> str:
     figs, tabs = _numbered(report)
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f'<meta name="generator" content="qualcode {esc(qualcode.__version__)}">',
+             f'<meta name="generator" content="qualcode {esc(__version__)}">',
              f"<title>{esc(report.title)}</title><style>{CSS}</style></head><body><main>",
              f"<header><h1>{esc(report.title)}</h1>"]
     if report.subtitle:
@@ -229,7 +229,7 @@ def render_html(report: Report, *, max_rows: int = MAX_ROWS) -> str:
         parts.extend(_toc(report, figs, tabs))
     for i, section in enumerate(report.sections, 1):
         parts.extend(_section(section, i, figs, tabs, max_rows))
-    parts.append(f'<footer class="generated">Made with qualcode {esc(qualcode.__version__)}.</footer>')
+    parts.append(f'<footer class="generated">Made with qualcode {esc(__version__)}.</footer>')
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"
 

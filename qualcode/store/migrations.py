@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 from sqlalchemy.engine import Engine
 
-from qualcode import __version__
+from qualcode.version import __version__
 from qualcode.errors import SchemaVersionError
 from qualcode.store import schema
 from qualcode.store.engine import APP_NAME, display_name

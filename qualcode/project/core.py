@@ -1,0 +1,530 @@
+"""The core of ``qualcode.Project``: open a study, ingest, codebook, coding, the tidy frames.
+
+The same object serves Jupyter and the command line. Its methods are thin: each opens
+one transaction (or one read), calls the module that does the work, and returns plain
+data (DataFrames, small report objects). Nothing here prints.
+"""
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from qualcode.codebook.view import CodebookView
+from qualcode.codebook.yaml_io import read_codebook, write_codebook
+from qualcode.coding import spans as span_tools
+from qualcode.coding.bulk_import import CodingImportReport, import_codings
+from qualcode.codebook.branches import thematic_mask
+from qualcode.errors import CodingError, NotFoundError, ProjectError, UsageError
+from qualcode.ingest.descriptor_table import parse_descriptor_table
+from qualcode.ingest.load import IngestReport, ingest, to_text
+from qualcode.analysis.filters import filter_codes, filter_where
+from qualcode.search.mask import search_mask
+from qualcode.store import cases as store_cases
+from qualcode.store import codes as store_codes
+from qualcode.store import coding as store_coding
+from qualcode.store import frames, schema
+from qualcode.store import sources as store_sources
+from qualcode.store.database import Database
+from qualcode.store.engine import display_name, is_database_url
+from qualcode.store.migrations import utcnow
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
+
+MEMO_TARGETS = ("project", "source", "excerpt", "code", "case")
+
+
+def default_coder() -> str:
+    """Who is coding: ``QUALCODE_CODER`` or the login name."""
+    return os.environ.get("QUALCODE_CODER") or getpass.getuser() or "coder"
+
+
+class ProjectCore:
+    """A qualcode project: a ``*.qcproj`` SQLite file or a PostgreSQL database URL.
+
+    The core (create/open, ingest, codebook, coding, memos, retrieval of the tidy frames)
+    is here; each capability's class in ``qualcode/project/`` builds on it, and
+    :class:`qualcode.Project` inherits them all.
+
+    >>> project = Project.create("study.qcproj")        # doctest: +SKIP
+    >>> project.ingest("corpora/advance-demo/interviews")  # doctest: +SKIP
+    >>> project.excerpts(code="Issues/Governance", where={"role": ["CEO"]})  # doctest: +SKIP
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    # ----------------------------------------------------------------- lifecycle
+    @classmethod
+    def create(cls, target: str | Path, title: str = "") -> "Self":
+        return cls(Database.create(target, title=title))
+
+    @classmethod
+    def open(cls, target: str | Path) -> "Self":
+        return cls(Database.open(target))
+
+    @classmethod
+    def locate(cls, target: str | None = None, folder: str | Path = ".") -> "Self":
+        """Open ``target``, else ``$QUALCODE_PROJECT``, else the one ``*.qcproj`` in ``folder``."""
+        target = target or os.environ.get("QUALCODE_PROJECT")
+        if target:
+            return cls.open(target)
+        found = sorted(Path(folder).glob("*.qcproj"))
+        if len(found) == 1:
+            return cls.open(found[0])
+        if not found:
+            raise ProjectError("no project given and no *.qcproj file here; use --project FILE or 'qualcode init FILE'")
+        raise ProjectError(
+            f"several projects here ({', '.join(p.name for p in found)}); choose one with --project"
+        )
+
+    @property
+    def target(self) -> str:
+        return self._db.target
+
+    @property
+    def database(self) -> Database:
+        """The store handle, for modules of this package (not a public API)."""
+        return self._db
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "Self":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Project({display_name(self.target)!r})"
+
+    @property
+    def title(self) -> str:
+        title = self._db.meta("title") or ""
+        if title:
+            return title
+        return Path(self.target).stem if not is_database_url(self.target) else "qualcode project"
+
+    @property
+    def namespace(self) -> str:
+        """A UUID unique to this project; exported GUIDs derive from it."""
+        return self._db.meta("namespace") or ""
+
+    # -------------------------------------------------------------------- ingest
+    def ingest(
+        self,
+        *paths: str | Path,
+        kind: str = "auto",
+        wave: str | int | None = None,
+        name: str | None = None,
+        key_column: str | None = None,
+        invited: int | None = None,
+        progress: bool | None = None,
+    ) -> IngestReport:
+        """Read files or folders into sources (one transaction for the whole call)."""
+        if not paths:
+            raise UsageError("give at least one file or folder to ingest")
+        return ingest(
+            self._db,
+            paths,
+            kind=kind,
+            wave=None if wave is None else str(wave),
+            name=name,
+            key_column=key_column,
+            invited=invited,
+            progress=progress,
+        )
+
+    def import_descriptors(self, path: str | Path, key: str, types: Mapping[str, str] | None = None) -> dict[str, int]:
+        """Case descriptors from a csv/xlsx table; the key column names the cases.
+
+        New cases are created; sources named like a case ("CEO-07 wave 1" for case
+        "CEO-07") are linked to it. Returns counts of cases, fields and linked sources.
+        """
+        table = parse_descriptor_table(path, key, dict(types or {}))
+        with self._db.begin() as conn:
+            ids = store_cases.ensure_cases(conn, table.keys)
+            for column in table.columns:
+                levels = None
+                field_id = store_cases.ensure_field(conn, column.name, column.type, levels)
+                store_cases.set_values(conn, field_id, {ids[k]: to_text(v) for k, v in zip(table.keys, column.values)})
+            linked = store_sources.link_unowned_to_cases(conn)
+        return {"cases": len(table.keys), "fields": len(table.columns), "sources_linked": linked}
+
+    # ------------------------------------------------------------------ codebook
+    def import_codebook(self, path: str | Path) -> dict[str, int]:
+        """Add a YAML codebook's codes (existing codes keep the researcher's edits)."""
+        spec = read_codebook(path)
+        with self._db.begin() as conn:
+            before = store_codes.count(conn)
+            for code in spec.codes:
+                store_codes.ensure_path(conn, code.path, code.attributes())
+            after = store_codes.count(conn)
+        if spec.name and not self._db.meta("codebook"):
+            self._db.set_meta("codebook", spec.name)  # names the rule coder: rule:<codebook>
+        return {"codes_in_file": len(spec.codes), "codes_added": after - before}
+
+    def export_codebook(self, path: str | Path) -> Path:
+        codes = self.codes()
+        return write_codebook(path, codes.to_dict("records"), name=Path(path).stem)
+
+    def add_code(self, path: str, **attributes: Any) -> int:
+        """Create a code (and its missing parents); attributes like ``description``."""
+        unknown = set(attributes) - set(store_codes.EDITABLE)
+        if unknown:
+            raise UsageError(f"unknown code attribute(s) {', '.join(sorted(unknown))}; allowed: {', '.join(store_codes.EDITABLE)}")
+        with self._db.begin() as conn:
+            return store_codes.ensure_path(conn, path, attributes)
+
+    def update_code(self, ref: str, **attributes: Any) -> None:
+        with self._db.begin() as conn:
+            store_codes.set_attributes(conn, store_codes.resolve(conn, ref).id, attributes)
+
+    def rename_code(self, ref: str, new_name: str) -> str:
+        with self._db.begin() as conn:
+            return store_codes.rename(conn, store_codes.resolve(conn, ref), new_name)
+
+    def move_code(self, ref: str, new_parent: str | None) -> str:
+        with self._db.begin() as conn:
+            code = store_codes.resolve(conn, ref)
+            parent = store_codes.resolve(conn, new_parent) if new_parent else None
+            return store_codes.move(conn, code, parent)
+
+    def merge_codes(self, source: str, target: str) -> int:
+        """Fold code ``source`` into ``target``; returns applications moved."""
+        with self._db.begin() as conn:
+            return store_codes.merge(conn, store_codes.resolve(conn, source), store_codes.resolve(conn, target))
+
+    def remove_code(self, ref: str) -> int:
+        """Delete a code with its descendants and their applications; returns codes removed."""
+        with self._db.begin() as conn:
+            removed = store_codes.delete_code(conn, store_codes.resolve(conn, ref))
+            store_coding.delete_orphan_excerpts(conn)
+            return removed
+
+    # -------------------------------------------------------------------- coding
+    def code(
+        self,
+        source: str,
+        codes: str | Iterable[str],
+        *,
+        start: int | None = None,
+        end: int | None = None,
+        quote: str | None = None,
+        occurrence: int = 1,
+        coder: str | None = None,
+        weight: float | None = None,
+        memo: str | None = None,
+    ) -> int:
+        """Apply one or more codes to a span (``start``/``end``) or a quoted passage.
+
+        Returns the excerpt id. Applying a code that the coder already applied to the
+        same span changes nothing.
+        """
+        codes = [codes] if isinstance(codes, str) else list(codes)
+        if not codes:
+            raise UsageError("give at least one code to apply")
+        if (quote is None) == (start is None or end is None):
+            raise UsageError("give either a quote or both start and end offsets")
+        with self._db.begin() as conn:
+            src = store_sources.resolve(conn, source)
+            text = store_sources.text_of(conn, src.id)
+            if quote is not None:
+                start, end = span_tools.find_quote(text, quote, src.name, occurrence)
+            assert start is not None and end is not None
+            span_tools.check_span(text, start, end, src.name)
+            code_rows = [store_codes.resolve(conn, c) for c in codes]
+            if weight is not None:
+                for row in code_rows:
+                    _check_weight(conn, row, weight)
+            coder_id = store_coding.ensure_coders(conn, [coder or default_coder()])[coder or default_coder()]
+            excerpt_id = store_coding.ensure_excerpt(conn, src.id, start, end, text[start:end])
+            for row in code_rows:
+                store_coding.insert_application(
+                    conn, excerpt_id=excerpt_id, code_id=row.id, coder_id=coder_id, weight=weight, origin="manual"
+                )
+            if memo:
+                _insert_memo(conn, "excerpt", excerpt_id, memo, coder or default_coder())
+            return excerpt_id
+
+    def uncode(self, excerpt_id: int, codes: str | Iterable[str] | None = None, coder: str | None = None) -> int:
+        """Remove applications from an excerpt (all codes when ``codes`` is None)."""
+        with self._db.begin() as conn:
+            if conn.execute(select(schema.excerpts.c.id).where(schema.excerpts.c.id == excerpt_id)).scalar() is None:
+                raise NotFoundError(f"no excerpt {excerpt_id}; list them with 'qualcode excerpts'")
+            if codes is None:
+                ids = [r.id for r in store_codes.all_rows(conn)]
+            else:
+                codes = [codes] if isinstance(codes, str) else list(codes)
+                ids = [store_codes.resolve(conn, c).id for c in codes]
+            coder_id = store_coding.ensure_coders(conn, [coder])[coder] if coder else None
+            removed = store_coding.remove_applications(conn, excerpt_id, ids, coder_id)
+            store_coding.delete_orphan_excerpts(conn)
+            return removed
+
+    def import_codings(self, path: str | Path, *, create_codes: bool = False) -> CodingImportReport:
+        """Bulk codings from csv (``source,start,end,code,coder[,weight]``), all or nothing."""
+        return import_codings(self._db, path, create_codes=create_codes)
+
+    def add_memo(self, text: str, on: str = "project", target: str | int | None = None, author: str | None = None) -> int:
+        """A memo on the project, a source, an excerpt (id), a code or a case."""
+        if on not in MEMO_TARGETS:
+            raise UsageError(f"a memo goes on one of {', '.join(MEMO_TARGETS)} (got {on!r})")
+        if not text.strip():
+            raise UsageError("the memo is empty")
+        with self._db.begin() as conn:
+            target_id: int | None = None
+            if on == "source":
+                target_id = store_sources.resolve(conn, str(target)).id
+            elif on == "code":
+                target_id = store_codes.resolve(conn, str(target)).id
+            elif on == "case":
+                ids = store_cases.case_ids(conn)
+                if str(target) not in ids:
+                    raise NotFoundError(f"no case {target!r}; list them with 'qualcode descriptors show'")
+                target_id = ids[str(target)]
+            elif on == "excerpt":
+                target_id = int(target)  # type: ignore[arg-type]
+                if conn.execute(select(schema.excerpts.c.id).where(schema.excerpts.c.id == target_id)).scalar() is None:
+                    raise NotFoundError(f"no excerpt {target_id}")
+            return _insert_memo(conn, on, target_id, text, author or default_coder())
+
+    # ----------------------------------------------------------------- retrieval
+    def cached(self) -> Any:
+        """``with project.cached(): ...`` reads each frame once for the whole block (a
+        write inside the block clears the cache)."""
+        return self._db.cached()
+
+    def _frame(self, reader: Any, *args: Any) -> pd.DataFrame:
+        """A frame from ``store.frames``, through the cache when one is active. A shallow
+        copy is returned: with pandas copy-on-write, callers may add columns freely."""
+        cache = self._db.frame_cache
+        key = (reader.__name__, args)
+        if cache is not None and key in cache:
+            return cache[key].copy(deep=False)  # type: ignore[union-attr]
+        with self._db.connect() as conn:
+            frame = reader(conn, *args)
+        if cache is not None:
+            cache[key] = frame
+            return frame.copy(deep=False)
+        return frame
+
+    def _source_name(self, source: str | None) -> str | None:
+        if source is None:
+            return None
+        with self._db.connect() as conn:
+            return store_sources.resolve(conn, source).name
+
+    def sources(self) -> pd.DataFrame:
+        return self._frame(frames.sources)
+
+    def source_texts(self) -> dict[int, str]:
+        """Every source's text by source id (one query, cached within ``cached()``)."""
+        cache = self._db.frame_cache
+        if cache is not None and ("source_texts", ()) in cache:
+            return cache[("source_texts", ())]  # type: ignore[return-value]
+        with self._db.connect() as conn:
+            texts = store_sources.texts(conn)
+        if cache is not None:
+            cache[("source_texts", ())] = texts
+        return texts
+
+    def source_text(self, source: str) -> str:
+        with self._db.connect() as conn:
+            return store_sources.text_of(conn, store_sources.resolve(conn, source).id)
+
+    def codes(self) -> pd.DataFrame:
+        return self._frame(frames.codes)
+
+    def codebook(self) -> CodebookView:
+        """The codebook as a tree with application counts (HTML in Jupyter); ``.frame``
+        is the ``codes()`` frame with an ``applications`` column."""
+        codes = self.codes()
+        apps = self.applications()
+        counts = apps["code"].value_counts() if not apps.empty else pd.Series(dtype=int)
+        codes["applications"] = codes["path"].map(counts).fillna(0).astype(int)
+        return CodebookView(codes)
+
+    def descriptors(self) -> pd.DataFrame:
+        return self._frame(frames.descriptors)
+
+    def segments(self, source: str | None = None) -> pd.DataFrame:
+        if source is None:
+            return self._frame(frames.segments)
+        with self._db.connect() as conn:
+            return frames.segments(conn, [store_sources.resolve(conn, source).id])
+
+    def responses(self) -> pd.DataFrame:
+        return self._frame(frames.responses)
+
+    def questions(self) -> pd.DataFrame:
+        return self._frame(frames.questions)
+
+    def questionnaires(self) -> pd.DataFrame:
+        return self._frame(frames.questionnaires)
+
+    def memos(self, on: str | None = None) -> pd.DataFrame:
+        """Memos as a table: ``memo_id, target, about, author, created_at, text,
+        target_id``; ``about`` names what the memo is on (a source, a code path, a case,
+        an excerpt with its source, or the project). ``on`` keeps one kind of target."""
+        if on is not None and on not in MEMO_TARGETS:
+            raise UsageError(f"memos are on one of {', '.join(MEMO_TARGETS)} (got {on!r})")
+        with self._db.connect() as conn:
+            table = frames.memos(conn)
+        return table[table["target"] == on].reset_index(drop=True) if on is not None else table
+
+    def applications(
+        self,
+        code: str | Iterable[str] | None = None,
+        *,
+        descendants: bool = True,
+        source: str | None = None,
+        case: str | None = None,
+        coder: str | Iterable[str] | None = None,
+        status: str | None = "applied",
+        where: Mapping[str, Iterable[str]] | None = None,
+        final_only: bool = False,
+        origin: str | Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Applications (excerpt × code × coder) as a tidy frame, filtered; with
+        ``final_only`` just the consensus coding (see ``set_final``); ``origin`` keeps
+        manual, rule, model or import codings (filtered in SQL, so asking for the few
+        machine codings of a large project reads only those)."""
+        origins = None if origin is None else ((origin,) if isinstance(origin, str) else tuple(origin))
+        apps = self._frame(frames.applications, status, origins) if origins else self._frame(frames.applications, status)
+        codes = self.codes() if code is not None else None
+        descriptors = self.descriptors() if where else None
+        src = self._source_name(source)
+        if apps.empty:
+            return apps
+        if code is not None:
+            apps = filter_codes(apps, code, codes, descendants=descendants)
+        mask = apps["final"].copy() if final_only else pd.Series(True, index=apps.index)
+        if src is not None:
+            mask &= apps["source"] == src
+        if case is not None:
+            mask &= apps["case"] == case
+        if coder is not None:
+            mask &= apps["coder"].isin([coder] if isinstance(coder, str) else list(coder))
+        apps = filter_where(apps[mask], _listed(where), descriptors)
+        return apps.reset_index(drop=True)
+
+    def excerpts(
+        self,
+        code: str | Iterable[str] | None = None,
+        *,
+        descendants: bool = True,
+        source: str | None = None,
+        case: str | None = None,
+        coder: str | Iterable[str] | None = None,
+        status: str | None = "applied",
+        where: Mapping[str, Iterable[str]] | None = None,
+        search: str | None = None,
+        regex: bool = False,
+    ) -> pd.DataFrame:
+        """Excerpts as a tidy frame: those carrying an application of ``status``
+        (default: a code a person applied or accepted), narrowed to ``code`` (children
+        included unless ``descendants=False``) and ``coder``. ``status=None`` with no code
+        or coder lists every excerpt, the uncoded and the machine-suggested ones too, which
+        is what the analyses use as their base of material."""
+        ex = self._frame(frames.excerpts)
+        descriptors = self.descriptors() if where else None
+        src = self._source_name(source)
+        if ex.empty:
+            return ex
+        mask = pd.Series(True, index=ex.index)
+        if code is not None or coder is not None or status is not None:
+            apps = self.applications(code, descendants=descendants, coder=coder, status=status)
+            mask &= ex["excerpt_id"].isin(apps["excerpt_id"] if not apps.empty else [])
+        if src is not None:
+            mask &= ex["source"] == src
+        if case is not None:
+            mask &= ex["case"] == case
+        if search:
+            mask &= search_mask(ex["text"], search, regex)
+        return filter_where(ex[mask], _listed(where), descriptors).reset_index(drop=True)
+
+    def summary(self) -> dict[str, Any]:
+        """The headline numbers, one definition for the CLI (``status``), the notebook and
+        the report (see ``docs/numbers.md``):
+
+        * ``sources``: sources of material that are not questionnaire responses
+          (``questionnaire_responses`` are counted apart, with ``invited`` and the rate);
+        * ``coded_excerpts``: excerpts carrying at least one code a person applied or
+          accepted, outside the structural ``Questionnaire/`` branch; ``excerpts`` is every
+          excerpt, machine suggestions included; ``applications`` the applied codings;
+        * ``coded_sources``: the sources holding those coded excerpts;
+        * ``cases``: the cases in the project; ``base`` the default analysis base, the
+          units (participants, or sources in a project without cases) that "% of cases"
+          is out of, and ``base_unit`` which unit that is.
+        """
+        with self._db.connect() as conn:
+            srcs = frames.sources(conn)
+            q = frames.questionnaires(conn)
+            n_codes = store_codes.count(conn)
+            n_excerpts = store_coding.count_excerpts(conn)
+            n_apps = store_coding.count_applications(conn)
+            n_cases = len(store_cases.case_ids(conn))
+        apps = self.applications()
+        thematic = apps[thematic_mask(apps["code"])] if not apps.empty else apps
+        base = self.analysis_base()  # type: ignore[attr-defined]
+        responses = int((srcs["kind"] == "questionnaire").sum()) if not srcs.empty else 0
+        invited = int(q["invited"].dropna().sum()) if not q.empty and q["invited"].notna().any() else None
+        return {
+            "title": self.title,
+            "sources": int(len(srcs) - responses),
+            "questionnaire_responses": responses,
+            "invited": invited,
+            "response_rate": (responses / invited) if invited else None,
+            "cases": n_cases,
+            "codes": n_codes,
+            "excerpts": n_excerpts,
+            "coded_excerpts": int(thematic["excerpt_id"].nunique()) if not thematic.empty else 0,
+            "coded_sources": int(thematic["source_id"].nunique()) if not thematic.empty else 0,
+            "applications": n_apps,
+            "base": base.units,
+            "base_unit": base.unit,
+        }
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        s = self.summary()
+        rate = f" ({s['response_rate']:.0%} response rate)" if s["response_rate"] is not None else ""
+        return (
+            f"<div><b>qualcode project</b> {escape(s['title'])} &mdash; {s['sources']} sources, "
+            f"{s['coded_excerpts']} coded excerpts, {s['applications']} code applications, "
+            f"{s['codes']} codes, {s['cases']} cases, {s['questionnaire_responses']} questionnaire responses{rate}</div>"
+        )
+
+
+def _listed(where: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``{"role": "CEO"}`` and ``{"role": ["CEO"]}`` both work; iterables become lists."""
+    if not where:
+        return None
+    return {k: (v if isinstance(v, (str, int, float, bool)) or callable(v) else list(v)) for k, v in where.items()}
+
+
+def _check_weight(conn: Any, row: store_codes.CodeRow, weight: float) -> None:
+    bounds = conn.execute(
+        select(schema.codes.c.weight_min, schema.codes.c.weight_max).where(schema.codes.c.id == row.id)
+    ).one()
+    lo, hi = bounds.weight_min, bounds.weight_max
+    lo = 1 if lo is None else lo
+    hi = 10 if hi is None else hi
+    if not lo <= weight <= hi:
+        raise CodingError(f"weight {weight:g} is outside {lo}..{hi} for code {row.path!r}")
+
+
+def _insert_memo(conn: Any, target: str, target_id: int | None, text: str, author: str) -> int:
+    result = conn.execute(
+        schema.memos.insert().values(target=target, target_id=target_id, text=text, author=author, created_at=utcnow())
+    )
+    return int(result.inserted_primary_key[0])

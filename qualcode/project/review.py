@@ -1,0 +1,75 @@
+"""``Project`` methods for the review of machine suggestions: the queue, accepting,
+rejecting, recoding and moving a suggestion (``qualcode.coding.review``)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from qualcode.errors import UsageError
+from qualcode.project.core import ProjectCore, default_coder
+
+
+def _who(by: str | None) -> str:
+    return by or default_coder()
+
+
+class ProjectReview(ProjectCore):
+    """The review queue; ``qualcode.Project`` inherits it."""
+
+    # ----------------------------------------------------------------- review
+    def review_queue(self, code: str | None = None, origin: str | None = None,
+                     order: str = "uncertainty") -> pd.DataFrame:
+        """Suggestions waiting for a decision (``order``: uncertainty, source, confidence)."""
+        from qualcode.coding.review import review_queue
+
+        return review_queue(self._db, code=code, origin=origin, order=order)
+
+    def accept(self, ids: int | Iterable[int], by: str | None = None) -> int:
+        """Accept suggestions by application id; records who and when. Returns how many."""
+        from qualcode.coding.review import decide
+
+        return decide(self._db, ids, "applied", _who(by))
+
+    def reject(self, ids: int | Iterable[int], by: str | None = None) -> int:
+        """Reject suggestions (kept with status ``rejected``); records who and when."""
+        from qualcode.coding.review import decide
+
+        return decide(self._db, ids, "rejected", _who(by))
+
+    def recode(self, id: int, new_code: str, by: str | None = None) -> int:  # noqa: A002 - the API's name
+        """Reject a suggestion and apply ``new_code`` to its excerpt as the reviewer; returns
+        the new application id."""
+        from qualcode.coding.review import recode
+
+        return recode(self._db, id, new_code, _who(by))
+
+    def adjust_span(self, id: int, start: int, end: int, by: str | None = None) -> int:  # noqa: A002
+        """Move a suggestion to ``[start, end)`` of its source and accept it."""
+        from qualcode.coding.review import adjust_span
+
+        return adjust_span(self._db, id, start, end, _who(by))
+
+    def accept_above(self, code: str, threshold: float, by: str | None = None) -> int:
+        """Accept every suggestion of ``code`` with confidence >= ``threshold``."""
+        from qualcode.coding.review import accept_above
+
+        return accept_above(self._db, code, threshold, _who(by))
+
+    def decision_batches(self) -> pd.DataFrame:
+        """Batch decisions (``accept_above``): ``batch, what, status, by, at, applications, undone``."""
+        from qualcode.coding.review import decision_batches
+
+        return decision_batches(self._db)
+
+    def undo_batch(self, number: int | None = None) -> dict[str, int]:
+        """Take back one batch acceptance (default: the newest): its suggestions go back to
+        the queue, except those a person decided on again since; the run and every other
+        decision stay. Returns ``undone`` and ``kept``."""
+        from qualcode.coding.review import last_batch, undo_batch
+
+        if number is None:
+            number = last_batch(self._db)
+            if number is None:
+                raise UsageError("no batch decision to undo; 'qualcode review --code C --accept-above X' makes one")
+        return undo_batch(self._db, int(number))
