@@ -253,3 +253,73 @@ def test_each_suggestion_has_its_own_confidence_and_a_batch_accept_undoes_alone(
     assert study.decision_batches()["undone"].notna().all()
     with pytest.raises(Exception, match="undone already"):
         study.undo_batch(1)
+
+
+def _headline_from_markdown(text: str) -> dict[str, int]:
+    import re
+
+    line = next(line for line in text.splitlines() if line.startswith("**") and "coded excerpt" in line)
+    found = dict((kind, int(n.replace(",", ""))) for n, kind in
+                 re.findall(r"([\d,]+) (source|coded excerpt|participant)s?", line))
+    return {"sources": found["source"], "coded_excerpts": found["coded excerpt"], "cases": found["participant"]}
+
+
+def test_headline_numbers_are_the_same_through_cli_api_notebook_and_report(study: Project, tmp_path: Path) -> None:
+    """Two interviews coded by hand, a document nobody coded, rule suggestions nobody
+    accepted: coded excerpts are the 3 hand-coded passages (not the suggestions), sources
+    3, cases 2, and Impact/Confidence is raised by 1 of the 2 participants with coded
+    material (50%, not 1 of 3 units with material) -- the same through all four."""
+    import json
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    (tmp_path / "rules.yaml").write_text(RULES_CODEBOOK, encoding="utf-8")
+    study.import_codebook(tmp_path / "rules.yaml")
+    (tmp_path / "notes.txt").write_text("Steering group notes: the board asked about confidence.\n", encoding="utf-8")
+    study.ingest(tmp_path / "notes.txt", progress=False)
+    study.autocode(progress=False)
+    study.code("CEO-07 wave 1", "Impact/Confidence", quote="I regained that confidence I had lost.", coder="ana")
+    study.code("CEO-07 wave 1", "Issues/Governance", quote="The board was difficult", coder="ana")
+    study.code("Mentor-03 wave 1", "Issues/Governance/Board relations", quote="The board relations improved a lot.",
+               coder="ana")
+    expected = {"sources": 3, "coded_excerpts": 3, "cases": 2}
+    api = study.summary()
+    api_pct = study.frequencies().set_index("code").loc["Impact/Confidence", "pct_cases"]
+    assert {k: api[k] for k in expected} == expected and api_pct == 50.0
+    study.close()
+
+    runner = CliRunner()
+    status = json.loads(runner.invoke(cli, ["-p", study.target, "status", "--format", "json"]).output)
+    cli_pct = _csv(runner.invoke(cli, ["-p", study.target, "stats", "frequencies", "--format", "csv"])) \
+        .set_index("code").loc["Impact/Confidence", "pct_cases"]
+    assert {k: status[k] for k in expected} == expected and cli_pct == 50.0
+    shown = runner.invoke(cli, ["-p", study.target, "stats", "frequencies"]).output
+    assert "Base: the 2 participants whose material carries a code (2 coded sources)." in shown
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import json\nfrom qualcode import Project\n"
+        f"p = Project.open({study.target!r})\n"
+        "s = p.summary()\n"
+        "pct = float(p.frequencies().set_index('code').loc['Impact/Confidence', 'pct_cases'])\n"
+        "print(json.dumps({'sources': s['sources'], 'coded_excerpts': s['coded_excerpts'], 'cases': s['cases'], "
+        "'pct': pct}))")])
+    NotebookClient(notebook, timeout=300, kernel_name="python3").execute()
+    printed = json.loads(notebook.cells[0].outputs[0]["text"])
+    assert {k: printed[k] for k in expected} == expected and printed["pct"] == 50.0
+
+    written = runner.invoke(cli, ["-p", study.target, "report", "--out", str(tmp_path / "report")])
+    assert written.exit_code == 0, written.output
+    markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    assert _headline_from_markdown(markdown) == expected
+    table = next((tmp_path / "report" / "tables").glob("*code-frequencies*.csv"))
+    report_pct = pd.read_csv(table, encoding="utf-8-sig").set_index("code").loc["Impact/Confidence", "pct_cases"]
+    assert float(str(report_pct).rstrip("%")) == 50.0
+    assert "Base: the 2 participants whose material carries a code (2 coded sources)." in markdown
+
+
+def test_report_by_a_field_the_project_lacks_is_one_line(study: Project, tmp_path: Path) -> None:
+    study.close()
+    result = CliRunner().invoke(cli, ["-p", study.target, "report", "--out", str(tmp_path / "r"), "--by", "cohort"])
+    assert result.exit_code == 2 and "--by 'cohort': the project has no such field" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "r").exists()

@@ -313,14 +313,35 @@ def redact(ctx: click.Context, names: tuple[str, ...], name_file: str | None) ->
 @click.option("--by", "by", multiple=True, help="Descriptors to cross codes with (default: role, mode).")
 @click.option("--excerpt-rows", type=click.IntRange(min=0), default=100_000, show_default=True,
               help="Rows of the excerpts table (0: every excerpt; a sheet holds 1,048,573).")
+@click.option("--impact", "impact_models", multiple=True, type=click.Path(dir_okay=False),
+              help="An impact or logic model YAML: adds its summary, diagram and quotes (repeatable).")
+@click.option("--agreement", "agreement_coders", default=None, metavar="A,B",
+              help="Coders to compare: adds agreement between them (kappa, alpha, disagreements).")
+@click.option("--agreement-unit", type=click.Choice(["excerpt", "sentence", "paragraph", "turn", "answer", "char"]),
+              default="excerpt", show_default=True, help="What --agreement compares.")
+@click.option("--priorities-branch", default=None, metavar="CODE",
+              help="Also the top priorities within this branch of the codebook (e.g. Issues).")
+@click.option("--priorities-for", "priorities_for", multiple=True, metavar="FIELD=VALUE",
+              help="Also the top priorities raised by this group (e.g. role=CEO; repeatable).")
+@stop_option
+@filler_option
+@click.option("--no-memos", is_flag=True, help="Leave the team's memos out.")
 @click.pass_context
-def report(ctx: click.Context, out_dir: str, title: str | None, by: tuple[str, ...], excerpt_rows: int) -> None:
+def report(ctx: click.Context, out_dir: str, title: str | None, by: tuple[str, ...], excerpt_rows: int,
+           impact_models: tuple[str, ...], agreement_coders: str | None, agreement_unit: str,
+           priorities_branch: str | None, priorities_for: tuple[str, ...], stop_file: str | None, keep_filler: bool,
+           no_memos: bool) -> None:
     """Write the whole analysis: Excel workbook, self-contained HTML, Markdown, PNG/SVG figures, CSV tables."""
     from qualcode.reporting import ReportOptions, write_report
 
-    options = ReportOptions(title=title, excerpt_rows=excerpt_rows)
+    options = ReportOptions(title=title, excerpt_rows=excerpt_rows, impact_models=[Path(m) for m in impact_models],
+                            agreement_unit=agreement_unit, priorities_branch=priorities_branch,
+                            priorities_where=_where(priorities_for), stop_words=_stop_words(stop_file),
+                            keep_filler=keep_filler, include_memos=not no_memos)
+    if agreement_coders is not None:
+        options.agreement_coders = [c.strip() for c in agreement_coders.split(",") if c.strip()]
     if by:
-        options.by = list(by)
+        options.by, options.by_required = list(by), True
     written = write_report(open_project(ctx), out_dir, options)
     click.echo(f"wrote {written.html}, {written.xlsx}, {written.markdown}, "
                f"{len(written.figures)} figure(s) and {len(written.csv)} table(s)")
