@@ -316,7 +316,7 @@ def test_export_writes_slash_names_back_and_positions_valid_for_the_written_text
     assert report.written["selections"] == 3 and report.written["codings"] == 4
 
 
-def test_windows_export_counts_bom_and_crlf_and_reimports_every_excerpt_text(tmp_path, fixture_qdpx):
+def test_windows_export_counts_as_nvivo_and_reimports_every_excerpt_text(tmp_path, fixture_qdpx):
     project = fresh(tmp_path, "p")
     project.import_qdpx(fixture_qdpx)
     report = project.export_qdpx(tmp_path / "win.qdpx", windows=True)
@@ -328,7 +328,9 @@ def test_windows_export_counts_bom_and_crlf_and_reimports_every_excerpt_text(tmp
         assert raw.startswith("\ufeff")
         assert "\n" not in raw.replace("\r\n", "")
         for sel in ts.iterfind("q:PlainTextSelection", NS):
-            piece = raw[int(sel.get("startPosition")):int(sel.get("endPosition"))]
+            # NVivo's counting: UTF-16 units of the text after its BOM, CRLF as two
+            units = raw[1:].encode("utf-16-le")
+            piece = units[2 * int(sel.get("startPosition")):2 * int(sel.get("endPosition"))].decode("utf-16-le")
             seen.add(unicodedata.normalize("NFC", piece.replace("\r\n", "\n")))
     assert seen == expected
     again = fresh(tmp_path, "again")

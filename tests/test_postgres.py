@@ -124,3 +124,25 @@ def test_the_demo_study_gives_the_same_numbers_on_postgresql(pg_url: str, tmp_pa
     finally:
         pg.close()
         lite.close()
+
+
+def test_source_management_and_coded_sheets_on_postgresql(pg_url: str, study_files: Path, tmp_path: Path) -> None:
+    """Issue 17: sources link/set/remove and a two-coder coded sheet, on PostgreSQL."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "data" / "coded_sheets"))
+    import make_coded_sheets as cs
+
+    project = Project.create(pg_url)
+    project.ingest(study_files / "interviews", progress=False)
+    report = project.link_sources(pattern=r"^(?P<case>[A-Za-z]+-\d+) wave")
+    assert sorted(report.linked) == [("CEO-07 wave 1", "CEO-07"), ("Mentor-03 wave 1", "Mentor-03")]
+    project.set_source("CEO-07 wave 1", wave="2", descriptors={"role": "CEO"})
+    sheets = cs.write_all(tmp_path / "sheets")
+    sheet = project.import_coded_sheets([sheets["KM"], sheets["JO"]], coders=["KM", "JO"], dedupe="keep-first",
+                                        id_column="Response ID", text_column="Q7*")
+    assert sheet.applications == {"KM": 17, "JO": 16}
+    assert project.agreement(["KM", "JO"], unit="answer").pooled["n_units"] == 14
+    removed = project.remove_sources(["q7-open-answers 1004"])
+    assert removed.counts["codings"] == 3  # KM, JO and the question code
+    project.close()

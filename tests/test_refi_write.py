@@ -27,6 +27,7 @@ from qualcode.interop.exchange import (
 from qualcode.interop.guids import assign_stable_guids, project_namespace
 from qualcode.interop.refi_offsets import normalise_text
 from qualcode.interop.refi_read import read_qdc, read_qdpx
+from qualcode.interop.refi_positions import Convention
 from qualcode.interop.refi_write import build_qdc, build_qde, write_qdc, write_qdpx
 
 NS = {"q": "urn:QDA-XML:project:1.0"}
@@ -97,7 +98,16 @@ def snapshot(p: ExchangeProject) -> dict:
     }
 
 
-def test_windows_style_export_counts_crlf_and_bom(tmp_path):
+def slice_as(raw: str, start: int, end: int, *, unit: str, bom_counted: bool) -> str:
+    """Cut the written text at positions the way a reading tool counts (independent of qualcode)."""
+    if not bom_counted and raw.startswith("\ufeff"):
+        raw = raw[1:]
+    if unit == "utf16":
+        return raw.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")
+    return raw[start:end]
+
+
+def test_windows_style_export_counts_as_nvivo_does(tmp_path):
     project = sample_project()
     out = write_qdpx(project, tmp_path / "win.qdpx", newline="\r\n", bom=True)
     with zipfile.ZipFile(out) as z:
@@ -105,26 +115,51 @@ def test_windows_style_export_counts_crlf_and_bom(tmp_path):
         s1 = project.sources[0]
         raw = z.read(f"sources/{s1.guid}.txt").decode("utf-8")
     assert raw == "\ufeffalpha\r\nbeta café\r\ngamma 😀 delta"
+    assert "(positions: utf16:nobom:crlf2)" in root.get("origin")
     sel = root.find(f".//q:PlainTextSelection[@guid='{project.selections[0].guid}']", NS)
-    # By hand: BOM (1) + "alpha" (5) + CRLF (2) = 8, and "beta café" is 9 code points.
-    assert (sel.get("startPosition"), sel.get("endPosition")) == ("8", "17")
+    # By hand: the BOM is not counted, "alpha" (5) + CRLF (2) = 7, and "beta café" is 9 units.
+    assert (sel.get("startPosition"), sel.get("endPosition")) == ("7", "16")
     delta = root.find(f".//q:PlainTextSelection[@guid='{project.selections[1].guid}']", NS)
-    start, end = int(delta.get("startPosition")), int(delta.get("endPosition"))
-    assert raw[start:end] == "delta"  # the emoji is one code point, not two
+    # "alpha\r\nbeta café\r\ngamma " is 24 units, the emoji 2 more, then a space: delta at 27.
+    assert (delta.get("startPosition"), delta.get("endPosition")) == ("27", "32")
 
 
-def test_every_written_position_is_valid_for_the_written_text(tmp_path):
+@pytest.mark.parametrize("convention, alpha, delta", [
+    # counted by hand on "\ufeffalpha\r\nbeta café\r\ngamma 😀 delta"
+    (Convention("codepoint", True, 2), (8, 17), (27, 32)),   # BOM 1 + alpha 5 + CRLF 2; the emoji is 1
+    (Convention("codepoint", False, 2), (7, 16), (26, 31)),
+    (Convention("utf16", True, 1), (7, 16), (26, 31)),       # BOM 1 + alpha 5 + LF 1; the emoji is 2
+])
+def test_export_in_other_conventions_counts_by_hand(tmp_path, convention, alpha, delta):
+    project = sample_project()
+    out = write_qdpx(project, tmp_path / "std.qdpx", newline="\r\n", bom=True, positions=convention)
+    with zipfile.ZipFile(out) as z:
+        root = etree.fromstring(z.read("project.qde"))
+    sel = root.find(f".//q:PlainTextSelection[@guid='{project.selections[0].guid}']", NS)
+    assert (int(sel.get("startPosition")), int(sel.get("endPosition"))) == alpha
+    d = root.find(f".//q:PlainTextSelection[@guid='{project.selections[1].guid}']", NS)
+    assert (int(d.get("startPosition")), int(d.get("endPosition"))) == delta
+    assert snapshot(read_qdpx(out)) == snapshot(project)  # and reads back right without being told
+
+
+@pytest.mark.parametrize("convention", [Convention("utf16", False, 2), Convention("codepoint", True, 2),
+                                        Convention("utf16", True, 2), Convention("codepoint", False, 1)])
+def test_every_written_position_is_valid_for_the_written_text(tmp_path, convention):
     project = sample_project()
     for kwargs in ({}, {"newline": "\r\n", "bom": True}):
-        out = write_qdpx(project, tmp_path / "p.qdpx", **kwargs)
+        out = write_qdpx(project, tmp_path / "p.qdpx", positions=convention, **kwargs)
         with zipfile.ZipFile(out) as z:
             root = etree.fromstring(z.read("project.qde"))
             for ts in root.iterfind(".//q:TextSource", NS):
                 raw = z.read(ts.get("plainTextPath").replace("internal://", "sources/")).decode("utf-8")
+                if convention.crlf == 1:
+                    raw = raw.replace("\r\n", "\n")
                 for sel in ts.iterfind("q:PlainTextSelection", NS):
                     ours = next(s for s in project.selections if s.guid == sel.get("guid"))
                     wanted = project.sources_by_guid()[ours.source_guid].text[ours.start:ours.end]
-                    assert normalise_text(raw[int(sel.get("startPosition")):int(sel.get("endPosition"))]) == wanted
+                    cut = slice_as(raw, int(sel.get("startPosition")), int(sel.get("endPosition")),
+                                   unit=convention.unit, bom_counted=convention.bom_counted)
+                    assert normalise_text(cut) == wanted
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"newline": "\r\n", "bom": True}, {"text_inline": True}])

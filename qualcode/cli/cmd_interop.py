@@ -14,18 +14,55 @@ from qualcode.cli.main import cli
 
 
 def _echo(lines: list[str]) -> None:
-    click.echo(lines[0])
-    for line in lines[1:]:
-        click.echo(line, err=True)
+    """The summary and notes on stdout, warnings on stderr."""
+    for line in lines:
+        click.echo(line, err=line.startswith("warning:"))
 
 
 @import_group.command("qdpx")
 @click.argument("file", type=click.Path())
-@click.option("--utf16", is_flag=True, help="The file's positions count UTF-16 units (some older tools).")
+@click.option("--positions", default="auto", show_default=True, metavar="auto|PARTS",
+              help="How the file counts positions; PARTS like 'utf16:nobom:crlf2' (codepoint|utf16, "
+                   "bom|nobom, crlf2|crlf1) force those choices, the rest is decided from the data.")
+@click.option("--utf16", is_flag=True, hidden=True, help="Same as --positions utf16.")
 @click.pass_context
-def import_qdpx(ctx: click.Context, file: str, utf16: bool) -> None:
-    """A REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA or QualCoder."""
-    _echo(open_project(ctx).import_qdpx(file, positions="utf16" if utf16 else "codepoint").lines())
+def import_qdpx(ctx: click.Context, file: str, positions: str, utf16: bool) -> None:
+    """A REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA or QualCoder.
+
+    How the file counts positions (code points or UTF-16 units, BOM, CRLF) is decided for
+    each source from where its selections land, and printed."""
+    _echo(open_project(ctx).import_qdpx(file, positions="utf16" if utf16 else positions).lines())
+
+
+@import_group.command("coded-sheet")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--coder", "coders", multiple=True, help="The coder of each file, in the files' order (repeatable).")
+@click.option("--coder-column", default=None, help="Instead of --coder: the column that names each row's coder.")
+@click.option("--id", "id_column", required=True, help="The column with each response's id.")
+@click.option("--text", "text_column", required=True, help="The column with the answer text.")
+@click.option("--codes", default="Code *", show_default=True,
+              help="The code columns: a pattern (or comma-separated patterns) of column names.")
+@click.option("--separator", default="->", show_default=True, help="Between a code and its sub-code in a cell.")
+@click.option("--dedupe", type=click.Choice(["keep-first", "suffix"]), default=None,
+              help="Duplicate ids: keep each id's first row, or keep all as id-2, id-3 (default: stop and name them).")
+@click.option("--questionnaire", default=None, help="Questionnaire to create or match (default: the files' common name).")
+@click.option("--question", default=None, help="The open question's name (default: the text column's name).")
+@click.option("--sheet", default=None, help="The workbook's sheet (default: the first).")
+@click.pass_context
+def import_coded_sheet(ctx: click.Context, files: tuple[str, ...], coders: tuple[str, ...], coder_column: str | None,
+                       id_column: str, text_column: str, codes: str, separator: str, dedupe: str | None,
+                       questionnaire: str | None, question: str | None, sheet: str | None) -> None:
+    """Coded spreadsheets (xlsx/csv), one per coder: a row per response, then Code 1 … Code n.
+
+    Sub-codes are written parent->child. Answers are created (or matched by id in an
+    existing questionnaire); each coder's codes go on the whole answer, ready for
+    'qualcode agreement --unit answer'. Answers like "N/A" are kept when a coder coded them."""
+    report = open_project(ctx).import_coded_sheets(
+        list(files), id_column=id_column, text_column=text_column, codes=codes, coders=list(coders),
+        coder_column=coder_column, separator=separator, dedupe=dedupe, questionnaire=questionnaire,
+        question=question, sheet=sheet,
+    )
+    _echo(report.lines())
 
 
 @import_group.command("qualcoder")
@@ -62,11 +99,14 @@ def export_group() -> None:
 
 @export_group.command("qdpx")
 @click.argument("out", type=click.Path())
-@click.option("--windows", is_flag=True, help="CRLF line ends and a BOM in the texts (positions count them).")
+@click.option("--windows", is_flag=True, help="CRLF line ends and a BOM in the texts.")
+@click.option("--positions", default="utf16:nobom:crlf2", show_default=True, metavar="PARTS",
+              help="How positions count the texts: NVivo counts UTF-16 units (as ATLAS.ti and MAXQDA are expected to); "
+                   "use 'codepoint' for QualCoder.")
 @click.pass_context
-def export_qdpx(ctx: click.Context, out: str, windows: bool) -> None:
+def export_qdpx(ctx: click.Context, out: str, windows: bool, positions: str) -> None:
     """A REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder."""
-    _echo(open_project(ctx).export_qdpx(out, windows=windows).lines())
+    _echo(open_project(ctx).export_qdpx(out, windows=windows, positions=positions).lines())
 
 
 @export_group.command("qdc")

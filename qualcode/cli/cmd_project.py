@@ -37,15 +37,86 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, wave: str | No
     click.echo(report.summary())
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @format_option
 @click.pass_context
 def sources(ctx: click.Context, fmt: str) -> None:
-    """List the sources with their kind, case, wave and length."""
+    """List the sources with their kind, case, wave and length; or fix them (rename, set,
+    remove, link)."""
+    if ctx.invoked_subcommand is not None:
+        return
     frame = open_project(ctx).sources()
     if not frame.empty and fmt == "table":  # a blank, not pandas' <NA>, where a source has no case or wave
         frame = frame.assign(case=frame["case"].astype(object).fillna(""), wave=frame["wave"].astype(object).fillna(""))
     emit_frame(frame[["source", "kind", "case", "wave", "length"]] if not frame.empty else frame, fmt)
+
+
+@sources.command("rename")
+@click.argument("old")
+@click.argument("new")
+@click.pass_context
+def sources_rename(ctx: click.Context, old: str, new: str) -> None:
+    """Give source OLD the name NEW (its codings and memos stay with it)."""
+    click.echo(open_project(ctx).rename_source(old, new))
+
+
+@sources.command("set")
+@click.argument("source")
+@click.option("--case", default=None, help="The case it belongs to (created if new).")
+@click.option("--no-case", is_flag=True, help="It belongs to no case.")
+@click.option("--wave", default=None, help="Its wave.")
+@click.option("--no-wave", is_flag=True, help="Clear its wave.")
+@click.option("--descriptor", "descriptors", multiple=True, metavar="FIELD=VALUE",
+              help="A descriptor of its case (repeatable).")
+@click.pass_context
+def sources_set(ctx: click.Context, source: str, case: str | None, no_case: bool, wave: str | None, no_wave: bool,
+                descriptors: tuple[str, ...]) -> None:
+    """Set a source's case, wave or its case's descriptors."""
+    kwargs: dict[str, object] = {}
+    if case is not None or no_case:
+        if case is not None and no_case:
+            raise UsageError("give --case NAME or --no-case, not both")
+        kwargs["case"] = None if no_case else case
+    if wave is not None or no_wave:
+        if wave is not None and no_wave:
+            raise UsageError("give --wave W or --no-wave, not both")
+        kwargs["wave"] = None if no_wave else wave
+    values = {}
+    for item in descriptors:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise UsageError(f"--descriptor {item!r}: write FIELD=VALUE")
+        values[field.strip()] = value.strip()
+    click.echo(open_project(ctx).set_source(source, descriptors=values or None, **kwargs))  # type: ignore[arg-type]
+
+
+@sources.command("remove")
+@click.argument("names", nargs=-1, required=True)
+@click.option("--dry-run", is_flag=True, help="Say what would go, change nothing.")
+@click.pass_context
+def sources_remove(ctx: click.Context, names: tuple[str, ...], dry_run: bool) -> None:
+    """Remove sources with their excerpts, codings, memos and coders' marks."""
+    for line in open_project(ctx).remove_sources(list(names), dry_run=dry_run).lines():
+        click.echo(line)
+
+
+@sources.command("link")
+@click.option("--pattern", default=None, metavar="REGEX",
+              help="A regular expression on source names; its group 'case' (or first group) is the case, "
+                   "e.g. 'Study_(?P<case>P\\d+)_'.")
+@click.option("--mapping", type=click.Path(), default=None, help="A csv/xlsx with two columns: source, case.")
+@click.option("--relink", is_flag=True, help="Also move sources that already belong to another case.")
+@click.option("--existing-cases", is_flag=True, help="Only link to cases that exist (create none).")
+@click.option("--dry-run", is_flag=True, help="Say what would be linked, change nothing.")
+@click.pass_context
+def sources_link(ctx: click.Context, pattern: str | None, mapping: str | None, relink: bool, existing_cases: bool,
+                 dry_run: bool) -> None:
+    """Link sources to cases by a pattern in their names or a mapping file; names the
+    sources that did not link."""
+    report = open_project(ctx).link_sources(pattern=pattern, mapping=mapping, relink=relink,
+                                            create_cases=not existing_cases, dry_run=dry_run)
+    for line in report.lines():
+        click.echo(line)
 
 
 @cli.command()
@@ -88,6 +159,11 @@ def descriptors_import(ctx: click.Context, file: str, key: str, types: tuple[str
         forced[column.strip()] = type_.strip()
     result = open_project(ctx).import_descriptors(file, key, forced)
     click.echo(f"{result['cases']} case(s), {result['fields']} descriptor(s); {result['sources_linked']} source(s) linked to cases")
+    missing = result.get("sources_not_linked") or []
+    if missing:
+        shown = ", ".join(f"'{n}'" for n in missing[:50]) + (f" and {len(missing) - 50} more" if len(missing) > 50 else "")
+        click.echo(f"{len(missing)} source(s) belong to no case: {shown}; link them with "
+                   "'qualcode sources link --pattern REGEX' or '--mapping FILE'")
 
 
 @descriptors.command("show")

@@ -35,6 +35,8 @@ class IngestReport:
 
     added: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # same content already in the project
+    # (name asked for, name in the project) for skipped sources stored under another name
+    stored_as: list[tuple[str, str]] = field(default_factory=list)
     questionnaires: list[str] = field(default_factory=list)
     responses: int = 0
     cases_linked: int = 0
@@ -45,7 +47,11 @@ class IngestReport:
             parts.append(f"{self.responses} questionnaire response(s) in {len(self.questionnaires)} questionnaire(s)")
         if self.skipped:
             parts.append(f"{len(self.skipped)} already in the project (same content)")
-        return ", ".join(parts)
+        text = ", ".join(parts)
+        for wanted, existing in self.stored_as:
+            text += (f"\n'{wanted}' has the same text as '{existing}', already in the project; to rename it: "
+                     f"qualcode sources rename '{existing}' '{wanted}'")
+        return text
 
 
 def content_hash(text: str, salt: str = "") -> str:
@@ -97,13 +103,16 @@ def _disabled(progress: bool | None, n: int) -> bool | None:
 def _store_source(conn: Connection, record: SourceRecord, report: IngestReport, questionnaire_id: int | None = None,
                   salt: str = "") -> int | None:
     digest = content_hash(record.text, salt)
-    if store_sources.by_hash(conn, digest):
+    same_text = store_sources.by_hash(conn, digest)
+    if same_text:
         report.skipped.append(record.name)
+        if same_text.name != record.name:
+            report.stored_as.append((record.name, same_text.name))
         return None
     if store_sources.by_name(conn, record.name):
         raise IngestError(
             f"{record.origin_path}: a source named {record.name!r} already exists with different content; "
-            "give this one another name with --name"
+            f"give this one another name with --name, or replace the old one: qualcode sources remove {record.name!r}"
         )
     case_id = None
     if record.case:
@@ -283,3 +292,7 @@ def to_text(value: Any) -> str | None:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+#: Public name for other layers that build a questionnaire themselves (coded spreadsheets).
+store_questionnaire = _store_questionnaire

@@ -228,6 +228,9 @@ class ExchangeProject:
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     unmatched: list[dict[str, object]] = field(default_factory=list)
+    #: How the reader counted each source's positions and on what evidence (REFI-QDA):
+    #: one dict per source with text (see ``_Reader.place_selections``).
+    positions: list[dict[str, object]] = field(default_factory=list)
 
     # ----- navigation -------------------------------------------------------------
     def iter_codes(self) -> Iterator[tuple[tuple[str, ...], ExCode]]:

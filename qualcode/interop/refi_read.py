@@ -42,7 +42,16 @@ from qualcode.interop.exchange import (
     is_guid,
     normalise_guid,
 )
-from qualcode.interop.refi_offsets import OffsetMap, normalise_with_map
+from qualcode.interop.refi_offsets import normalise_with_map
+from qualcode.interop.refi_positions import (
+    PositionsChoice,
+    RawSelection,
+    SourcePositions,
+    decide,
+    evaluate,
+    parse_positions,
+    runner_up,
+)
 from qualcode.interop.refi_safety import (
     SAFE_PARSER_OPTIONS,
     ArchiveLimits,
@@ -55,7 +64,9 @@ from qualcode.interop.refi_safety import (
 NS_PROJECT = "urn:QDA-XML:project:1.0"
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
 
-Positions = Literal["codepoint", "utf16"]
+#: ``"auto"`` (decided from the data) or parts of a convention, e.g. ``"utf16:nobom:crlf2"``
+#: (see :mod:`qualcode.interop.refi_positions`).
+Positions = str
 
 # REFI typeOfVariable -> qualcode descriptor type. Text becomes "category": REFI tools use
 # text variables for attributes such as gender or role; the writer maps it back to Text.
@@ -126,7 +137,9 @@ class _Reader:
     ) -> None:
         self.label = label
         self.archive = archive
-        self.positions = positions
+        self.choice: PositionsChoice = parse_positions(positions)
+        # Sources with text whose selections wait for the file's position convention.
+        self.pending: list[tuple[SourcePositions, ExSource, list[ExSelection]]] = []
         self.project = ExchangeProject()
         self.kinds: dict[str, str] = {}  # guid -> element kind, for everything kept
         self.dropped: set[str] = set()  # guids of elements met but not kept
@@ -338,13 +351,22 @@ class _Reader:
         return codings
 
     def read_text_source(self, el: etree._Element, guid: str, name: str, kind: str) -> None:
-        """A TextSource, or the Representation of a PDFSource (under the PDF's GUID)."""
+        """A TextSource, or the Representation of a PDFSource (under the PDF's GUID).
+
+        Selections keep the file's raw positions until the whole file is read: which way
+        the file counts positions is decided from all its selections (:meth:`place_selections`).
+        """
         owner = f"source '{name}'"
         raw = self.raw_text(el, owner)
+        sel_elements = _kids(el, "PlainTextSelection")
         text: str | None = None
-        mapping: OffsetMap | None = None
+        evidence: SourcePositions | None = None
+        positions = [self.raw_positions(s, name) for s in sel_elements]
+        longest: int | None = None
         if raw is not None:
-            text, mapping = normalise_with_map(raw, positions=self.positions)
+            raws = [RawSelection(a, b, s.get("name") or "") for (a, b), s in zip(positions, sel_elements)]
+            text, evidence = evaluate(name, raw, raws, self.choice)
+            longest = evidence.max_raw_length()
         source = ExSource(
             guid=guid,
             name=name,
@@ -357,13 +379,10 @@ class _Reader:
             description=_kid_text(el, "Description"),
         )
         self.project.sources.append(source)
-        for sel_el in _kids(el, "PlainTextSelection"):
-            self.read_selection(sel_el, source, mapping)
-        if mapping is not None and mapping.snapped:
-            self.project.warnings.append(
-                f"{self.label}: {mapping.snapped} selection position(s) in {owner} fell inside a character "
-                "(base letter and accent) and were widened to whole characters"
-            )
+        selections = [self.read_selection(sel_el, source, at, longest, evidence is not None)
+                      for sel_el, at in zip(sel_elements, positions)]
+        if evidence is not None:
+            self.pending.append((evidence, source, selections))
         whole = self.read_codings(el, owner)
         if whole:  # codings on the source itself: a selection over the whole text
             end = len(text) if text is not None else 0
@@ -373,26 +392,32 @@ class _Reader:
         source.note_guids = self.collect_note_refs(el, guid, owner)
         source.variable_values = self.variable_values(el, owner)
 
-    def read_selection(self, el: etree._Element, source: ExSource, mapping: OffsetMap | None) -> None:
+    def raw_positions(self, el: etree._Element, source_name: str) -> tuple[int, int]:
+        try:
+            return int(el.get("startPosition", "")), int(el.get("endPosition", ""))
+        except ValueError:
+            raise self.err(
+                f"<PlainTextSelection> {el.get('guid')} in source '{source_name}' has non-integer positions"
+            ) from None
+
+    def read_selection(self, el: etree._Element, source: ExSource, at: tuple[int, int], longest: int | None,
+                       has_text: bool) -> ExSelection:
+        """A selection with the file's raw positions ``at`` (mapped later when the source
+        has text; ``longest`` is the most positions any allowed reading gives the text)."""
         guid = self.guid(el)
         # ATLAS.ti reuses a PDFSelection's GUID for its text selection; the PDF one is dropped.
         self.dropped.discard(guid)
         self.register(guid, "PlainTextSelection", el)
-        try:
-            start = int(el.get("startPosition", ""))
-            end = int(el.get("endPosition", ""))
-        except ValueError:
-            raise self.err(f"<PlainTextSelection> {guid} in source '{source.name}' has non-integer positions") from None
-        if start < 0 or end < start or (mapping is not None and end > mapping.raw_length):
-            length = f"{mapping.raw_length} characters" if mapping is not None else "no text"
+        start, end = at
+        if start < 0 or end < start or (longest is not None and end > longest):
+            length = f"{longest} characters" if longest is not None else "no text"
+            hint = "" if self.choice.is_auto or longest is None else "; try another --positions, or 'auto'"
             raise self.err(
-                f"<PlainTextSelection> {guid} [{start}, {end}) lies outside source '{source.name}' ({length})"
+                f"<PlainTextSelection> {guid} [{start}, {end}) lies outside source '{source.name}' ({length}){hint}"
             )
         name = el.get("name") or ""
         quote = None
-        if mapping is not None:
-            start, end = mapping.span_to_norm(start, end)
-        elif name and len(name) == end - start:
+        if not has_text and name and len(name) == end - start:
             quote = name  # ATLAS.ti names a short quotation by its full text
         selection = ExSelection(
             guid=guid,
@@ -409,6 +434,56 @@ class _Reader:
         selection.codings = self.read_codings(el, f"selection {guid}")
         selection.note_guids = self.collect_note_refs(el, guid, f"selection {guid}")
         self.project.selections.append(selection)
+        return selection
+
+    def place_selections(self) -> None:
+        """Decide the file's position convention and map every selection into its text."""
+        if not self.pending:
+            return
+        decide([ev for ev, _, _ in self.pending], origin=self.project.origin, choice=self.choice)
+        for evidence, source, selections in self.pending:
+            assert evidence.chosen is not None
+            mapping = evidence.map_for(evidence.chosen)
+            assert mapping is not None
+            outside = [s for s in selections if s.end > mapping.raw_length]
+            if outside:
+                s = outside[0]
+                raise self.err(
+                    f"<PlainTextSelection> {s.guid} [{s.start}, {s.end}) lies outside source '{source.name}' "
+                    f"({mapping.raw_length} positions counted as {evidence.chosen.describe()}); "
+                    "try another --positions, or 'auto'"
+                )
+            for sel in selections:
+                sel.start, sel.end = mapping.span_to_norm(sel.start, sel.end)
+            chosen = evidence.score_for(evidence.chosen)
+            other = runner_up(evidence)
+            self.project.positions.append({
+                "source": source.name,
+                "convention": evidence.chosen.spec,
+                "described": evidence.chosen.describe(),
+                "decided_by": evidence.decided_by,
+                "selections": evidence.n_selections,
+                "on_word_boundaries": chosen.boundaries,
+                "quotes_matched": chosen.quotes,
+                "runner_up": other.spec if other else None,
+                "runner_up_on_word_boundaries": evidence.score_for(other).boundaries if other else None,
+                "runner_up_quotes_matched": evidence.score_for(other).quotes if other else None,
+            })
+            if mapping.snapped:
+                self.project.warnings.append(
+                    f"{self.label}: {mapping.snapped} selection end(s) in source '{source.name}' fell inside a "
+                    f"character ({self.inside_what(evidence)}) and were widened to whole characters"
+                )
+        self.pending = []
+
+    @staticmethod
+    def inside_what(evidence: SourcePositions) -> str:
+        astral, _, _ = evidence.features
+        kinds = []
+        if evidence.chosen is not None and evidence.chosen.unit == "utf16" and astral:
+            kinds.append("the two halves of an emoji or other character beyond U+FFFF")
+        kinds.append("a base letter and its accent")
+        return " or ".join(kinds)
 
     def read_sources(self, root: etree._Element) -> None:
         sources = _kid(root, "Sources")
@@ -616,6 +691,7 @@ class _Reader:
     def read_tail(self, root: etree._Element) -> ExchangeProject:
         """Notes, cases, links, sets: everything that refers back to sources."""
         p = self.project
+        self.place_selections()
         self.read_notes(root)
         self.read_cases(root)
         self.read_links(root)
@@ -639,7 +715,7 @@ def read_qde(
     *,
     label: str = "project.qde",
     archive: SafeArchive | None = None,
-    positions: Positions = "codepoint",
+    positions: Positions = "auto",
 ) -> ExchangeProject:
     """Read project.qde bytes; ``archive`` supplies ``sources/`` members when present."""
     return _Reader(label, archive, positions).read_stream(data)
@@ -649,11 +725,14 @@ def read_qdpx(
     path: str | Path,
     *,
     limits: ArchiveLimits | None = None,
-    positions: Positions = "codepoint",
+    positions: Positions = "auto",
 ) -> ExchangeProject:
     """Read a REFI-QDA project archive (``.qdpx``) into the exchange model.
 
-    ``positions="utf16"`` is for files from tools that count UTF-16 code units.
+    ``positions="auto"`` decides per source how the file counts positions (code points or
+    UTF-16 units, BOM counted or not, CRLF as one or two) from where its selections land;
+    ``ExchangeProject.positions`` says what was chosen and on what evidence. Give parts of
+    a convention (``"utf16"``, ``"utf16:nobom:crlf2"``) to force them.
     """
     path = Path(path)
     if path.suffix.lower() == ".qde":

@@ -2,9 +2,9 @@
 
 Output follows Project.xsd / Codebook.xsd 1.0 element order exactly (tests validate it).
 Texts go to ``sources/<guid>.txt`` as UTF-8 (``plainTextPath="internal://<guid>.txt"``)
-unless ``text_inline=True``; positions are computed for the text actually written, so a
-Windows-style export (``newline="\\r\\n"``, ``bom=True``) counts the CR and BOM characters
-as REFI-QDA requires. Output is deterministic (sorted members, fixed zip timestamps), so
+unless ``text_inline=True``; positions are computed for the text actually written, in the
+convention the reading tool uses (:mod:`qualcode.interop.refi_positions`; NVivo's by
+default: UTF-16 units, a BOM not counted, CRLF as two), which ``origin`` names. Output is deterministic (sorted members, fixed zip timestamps), so
 exporting an unchanged project twice gives identical files when the GUIDs are stable
 (see :func:`qualcode.interop.guids.assign_stable_guids`). project.qde is streamed into the
 archive with ``lxml.etree.xmlfile``, one source (with its selections) at a time, so a
@@ -38,6 +38,7 @@ from qualcode.interop.exchange import (
     is_guid,
 )
 from qualcode.interop.refi_offsets import denormalise
+from qualcode.interop.refi_positions import NVIVO, Convention
 from qualcode.interop.refi_read import NS_CODEBOOK, NS_PROJECT
 
 _RGB = re.compile(r"^#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})$")
@@ -74,12 +75,15 @@ def refi_type_of(variable: ExVariable, values: list[VariableValue]) -> str:
 
 
 class _Writer:
-    def __init__(self, project: ExchangeProject, *, text_inline: bool, newline: str, bom: bool, origin: str) -> None:
+    def __init__(self, project: ExchangeProject, *, text_inline: bool, newline: str, bom: bool, origin: str,
+                 positions: Convention = NVIVO) -> None:
         self.p = project
         self.text_inline = text_inline
         self.newline = newline
         self.bom = bom
-        self.origin = origin
+        self.positions = positions
+        # The convention goes into origin, so that qualcode reads its own files without guessing.
+        self.origin = f"{origin} (positions: {positions.spec})"
         self.files: dict[str, bytes] = {}
         self._tags: dict[str, str] = {}
         self.codes = project.codes_by_guid()
@@ -229,8 +233,8 @@ class _Writer:
         raw = None
         to_raw = None
         if source.text is not None:
-            raw, mapping = denormalise(source.text, newline=self.newline, bom=self.bom)
-            to_raw = mapping.to_raw
+            raw, _ = denormalise(source.text, newline=self.newline, bom=self.bom)
+            to_raw = self.positions.offset_map(raw)[1].to_raw
         inline = self.text_inline and raw is not None and not _XML_BAD.search(raw)
         path = f"internal://{guid}.txt" if raw is not None and not inline else None
         el = self.sub(
@@ -383,9 +387,10 @@ def build_qde(
     newline: str = "\n",
     bom: bool = False,
     origin: str = "qualcode",
+    positions: Convention = NVIVO,
 ) -> tuple[bytes, dict[str, bytes]]:
     """project.qde bytes and the ``sources/`` files (member name -> bytes) to go with it."""
-    writer = _Writer(project, text_inline=text_inline, newline=newline, bom=bom, origin=origin)
+    writer = _Writer(project, text_inline=text_inline, newline=newline, bom=bom, origin=origin, positions=positions)
     return writer.build(), writer.files
 
 
@@ -405,13 +410,17 @@ def write_qdpx(
     newline: str = "\n",
     bom: bool = False,
     origin: str = "qualcode",
+    positions: Convention = NVIVO,
 ) -> Path:
     """Write a REFI-QDA project archive; returns the path written.
 
-    ``newline="\\r\\n"`` and ``bom=True`` write Windows-style texts (positions count the
-    extra characters, as the standard says).
+    ``newline="\\r\\n"`` and ``bom=True`` write Windows-style texts. ``positions`` says
+    how selection positions count the text written: by default as NVivo counts them (UTF-16
+    code units, BOM not counted, CRLF as two), which ATLAS.ti and MAXQDA, whose strings are
+    UTF-16, are expected to read the same way (not checked in those tools); ``Convention("codepoint")`` for QualCoder. The two differ
+    only after a character beyond U+FFFF (an emoji), and only when a BOM is written.
     """
-    writer = _Writer(project, text_inline=text_inline, newline=newline, bom=bom, origin=origin)
+    writer = _Writer(project, text_inline=text_inline, newline=newline, bom=bom, origin=origin, positions=positions)
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     try:

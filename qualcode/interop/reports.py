@@ -5,9 +5,12 @@ fields. Nothing here touches the project.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from qualcode.interop.refi_positions import convention_from_spec
 
 
 def _plural(n: int, word: str) -> str:
@@ -33,6 +36,8 @@ class ImportReport:
     dropped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    #: How a REFI-QDA file's positions were counted, per source (see ``positions_lines``).
+    positions: list[dict[str, Any]] = field(default_factory=list)
 
     KEYS = ("sources", "codes", "excerpts", "applications", "coders", "cases", "descriptor_values", "memos", "code_sets")
 
@@ -79,8 +84,64 @@ class ImportReport:
         return text
 
     def lines(self) -> list[str]:
-        """The summary followed by every warning, for printing."""
-        return [self.summary(), *(f"warning: {w}" for w in self.warnings)]
+        """The summary, how positions were read, then every warning, for printing."""
+        return [self.summary(), *positions_lines(self.positions), *(f"warning: {w}" for w in self.warnings)]
+
+
+def confidence(n: int, hits: int, other: int | None, quotes: int = 0, other_quotes: int = 0) -> str:
+    """How sure a position reading is: 'sure', 'fairly sure' or 'unsure'.
+
+    ``n`` selections, ``hits`` of them on word boundaries under the reading (``quotes``
+    matching the text the file names them by), ``other`` under the best different reading."""
+    if other is None or n == 0:
+        return "no difference"
+    if quotes > other_quotes and quotes >= 0.8 * n:
+        return "sure"
+    if hits >= 0.9 * n and hits - other >= max(3, 0.25 * n):
+        return "sure"
+    return "fairly sure" if hits > other else "unsure"
+
+
+def positions_lines(positions: list[dict[str, Any]]) -> list[str]:
+    """One line per position reading used: how many sources, the evidence, how sure.
+
+    Sources whose text counts the same under every reading (no BOM, CRLF or character
+    beyond U+FFFF) are left out: there was nothing to decide for them. The evidence is
+    summed over the sources read alike, since one tool wrote them all."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for entry in positions:
+        if entry["decided_by"] == "no difference":
+            continue
+        given = entry["decided_by"] in ("the file says so", "forced")
+        groups.setdefault((entry["described"], entry["decided_by"] if given else ""), []).append(entry)
+    lines = []
+    for (described, given), entries in groups.items():
+        text = f"positions: {_plural(len(entries), 'source')} read as {described}"
+        if given:
+            lines.append(f"{text} ({'as the file says' if given == 'the file says so' else 'as --positions says'})")
+            continue
+        n = sum(e["selections"] for e in entries)
+        hits = sum(e["on_word_boundaries"] for e in entries)
+        quotes = sum(e["quotes_matched"] for e in entries)
+        rivals = [e for e in entries if e.get("runner_up")]
+        other = sum(e["runner_up_on_word_boundaries"] or 0 for e in rivals) if rivals else None
+        other_quotes = sum(e["runner_up_quotes_matched"] or 0 for e in rivals)
+        sure = confidence(n, hits, other, quotes, other_quotes)
+        text += f" ({sure}): {hits} of {n} selections on word boundaries"
+        if quotes:
+            text += f", {quotes} match the words the file names them by"
+        if rivals:
+            commonest = Counter(e["runner_up"] for e in rivals).most_common(1)[0][0]
+            text += f"; the next best reading ({_describe(commonest)}) puts {other} there"
+        if sure in ("unsure", "fairly sure"):
+            names = ", ".join(f"'{e['source']}'" for e in entries[:5]) + (" …" if len(entries) > 5 else "")
+            text += f"; check excerpts of {names}, or force a reading with --positions"
+        lines.append(text)
+    return lines
+
+
+def _describe(spec: str) -> str:
+    return convention_from_spec(spec).describe()
 
 
 @dataclass
@@ -91,6 +152,7 @@ class ExportReport:
     written: dict[str, int] = field(default_factory=dict)
     not_exported: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    positions: str = ""  # how selection positions count the texts written
 
     def leave_out(self, what: str, n: int, why: str) -> None:
         if n <= 0:
@@ -103,7 +165,10 @@ class ExportReport:
         keys = [("sources", "source"), ("codes", "code"), ("selections", "selection"), ("codings", "coding"),
                 ("notes", "note"), ("cases", "case"), ("variables", "variable"), ("sets", "set"), ("users", "user")]
         parts = [_plural(w[k], word) for k, word in keys if k in w and (w[k] or k in ("sources", "codes"))]
-        return f"wrote {self.path.name}: {', '.join(parts)}"
+        text = f"wrote {self.path.name}: {', '.join(parts)}"
+        if self.positions:
+            text += f"; positions count {self.positions}"
+        return text
 
     def lines(self) -> list[str]:
         return [self.summary(), *(f"warning: {x}" for x in self.warnings)]

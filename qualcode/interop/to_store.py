@@ -14,8 +14,9 @@ Mapping (decided with the team lead, issue 8):
   Two sibling codes with the same name get `` (2)``, `` (3)`` … (warned). Existing codes
   keep the researcher's edits; only empty attributes are filled. Float weight ranges
   become integers, an ``examples`` text becomes a list (one example per line).
-* Users become coders by name (only users who coded something); a coding without a coder
-  takes its selection's creator, else ``fallback_coder``.
+* Users become coders by name (every user in the file, also those who coded nothing, so
+  that an export gives the other tool back all its users); a coding without a coder takes
+  its selection's creator, else ``fallback_coder``.
 * Only sources with text are stored (a source whose text is missing or only white space
   is dropped with its selections, warned one line each). A text whose content hash is
   already in the project (or a source of the same name with the same text) is not stored
@@ -326,7 +327,7 @@ class _Importer:
                 }
         if repeated:
             self.report.warnings.append(f"{repeated} coding(s) repeat a span x code x coder already in the file; kept once")
-        coder_names = list(dict.fromkeys(c for _, _, c in wanted))
+        coder_names = list(dict.fromkeys([*(c for _, _, c in wanted), *self.users.values()]))
         known = set(xs.coders(self.conn).values())
         coder_ids = store_coding.ensure_coders(self.conn, coder_names) if coder_names else {}
         self.report.add("coders", sum(1 for c in coder_names if c not in known))
@@ -616,6 +617,7 @@ class _Importer:
             else:
                 why = DROP_REASONS.get(what, "qualcode has no place for it")
             self.report.drop(what, n, why)
+        self.report.positions = list(self.p.positions)
         self.report.warnings.extend(self.p.warnings)
         for item in self.p.unmatched:
             self.report.drop(

@@ -13,7 +13,10 @@ from one class per capability, each in a module named for what it does:
 * :mod:`~qualcode.project.review` -- the review queue of machine suggestions;
 * :mod:`~qualcode.project.search` -- text search and coding its hits;
 * :mod:`~qualcode.project.agreement` -- agreement between coders, consensus;
-* :mod:`~qualcode.project.interop` -- REFI-QDA, QualCoder, Dedoose, merging projects;
+* :mod:`~qualcode.project.interop` -- REFI-QDA, QualCoder, Dedoose, coded spreadsheets,
+  merging projects;
+* :mod:`~qualcode.project.sources` -- fixing sources after ingest: rename, case, wave,
+  descriptors, removal, linking to cases;
 * :mod:`~qualcode.project.impact` -- impact and logic models;
 * :mod:`~qualcode.project.reports` -- ``report()`` and friends, thin calls into
   :mod:`qualcode.reporting` (which sits above this package).
@@ -34,6 +37,7 @@ from qualcode.project.machine_coding import ProjectMachineCoding
 from qualcode.project.reports import ProjectReports
 from qualcode.project.review import ProjectReview
 from qualcode.project.search import ProjectSearch
+from qualcode.project.sources import ProjectSources
 
 __all__ = ["MEMO_TARGETS", "AnalysisFrames", "ConsensusReport", "Project", "default_coder"]
 
@@ -46,6 +50,7 @@ class Project(
     ProjectSearch,
     ProjectAgreement,
     ProjectInterop,
+    ProjectSources,
     ProjectReports,
     ProjectCore,
 ):

@@ -29,6 +29,7 @@ from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding
 from qualcode.store import frames, schema
+from qualcode.store import source_admin
 from qualcode.store import sources as store_sources
 from qualcode.store.database import Database
 from qualcode.store.engine import display_name, is_database_url
@@ -146,7 +147,8 @@ class ProjectCore:
         """Case descriptors from a csv/xlsx table; the key column names the cases.
 
         New cases are created; sources named like a case ("CEO-07 wave 1" for case
-        "CEO-07") are linked to it. Returns counts of cases, fields and linked sources.
+        "CEO-07") are linked to it. Returns counts of cases, fields and linked sources, and
+        the names of the sources that still belong to no case (``sources_not_linked``).
         """
         table = parse_descriptor_table(path, key, dict(types or {}))
         with self._db.begin() as conn:
@@ -156,7 +158,9 @@ class ProjectCore:
                 field_id = store_cases.ensure_field(conn, column.name, column.type, levels)
                 store_cases.set_values(conn, field_id, {ids[k]: to_text(v) for k, v in zip(table.keys, column.values)})
             linked = store_sources.link_unowned_to_cases(conn)
-        return {"cases": len(table.keys), "fields": len(table.columns), "sources_linked": linked}
+            not_linked = source_admin.unowned_names(conn)
+        return {"cases": len(table.keys), "fields": len(table.columns), "sources_linked": linked,
+                "sources_not_linked": not_linked}
 
     # ------------------------------------------------------------------ codebook
     def import_codebook(self, path: str | Path) -> dict[str, int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode.version import __version__
 from qualcode.errors import ExportError, ImportFormatError, UsageError
@@ -19,6 +19,7 @@ from qualcode.interop.from_store import LeftOut, build_exchange
 from qualcode.interop.guids import assign_stable_guids
 from qualcode.interop.merge import apply_merge, read_other
 from qualcode.interop.qualcoder_read import read_qualcoder
+from qualcode.interop.refi_positions import convention_from_spec, parse_positions
 from qualcode.interop.refi_read import read_qdc, read_qdpx
 from qualcode.interop.refi_write import write_qdc, write_qdpx
 from qualcode.interop.reports import ExportReport, ImportReport, MergeReport
@@ -28,6 +29,9 @@ from qualcode.store import sources as store_sources
 from qualcode.project.core import ProjectCore
 from qualcode.store.database import Database
 from qualcode.store.engine import display_name, is_database_url, sqlite_path
+
+if TYPE_CHECKING:
+    from qualcode.coding.coded_sheet import CodedSheetReport
 
 FALLBACK_CODER = "unknown"
 
@@ -42,18 +46,20 @@ class ProjectInterop(ProjectCore):
         with self._db.begin() as conn:
             return store_exchange(conn, project, label=label, fallback_coder=fallback_coder)
 
-    def import_qdpx(self, path: str | Path, *, positions: str = "codepoint") -> ImportReport:
+    def import_qdpx(self, path: str | Path, *, positions: str = "auto") -> ImportReport:
         """A REFI-QDA project (``.qdpx``, or a bare ``project.qde``) from NVivo, ATLAS.ti,
         MAXQDA, QualCoder...: codes, text sources, selections with codings, notes, cases,
         variables and code sets. Re-importing the same file adds nothing.
 
-        ``positions="utf16"`` for files whose positions count UTF-16 units.
+        Tools count positions differently (code points or UTF-16 units, BOM counted or
+        not, CRLF as one or two); ``positions="auto"`` decides it per source from where
+        the selections land and the report's ``positions`` says what was used and how
+        sure. Parts such as ``"utf16"`` or ``"utf16:nobom:crlf2"`` force a reading.
         """
-        if positions not in ("codepoint", "utf16"):
-            raise UsageError(f"positions must be 'codepoint' or 'utf16' (got {positions!r})")
+        parse_positions(positions)  # a bad value fails before the file is read
         path = Path(path)
         _exists(path)
-        return self.import_exchange(read_qdpx(path, positions=positions), path.name)  # type: ignore[arg-type]
+        return self.import_exchange(read_qdpx(path, positions=positions), path.name)
 
     def import_qualcoder(self, path: str | Path) -> ImportReport:
         """A QualCoder project (``*.qda`` folder or its ``data.qda``)."""
@@ -89,6 +95,56 @@ class ProjectInterop(ProjectCore):
             return self.import_exchange(read_codebook_table(path), path.name)
         raise ImportFormatError(f"{path.name}: a codebook must be .yaml, .yml, .qdc, .csv or .xlsx")
 
+    def import_coded_sheets(
+        self,
+        files: str | Path | list[str | Path],
+        *,
+        id_column: str,
+        text_column: str,
+        codes: str = "Code *",
+        coders: str | list[str] | None = None,
+        coder_column: str | None = None,
+        separator: str = "->",
+        dedupe: str | None = None,
+        questionnaire: str | None = None,
+        question: str | None = None,
+        sheet: str | None = None,
+    ) -> CodedSheetReport:
+        """Coded spreadsheets (xlsx/csv): a row per response, its id and answer text, then
+        ``Code 1`` … ``Code n`` columns (glob ``codes``; sub-codes ``parent->child``).
+
+        One file per coder (``coders`` names them, one per file, or one name for one file)
+        or a ``coder_column``. The answers become the open question ``question`` (default:
+        the text column's name) of questionnaire ``questionnaire`` (default: the files'
+        common name), created -- or matched by id when it exists. Each coder's codes are
+        applied to the whole answer and every row of their file counts as read by them,
+        ready for ``agreement(coders, unit="answer")``. Every file is checked before one
+        transaction writes anything. ``dedupe``: ``"keep-first"`` or ``"suffix"`` for
+        duplicate ids (default: an error naming them).
+        """
+        from qualcode.coding.coded_sheet import combine, default_questionnaire_name, read_coded_sheet, store_coded_sheets
+        from qualcode.store.migrations import utcnow
+
+        paths = [Path(f) for f in ([files] if isinstance(files, (str, Path)) else files)]
+        if not paths:
+            raise UsageError("give at least one coded sheet")
+        names = [c.strip() for c in coders.split(",")] if isinstance(coders, str) else list(coders or [])
+        if coder_column is None and len(names) != len(paths):
+            raise UsageError(
+                f"{len(paths)} file(s) and {len(names)} coder name(s): give one --coder per file "
+                "(in the same order), or --coder-column"
+            )
+        sheets = []
+        for i, path in enumerate(paths):
+            sheets += read_coded_sheet(path, id_column=id_column, text_column=text_column, codes=codes,
+                                       coder=None if coder_column else names[i], coder_column=coder_column,
+                                       separator=separator, sheet=sheet)
+        coded = combine(sheets, dedupe=dedupe)  # type: ignore[arg-type]
+        name = questionnaire or default_questionnaire_name(paths)
+        with self._db.begin() as conn:
+            return store_coded_sheets(conn, coded, questionnaire=name, question=question or sheets[0].text_column,
+                                      now=utcnow())
+
     # ------------------------------------------------------------------- exports
     def to_exchange(self) -> tuple[ExchangeProject, LeftOut]:
         """The project as an exchange model with stable GUIDs, and what REFI cannot carry."""
@@ -96,16 +152,21 @@ class ProjectInterop(ProjectCore):
             exchange, left_out = build_exchange(conn, title=self.title)
         return assign_stable_guids(exchange, uuid.UUID(self.namespace), in_place=True), left_out
 
-    def export_qdpx(self, path: str | Path, windows: bool = False) -> ExportReport:
+    def export_qdpx(self, path: str | Path, windows: bool = False, positions: str = "utf16:nobom:crlf2") -> ExportReport:
         """Write the project as a REFI-QDA project (``.qdpx``) for NVivo, ATLAS.ti, MAXQDA,
-        QualCoder. ``windows=True`` writes texts with CRLF line ends and a BOM (positions
-        count both, as the standard requires). Exporting twice gives identical files."""
+        QualCoder. ``windows=True`` writes texts with CRLF line ends and a BOM.
+        ``positions`` is how selection positions count the written text: NVivo's way by
+        default (UTF-16 units, BOM not counted, CRLF as two; ATLAS.ti and MAXQDA are
+        expected to count UTF-16 units too), ``"codepoint"`` for QualCoder. Exporting twice gives identical files."""
+        convention = convention_from_spec(positions)
         path = _out_path(path, ".qdpx")
         exchange, left_out = self.to_exchange()
-        written = write_qdpx(exchange, path, newline="\r\n" if windows else "\n", bom=windows, origin=f"qualcode {__version__}")
+        written = write_qdpx(exchange, path, newline="\r\n" if windows else "\n", bom=windows,
+                             origin=f"qualcode {__version__}", positions=convention)
         counts = exchange.counts()
         counts.pop("sources_with_text", None)
         report = ExportReport(path=written, written=counts)
+        report.positions = convention.describe()
         for what, n, why in left_out.items:
             report.leave_out(what, n, why)
         return report
