@@ -323,3 +323,52 @@ def test_report_by_a_field_the_project_lacks_is_one_line(study: Project, tmp_pat
     result = CliRunner().invoke(cli, ["-p", study.target, "report", "--out", str(tmp_path / "r"), "--by", "cohort"])
     assert result.exit_code == 2 and "--by 'cohort': the project has no such field" in result.output
     assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "r").exists()
+
+
+def test_report_polish(study: Project, study_files: Path, tmp_path: Path) -> None:
+    """Seen in the demo report: pandas row numbers as a first column, sheet names cut
+    mid-word, wave stored as text, pct_change labelled a percentage, a waves figure
+    mixing code levels, a co-occurrence figure of the most used codes rather than the
+    pairs, labels cut short."""
+    import re
+
+    from openpyxl import load_workbook
+
+    later = (study_files / "CEO-07 wave 2.txt")
+    later.write_text("Interviewer: And now?\n\nCEO-07: The board relations are calmer. Funding is still the worry, "
+                     "but my confidence is back.\n", encoding="utf-8")
+    study.ingest(later, progress=False, wave="2")
+    study.code("CEO-07 wave 1", ["Impact/Confidence", "Issues/Sustainability"],
+               quote="I regained that confidence I had lost.")
+    study.code("CEO-07 wave 1", ["Issues/Governance/Board relations", "Issues/Sustainability"],
+               quote="our chair and I argued about the budget")
+    study.code("CEO-07 wave 2", ["Issues/Governance/Board relations", "Issues/Sustainability"],
+               quote="The board relations are calmer.")
+    study.code("CEO-07 wave 2", "Impact/Confidence", quote="my confidence is back")
+    study.code("Mentor-03 wave 1", ["Issues/Governance/Board relations", "Impact/Confidence"],
+               quote="The board relations improved a lot.")
+    written = study.report(tmp_path / "report")
+
+    markdown = written.markdown.read_text(encoding="utf-8")
+    frequencies = markdown.split("Code frequencies**", 1)[1]
+    assert next(line for line in frequencies.splitlines() if line.startswith("|")).startswith("| code |")
+    wb = load_workbook(written.xlsx)
+    # "Participants and sources by role" is 32 characters: cut at a word, not "… by rol"
+    assert "Participants and sources" in wb.sheetnames and "Participants and sources by rol" not in wb.sheetnames
+    excerpts = wb[next(n for n in wb.sheetnames if n.startswith("Excerpts"))]
+    header = [c.value for c in excerpts[3]]
+    waves = [row[header.index("wave")] for row in excerpts.iter_rows(min_row=4, values_only=True)]
+    assert set(waves) == {1, 2}  # numbers, not "1"/"2" stored as text
+    change = markdown.split("Change between waves**", 1)[1].split("\n\n", 2)[1]
+    assert "percentage points" in markdown.split("Change between waves**", 1)[1][:3000]
+    assert "| pct_change |" in change.replace("\\_", "_") or "pct_change" in change.replace("\\_", "_")
+
+    waves_svg = next(p for p in written.figures if p.stem == "waves").with_suffix(".svg").read_text(encoding="utf-8")
+    assert "Board relations" not in waves_svg  # a third-level code beside its parent would count twice
+    assert "Governance" in waves_svg
+    heat = next(p for p in written.figures if p.stem == "cooccurrence").with_suffix(".svg").read_text(encoding="utf-8")
+    # the pairs: Sustainability with Board relations (2 excerpts) and with Confidence (1); Board relations
+    # with Confidence (1): each label once per axis, the same on both
+    for name in ("Sustainability", "Board relations", "Confidence"):
+        assert heat.count(f">{name}<") in (0, 2) or heat.count(name) >= 2
+    assert "Leadership" not in heat  # used by nobody: not in a top pair
