@@ -330,9 +330,14 @@ def _chosen_priorities(project: "Project", section: Section, figures_dir: Path, 
                        options: ReportOptions, who: str) -> None:
     """"The top priorities raised by CEOs": one branch, one group, or both."""
     where = options.priorities_where or None
-    group = " and ".join(f"{k} {', '.join(map(str, v))}" for k, v in (where or {}).items())
+    group = " and ".join(f"{', '.join(map(str, v))} ({k})" for k, v in (where or {}).items())
     branch = options.priorities_branch
-    top = project.top_priorities(options.top, where, branch=branch, depth=None if branch else 1)
+    depth = 1
+    if branch:  # the branch's own children: one level, as the main ranking has
+        codes = project.codes()
+        row = codes[(codes["path"] == branch) | (codes["name"] == branch)]
+        depth = int(row["depth"].iloc[0]) + 1 if not row.empty else 1
+    top = project.top_priorities(options.top, where, branch=branch, depth=depth)
     if top.empty:
         section.text += f"\n\nNo code{' of ' + branch if branch else ''} was raised{' by ' + group if group else ''}."
         return
@@ -414,7 +419,8 @@ def _group_tests_table(section: Section, tests: pd.DataFrame, field_name: str) -
         formats={"highest_pct": "percent", "lowest_pct": "percent", "gap": "decimal", "p_value": "pvalue",
                  "q_value": "pvalue"},
         decimals={"highest_pct": 0, "lowest_pct": 0, "gap": 0, "p_value": 3, "q_value": 3},
-        note=(f"{held} of {len(tests)} codes differ between the {field_name} groups with q below .05. "
+        note=(f"{held} of the {int(tests['q_value'].notna().sum())} codes tested differ between the {field_name} "
+              "groups with q below .05 (a code every participant or none raised has nothing to test and no q). "
               "p: Fisher's exact test (two groups) or the exact chi-square test (more), on the participants "
               "who did and did not raise the code; q: p adjusted with Benjamini-Hochberg for the number of codes "
               "tested. gap: percentage points between the highest and lowest group. With small groups a wide gap "
@@ -485,7 +491,8 @@ def _paired_wave_tests_table(project: "Project", section: Section, waves: list[s
         f"Change within the {pairs} participants in both waves: exact McNemar tests",
         formats={"pct_first": "percent", "pct_second": "percent", "p_value": "pvalue", "q_value": "pvalue"},
         decimals={"pct_first": 0, "pct_second": 0, "p_value": 3, "q_value": 3},
-        note=(f"{held} of {len(tests)} codes changed with q below .05. Only participants who raised a code in "
+        note=(f"{held} of the {int(tests['q_value'].notna().sum())} codes tested changed with q below .05. "
+              "Only participants who raised a code in "
               "one wave and not the other carry information (only_first, only_second); p: exact McNemar test, "
               "q: Benjamini-Hochberg for the number of codes tested."),
     )
