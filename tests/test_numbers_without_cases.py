@@ -78,10 +78,11 @@ def test_analyses_count_sources_when_no_source_has_a_case(caseless: Project) -> 
     base = caseless.analysis_base()
     assert (base.unit, base.units) == ("source", 4)
     assert "the project has no cases, so each source counts as one unit" in base.describe()
-    assert "qualcode descriptors import" in base.describe()
+    assert "qualcode descriptors import" in base.describe(hint=True)
     caseless.close()
     shown = CliRunner().invoke(cli, ["-p", caseless.target, "stats", "frequencies"]).output
     assert "Base: the 4 sources that carry a code; the project has no cases" in shown
+    assert "qualcode descriptors import FILE --key COLUMN" in shown
 
 
 def test_report_of_a_caseless_qualcoder_project_has_figures_by_source(caseless: Project, tmp_path: Path) -> None:

@@ -61,15 +61,16 @@ class AnalysisBase:
         word = "participant" if self.unit == "case" else "source"
         return word if self.units == 1 else word + "s"
 
-    def describe(self) -> str:
+    def describe(self, *, hint: bool = False) -> str:
         """One line for under a table or figure: "Base: the 20 participants whose material
-        carries a code (23 coded sources)."."""
+        carries a code (23 coded sources)."; with ``hint``, a project without cases is also
+        told how to link them (the command line, where this line stands alone)."""
         material = "coded " if self.kind == "coded" else ""
         plural = "" if self.sources == 1 else "s"
         if self.unit == "source":
             what = ("that carry a code" if self.kind == "coded" else "with material")
             return (f"Base: the {self.units:,} {self.unit_noun} {what}; the project has no cases, so each "
-                    f"source counts as one unit ({LINK_CASES_HINT}).")
+                    "source counts as one unit" + (f" ({LINK_CASES_HINT})." if hint else "."))
         what = "whose material carries a code" if self.kind == "coded" else "with any material"
         return f"Base: the {self.units:,} {self.unit_noun} {what} ({self.sources:,} {material}source{plural})."
 

@@ -25,7 +25,7 @@ def _emit(project, frame: pd.DataFrame, fmt: str, where: tuple[str, ...], base: 
     """Print a table and, under a text table, the line naming its base."""
     emit_frame(frame, fmt, index=index)
     if fmt == "table":
-        click.echo(project.analysis_base(_where(where), base=base).describe())
+        click.echo(project.analysis_base(_where(where), base=base).describe(hint=True))
 
 
 def _where(where: tuple[str, ...]) -> dict[str, list[str]] | None:
