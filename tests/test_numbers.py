@@ -347,14 +347,20 @@ def test_report_polish(study: Project, study_files: Path, tmp_path: Path) -> Non
     study.code("CEO-07 wave 2", "Impact/Confidence", quote="my confidence is back")
     study.code("Mentor-03 wave 1", ["Issues/Governance/Board relations", "Impact/Confidence"],
                quote="The board relations improved a lot.")
+    study.add_memo("Ask the chair about the budget row.", on="source", target="CEO-07 wave 1", author="ana")
     written = study.report(tmp_path / "report")
 
     markdown = written.markdown.read_text(encoding="utf-8")
+    assert "Ask the chair about the budget row." in markdown.split("## ")[-2] + markdown.split("## ")[-1]
     frequencies = markdown.split("Code frequencies**", 1)[1]
     assert next(line for line in frequencies.splitlines() if line.startswith("|")).startswith("| code |")
     wb = load_workbook(written.xlsx)
     # "Participants and sources by role" is 32 characters: cut at a word, not "… by rol"
     assert "Participants and sources" in wb.sheetnames and "Participants and sources by rol" not in wb.sheetnames
+    assert "Codes by role" in wb.sheetnames  # not "Codes by role (%"
+    memos = wb["Memos by target"]
+    assert [c.value for c in memos[3]][:3] == ["memo_id", "target", "about"]
+    assert memos.cell(row=4, column=3).value == "CEO-07 wave 1"
     excerpts = wb[next(n for n in wb.sheetnames if n.startswith("Excerpts"))]
     header = [c.value for c in excerpts[3]]
     waves = [row[header.index("wave")] for row in excerpts.iter_rows(min_row=4, values_only=True)]

@@ -334,7 +334,10 @@ def _cut_at_word(name: str, max_len: int) -> str:
     cut = name[: max_len + 1]
     space = cut.rfind(" ")
     if space >= max_len // 2:
-        words = name[:space].rstrip(" ,;:-(").split(" ")
+        kept = name[:space]
+        if kept.count("(") > kept.count(")"):  # "Codes by role (%": the bracket never closes
+            kept = kept[: kept.rfind("(")]
+        words = kept.rstrip(" ,;:-(").split(" ")
         while len(words) > 2 and words[-1].lower() in _DANGLING:
             words.pop()  # "... sources by" reads as cut; "... sources" does not
         return " ".join(words)
