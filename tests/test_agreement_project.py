@@ -160,11 +160,14 @@ ANNA_SPANS = [(CONF, "I regained that confidence I had lost. The board was diffi
 BEN_SPANS = [(CONF, "regained that confidence"), (CONF, "I regained that confidence slowly."),
              (SUST, "Funding is the big worry."), (GOV, "The board was difficult, and our chair and I argued about the budget.")]
 SENTENCES = ["How has the programme helped you?", Q1[1], Q2[1], "Anything else?", Q3[1], Q4[1]]
-# by hand, sentence by sentence (any overlap counts)
+# The interviewer's two questions are units nobody codes by design: agreement leaves them
+# out (counted, each would be an "agreed: no code" that lifts kappa and alpha).
+COMPARED_SENTENCES = [Q1[1], Q2[1], Q3[1], Q4[1]]
+# by hand, sentence by sentence over the compared sentences (any overlap counts)
 SENTENCE_HAND = {
-    CONF: ([0, 1, 1, 0, 0, 0], [0, 1, 0, 0, 0, 1]),
-    GOV: ([0, 0, 1, 0, 0, 0], [0, 0, 1, 0, 0, 0]),
-    SUST: ([0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 1, 0]),
+    CONF: ([1, 1, 0, 0], [1, 0, 0, 1]),
+    GOV: ([0, 1, 0, 0], [0, 1, 0, 0]),
+    SUST: ([0, 0, 1, 0], [0, 0, 1, 0]),
 }
 
 
@@ -183,7 +186,7 @@ def test_sentence_level_compares_coders_who_drew_different_spans(spans_study) ->
     assert excerpt.loc[CONF, "both"] == 0  # no shared span: at excerpt level they never agree on Confidence
 
     result = spans_study.agreement("anna,ben", unit="sentence")
-    assert result.unit_name == "sentence" and result.pooled["n_units"] == len(SENTENCES)
+    assert result.unit_name == "sentence" and result.pooled["n_units"] == len(COMPARED_SENTENCES)
     per = result.per_code.set_index("code")
     for code, (a, b) in SENTENCE_HAND.items():
         assert per.loc[code, "kappa"] == pytest.approx(sk_kappa(a, b))
@@ -195,7 +198,7 @@ def test_sentence_level_compares_coders_who_drew_different_spans(spans_study) ->
 def test_min_overlap_drops_a_sentence_barely_touched(spans_study) -> None:
     # anna's Confidence span reaches 23 of the 69 characters of the 'board' sentence (0.33)
     per = spans_study.agreement("anna,ben", unit="sentence", min_overlap=0.5).per_code.set_index("code")
-    a, b = [0, 1, 0, 0, 0, 0], [0, 1, 0, 0, 0, 1]
+    a, b = [1, 0, 0, 0], [1, 0, 0, 1]
     assert per.loc[CONF, "kappa"] == pytest.approx(sk_kappa(a, b))
 
 

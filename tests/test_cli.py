@@ -96,3 +96,12 @@ def test_not_a_project_file(tmp_path: Path) -> None:
 def test_python_dash_m_and_console_script(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "qualcode", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("qualcode, version")
+
+
+def test_init_without_a_target_says_what_to_give(tmp_path: Path) -> None:
+    from qualcode.cli import cli
+
+    result = CliRunner().invoke(cli, ["init"], env={"QUALCODE_PROJECT": None})
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1].startswith("Error: give the project to create")
+    assert list(tmp_path.iterdir()) == []

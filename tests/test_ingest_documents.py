@@ -33,7 +33,8 @@ def test_docx_interview_metadata_table_and_turns(files):
     source = read_path(files["interview_docx"]).sources[0]
     assert source.kind == "transcript"
     assert source.name == "CEO-03 interview"
-    assert source.meta == {"participant": "CEO-03", "wave": "Wave 2", "mode": "Online", "date": "2025-03-14"}
+    assert source.meta == {"participant": "CEO-03", "wave": "Wave 2", "mode": "Online", "date": "2025-03-14",
+                           "layout": "labels", "style": "Name:"}
     assert source.wave == "2" and source.case == "CEO-03"
     # The metadata table is not part of the interview text.
     assert "Online" not in source.text and "Participant" not in source.text

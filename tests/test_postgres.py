@@ -126,6 +126,22 @@ def test_the_demo_study_gives_the_same_numbers_on_postgresql(pg_url: str, tmp_pa
         lite.close()
 
 
+def test_the_readmes_postgresql_commands_work_as_written(pg_url: str, study_files: Path) -> None:
+    """README: ``qualcode --project postgresql://… init``, then commands on that URL."""
+    from click.testing import CliRunner
+
+    from qualcode.cli import cli
+
+    runner = CliRunner()
+    created = runner.invoke(cli, ["--project", pg_url, "init", "--title", "Team"], env={"QUALCODE_PROJECT": None})
+    assert created.exit_code == 0, created.output
+    ingested = runner.invoke(cli, ["--project", pg_url, "ingest", str(study_files / "interviews")])
+    assert ingested.exit_code == 0, ingested.output
+    with Project.open(pg_url) as project:
+        assert project.title == "Team"
+        assert sorted(project.sources()["source"]) == ["CEO-07 wave 1", "Mentor-03 wave 1"]
+
+
 def test_source_management_and_coded_sheets_on_postgresql(pg_url: str, study_files: Path, tmp_path: Path) -> None:
     """Issue 17: sources link/set/remove and a two-coder coded sheet, on PostgreSQL."""
     import sys

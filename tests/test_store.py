@@ -103,6 +103,7 @@ def test_a_version_1_project_gains_the_coded_sources_table(tmp_path: Path) -> No
     p.close()
     with sqlite3.connect(target) as conn:  # what a version-1 file looks like
         conn.execute("DROP TABLE coded_sources")
+        conn.execute("DROP TABLE speaker_roles")  # added by schema 3
         conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     reopened = Project.open(target)
     with reopened.database.connect() as conn:
@@ -113,6 +114,29 @@ def test_a_version_1_project_gains_the_coded_sources_table(tmp_path: Path) -> No
     with sqlite3.connect(tmp_path / "v1.qcproj.bak-v1") as conn:
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
     assert "coded_sources" not in tables and "codes" in tables
+
+
+def test_a_version_2_project_gains_speaker_roles_and_keeps_label_roles(tmp_path: Path) -> None:
+    """A project from before schema 3 has no stored roles: it upgrades, its "Interviewer:"
+    turns are still the interviewer's, and a role can be set afterwards."""
+    target = tmp_path / "v2.qcproj"
+    p = Project.create(target)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "CEO-01.txt").write_text(
+        "Interviewer: How did it go?\n\nCEO-01: Well, thanks.\n\nInterviewer: And the board?\n\n"
+        "CEO-01: Calmer now.\n", encoding="utf-8")
+    p.ingest(folder)
+    p.close()
+    with sqlite3.connect(target) as conn:
+        conn.execute("DROP TABLE speaker_roles")
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    reopened = Project.open(target)
+    assert reopened.database.meta("schema_version") == str(migrations.SCHEMA_VERSION)
+    assert reopened.speaker_roles().is_interviewer("Interviewer")
+    assert reopened.set_speaker_role("ceo-01", "interviewer") == "CEO-01"
+    assert reopened.speaker_roles().is_interviewer("CEO-01")
+    reopened.close()
 
 
 def test_sqlite_pragmas(project: Project) -> None:

@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from qualcode.errors import UsageError
+from qualcode.speech.marks import strip_marks
 
 __all__ = ["word_frequencies", "count_tokens", "distinguishing_words", "tokens"]
 
@@ -41,8 +42,8 @@ def _texts(texts: Iterable[str] | pd.Series | pd.DataFrame) -> list[str]:
             raise UsageError("the excerpts frame has no 'text' column; build it with project.excerpts()")
         texts = texts["text"]
     if isinstance(texts, str):
-        return [texts]
-    return ["" if (t is None or (not isinstance(t, str) and pd.isna(t))) else str(t) for t in texts]
+        return [strip_marks(texts)]
+    return ["" if (t is None or (not isinstance(t, str) and pd.isna(t))) else strip_marks(str(t)) for t in texts]
 
 
 def tokens(texts: Iterable[str] | pd.Series | pd.DataFrame, *, stop_words: Iterable[str] = (),

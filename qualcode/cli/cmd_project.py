@@ -10,13 +10,19 @@ from qualcode.errors import UsageError
 from qualcode.project import Project
 
 KINDS = ("auto", "transcript", "email", "document", "subtitles", "questionnaire")
+LAYOUTS = ("auto", "otter", "teams", "zoom", "rev", "trint", "descript", "labels", "name-lines")
 
 
 @cli.command()
-@click.argument("target", metavar="FILE|URL")
+@click.argument("target", metavar="[FILE|URL]", required=False)
 @click.option("--title", default="", help="The study's title, used in reports.")
-def init(target: str, title: str) -> None:
-    """Create a new, empty project (a *.qcproj file, or a PostgreSQL URL)."""
+@click.pass_context
+def init(ctx: click.Context, target: str | None, title: str) -> None:
+    """Create a new, empty project (a *.qcproj file, or a PostgreSQL URL); without
+    FILE|URL, the one given with --project."""
+    target = target or ctx.obj.get("project")
+    if not target:
+        raise UsageError("give the project to create: qualcode init study.qcproj (or a postgresql:// URL)")
     project = Project.create(target, title=title)
     project.close()
     click.echo(f"created {target}")
@@ -25,16 +31,46 @@ def init(target: str, title: str) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--kind", type=click.Choice(KINDS), default="auto", show_default=True, help="How to read the files.")
+@click.option("--layout", type=click.Choice(LAYOUTS), default="auto", show_default=True,
+              help="Transcript layout when guessing is not enough: otter/teams/zoom (name and time on a line, "
+                   "words below), rev/trint/descript/labels ('Name:' labels), name-lines (name alone on a line).")
 @click.option("--wave", default=None, help="Wave of these sources (default: from file names like 'wave 2').")
 @click.option("--name", default=None, help="Source name for a single file (default: the file name without extension).")
 @click.option("--key", "key_column", default=None, help="Questionnaire column naming the respondent (case).")
 @click.option("--invited", type=int, default=None, help="Questionnaire: how many people were invited.")
+@format_option
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, wave: str | None, name: str | None,
-           key_column: str | None, invited: int | None) -> None:
-    """Read files or folders (recursively) into the project."""
-    report = open_project(ctx).ingest(*paths, kind=kind, wave=wave, name=name, key_column=key_column, invited=invited)
+def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, layout: str, wave: str | None, name: str | None,
+           key_column: str | None, invited: int | None, fmt: str) -> None:
+    """Read files or folders (recursively) into the project; say per file what was found
+    (kind, transcript format, speakers, turns).
+
+    Transcripts are recognised by their content: Otter, Teams and Zoom exports (a name and
+    a time on a line, the words below; Otter's keyword header and footer are not content),
+    WebVTT with <v Name> voices or 'Name:' cues, Rev 'Name (00:01:02):', Trint and
+    Descript '[00:01:02] Name:', 'NAME:', 'Q:'/'A:', 'I:'/'R:', and Word files with a
+    speaker per paragraph. A file that looks like a transcript but gives no speakers is
+    named in a warning: ingest it again with --kind transcript --layout LAYOUT and it is
+    read again in place. Speakers who ask most of the questions are guessed to be
+    interviewers; see 'qualcode speakers'.
+    """
+    report = open_project(ctx).ingest(*paths, kind=kind, wave=wave, name=name, key_column=key_column,
+                                      invited=invited, layout=layout)
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if fmt != "table":  # the table alone on stdout, for scripts; the summary beside it
+        click.echo(report.summary(), err=True)
+        emit_frame(report.table(), fmt)
+        return
     click.echo(report.summary())
+    if report.files:
+        emit_frame(report.table(), fmt, max_text=40)
+    if report.guessed_interviewers:
+        click.echo(
+            f"interviewer (guessed, asks most questions): {', '.join(report.guessed_interviewers)}; their turns "
+            "are left out of coding, search, word counts and quotes. Check with 'qualcode speakers'; "
+            "accept with 'qualcode speakers confirm' or correct with 'qualcode speakers set-role NAME participant'."
+        )
 
 
 @cli.group(invoke_without_command=True)

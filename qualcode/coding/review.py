@@ -102,6 +102,16 @@ def decide(db: Database, ids: int | Iterable[int], status: str, by: str) -> int:
         return store_coding.set_status(conn, wanted, status, by)
 
 
+def reopen(db: Database, ids: int | Iterable[int]) -> int:
+    """Take decisions back: the machine suggestions return to the queue undecided (what
+    an Undo in the workspace does). A person's own codings are not suggestions and are
+    left alone. Returns how many went back."""
+    wanted = _ids(ids)
+    with db.begin() as conn:
+        _known(conn, wanted)
+        return store_coding.reopen(conn, wanted)
+
+
 def recode(db: Database, application_id: int, new_code: str, by: str) -> int:
     """Reject the suggestion and apply ``new_code`` to the same excerpt as ``by``; returns
     the new application's id."""
@@ -131,7 +141,7 @@ def adjust_span(db: Database, application_id: int, start: int, end: int, by: str
                 "accept or reject that one instead"
             )
         review_store.move_application(conn, row.id, excerpt_id, "applied", by)
-        store_coding.delete_orphan_excerpts(conn)
+        store_coding.delete_orphan_excerpts(conn, [row.excerpt_id])
         return int(row.id)
 
 

@@ -18,12 +18,16 @@ from tqdm.auto import tqdm
 
 from qualcode.errors import IngestError
 from qualcode.ingest.records import QuestionnaireRecord, SourceRecord
+from qualcode.ingest.readers.text import looks_like_transcript
 from qualcode.ingest.registry import iter_files, read_path
+from qualcode.speech.roles import speaker_key
+from qualcode.speech.speakers import guess_interviewers
 from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding
 from qualcode.store import schema
 from qualcode.store import sources as store_sources
+from qualcode.store import speakers as store_speakers
 from qualcode.store.database import Database
 from qualcode.store.migrations import utcnow
 from qualcode.codebook.branches import QUESTION_BRANCH
@@ -35,16 +39,28 @@ class IngestReport:
 
     added: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # same content already in the project
+    reread: list[str] = field(default_factory=list)  # already in the project, read again with --kind/--layout
     # (name asked for, name in the project) for skipped sources stored under another name
     stored_as: list[tuple[str, str]] = field(default_factory=list)
     questionnaires: list[str] = field(default_factory=list)
     responses: int = 0
     cases_linked: int = 0
+    #: one row per source read: file, source, kind, format, speakers, turns, status
+    files: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: speakers this ingest guessed to be interviewers (shown for a person to confirm)
+    guessed_interviewers: list[str] = field(default_factory=list)
+
+    def table(self) -> pd.DataFrame:
+        """What was found in each file, as ``qualcode ingest`` prints it."""
+        return pd.DataFrame(self.files, columns=FILE_COLUMNS)
 
     def summary(self) -> str:
         parts = [f"{len(self.added)} source(s) added"]
         if self.responses:
             parts.append(f"{self.responses} questionnaire response(s) in {len(self.questionnaires)} questionnaire(s)")
+        if self.reread:
+            parts.append(f"{len(self.reread)} read again with the layout given")
         if self.skipped:
             parts.append(f"{len(self.skipped)} already in the project (same content)")
         text = ", ".join(parts)
@@ -52,6 +68,35 @@ class IngestReport:
             text += (f"\n'{wanted}' has the same text as '{existing}', already in the project; to rename it: "
                      f"qualcode sources rename '{existing}' '{wanted}'")
         return text
+
+
+FILE_COLUMNS = ["file", "source", "kind", "format", "speakers", "turns", "status"]
+MAX_SPEAKERS_SHOWN = 4
+_PLAIN_FORMATS = {"email": "messages", "document": "paragraphs"}
+
+
+def _file_row(path: Path, record: SourceRecord, added: bool, status: str | None = None) -> dict[str, Any]:
+    turns = [s for s in record.segments if s.kind in ("turn", "message") and s.speaker]
+    names = list(dict.fromkeys(s.speaker for s in turns))
+    shown = ", ".join(names[:MAX_SPEAKERS_SHOWN]) + (f" +{len(names) - MAX_SPEAKERS_SHOWN} more"
+                                                     if len(names) > MAX_SPEAKERS_SHOWN else "")
+    return {"file": path.name, "source": record.name, "kind": record.kind,
+            "format": record.meta.get("style") or record.meta.get("layout") or _PLAIN_FORMATS.get(record.kind, ""),
+            "speakers": shown, "turns": len(turns),
+            "status": status or ("added" if added else "already in project")}
+
+
+def _transcript_warning(path: Path, record: SourceRecord) -> str | None:
+    """A file that reads like a transcript but gave no speakers: say how to name its layout."""
+    if record.kind not in ("document", "transcript") or any(s.speaker for s in record.segments):
+        return None
+    why = looks_like_transcript(record.text, path.name)
+    if why is None:
+        return None
+    return (f"{path}: looks like a transcript ({why}) but no speakers were found, so it is stored as "
+            f"a {record.kind} and every line counts as participants' words; if speakers are named in it, "
+            f"ingest it again with --kind transcript --layout otter|teams|rev|trint|labels|name-lines "
+            f"(the source is read again; see 'qualcode ingest --help')")
 
 
 def content_hash(text: str, salt: str = "") -> str:
@@ -78,19 +123,39 @@ def ingest(
     key_column: str | None = None,
     invited: int | None = None,
     progress: bool | None = None,
+    layout: str = "auto",
 ) -> IngestReport:
+    """Read ``paths`` into the project in one transaction; then guess the interviewers
+    among the speakers nobody has decided on (see ``qualcode.speech.speakers``)."""
     files = expand_paths(paths)
     if name is not None and len(files) != 1:
         raise IngestError(f"--name names one source, but {len(files)} files were given; ingest them one at a time")
     report = IngestReport()
     with db.begin() as conn:
         for path in tqdm(files, desc="ingest", unit="file", disable=_disabled(progress, len(files))):
-            result = read_path(path, kind=kind, key_column=key_column, invited=invited, name=name, wave=wave)
+            result = read_path(path, kind=kind, key_column=key_column, invited=invited, name=name, wave=wave,
+                               layout=layout)
             for record in result.sources:
-                _store_source(conn, record, report)
+                reread = kind != "auto" or layout != "auto"
+                before = len(report.reread)
+                stored = _store_source(conn, record, report, reread=reread)
+                report.files.append(_file_row(path, record, stored is not None,
+                                              "read again" if len(report.reread) > before else None))
+                warning = _transcript_warning(path, record)
+                if warning:
+                    report.warnings.append(warning)
             if result.questionnaire is not None:
+                before = report.responses
                 _store_questionnaire(conn, result.questionnaire, report)
+                q = result.questionnaire
+                report.files.append({"file": path.name, "source": q.name, "kind": "questionnaire",
+                                     "format": f"{len(q.responses)} responses", "speakers": "", "turns": 0,
+                                     "status": "added" if q.name in report.questionnaires else "already in project"})
         report.cases_linked = store_sources.link_unowned_to_cases(conn)
+        if report.added or report.reread:
+            guesses = guess_interviewers(store_speakers.turns(conn))
+            report.guessed_interviewers = store_speakers.replace_guesses(
+                conn, {speaker_key(name): (name, role) for name, role in guesses.items()})
     return report
 
 
@@ -101,10 +166,18 @@ def _disabled(progress: bool | None, n: int) -> bool | None:
 
 
 def _store_source(conn: Connection, record: SourceRecord, report: IngestReport, questionnaire_id: int | None = None,
-                  salt: str = "") -> int | None:
+                  salt: str = "", reread: bool = False) -> int | None:
+    """Store a new source; a source already in the project (same text) is skipped, or with
+    ``reread`` (an explicit ``--kind transcript|document`` or ``--layout``) takes the new
+    reading's kind and segments -- its text, and so its codings, stay as they are."""
     digest = content_hash(record.text, salt)
     same_text = store_sources.by_hash(conn, digest)
-    if same_text:
+    if same_text is not None:
+        if reread and record.kind in ("transcript", "document") and same_text.kind in ("transcript", "document"):
+            store_sources.replace_segments(conn, same_text.id, record.kind, _jsonable(record.meta),
+                                           _segment_rows(same_text.id, record))
+            report.reread.append(same_text.name)
+            return same_text.id
         report.skipped.append(record.name)
         if same_text.name != record.name:
             report.stored_as.append((record.name, same_text.name))
@@ -129,25 +202,26 @@ def _store_source(conn: Connection, record: SourceRecord, report: IngestReport, 
         meta=_jsonable(record.meta),
         questionnaire_id=questionnaire_id,
     )
-    store_sources.insert_segments(
-        conn,
-        [
-            {
-                "source_id": source_id,
-                "kind": s.kind,
-                "start": s.start,
-                "end": s.end,
-                "speaker": s.speaker,
-                "time_start": s.time_start,
-                "time_end": s.time_end,
-                "question": s.question,
-                "meta": _jsonable(s.meta) or None,
-            }
-            for s in record.segments
-        ],
-    )
+    store_sources.insert_segments(conn, _segment_rows(source_id, record))
     report.added.append(record.name)
     return source_id
+
+
+def _segment_rows(source_id: int, record: SourceRecord) -> list[dict[str, Any]]:
+    return [
+        {
+            "source_id": source_id,
+            "kind": s.kind,
+            "start": s.start,
+            "end": s.end,
+            "speaker": s.speaker,
+            "time_start": s.time_start,
+            "time_end": s.time_end,
+            "question": s.question,
+            "meta": _jsonable(s.meta) or None,
+        }
+        for s in record.segments
+    ]
 
 
 def _jsonable(value: Any) -> Any:

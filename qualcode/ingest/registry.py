@@ -70,16 +70,20 @@ def read_path(
     invited: int | None = None,
     name: str | None = None,
     wave: str | int | None = None,
+    layout: str = "auto",
 ) -> ReadResult:
     """Read one file into sources (or a questionnaire), choosing the reader.
 
     ``name`` defaults to the file name without extension (questionnaire responses are
     named ``"<name> <key>"``); ``wave`` to what the file says, then its name.
-    ``key_column`` and ``invited`` apply to questionnaires only.
+    ``key_column`` and ``invited`` apply to questionnaires only; ``layout`` (``otter``,
+    ``rev``, ``name-lines``…, see ``readers.text.LAYOUTS``) to transcripts in text, Word and PDF.
     """
     path = Path(path)
     if kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
+    if layout not in text.LAYOUTS:
+        raise UsageError(f"unknown transcript layout '{layout}'; use one of {', '.join(text.LAYOUTS)}")
     if not path.exists():
         raise IngestError(f"{path}: no such file")
     if path.is_dir():
@@ -96,7 +100,7 @@ def read_path(
     source_name = name or path.stem
     given_wave = str(wave) if wave is not None else None
 
-    result = _dispatch(path, extension, kind, source_name, given_wave, key_column, invited)
+    result = _dispatch(path, extension, kind, source_name, given_wave, key_column, invited, layout)
 
     fallback = infer_wave(path)
     records = list(result.sources)
@@ -109,15 +113,15 @@ def read_path(
 
 
 def _dispatch(path: Path, extension: str, kind: str, name: str, wave: str | None,
-              key_column: str | None, invited: int | None) -> ReadResult:
+              key_column: str | None, invited: int | None, layout: str = "auto") -> ReadResult:
     if extension in SPREADSHEET_EXTENSIONS:
         if kind not in ("auto", "questionnaire"):
             raise UsageError(f"{path}: a {extension} file is read as a questionnaire, not as {kind}")
         return questionnaire.read_questionnaire(path, name=name, key_column=key_column, invited=invited, wave=wave)
     if extension == ".docx":
-        return word.read_docx(path, name=name, kind=kind, wave=wave)
+        return word.read_docx(path, name=name, kind=kind, wave=wave, layout=layout)
     if extension == ".pdf":
-        return pdf.read_pdf(path, name=name, kind=kind, wave=wave)
+        return pdf.read_pdf(path, name=name, kind=kind, wave=wave, layout=layout)
     if extension in (".vtt", ".srt"):
         return subtitles.read_subtitles(path, name=name, kind=kind, wave=wave)
     if extension == ".eml":
@@ -129,7 +133,7 @@ def _dispatch(path: Path, extension: str, kind: str, name: str, wave: str | None
         preamble, messages = mail.parse_thread(content)
         source = mail.thread_source(messages, path=path, name=name, wave=wave, preamble=preamble)
     else:
-        source = text.source_from_text(content, origin=str(path), name=name, kind=kind, wave=wave)
+        source = text.source_from_text(content, origin=str(path), name=name, kind=kind, wave=wave, layout=layout)
     source.meta.setdefault("encoding", encoding)
     return ReadResult(sources=[source])
 

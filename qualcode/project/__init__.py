@@ -12,6 +12,7 @@ from one class per capability, each in a module named for what it does:
   suggester and their runs;
 * :mod:`~qualcode.project.review` -- the review queue of machine suggestions;
 * :mod:`~qualcode.project.search` -- text search and coding its hits;
+* :mod:`~qualcode.project.speakers` -- speakers and who the interviewer is;
 * :mod:`~qualcode.project.agreement` -- agreement between coders, consensus;
 * :mod:`~qualcode.project.interop` -- REFI-QDA, QualCoder, Dedoose, coded spreadsheets,
   merging projects;
@@ -37,6 +38,7 @@ from qualcode.project.machine_coding import ProjectMachineCoding
 from qualcode.project.reports import ProjectReports
 from qualcode.project.review import ProjectReview
 from qualcode.project.search import ProjectSearch
+from qualcode.project.speakers import ProjectSpeakers
 from qualcode.project.sources import ProjectSources
 
 __all__ = ["MEMO_TARGETS", "AnalysisFrames", "ConsensusReport", "Project", "default_coder"]
@@ -48,6 +50,7 @@ class Project(
     ProjectMachineCoding,
     ProjectReview,
     ProjectSearch,
+    ProjectSpeakers,
     ProjectAgreement,
     ProjectInterop,
     ProjectSources,

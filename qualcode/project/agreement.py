@@ -125,7 +125,8 @@ class ProjectAgreement(ProjectCore):
                 texts = store_sources.texts(conn, compared)
             result = agreement(apps, unit="char", source_lengths=lengths, source_texts=texts, **kwargs)
         else:
-            units = self.agreement_units(unit, compared)
+            units = _without_uncoded_interviewer_units(self.agreement_units(unit, compared), apps,
+                                                       self.speaker_roles())
             if units.empty and compared:
                 raise NotFoundError(
                     f"the compared sources have no {unit} units"
@@ -293,3 +294,23 @@ def _check_applied(statuses: Mapping[int, str], ids: Sequence[int]) -> None:
             raise NotFoundError(f"no application {i}; see the application_id column of project.applications()")
         if statuses[i] != "applied":
             raise CodingError(f"application {i} is {statuses[i]}, not applied; accept it first ('qualcode review') or leave it out")
+
+
+def _without_uncoded_interviewer_units(units: pd.DataFrame, apps: pd.DataFrame, roles: Any) -> pd.DataFrame:
+    """Interviewer turns are not coded by design: counted as units, every one would add an
+    "agreed: no code" and lift the agreement. They are left out -- unless a compared coder
+    coded one, which then counts as any unit does."""
+    if units.empty:
+        return units
+    asked = np.asarray(roles.interviewer_mask(units["speaker"]), dtype=bool)
+    if not asked.any():
+        return units
+    coded = np.zeros(len(units), dtype=bool)
+    if not apps.empty:
+        spans = apps[["source_id", "start", "end"]].drop_duplicates()
+        for sid, group in spans.groupby("source_id"):
+            in_source = np.flatnonzero(asked & (units["source_id"].to_numpy() == sid))
+            for i in in_source:
+                a, b = units["start"].iat[i], units["end"].iat[i]
+                coded[i] = bool(((group["start"] < b) & (group["end"] > a)).any())
+    return units[~asked | coded].reset_index(drop=True)

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from qualcode import analysis as qa
 from qualcode.analysis.conversation import CONVERSATION_STOP_WORDS, CONVERSATIONAL_KINDS
 from qualcode.codebook.branches import thematic_mask
 from qualcode.errors import UsageError
+from qualcode.speech.marks import only_marks, strip_marks
+from qualcode.speech.roles import SpeakerRoles
 from qualcode.project.core import ProjectCore
 
 
@@ -271,7 +274,7 @@ class ProjectAnalysis(ProjectCore):
         # names are taken out of the text before counting, so "Riverside Carers Centre"
         # disappears while the word "carers" elsewhere still counts
         names = [*self.redaction_names, *self.descriptors()["case"].dropna().astype(str)]
-        cleaned = pd.Series([_drop_labels(t) for t in texts], dtype="string")
+        cleaned = pd.Series([_drop_labels(strip_marks(t)) for t in texts], dtype="string")
         return qa.redact(cleaned, names, placeholder=" ").fillna("").tolist()
 
     # -------------------------------------------------------- questionnaire
@@ -356,7 +359,7 @@ class ProjectAnalysis(ProjectCore):
         if fields is None:
             fields = [c for c in ("role", "wave") if c in f.descriptors.columns or c == "wave"]
         return qa.representative_quotes(
-            f.excerpts, f.apps, code, f.descriptors, f.codebook, fields=fields, n=n, per_case=per_case,
+            quotable(f.excerpts, self.speaker_roles()), f.apps, code, f.descriptors, f.codebook, fields=fields, n=n, per_case=per_case,
             descendants=descendants, names=self.redaction_names,
             unit_label="Participant" if f.base is None or f.base.unit == "case" else "Source",
         )
@@ -371,6 +374,20 @@ def _hashable(value: Any) -> Any:
     if isinstance(value, Iterable):
         return tuple(_hashable(v) for v in value)
     return repr(value)
+
+
+def quotable(excerpts: pd.DataFrame, roles: SpeakerRoles) -> pd.DataFrame:
+    """Excerpts that can be quoted: not said by an interviewer, not only transcription
+    marks; the marks (``[laughs]``) taken out of the text a reader will see."""
+    if excerpts.empty:
+        return excerpts
+    keep = ~np.asarray(roles.interviewer_mask(excerpts["speaker"]) if "speaker" in excerpts else
+                       [False] * len(excerpts), dtype=bool)
+    texts = excerpts["text"].astype(str)
+    keep &= ~np.asarray([only_marks(t) for t in texts], dtype=bool)
+    chosen = excerpts[keep].copy()
+    chosen["text"] = [strip_marks(t) for t in chosen["text"].astype(str)]
+    return chosen
 
 
 def participant_texts(project: AnalysisMixin, where: Where = None) -> list[str]:
@@ -393,20 +410,20 @@ def participant_text_pairs(project: AnalysisMixin, where: Where = None) -> list[
     all_texts = project.source_texts()
     spoken_segments = segments[segments["kind"].isin(spoken)] if not segments.empty else segments
     by_source = dict(tuple(spoken_segments.groupby("source_id"))) if not spoken_segments.empty else {}
+    roles = project.speaker_roles()  # type: ignore[attr-defined]
     for source_id in sources["source_id"].tolist():
         text = all_texts[source_id]
         segs = by_source.get(source_id)
         if segs is None:
             texts.append((source_id, text))
             continue
-        speakers = segs["speaker"].astype("string").str.strip().str.casefold().fillna("")
-        for start, end, speaker in zip(segs["start"].tolist(), segs["end"].tolist(), speakers.tolist()):
-            if speaker not in INTERVIEWER_LABELS:
+        if (segs["kind"] == "turn").any():
+            segs = segs[segs["kind"] != "cue"]  # subtitles: the cues are inside the turns merged from them
+        asked = roles.interviewer_mask(segs["speaker"])
+        for start, end, by_interviewer in zip(segs["start"].tolist(), segs["end"].tolist(), asked):
+            if not by_interviewer:
                 texts.append((source_id, text[start:end]))
     return texts
-
-
-INTERVIEWER_LABELS = {"interviewer", "researcher", "int", "i", "q", "moderator", "facilitator"}
 
 
 #: a speaker label or an email header at the start of a line: "[00:01:02] CEO-07: ",

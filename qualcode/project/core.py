@@ -31,6 +31,8 @@ from qualcode.store import coding as store_coding
 from qualcode.store import frames, schema
 from qualcode.store import source_admin
 from qualcode.store import sources as store_sources
+from qualcode.store import speakers as store_speakers
+from qualcode.speech.roles import SpeakerRoles
 from qualcode.store.database import Database
 from qualcode.store.engine import display_name, is_database_url
 from qualcode.store.migrations import utcnow
@@ -128,8 +130,16 @@ class ProjectCore:
         key_column: str | None = None,
         invited: int | None = None,
         progress: bool | None = None,
+        layout: str = "auto",
     ) -> IngestReport:
-        """Read files or folders into sources (one transaction for the whole call)."""
+        """Read files or folders into sources (one transaction for the whole call).
+
+        ``layout`` names the transcript layout when guessing it is not enough: ``otter``,
+        ``teams``, ``zoom`` (a name and a time on a line, the words below), ``rev``,
+        ``trint``, ``descript``, ``labels`` (``Name:`` labels), ``name-lines`` (a name
+        alone on its line). ``report.table()`` says what each file held; speakers who ask
+        most questions are guessed to be interviewers (``speakers()``, ``set_speaker_role``).
+        """
         if not paths:
             raise UsageError("give at least one file or folder to ingest")
         return ingest(
@@ -141,6 +151,7 @@ class ProjectCore:
             key_column=key_column,
             invited=invited,
             progress=progress,
+            layout=layout,
         )
 
     def import_descriptors(self, path: str | Path, key: str, types: Mapping[str, str] | None = None) -> dict[str, int]:
@@ -237,7 +248,10 @@ class ProjectCore:
             raise UsageError("give at least one code to apply")
         if (quote is None) == (start is None or end is None):
             raise UsageError("give either a quote or both start and end offsets")
-        with self._db.begin() as conn:
+        who = coder or default_coder()
+
+        def apply(conn: Any) -> int:
+            nonlocal start, end
             src = store_sources.resolve(conn, source)
             text = store_sources.text_of(conn, src.id)
             if quote is not None:
@@ -248,30 +262,93 @@ class ProjectCore:
             if weight is not None:
                 for row in code_rows:
                     _check_weight(conn, row, weight)
-            coder_id = store_coding.ensure_coders(conn, [coder or default_coder()])[coder or default_coder()]
+            coder_id = store_coding.ensure_coders(conn, [who])[who]
             excerpt_id = store_coding.ensure_excerpt(conn, src.id, start, end, text[start:end])
-            for row in code_rows:
+            # codes in id order, so two coders applying the same codes lock rows in one order
+            for row in sorted(code_rows, key=lambda r: r.id):
                 store_coding.insert_application(
                     conn, excerpt_id=excerpt_id, code_id=row.id, coder_id=coder_id, weight=weight, origin="manual"
                 )
             if memo:
-                _insert_memo(conn, "excerpt", excerpt_id, memo, coder or default_coder())
+                _insert_memo(conn, "excerpt", excerpt_id, memo, who)
             return excerpt_id
+
+        # a write that a second coder's write held up past the busy timeout, or that
+        # deadlocked with it on PostgreSQL, is tried again from the start
+        return self._db.write(apply)
 
     def uncode(self, excerpt_id: int, codes: str | Iterable[str] | None = None, coder: str | None = None) -> int:
         """Remove applications from an excerpt (all codes when ``codes`` is None)."""
-        with self._db.begin() as conn:
+        def remove(conn: Any) -> int:
             if conn.execute(select(schema.excerpts.c.id).where(schema.excerpts.c.id == excerpt_id)).scalar() is None:
                 raise NotFoundError(f"no excerpt {excerpt_id}; list them with 'qualcode excerpts'")
             if codes is None:
                 ids = [r.id for r in store_codes.all_rows(conn)]
             else:
-                codes = [codes] if isinstance(codes, str) else list(codes)
-                ids = [store_codes.resolve(conn, c).id for c in codes]
+                wanted = [codes] if isinstance(codes, str) else list(codes)
+                ids = [store_codes.resolve(conn, c).id for c in wanted]
             coder_id = store_coding.ensure_coders(conn, [coder])[coder] if coder else None
             removed = store_coding.remove_applications(conn, excerpt_id, ids, coder_id)
-            store_coding.delete_orphan_excerpts(conn)
+            store_coding.delete_orphan_excerpts(conn, [excerpt_id])
             return removed
+
+        return self._db.write(remove)
+
+    def change_coding(self, application_id: int, *, code: str | None = None, start: int | None = None,
+                      end: int | None = None, weight: float | None = None, clear_weight: bool = False,
+                      by: str | None = None) -> int:
+        """Change one coding (an application, by id): its code, its span (``start`` and
+        ``end`` in its source) or its weight. The coding keeps its coder; ``by`` is
+        recorded as who decided. Returns the application id. Changing a coding to a
+        code and span its coder already has there is an error that changes nothing."""
+        who = by or default_coder()
+
+        def change(conn: Any) -> int:
+            row = store_coding.application(conn, int(application_id))
+            if row is None:
+                raise NotFoundError(f"no coding {application_id}; it may have been removed by another coder")
+            excerpt_id, code_id = row.excerpt_id, row.code_id
+            if start is not None or end is not None:
+                if start is None or end is None:
+                    raise UsageError("give both start and end to move a coding")
+                text = store_sources.text_of(conn, row.source_id)
+                span_tools.check_span(text, start, end, store_sources.name_of(conn, row.source_id))
+                excerpt_id = store_coding.ensure_excerpt(conn, row.source_id, start, end, text[start:end])
+            code_row = store_codes.resolve(conn, code) if code is not None else None
+            if code_row is not None:
+                code_id = code_row.id
+            new_weight = None if clear_weight else (row.weight if weight is None else weight)
+            if weight is not None:
+                _check_weight(conn, code_row or store_codes.by_id(conn, code_id), weight)
+            if (excerpt_id, code_id) != (row.excerpt_id, row.code_id):
+                if store_coding.find_application(conn, excerpt_id, code_id, row.coder_id) is not None:
+                    raise CodingError(f"coding {application_id}: {row.coder} already has that code on that span")
+            store_coding.update_application(conn, row.id, excerpt_id=excerpt_id, code_id=code_id,
+                                            weight=new_weight, decided_by=who)
+            if excerpt_id != row.excerpt_id:
+                store_coding.delete_orphan_excerpts(conn, [row.excerpt_id])
+            return int(row.id)
+
+        return self._db.write(change)
+
+    def revision(self) -> str:
+        """Changes whenever anyone adds, changes or removes a coding, memo, code or coverage
+        mark: compare it with an earlier value to know whether to read again."""
+        with self._db.connect() as conn:
+            return store_coding.revision(conn)
+
+    def remove_coding(self, application_id: int) -> int:
+        """Remove one coding (an application, by id); returns 1, or 0 when it was already
+        gone (another coder removed it first: removing twice is not an error)."""
+        def remove(conn: Any) -> int:
+            row = store_coding.application(conn, int(application_id))
+            if row is None:
+                return 0
+            removed = store_coding.delete_application(conn, row.id)
+            store_coding.delete_orphan_excerpts(conn, [row.excerpt_id])
+            return removed
+
+        return self._db.write(remove)
 
     def import_codings(self, path: str | Path, *, create_codes: bool = False) -> CodingImportReport:
         """Bulk codings from csv (``source,start,end,code,coder[,weight]``), all or nothing."""
@@ -299,6 +376,13 @@ class ProjectCore:
                 if conn.execute(select(schema.excerpts.c.id).where(schema.excerpts.c.id == target_id)).scalar() is None:
                     raise NotFoundError(f"no excerpt {target_id}")
             return _insert_memo(conn, on, target_id, text, author or default_coder())
+
+    def code_view(self, source: str, coder: str | None = None) -> Any:
+        """A Jupyter widget to read ``source`` and code it as ``coder``: select a passage,
+        pick codes, see everyone's codings as stripes (the ``qualcode serve`` view)."""
+        from qualcode.web.widget import CodeView  # the web layer sits above Project
+
+        return CodeView(self, source, coder or default_coder())
 
     # ----------------------------------------------------------------- retrieval
     def cached(self) -> Any:
@@ -328,6 +412,12 @@ class ProjectCore:
 
     def sources(self) -> pd.DataFrame:
         return self._frame(frames.sources)
+
+    def speaker_roles(self) -> SpeakerRoles:
+        """Who is the interviewer: the roles every consumer of turns uses
+        (``.role(name)``, ``.is_interviewer(name)``; see ``qualcode speakers``)."""
+        with self._db.connect() as conn:
+            return SpeakerRoles(store_speakers.roles(conn))
 
     def source_texts(self) -> dict[int, str]:
         """Every source's text by source id (one query, cached within ``cached()``)."""

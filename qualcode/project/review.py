@@ -37,6 +37,12 @@ class ProjectReview(ProjectCore):
 
         return decide(self._db, ids, "rejected", _who(by))
 
+    def reopen(self, ids: int | Iterable[int]) -> int:
+        """Undo decisions on suggestions: they go back in the queue undecided. Returns how many."""
+        from qualcode.coding.review import reopen
+
+        return reopen(self._db, ids)
+
     def recode(self, id: int, new_code: str, by: str | None = None) -> int:  # noqa: A002 - the API's name
         """Reject a suggestion and apply ``new_code`` to its excerpt as the reviewer; returns
         the new application id."""

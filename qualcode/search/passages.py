@@ -29,6 +29,7 @@ from qualcode.nlp import get_nlp
 from qualcode.store import codes as store_codes
 from qualcode.store import frames
 from qualcode.store.database import Database
+from qualcode.speech.marks import blank_marks
 
 SEARCH_CODER = "search"
 HIT_COLUMNS = ["source", "case", "start", "end", "matched", "context", "text"]
@@ -100,7 +101,7 @@ def search(db: Database, rule: Rule, *, where: Mapping[str, Any] | None = None,
     with db.connect() as conn:
         sources = frames.sources(conn).set_index("source_id")
     texts = spans["text"].astype(str).tolist()
-    found = occurrences(texts, rule)
+    found = occurrences([blank_marks(text) for text in texts], rule)  # no «…» inside a [laughs]
     hits = pd.DataFrame({
         "source": spans["source_id"].map(sources["source"]).to_numpy(),
         "case": spans["source_id"].map(sources["case"]).to_numpy(),

@@ -51,6 +51,10 @@ def by_path(conn: Connection, path: str) -> CodeRow | None:
     return _row(r) if r else None
 
 
+def by_id(conn: Connection, code_id: int) -> CodeRow:
+    return _row(conn.execute(select(*_COLUMNS).where(schema.codes.c.id == code_id)).one())
+
+
 def resolve(conn: Connection, ref: str) -> CodeRow:
     """A code by its full path, or by its name when that name is unique in the codebook."""
     found = by_path(conn, ref)

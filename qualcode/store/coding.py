@@ -5,6 +5,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, and_, delete, func, select, tuple_, update
+from sqlalchemy.exc import OperationalError
 
 from qualcode.store import schema
 from qualcode.store.dml import batched, count_rows, fast_insert, insert_ignore, timestamp
@@ -20,26 +21,35 @@ def coder_kind(name: str) -> str:
 
 
 def ensure_coders(conn: Connection, names: list[str]) -> dict[str, int]:
+    """Coder ids by name, creating the missing coders. Two people naming the same new
+    coder at once both get its id (``INSERT … ON CONFLICT DO NOTHING``, then read)."""
     existing = {r.name: r.id for r in conn.execute(select(schema.coders.c.id, schema.coders.c.name))}
     new = [{"name": n, "kind": coder_kind(n)} for n in dict.fromkeys(names) if n not in existing]
     if new:
-        conn.execute(schema.coders.insert(), new)
+        insert_ignore(conn, schema.coders, new)
         existing = {r.name: r.id for r in conn.execute(select(schema.coders.c.id, schema.coders.c.name))}
     return {n: existing[n] for n in names}
 
 
 def ensure_excerpt(conn: Connection, source_id: int, start: int, end: int, text: str) -> int:
-    found = conn.execute(
-        select(schema.excerpts.c.id).where(
-            schema.excerpts.c.source_id == source_id, schema.excerpts.c.start == start, schema.excerpts.c.end == end
-        )
-    ).scalar()
-    if found is not None:
-        return int(found)
-    result = conn.execute(
-        schema.excerpts.insert().values(source_id=source_id, start=start, end=end, text=text, created_at=utcnow())
-    )
-    return int(result.inserted_primary_key[0])
+    """The id of the excerpt on this span, created when missing.
+
+    Race-free: the insert skips a span another coder created a moment ago, and the read
+    that follows locks the row (``FOR SHARE`` on PostgreSQL; SQLite writers hold the
+    whole database) so that a coder removing their last coding of the span cannot delete
+    the excerpt under this transaction. If that removal committed just before, the read
+    finds nothing and the insert is tried again."""
+    ex = schema.excerpts
+    for _ in range(3):
+        insert_ignore(conn, ex, [{"source_id": source_id, "start": start, "end": end, "text": text,
+                                  "created_at": utcnow()}])
+        stmt = select(ex.c.id).where(ex.c.source_id == source_id, ex.c.start == start, ex.c.end == end)
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(read=True)
+        found = conn.execute(stmt).scalar()
+        if found is not None:
+            return int(found)
+    raise OperationalError("ensure_excerpt", {}, RuntimeError("deadlock: excerpt removed three times while coding it"))
 
 
 def ensure_excerpts(conn: Connection, spans: pd.DataFrame) -> pd.Series:
@@ -130,10 +140,52 @@ def remove_applications(conn: Connection, excerpt_id: int, code_ids: list[int], 
     return int(conn.execute(delete(apps).where(cond)).rowcount or 0)
 
 
-def delete_orphan_excerpts(conn: Connection) -> int:
-    """Excerpts with no application left are removed (they carry no meaning alone)."""
-    has_app = select(schema.applications.c.id).where(schema.applications.c.excerpt_id == schema.excerpts.c.id).exists()
-    return int(conn.execute(delete(schema.excerpts).where(~has_app)).rowcount or 0)
+def application(conn: Connection, application_id: int) -> Any | None:
+    """One application with its span and coder: id, excerpt_id, code_id, coder_id, coder,
+    weight, status, source_id, start, end; None when there is no such application."""
+    A, X, D = schema.applications, schema.excerpts, schema.coders
+    stmt = (select(A.c.id, A.c.excerpt_id, A.c.code_id, A.c.coder_id, D.c.name.label("coder"), A.c.weight, A.c.status,
+                   X.c.source_id, X.c.start, X.c.end)
+            .select_from(A.join(X, A.c.excerpt_id == X.c.id).join(D, A.c.coder_id == D.c.id))
+            .where(A.c.id == application_id))
+    return conn.execute(stmt).first()
+
+
+def find_application(conn: Connection, excerpt_id: int, code_id: int, coder_id: int) -> Any | None:
+    A = schema.applications
+    return conn.execute(
+        select(A.c.id, A.c.status).where(A.c.excerpt_id == excerpt_id, A.c.code_id == code_id, A.c.coder_id == coder_id)
+    ).first()
+
+
+def update_application(conn: Connection, application_id: int, *, excerpt_id: int, code_id: int,
+                       weight: float | None, decided_by: str) -> None:
+    """Move a coding to another span or code, or change its weight (its coder stays)."""
+    conn.execute(update(schema.applications).where(schema.applications.c.id == application_id).values(
+        excerpt_id=excerpt_id, code_id=code_id, weight=weight, decided_by=decided_by, decided_at=utcnow()))
+
+
+def delete_application(conn: Connection, application_id: int) -> int:
+    return int(conn.execute(delete(schema.applications).where(schema.applications.c.id == application_id)).rowcount or 0)
+
+
+def delete_orphan_excerpts(conn: Connection, excerpt_ids: list[int] | None = None) -> int:
+    """Excerpts with no application left are removed (they carry no meaning alone).
+
+    With ``excerpt_ids``, only those are considered, and on PostgreSQL their rows are
+    locked first: a coder applying a code to the same span at this moment either
+    finishes first (and the excerpt is kept, since the check runs after the lock) or
+    waits and re-creates it. Without the lock, the delete would cascade to the other
+    coder's new application, and their coding would be lost."""
+    ex = schema.excerpts
+    has_app = select(schema.applications.c.id).where(schema.applications.c.excerpt_id == ex.c.id).exists()
+    if excerpt_ids is None:
+        return int(conn.execute(delete(ex).where(~has_app)).rowcount or 0)
+    if not excerpt_ids:
+        return 0
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(ex.c.id).where(ex.c.id.in_(excerpt_ids)).order_by(ex.c.id).with_for_update()).all()
+    return int(conn.execute(delete(ex).where(ex.c.id.in_(excerpt_ids), ~has_app)).rowcount or 0)
 
 
 def new_run(conn: Connection, kind: str, coder_id: int | None, params: dict[str, Any]) -> int:
@@ -151,6 +203,32 @@ def set_status(conn: Connection, application_ids: list[int], status: str, decide
             .values(status=status, decided_by=decided_by, decided_at=now)
         ).rowcount or 0
     return int(total)
+
+
+def reopen(conn: Connection, application_ids: list[int]) -> int:
+    """Machine suggestions back to ``suggested``, their decision forgotten (an undo)."""
+    A = schema.applications
+    total = 0
+    for batch in batched(application_ids, 10_000):
+        total += conn.execute(
+            update(A).where(A.c.id.in_(batch), A.c.origin.in_(("rule", "model")), A.c.status != "suggested")
+            .values(status="suggested", decided_by=None, decided_at=None)
+        ).rowcount or 0
+    return int(total)
+
+
+def revision(conn: Connection) -> str:
+    """A short text that changes whenever a coding, memo, code or coverage mark is added,
+    removed or decided (counts, newest ids, latest decision time): a page that polls for
+    other coders' work compares it with the last one it saw, at the cost of one query."""
+    A, M, K, C = schema.applications, schema.memos, schema.codes, schema.coded_sources
+    parts = []
+    for stmt in (select(func.count(), func.max(A.c.id), func.max(A.c.decided_at)).select_from(A),
+                 select(func.count(), func.max(M.c.id)).select_from(M),
+                 select(func.count(), func.max(K.c.id)).select_from(K),
+                 select(func.count(), func.max(C.c.marked_at)).select_from(C)):
+        parts.append("/".join(str(v) for v in conn.execute(stmt).one()))
+    return "|".join(parts)
 
 
 def count_excerpts(conn: Connection) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, select
 
 from qualcode.store import schema
 from qualcode.store.coding import ensure_coders
-from qualcode.store.dml import batched
+from qualcode.store.dml import batched, insert_ignore
 
 M, D, S = schema.coded_sources, schema.coders, schema.sources
 COLUMNS = ["coder", "source_id", "source", "marked_at"]
@@ -28,8 +28,7 @@ def mark(conn: Connection, coder: str, source_ids: Iterable[int], when: datetime
     wanted = sorted(set(int(s) for s in source_ids))
     have = set(_marked(conn, coder_id))
     rows = [{"coder_id": coder_id, "source_id": s, "marked_at": when} for s in wanted if s not in have]
-    for batch in batched(rows, 10_000):
-        conn.execute(M.insert(), batch)
+    insert_ignore(conn, M, rows)  # a mark made by another session meanwhile is kept, not an error
     return len(rows)
 
 

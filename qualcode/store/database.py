@@ -5,18 +5,37 @@ action, so that a failed ingest or import leaves the project exactly as it was.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, inspect, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from qualcode.errors import ProjectError
 from qualcode.store import schema
-from qualcode.store.engine import check_is_project, display_name, make_engine, sqlite_path
+from qualcode.store.engine import WRITE_OPTION, check_is_project, display_name, make_engine, sqlite_path
 from qualcode.store.migrations import create_schema, upgrade
+
+T = TypeVar("T")
+
+#: PostgreSQL SQLSTATEs worth a second try: serialization failure, deadlock, unique
+#: violation (two coders creating the same row at the same instant)
+TRANSIENT_SQLSTATES = {"40001", "40P01", "23505"}
+
+
+def is_transient(exc: DBAPIError) -> bool:
+    """True when trying the same transaction again may well succeed."""
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate in TRANSIENT_SQLSTATES:
+        return True
+    message = str(orig).lower()
+    return "database is locked" in message or "database is busy" in message or "deadlock" in message
 
 
 class Database:
@@ -70,11 +89,31 @@ class Database:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """One write transaction: committed when the block ends, rolled back on error."""
+        """One write transaction: committed when the block ends, rolled back on error.
+
+        On SQLite it begins ``IMMEDIATE`` (it takes the write lock first, waiting up to the
+        busy timeout for another writer), so a read-then-write never fails half way."""
         if self.frame_cache is not None:
             self.frame_cache.clear()
-        with self.engine.begin() as conn:
-            yield conn
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    def write(self, work: Callable[[Connection], T], attempts: int = 6) -> T:
+        """Run ``work(conn)`` in one write transaction, again from the start when the
+        database refused it for a reason that passes (a lock held past the busy timeout,
+        a PostgreSQL deadlock or serialization failure between two coders). Whatever
+        ``work`` raises otherwise (a bad code name, a bad span) is raised at once."""
+        for attempt in range(attempts):
+            try:
+                with self.begin() as conn:
+                    return work(conn)
+            except DBAPIError as exc:
+                if attempt == attempts - 1 or not is_transient(exc):
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * 2 ** attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
     def cached(self) -> Iterator[None]:

@@ -2,7 +2,11 @@
 
 SQLite gets foreign keys switched on (they are off by default), write-ahead logging so
 readers do not block the writer, and a busy timeout so two processes coding at once wait
-for each other instead of failing.
+for each other instead of failing. The timeout only helps a transaction that asks for the
+write lock first: a deferred transaction that reads and then writes finds the lock taken
+and is refused at once ("database is locked"), since waiting could deadlock it. So every
+write transaction (``Database.begin``) starts ``BEGIN IMMEDIATE``; reads start a plain
+``BEGIN`` and never wait for a writer (WAL).
 """
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from qualcode.errors import ProjectError
@@ -61,7 +65,7 @@ def make_engine(target: str) -> Engine:
         # pysqlite opens its own transactions lazily and never for DDL; let SQLAlchemy
         # issue BEGIN itself so that a failed multi-statement write rolls back whole.
         event.listen(engine, "connect", _disable_pysqlite_transactions)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     try:
         return create_engine(target, future=True, pool_pre_ping=True)
@@ -70,6 +74,16 @@ def make_engine(target: str) -> Engine:
             f"cannot use database URL {display_name(target)}: {exc} "
             "(for PostgreSQL install the driver: pip install 'qualcode[postgres]')"
         ) from exc
+
+
+#: execution option that marks a connection as opened for writing (see ``Database.begin``)
+WRITE_OPTION = "qualcode_write"
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """``BEGIN IMMEDIATE`` for a write transaction (it waits up to the busy timeout for
+    the write lock), ``BEGIN`` for a read."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
 
 
 def _disable_pysqlite_transactions(dbapi_connection: sqlite3.Connection, _record: object) -> None:

@@ -24,7 +24,7 @@ from qualcode.errors import SchemaVersionError
 from qualcode.store import schema
 from qualcode.store.engine import APP_NAME, display_name
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _add_coded_sources(conn: Connection) -> None:
@@ -32,8 +32,15 @@ def _add_coded_sources(conn: Connection) -> None:
     schema.coded_sources.create(conn)
 
 
+def _add_speaker_roles(conn: Connection) -> None:
+    """3: the ``speaker_roles`` table (who is the interviewer). An older project has no
+    rows: its speakers keep the roles their labels give them until the next ingest guesses
+    or someone sets them."""
+    schema.speaker_roles.create(conn)
+
+
 #: version -> function that upgrades a project from ``version - 1`` to ``version``.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _add_coded_sources}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _add_coded_sources, 3: _add_speaker_roles}
 
 
 def utcnow() -> datetime:

@@ -249,3 +249,19 @@ code_set_members = Table(
     Column("set_id", Integer, ForeignKey("code_sets.id", ondelete="CASCADE"), primary_key=True),
     Column("code_id", Integer, ForeignKey("codes.id", ondelete="CASCADE"), primary_key=True),
 )
+
+#: Speaker roles of the project: who is the interviewer. ``key`` is the speaker's name as
+#: compared (``qualcode.speech.roles.speaker_key``); ``origin`` says whether a person set
+#: the role (``user``) or ingest guessed it (``guess``, shown for confirmation). Speakers
+#: without a row take their role from their label (``Interviewer:`` / ``Q:``).
+speaker_roles = Table(
+    "speaker_roles",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    CheckConstraint("role IN ('interviewer','participant')", name="ck_speaker_role"),
+    CheckConstraint("origin IN ('user','guess')", name="ck_speaker_role_origin"),
+)

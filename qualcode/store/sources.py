@@ -121,6 +121,15 @@ def insert_segments(conn: Connection, rows: list[dict[str, Any]]) -> int:
     return insert_many(conn, schema.segments, rows)
 
 
+def replace_segments(conn: Connection, source_id: int, kind: str, meta: dict[str, Any] | None,
+                     rows: list[dict[str, Any]]) -> int:
+    """Read a source again with another layout: its kind, meta and segments change, its
+    text (and so every excerpt's offsets) does not."""
+    conn.execute(update(schema.sources).where(schema.sources.c.id == source_id).values(kind=kind, meta=meta or None))
+    conn.execute(schema.segments.delete().where(schema.segments.c.source_id == source_id))
+    return insert_many(conn, schema.segments, rows)
+
+
 def count(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(schema.sources)).scalar_one()
 

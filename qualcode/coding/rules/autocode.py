@@ -17,12 +17,14 @@ caller asks to ``apply`` directly.
 * **Undo**: every application remembers its run; undoing deletes the run's applications
   that nobody has decided on yet (accepted or rejected ones are a person's work and
   stay, unless forced), then excerpts left without any application.
-* **Interviewers**: units spoken by "Interviewer" or "Researcher" (also "Interviewer 2")
-  are skipped unless ``include_interviewer``: the researchers code what participants say.
+* **Interviewers**: units spoken by an interviewer -- as the project's speaker roles say
+  (:mod:`qualcode.speech.roles`: set, guessed at ingest, or a label such as "Interviewer")
+  -- are skipped unless ``include_interviewer``: the researchers code what participants say.
+* **Transcription marks** (``[laughs]``, ``(inaudible 00:12:03)``) are blanked before
+  matching (:mod:`qualcode.speech.marks`), so no rule or search matches inside one.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -39,10 +41,12 @@ from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding
 from qualcode.store import frames, review_store
 from qualcode.store import sources as store_sources
+from qualcode.store import speakers as store_speakers
+from qualcode.speech.marks import blank_marks
+from qualcode.speech.roles import SpeakerRoles
 from qualcode.store.database import Database
 from qualcode.store.migrations import utcnow
 
-INTERVIEWER = re.compile(r"^\s*(interviewer|researcher)\b", re.IGNORECASE)
 SPAN_COLUMNS = ["source_id", "start", "end", "text", "code_id", "code", "matches", "confidence"]
 BATCH_CHARS = 2_000_000  # source text per batch: bounds memory and feeds the progress bar
 
@@ -216,6 +220,7 @@ def match_given_rules(
         source_frame = frames.sources(conn)
         descriptors = frames.descriptors(conn)
         segments = frames.segments(conn)
+        speaker_roles = SpeakerRoles(store_speakers.roles(conn))
     if source_ids is not None and not source_frame.empty:
         source_frame = source_frame[source_frame["source_id"].isin(set(source_ids))]
     tasks = plan(rules, unit)
@@ -223,7 +228,7 @@ def match_given_rules(
     roles = _roles(descriptors, role_field)
     case_of = dict(zip(source_frame["source_id"], source_frame["case"])) if not source_frame.empty else {}
     spans = _match(db, source_frame, segments, rulesets, roles, case_of, include_interviewer, n_process, progress,
-                   cluster)
+                   cluster, speaker_roles)
     if not spans.empty:
         spans = (spans.sort_values("confidence", ascending=False, kind="stable")
                  .drop_duplicates(["source_id", "start", "end", "code_id"]).sort_values(["source_id", "start", "code_id"])
@@ -240,7 +245,8 @@ def _roles(descriptors: pd.DataFrame, field_name: str) -> dict[str, str]:
 
 def _match(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, rulesets: dict[str, RuleSet],
            roles: dict[str, str], case_of: dict[int, Any], include_interviewer: bool, n_process: int,
-           progress: bool | None, cluster: str | None = None) -> pd.DataFrame:
+           progress: bool | None, cluster: str | None = None,
+           speaker_roles: SpeakerRoles | None = None) -> pd.DataFrame:
     """All (span, code) matches, one batch of sources at a time, on ``n_process`` processes
     (or on the Dask ``cluster``)."""
     if source_frame.empty:
@@ -255,7 +261,8 @@ def _match(db: Database, source_frame: pd.DataFrame, segments: pd.DataFrame, rul
     several = n_process > 1 and sum(source_frame["length"]) > BATCH_CHARS
     bar = tqdm(total=len(source_frame), desc="autocode", unit="source",
                disable=None if progress is None else not progress)
-    context = _Context(rulesets, roles, {int(k): v for k, v in case_of.items()}, include_interviewer)
+    context = _Context(rulesets, roles, {int(k): v for k, v in case_of.items()}, include_interviewer,
+                       speaker_roles or SpeakerRoles())
     try:
         results = run_batches(jobs(), context, n_process if several else 1, bar, cluster=cluster)
     finally:
@@ -272,18 +279,22 @@ class _Context:
     roles: dict[str, str]
     case_of: dict[int, Any]
     include_interviewer: bool
+    speaker_roles: SpeakerRoles = field(default_factory=SpeakerRoles)
 
     def run(self, texts: dict[int, str], segments: pd.DataFrame | None) -> pd.DataFrame:
         out = []
+        # marks blanked in the whole text: a sentence may start inside "(laughs)"
+        blanked = {sid: blank_marks(text) for sid, text in texts.items()}
         for kind, ruleset in self.rulesets.items():
             units = cut_units(texts, segments, kind)
             if units.empty:
                 continue
             if not self.include_interviewer:
-                said_by_interviewer = units["speaker"].fillna("").str.match(INTERVIEWER.pattern, case=False)
-                units = units[~said_by_interviewer.to_numpy(dtype=bool)].reset_index(drop=True)
+                said_by_interviewer = self.speaker_roles.interviewer_mask(units["speaker"])
+                units = units[[not flag for flag in said_by_interviewer]].reset_index(drop=True)
             units["role"] = self._role(units)
-            hits = ruleset.apply(units)
+            said = [blanked[s][a:b] for s, a, b in zip(units["source_id"], units["start"], units["end"])]
+            hits = ruleset.apply(units.assign(text=said))
             if hits.empty:
                 continue
             rows = units.iloc[hits["row"].to_numpy()]

@@ -24,13 +24,14 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from qualcode.coding.machine_runs import check_run_options, run_batches, source_batches, store_machine_run
-from qualcode.coding.suggest.project_models import load_model, read_batch, spans_of, units_of
+from qualcode.coding.suggest.project_models import load_model, read_batch, spans_of, speaker_roles, units_of
 from qualcode.coding.suggest.unit_labels import unit_code_pairs
 from qualcode.coding.units import check_unit
 from qualcode.errors import UsageError
 from qualcode.store import frames
 from qualcode.store import sources as store_sources
 from qualcode.store.database import Database
+from qualcode.speech.roles import SpeakerRoles
 
 
 @dataclass
@@ -118,7 +119,7 @@ def suggest(
     carried = spans_of(apps[apps["code"].isin(model_codes)]) if not apps.empty else pd.DataFrame()
     names = dict(zip(source_frame["source_id"], source_frame["source"]))
 
-    work = _Suggesting(loaded.estimator, unit, include_interviewer, threshold, top_k)
+    work = _Suggesting(loaded.estimator, unit, include_interviewer, threshold, top_k, speaker_roles(db))
     bar = tqdm(total=len(source_frame), desc="suggest", unit="source", disable=None if progress is None else not progress)
     try:
         found = _run_batches(db, source_frame, segments, carried, work, n_process, bar, cluster)
@@ -151,9 +152,10 @@ class _Suggesting:
     include_interviewer: bool
     threshold: float | None
     top_k: int | None
+    roles: SpeakerRoles = field(default_factory=SpeakerRoles)
 
     def run(self, texts: dict[int, str], segments: pd.DataFrame | None, carried: pd.DataFrame) -> pd.DataFrame:
-        units = units_of(texts, segments, self.unit, self.include_interviewer)
+        units = units_of(texts, segments, self.unit, self.include_interviewer, self.roles)
         return _pick(self.estimator, units, carried, self.threshold, self.top_k)
 
 

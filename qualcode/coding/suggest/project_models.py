@@ -36,14 +36,15 @@ from sklearn.base import clone
 from tqdm.auto import tqdm
 
 from qualcode.codebook.branches import is_structural
-from qualcode.coding.rules.autocode import INTERVIEWER
 from qualcode.coding.suggest.unit_labels import NEGATIVE, POSITIVE, overlaps, unit_code_pairs, unit_labels
 from qualcode.coding.units import UNIT_KINDS, check_unit, cut_units
 from qualcode.errors import ModelError, NotFoundError, UsageError
 from qualcode.store import codes as store_codes
 from qualcode.store import frames, review_store, suggest_store
 from qualcode.store import sources as store_sources
+from qualcode.store import speakers as store_speakers
 from qualcode.store.database import Database
+from qualcode.speech.roles import SpeakerRoles
 from qualcode.store.engine import sqlite_path
 
 MIN_POSITIVES = 5
@@ -146,7 +147,13 @@ def default_model_dir(db: Database) -> Path:
 def _cut(db: Database, ids: list[int], segments: pd.DataFrame, unit: str, include_interviewer: bool) -> pd.DataFrame:
     """Units of these sources, interviewer units dropped unless asked for."""
     texts, segs = read_batch(db, ids, segments)
-    return units_of(texts, segs, unit, include_interviewer)
+    return units_of(texts, segs, unit, include_interviewer, speaker_roles(db) if not include_interviewer else None)
+
+
+def speaker_roles(db: Database) -> SpeakerRoles:
+    """The project's speaker roles (who is the interviewer)."""
+    with db.connect() as conn:
+        return SpeakerRoles(store_speakers.roles(conn))
 
 
 def read_batch(db: Database, ids: list[int], segments: pd.DataFrame) -> tuple[dict[int, str], pd.DataFrame | None]:
@@ -156,11 +163,13 @@ def read_batch(db: Database, ids: list[int], segments: pd.DataFrame) -> tuple[di
     return texts, (segments[segments["source_id"].isin(ids)] if not segments.empty else None)
 
 
-def units_of(texts: dict[int, str], segments: pd.DataFrame | None, unit: str, include_interviewer: bool) -> pd.DataFrame:
-    """Units of kind ``unit``, interviewer units dropped unless asked for."""
+def units_of(texts: dict[int, str], segments: pd.DataFrame | None, unit: str, include_interviewer: bool,
+             roles: SpeakerRoles | None = None) -> pd.DataFrame:
+    """Units of kind ``unit``, interviewer units (by the project's ``roles``; by label
+    when none are given) dropped unless asked for."""
     units = cut_units(texts, segments, unit)
     if not include_interviewer and not units.empty:
-        asked = units["speaker"].fillna("").str.match(INTERVIEWER.pattern, case=False).to_numpy(dtype=bool)
+        asked = np.asarray((roles or SpeakerRoles()).interviewer_mask(units["speaker"]), dtype=bool)
         units = units[~asked]
     return units.reset_index(drop=True)
 

@@ -18,7 +18,7 @@ from qualcode.ingest.records import ReadResult
 from qualcode.ingest.readers.text import source_from_text
 
 
-def read_pdf(path: Path, *, name: str, kind: str = "auto", wave: str | None = None) -> ReadResult:
+def read_pdf(path: Path, *, name: str, kind: str = "auto", wave: str | None = None, layout: str = "auto") -> ReadResult:
     """Read a .pdf's text; kind ``document`` unless its text is speaker turns."""
     try:
         reader = pypdf.PdfReader(str(path))
@@ -46,6 +46,6 @@ def read_pdf(path: Path, *, name: str, kind: str = "auto", wave: str | None = No
             "(e.g. ocrmypdf) and ingest the result"
         )
     source = source_from_text(
-        text, origin=str(path), name=name, kind=kind, wave=wave, meta={"pages": len(pages)}
+        text, origin=str(path), name=name, kind=kind, wave=wave, meta={"pages": len(pages)}, layout=layout,
     )
     return ReadResult(sources=[source])

@@ -108,6 +108,10 @@ def _speakers_from_labels(cues: list[Cue]) -> None:
             cue.parts[0] = (speaker, words)
 
 
+def _style(raw: str) -> str:
+    return "<v Name> voices" if _VOICE.search(raw) else "Name: in cues"
+
+
 def read_subtitles(path: Path, *, name: str, kind: str = "auto", wave: str | None = None) -> ReadResult:
     """Read a .vtt/.srt file into cue (and turn) segments."""
     raw, encoding = read_text_file(path)
@@ -137,6 +141,7 @@ def read_subtitles(path: Path, *, name: str, kind: str = "auto", wave: str | Non
     source = SourceRecord(
         name=name, kind=source_kind, text=text, origin_path=str(path),
         segments=sorted(segments + turns, key=lambda s: (s.start, s.kind != "turn")),
-        wave=wave, meta={"encoding": encoding, "cues": len(cues)},
+        wave=wave, meta={"encoding": encoding, "cues": len(cues), "layout": "webvtt" if has_speakers else "cues",
+                         "style": _style(raw) if has_speakers else "no speakers"},
     )
     return ReadResult(sources=[source])

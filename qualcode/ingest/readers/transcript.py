@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from qualcode.ingest.records import SegmentRecord
 from qualcode.ingest.segment import paragraphs, trim
+from qualcode.speech.roles import is_interviewer_label
 
 TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _TURN_BODY = rf"""[^\S\n]*
@@ -30,7 +31,6 @@ _NEXT_LINE = re.compile(r"\n" + _TURN_BODY, re.MULTILINE | re.VERBOSE)
 _CONNECTORS = frozenset({"of", "the", "and", "de", "van", "von", "der", "da", "le", "la", "du", "di", "y", "&"})
 MAX_LABEL_WORDS = 4
 MIN_TURNS = 3  # fewer labelled lines could be a document's "Aims:" / "Method:"; force kind instead
-INTERVIEWER_LABEL = re.compile(r"(?:interviewer|researcher|moderator|facilitator)\b", re.IGNORECASE)
 MIN_SHARE = 0.4  # share of text units (paragraphs / turn lines) that open with a label
 
 
@@ -53,7 +53,7 @@ def parse_time(value: str | None) -> float | None:
     return seconds + (float("0." + fraction) if fraction else 0.0)
 
 
-def _looks_like_name(label: str) -> bool:
+def looks_like_name(label: str) -> bool:
     """``Interviewer``, ``CEO-07``, ``Dr. Smith``, ``Head of Policy``, ``P3 (mentor)``:
     every word capitalised or a number, bar a few connectors; at most four words."""
     words = re.sub(r"\([^)]*\)", " ", label).split()
@@ -62,8 +62,10 @@ def _looks_like_name(label: str) -> bool:
     return all(w[0].isupper() or w[0].isdigit() or w.lower() in _CONNECTORS for w in words)
 
 
-def _label_key(label: str) -> str:
+def label_key(label: str) -> str:
     return " ".join(label.casefold().split())
+
+
 
 
 def find_turn_lines(text: str) -> list[TurnLine]:
@@ -80,13 +82,13 @@ def find_turn_lines(text: str) -> list[TurnLine]:
         if len(label.split()) > MAX_LABEL_WORDS + 2:
             continue
         candidates.append((match, label))
-    counts = Counter(_label_key(label) for _, label in candidates)
+    counts = Counter(label_key(label) for _, label in candidates)
     accepted: dict[str, bool] = {}
     lines: list[TurnLine] = []
     for match, label in candidates:
         ok = accepted.get(label)
         if ok is None:
-            ok = accepted[label] = _looks_like_name(label) or counts[_label_key(label)] >= 3
+            ok = accepted[label] = looks_like_name(label) or counts[label_key(label)] >= 3
         if not ok:
             continue
         whole = match.group()
@@ -117,37 +119,48 @@ def is_transcript(text: str, lines: list[TurnLine] | None = None) -> bool:
         units -= 1  # a title or preamble before the first turn does not count against it
     if units <= 0 or len(lines) / units < MIN_SHARE:
         return False
-    speakers = Counter(_label_key(line.speaker) for line in lines)
-    return (
-        len(lines) >= MIN_TURNS
-        and speakers.most_common(1)[0][1] >= 2
-        and len(speakers) <= max(2, 0.75 * len(lines))
-    )
+    return speakers_recur(lines)
+
+
+def speakers_recur(lines: list[TurnLine]) -> bool:
+    """At least ``MIN_TURNS`` turns, someone speaks twice, and speakers are fewer than
+    three in four turns: a conversation, not a list of headings."""
+    if len(lines) < MIN_TURNS:
+        return False
+    speakers = Counter(label_key(line.speaker) for line in lines)
+    return speakers.most_common(1)[0][1] >= 2 and len(speakers) <= max(2, 0.75 * len(lines))
 
 
 def _is_short_interview(text: str, lines: list[TurnLine]) -> bool:
     if len(lines) != 2 or lines[0].speaker == lines[1].speaker:
         return False
-    if not any(INTERVIEWER_LABEL.match(line.speaker) for line in lines):
+    if not any(is_interviewer_label(line.speaker) for line in lines):
         return False
     block_starts = {start for start, _ in paragraphs(text)}
     return all(line.line_start in block_starts for line in lines)  # each turn opens a paragraph
 
 
-def turn_segments(text: str, lines: list[TurnLine] | None = None) -> list[SegmentRecord]:
+def turn_segments(
+    text: str, lines: list[TurnLine] | None = None, *, stops: list[int] | None = None, skip_until: int = 0,
+) -> list[SegmentRecord]:
     """``turn`` segments (and ``paragraph`` segments for any preamble) in text order.
 
-    ``time_end`` of a turn is the next turn's time stamp when both are known.
+    ``time_end`` of a turn is the next turn's time stamp when both are known. A turn also
+    ends at the next of ``stops`` (a footer line that is nobody's words); the preamble
+    before ``skip_until`` (a tool's header block) gets no segment.
     """
     if lines is None:
         lines = find_turn_lines(text)
+    stops = sorted(stops or [])
     segments: list[SegmentRecord] = []
     first = lines[0].line_start if lines else len(text)
     for start, end in paragraphs(text[:first]):
-        segments.append(SegmentRecord("paragraph", start, end))
+        if start >= skip_until:
+            segments.append(SegmentRecord("paragraph", start, end))
     for i, line in enumerate(lines):
         next_start = lines[i + 1].line_start if i + 1 < len(lines) else len(text)
-        span = trim(text, line.speech_start, next_start)
+        stop = next((s for s in stops if line.speech_start <= s < next_start), next_start)
+        span = trim(text, line.speech_start, stop)
         if span is None:
             continue  # a label with nothing said
         next_time = lines[i + 1].time if i + 1 < len(lines) else None
@@ -156,3 +169,21 @@ def turn_segments(text: str, lines: list[TurnLine] | None = None) -> list[Segmen
             SegmentRecord("turn", span[0], span[1], speaker=line.speaker, time_start=line.time, time_end=time_end)
         )
     return segments
+
+
+def style(text: str, lines: list[TurnLine]) -> str:
+    """How a labelled transcript writes its labels: ``Name (00:01:02):`` (Rev),
+    ``[00:01:02] Name:`` (Trint, Descript), ``Q:``/``A:``, ``I:``/``R:``, ``NAME:``, ``Name:``."""
+    heads = [text[line.line_start:line.speech_start] for line in lines]
+    if heads and sum(bool(re.search(rf"[\[(]{TIME}[\])]\s*:", h)) for h in heads) > len(heads) / 2:
+        return "rev"
+    if heads and sum(bool(re.match(rf"[\[(]?{TIME}", h)) for h in heads) > len(heads) / 2:
+        return "[time] Name:"
+    speakers = {label_key(line.speaker) for line in lines}
+    if speakers and speakers <= {"q", "a"}:
+        return "Q:/A:"
+    if speakers and speakers <= {"i", "r", "p"}:
+        return "I:/R:"
+    if lines and all(line.speaker.upper() == line.speaker for line in lines):
+        return "NAME:"
+    return "Name:"

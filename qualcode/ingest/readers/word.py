@@ -58,7 +58,7 @@ def _metadata(rows: list[list[str]]) -> dict[str, str] | None:
     return {label: row[1].strip() for label, row in zip(labels, rows) if label}
 
 
-def read_docx(path: Path, *, name: str, kind: str = "auto", wave: str | None = None) -> ReadResult:
+def read_docx(path: Path, *, name: str, kind: str = "auto", wave: str | None = None, layout: str = "auto") -> ReadResult:
     """Read a .docx: text, optional metadata table, transcript turns when present."""
     try:
         document = docx.Document(str(path))
@@ -94,7 +94,7 @@ def read_docx(path: Path, *, name: str, kind: str = "auto", wave: str | None = N
     case = meta.get("participant") or meta.get("case") or None
     source = source_from_text(
         text, origin=str(path), name=name, kind=kind,
-        wave=wave if wave is not None else content_wave, case=case, meta=meta,
+        wave=wave if wave is not None else content_wave, case=case, meta=meta, layout=layout,
     )
     return ReadResult(sources=[source])
 
