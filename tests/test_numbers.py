@@ -359,7 +359,7 @@ def test_report_polish(study: Project, study_files: Path, tmp_path: Path) -> Non
     assert "Participants and sources" in wb.sheetnames and "Participants and sources by rol" not in wb.sheetnames
     assert "Codes by role" in wb.sheetnames  # not "Codes by role (%"
     memos = wb["Memos by target"]
-    assert [c.value for c in memos[3]][:3] == ["memo_id", "target", "about"]
+    assert [c.value for c in memos[3]][:3] == ["id", "target", "about"]
     assert memos.cell(row=4, column=3).value == "CEO-07 wave 1"
     excerpts = wb[next(n for n in wb.sheetnames if n.startswith("Excerpts"))]
     header = [c.value for c in excerpts[3]]

@@ -95,7 +95,7 @@ def excerpts(ctx: click.Context, codes: tuple[str, ...], no_children: bool, wher
 def memos(ctx: click.Context, target_kind: str | None, fmt: str) -> None:
     """List memos: what each is on, who wrote it, when, and its text."""
     table = open_project(ctx).memos(target_kind)
-    columns = ["memo_id", "target", "about", "author", "created_at", "text"]
+    columns = ["id", "target", "about", "author", "created_at", "text"]
     emit_frame(table[columns] if fmt == "table" else table, fmt)
 
 

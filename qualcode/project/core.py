@@ -465,7 +465,7 @@ class ProjectCore:
         return self._frame(frames.questionnaires)
 
     def memos(self, on: str | None = None) -> pd.DataFrame:
-        """Memos as a table: ``memo_id, target, about, author, created_at, text,
+        """Memos as a table: ``id, target, about, author, created_at, text,
         target_id``; ``about`` names what the memo is on (a source, a code path, a case,
         an excerpt with its source, or the project). ``on`` keeps one kind of target."""
         if on is not None and on not in MEMO_TARGETS:

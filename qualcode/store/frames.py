@@ -378,14 +378,14 @@ def responses(conn: Connection) -> pd.DataFrame:
     return base
 
 
-MEMO_COLUMNS = ["memo_id", "target", "about", "author", "created_at", "text", "target_id"]
+MEMO_COLUMNS = ["id", "target", "about", "author", "created_at", "text", "target_id"]
 
 
 def memos(conn: Connection) -> pd.DataFrame:
     """Memos with what each is about in words: the source's name, the code's path, the
     case's name, "excerpt 12 (source)" or "project"; in the order they were written."""
     M = schema.memos
-    frame = _read(conn, select(M.c.id.label("memo_id"), M.c.target, M.c.target_id, M.c.author, M.c.created_at,
+    frame = _read(conn, select(M.c.id, M.c.target, M.c.target_id, M.c.author, M.c.created_at,
                                M.c.text).order_by(M.c.id))
     if frame.empty:
         return pd.DataFrame(columns=MEMO_COLUMNS)
