@@ -44,8 +44,10 @@ class DemoPaths:
         return self.corpus / "codings.csv"
 
     @property
-    def names_to_redact(self) -> Path:
-        return self.corpus / "names-to-redact.txt"
+    def redactions(self) -> Path:
+        """The names a researcher confirmed (and the candidates ruled out) after
+        ``qualcode redact suggest``: every export of the demo is clean of names."""
+        return self.corpus / "redactions.csv"
 
 
 def demo_paths(root: Path | None = None) -> DemoPaths:
@@ -81,9 +83,8 @@ def fill_demo_project(project: Project, paths: DemoPaths | None = None, progress
     project.import_codebook(paths.codebook)
     if paths.codings.exists():
         project.import_codings(paths.codings)
-    if paths.names_to_redact.exists():
-        names = paths.names_to_redact.read_text(encoding="utf-8").splitlines()
-        project.add_redaction_names([n for n in names if n.strip() and not n.startswith("#")])
+    if paths.redactions.exists():
+        project.import_redactions(paths.redactions)
     return project
 
 

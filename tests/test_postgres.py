@@ -126,6 +126,25 @@ def test_the_demo_study_gives_the_same_numbers_on_postgresql(pg_url: str, tmp_pa
         lite.close()
 
 
+def test_counts_kept_between_calls_see_another_members_write(pg_url: str, study_files: Path) -> None:
+    """The frames a count keeps are keyed on the project's change counter, which every
+    write raises in the database: a colleague's coding shows in the next count."""
+    project = Project.create(pg_url, title="Team project")
+    project.ingest(study_files / "interviews", progress=False)
+    project.import_descriptors(study_files / "participants.csv", key="participant")
+    project.import_codebook(study_files / "codebook.yaml")
+    project.code("CEO-07 wave 1", "Impact/Confidence", quote="I regained that confidence I had lost.", coder="anna")
+    first = project.frequencies().set_index("code")
+    assert first.loc["Impact/Confidence", "excerpts"] == 1 and first.loc["Issues/Governance", "excerpts"] == 0
+    colleague = Project.open(pg_url)
+    colleague.code("Mentor-03 wave 1", "Issues/Governance", quote="The board relations improved a lot.", coder="ben")
+    colleague.close()
+    second = project.frequencies().set_index("code")
+    assert second.loc["Issues/Governance", "excerpts"] == 1 and second.loc["Issues/Governance", "cases"] == 1
+    assert second.loc["Impact/Confidence", "excerpts"] == 1
+    project.close()
+
+
 def test_the_readmes_postgresql_commands_work_as_written(pg_url: str, study_files: Path) -> None:
     """README: ``qualcode --project postgresql://… init``, then commands on that URL."""
     from click.testing import CliRunner

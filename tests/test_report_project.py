@@ -74,7 +74,7 @@ def test_quotes_are_redacted_and_attributed_without_names(coded: Project) -> Non
     quotes = coded.quotes("Issues/Sustainability", n=5)
     assert len(quotes) == 2
     assert not quotes["quote"].str.contains("Margaret").any()
-    assert quotes["quote"].str.contains(r"\[name\]").any()
+    assert quotes["quote"].str.contains(r"\[Person 1\]").any()  # Margaret, confirmed: a pseudonym
     assert not quotes["attribution"].str.contains("CEO-0").any()
 
 
@@ -121,7 +121,7 @@ def test_stats_commands(coded: Project, tmp_path: Path) -> None:
     assert wide.set_index("code").loc["Impact/Confidence", "CEO"] == 1
     pairs = json.loads(run("stats", "cooccurrence", "--pairs", "--format", "json"))
     assert {(p["code_a"], p["code_b"]) for p in pairs} == {("Issues/Governance/Board relations", "Issues/Sustainability")}
-    assert "[name]" in run("quotes", "Issues/Sustainability")
+    assert "[Person 1]" in run("quotes", "Issues/Sustainability")
     words = pd.read_csv(io.StringIO(run("stats", "words", "--format", "csv")))
     assert "margaret" not in set(words["word"]) and "board" in set(words["word"])
     out = tmp_path / "cloud.png"

@@ -195,3 +195,18 @@ def test_review_actions_record_who_and_when_and_each_answers_with_its_undo(study
         ["source", "Second interview booked", "ben"], ["code", "Split from Sustainability", "ben"]]
     shown = ws.call("codings", {"source": "CEO-07 wave 1"}, "ben")["memos"]
     assert sorted(m["text"] for m in shown) == ["Second interview booked", "Split from Sustainability"]
+
+
+def test_serve_refuses_bad_options_in_one_line(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from qualcode.cli import cli
+
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["serve", "-p", str(tmp_path / "nope.qcproj")], env={"QUALCODE_PROJECT": None})
+    assert missing.exit_code == 1 and missing.output.strip().endswith(f"create it with: qualcode init {tmp_path / 'nope.qcproj'}")
+    port = runner.invoke(cli, ["serve", "-p", str(tmp_path / "nope.qcproj"), "--port", "99999"])
+    assert port.exit_code == 2 and port.output.strip() == "Error: port 99999 is not between 1 and 65535"
+    token = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--token", "short"])
+    assert token.exit_code == 2 and "at least 16 characters" in token.output
+    assert list(tmp_path.iterdir()) == []

@@ -230,3 +230,26 @@ def test_markup_in_a_transcript_code_memo_and_name_stays_text(project, tmp_path:
         assert '<img src=x onerror="window.__qualcodeXss = 3">' in page_text
         assert "<script>window.__qualcodeXss = 5</script>" in page_text
         assert project.applications()["coder"].tolist() == ['<b onmouseover="window.__qualcodeXss = 4">eve</b>']
+
+
+def test_a_passage_can_be_selected_and_coded_with_the_keyboard(study, driver) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    with running_server(study) as url:
+        start(driver, url, "anna", "CEO-07 wave 1")
+        text_before = driver.find_element("css selector", ".qc-text").text
+        # put the caret before "Funding" (a click there), then Shift+Right over "Funding"
+        driver.execute_script("""
+            const chunk = [...document.querySelectorAll('.qc-chunk')].find(c => c.textContent.startsWith('Funding'));
+            chunk.closest('.qc-text').focus();
+            const r = document.createRange(); r.setStart(chunk.firstChild, 0); r.collapse(true);
+            const s = window.getSelection(); s.removeAllRanges(); s.addRange(r);""")
+        ActionChains(driver).send_keys("x").key_down(Keys.SHIFT).send_keys(Keys.ARROW_RIGHT * 7).key_up(Keys.SHIFT).perform()
+        wait_for(driver, "return !document.querySelector('.qc-picker').hidden")
+        driver.find_element("css selector", ".qc-picker-search").send_keys("Sustain\n")
+        wait_for(driver, "return document.querySelectorAll('.qc-stripe').length === 1")
+        apps = study.applications()
+        text = study.source_text("CEO-07 wave 1")
+        assert text[apps["start"][0]:apps["end"][0]] == "Funding"
+        assert driver.find_element("css selector", ".qc-text").text == text_before  # typing changed nothing

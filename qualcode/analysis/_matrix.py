@@ -64,8 +64,8 @@ class Incidence:
     def _case_factors(self) -> tuple[np.ndarray, pd.Index]:
         if "case" not in self.excerpts.columns:
             return np.full(len(self.excerpts), -1, dtype=np.int64), pd.Index([])
-        idx, cases = pd.factorize(self.excerpts["case"], sort=False)  # NA -> -1
-        return np.asarray(idx), pd.Index(cases)
+        idx, cases = factorize_labels(self.excerpts["case"])  # NA -> -1
+        return idx, cases
 
     @property
     def case_idx(self) -> np.ndarray:
@@ -74,6 +74,18 @@ class Incidence:
     @property
     def cases(self) -> pd.Index:
         return self._case_factors[1]
+
+
+def factorize_labels(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize`` in order of first appearance, with the labels as a plain Index.
+
+    The project's counting frames hold names as categoricals (10^6 rows, a few
+    thousand names); tables built from the labels must look the same either way.
+    """
+    idx, labels = pd.factorize(column, sort=False)
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        labels = pd.Index(labels).astype(labels.categories.dtype)
+    return np.asarray(idx), pd.Index(labels)
 
 
 def _codes_for(apps: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:

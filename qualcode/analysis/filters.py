@@ -15,6 +15,7 @@ case-insensitively against the value as it reads (``"2024"`` matches a number 20
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,8 @@ import pandas as pd
 from qualcode.analysis._matrix import attach_fields, require
 from qualcode.analysis._tree import code_table, expand
 
-__all__ = ["filter_where", "filter_codes", "excerpts_with_codes", "with_descriptors"]
+__all__ = ["filter_where", "filter_codes", "excerpts_with_codes", "with_descriptors", "filter_applications",
+           "listed_where"]
 
 
 def with_descriptors(frame: pd.DataFrame, descriptors: pd.DataFrame,
@@ -96,3 +98,29 @@ def excerpts_with_codes(excerpts: pd.DataFrame, apps: pd.DataFrame, codes: str |
     hits = filter_codes(apps, codes, codebook, descendants=descendants)
     return excerpts[excerpts["excerpt_id"].isin(hits["excerpt_id"])]
 
+
+def listed_where(where: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``{"role": "CEO"}`` and ``{"role": ["CEO"]}`` both work; iterables become lists."""
+    if not where:
+        return None
+    return {k: (v if isinstance(v, (str, int, float, bool)) or callable(v) else list(v)) for k, v in where.items()}
+
+
+def filter_applications(apps: pd.DataFrame, code: str | Iterable[str] | None, codes: pd.DataFrame | None, *,
+                         descendants: bool = True, source: str | None = None, case: str | None = None,
+                         coder: str | Iterable[str] | None = None, where: Mapping[str, Any] | None = None,
+                         descriptors: pd.DataFrame | None = None, final_only: bool = False) -> pd.DataFrame:
+    """The rows of an applications frame (full or counting) that pass every filter."""
+    if apps.empty:
+        return apps
+    if code is not None:
+        apps = filter_codes(apps, code, codes, descendants=descendants)
+    mask = apps["final"].copy() if final_only else pd.Series(True, index=apps.index)
+    if source is not None:
+        mask &= apps["source"] == source
+    if case is not None:
+        mask &= apps["case"] == case
+    if coder is not None:
+        mask &= apps["coder"].isin([coder] if isinstance(coder, str) else list(coder))
+    apps = filter_where(apps[mask], listed_where(where), descriptors)
+    return apps.reset_index(drop=True)

@@ -12,6 +12,7 @@ import pandas as pd
 from qualcode.analysis._matrix import (
     case_base_size,
     counts_by_unit,
+    factorize_labels,
     incidence,
     require,
     rollup,
@@ -93,7 +94,7 @@ def code_application(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *
         raise ValueError(f"by must be 'source' or 'case', got {by!r}")
     require(apps, ["excerpt_id", "code", by], "applications", "project.applications()")
     inc = incidence(apps, codebook, child_sum=child_sum)
-    unit_idx, units = pd.factorize(inc.excerpts[by], sort=False)
+    unit_idx, units = factorize_labels(inc.excerpts[by])
     um = counts_by_unit(np.asarray(unit_idx), inc.matrix, len(units))
     frame = pd.DataFrame(um.T.toarray(), index=pd.Index(inc.codes["code"], name="code"),
                          columns=pd.Index(units, name=by))

@@ -22,7 +22,7 @@ every case name, so neither a name nor a case identifier reaches a report.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -106,18 +106,21 @@ def representative_quotes(excerpts: pd.DataFrame, apps: pd.DataFrame, code: str,
                           descriptors: pd.DataFrame | None = None, codebook: pd.DataFrame | None = None, *,
                           fields: Sequence[str] | str | None = None, n: int = 5, per_case: int = 1,
                           descendants: bool = True, min_chars: int = 60, max_chars: int = 600,
-                          names: Iterable[str] = (), unit_label: str = "Participant") -> pd.DataFrame:
+                          names: Iterable[str] = (),
+                          anonymise: Callable[[pd.Series], pd.Series] | None = None,
+                          unit_label: str = "Participant") -> pd.DataFrame:
     """Up to ``n`` quotes for ``code``, at most ``per_case`` from one case (see module docstring).
 
     ``excerpts`` is ``project.excerpts()`` (for text, case, wave); ``apps`` the
     applications (for which excerpts carry the code and its weights). ``fields`` builds
     the attribution (see :func:`attribution`; default ``role`` and ``wave``, those that
     exist); ``names`` are extra names to redact
-    (people, organisations) on top of every case name in ``excerpts``/``descriptors``.
+    (people, organisations) on top of every case name in ``excerpts``/``descriptors``;
+    ``anonymise`` (a Series -> Series function, such as a project's anonymiser) replaces
+    that redaction when given.
     A quote whose attribution comes out empty (no descriptors) is attributed to a
     pseudonym, ``"{unit_label} N"`` with N the case's (or, without a case, the source's)
-    place among all of ``excerpts``' cases in name order, so a reader can tell two
-    speakers apart without learning who they are.
+    place among all of ``excerpts``' cases in name order.
 
     Columns: ``code, excerpt_id, quote, attribution, weight, chars``. No case or source
     column: the output is meant to leave the project.
@@ -157,12 +160,15 @@ def representative_quotes(excerpts: pd.DataFrame, apps: pd.DataFrame, code: str,
     if fields is None:  # the default asks for what exists; explicit fields must exist
         available = set(chosen.columns) | (set(descriptors.columns) if descriptors is not None else set())
         fields = [f for f in DEFAULT_FIELDS if f in available]
-    attributed = redact(attribution(chosen, fields, descriptors), all_names)
-    attributed = attributed.where(attributed.str.strip() != "", _pseudonyms(excerpts, chosen, unit_label))
+    def clean(series: pd.Series) -> pd.Series:
+        return anonymise(series) if anonymise is not None else redact(series, all_names)
+
+    attributed = clean(attribution(chosen, fields, descriptors))
+    attributed = attributed.where(attributed.astype(str).str.strip() != "", _pseudonyms(excerpts, chosen, unit_label))
     out = pd.DataFrame({
         "code": resolve(table, code),
         "excerpt_id": chosen["excerpt_id"].to_numpy(),
-        "quote": redact(chosen["text"].astype(str).str.strip(), all_names).to_numpy(),
+        "quote": clean(chosen["text"].astype(str).str.strip()).to_numpy(),
         "attribution": attributed.to_numpy(),
         "weight": chosen["weight"].to_numpy(),
         "chars": chosen["chars"].to_numpy(),

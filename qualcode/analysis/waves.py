@@ -30,7 +30,9 @@ def frequencies_by_wave(apps: pd.DataFrame, codebook: pd.DataFrame | None = None
 
 
 def _wave_cases(frame: pd.DataFrame, waves: pd.Series, wave: object) -> pd.Index:
-    return pd.Index(pd.unique(frame.loc[(waves == str(wave)).to_numpy(), "case"].dropna()))
+    # A source without a wave compares as <NA>, which is "not this wave", never an error.
+    in_wave = (waves == str(wave)).fillna(False).to_numpy(dtype=bool)
+    return pd.Index(pd.unique(frame.loc[in_wave, "case"].dropna()))
 
 
 def wave_change(apps: pd.DataFrame, first: object, second: object, codebook: pd.DataFrame | None = None, *,
@@ -59,7 +61,7 @@ def wave_change(apps: pd.DataFrame, first: object, second: object, codebook: pd.
     if paired:
         base_a = base_b = base_a.intersection(base_b)
     inc = incidence(apps, codebook, child_sum=child_sum)
-    wave = inc.excerpts["wave"].astype("string").to_numpy()
+    wave = inc.excerpts["wave"].astype("string").fillna("").to_numpy(dtype=object)
     case = inc.excerpts["case"]
     cases = inc.cases.union(base_a).union(base_b)
     cidx = cases.get_indexer(case)

@@ -16,6 +16,7 @@ from qualcode.cli import (  # noqa: E402,F401  (each module registers its comman
     cmd_impact,
     cmd_interop,
     cmd_project,
+    cmd_redact,
     cmd_serve,
     cmd_speakers,
 )

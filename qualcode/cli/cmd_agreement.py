@@ -20,6 +20,7 @@ from qualcode.coding.agreement.table import export_table, headline, notes, pair_
 from qualcode.errors import ExportError, UsageError
 from qualcode.project.agreement import PROJECT_UNITS
 from qualcode.search.mask import parse_where
+from qualcode.csv_safety import safe_frame
 
 
 @cli.command("agreement")
@@ -43,12 +44,13 @@ def agreement_command(ctx: click.Context, coders: str, unit: str, codes: tuple[s
     names = [c.strip() for c in coders.split(",") if c.strip()]
     if len(names) < 2:
         raise UsageError(f"--coders needs two or more names separated by commas, got {coders!r}")
-    result = open_project(ctx).agreement(
+    project = open_project(ctx)
+    result = project.agreement(
         names, unit=unit, codes=list(codes) or None, sources=list(sources) or None,
         min_overlap=min_overlap, where=parse_where(where) or None,
     )
-    if disagreements_file:
-        _write_disagreements(result, Path(disagreements_file))
+    if disagreements_file:  # a list that leaves the project: confirmed names become pseudonyms
+        _write_disagreements(project.anonymiser().frame(result.disagreements), Path(disagreements_file))
     if fmt == "json":
         click.echo(json.dumps(_as_json(result), indent=1, ensure_ascii=False, default=str))
     elif fmt == "csv":
@@ -81,12 +83,12 @@ def _print_table(frame: pd.DataFrame, left: tuple[str, ...]) -> None:
         click.echo("  ".join(parts).rstrip())
 
 
-def _write_disagreements(result: AgreementResult, path: Path) -> None:
+def _write_disagreements(disagreements: pd.DataFrame, path: Path) -> None:
     try:
-        result.disagreements.to_csv(path, index=False, encoding="utf-8")
+        safe_frame(disagreements).to_csv(path, index=False, encoding="utf-8")
     except OSError as exc:
         raise ExportError(f"cannot write the disagreement list to {path} ({exc.strerror}); choose a writable file") from exc
-    n = len(result.disagreements)
+    n = len(disagreements)
     click.echo(f"{n:,} disagreement row{'' if n == 1 else 's'} written to {path}", err=True)
 
 

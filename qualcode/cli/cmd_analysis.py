@@ -1,4 +1,4 @@
-"""Commands for analyses (issue 4): ``qualcode stats …``, ``quotes``, ``redact``."""
+"""Commands for analyses (issue 4): ``qualcode stats …``, ``quotes``, ``report``, ``wordcloud``."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -288,22 +288,6 @@ def quotes(ctx: click.Context, code: str, n: int, per_case: int, fields: tuple[s
             click.echo(f"\u201c{row.quote}\u201d \u2014 {row.attribution}\n")
         return
     emit_frame(table, fmt)
-
-
-@cli.command()
-@click.argument("names", nargs=-1)
-@click.option("--file", "name_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A file with one name per line.")
-@click.pass_context
-def redact(ctx: click.Context, names: tuple[str, ...], name_file: str | None) -> None:
-    """Add names of people or organisations that must never appear in quotes or word clouds."""
-    given = list(names)
-    if name_file:
-        given += [line.strip() for line in Path(name_file).read_text(encoding="utf-8").splitlines() if line.strip()]
-    if not given:
-        raise UsageError("give names, or --file with one name per line")
-    added = open_project(ctx).add_redaction_names(given)
-    click.echo(f"{added} name(s) added to the redaction list")
 
 
 @cli.command()

@@ -68,12 +68,14 @@ def import_codings(ctx: click.Context, file: str, create_codes: bool) -> None:
               show_default=True, help="Only excerpts carrying a code of this status; 'any' lists every excerpt, "
               "uncoded ones too.")
 @click.option("--search", default=None, help="Only excerpts whose text contains this (case-insensitive).")
+@click.option("--anonymise", is_flag=True, help="Replace every confirmed name by its pseudonym (see qualcode redact).")
 @format_option
 @click.pass_context
 def excerpts(ctx: click.Context, codes: tuple[str, ...], no_children: bool, where: tuple[str, ...], source: str | None,
-             case: str | None, coder: str | None, status: str, search: str | None, fmt: str) -> None:
+             case: str | None, coder: str | None, status: str, search: str | None, anonymise: bool, fmt: str) -> None:
     """List excerpts with their source, case, offsets, codes and text."""
-    frame = open_project(ctx).excerpts(
+    project = open_project(ctx)
+    frame = project.excerpts(
         list(codes) or None,
         descendants=not no_children,
         where=parse_where(where) or None,
@@ -84,7 +86,8 @@ def excerpts(ctx: click.Context, codes: tuple[str, ...], no_children: bool, wher
         search=search,
     )
     columns = ["excerpt_id", "source", "case", "wave", "start", "end", "speaker", "codes", "text"]
-    emit_frame(frame[columns] if not frame.empty else frame, fmt)
+    frame = frame[columns] if not frame.empty else frame
+    emit_frame(project.anonymiser().frame(frame) if anonymise else frame, fmt)
 
 
 @cli.command()

@@ -103,10 +103,11 @@ def export_group() -> None:
 @click.option("--positions", default="utf16:nobom:crlf2", show_default=True, metavar="PARTS",
               help="How positions count the texts: NVivo counts UTF-16 units (as ATLAS.ti and MAXQDA are expected to); "
                    "use 'codepoint' for QualCoder.")
+@click.option("--anonymise", is_flag=True, help="Replace every confirmed name by its pseudonym (see qualcode redact).")
 @click.pass_context
-def export_qdpx(ctx: click.Context, out: str, windows: bool, positions: str) -> None:
+def export_qdpx(ctx: click.Context, out: str, windows: bool, positions: str, anonymise: bool) -> None:
     """A REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder."""
-    _echo(open_project(ctx).export_qdpx(out, windows=windows, positions=positions).lines())
+    _echo(open_project(ctx).export_qdpx(out, windows=windows, positions=positions, anonymise=anonymise).lines())
 
 
 @export_group.command("qdc")

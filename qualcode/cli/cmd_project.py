@@ -162,8 +162,7 @@ def sources_link(ctx: click.Context, pattern: str | None, mapping: str | None, r
 @click.pass_context
 def show(ctx: click.Context, source: str, start: int | None, end: int | None) -> None:
     """Print a source's stored text (offsets in 'code' refer to this text)."""
-    text = open_project(ctx).source_text(source)
-    click.echo(text[start:end])
+    click.echo(open_project(ctx).source_text(source, start, end))
 
 
 @cli.command()
@@ -259,8 +258,14 @@ def codebook_export(ctx: click.Context, file: str) -> None:
 def codebook_add(ctx: click.Context, path: str, description: str, colour: str) -> None:
     """Add a code by its path, e.g. "Issues/Governance" (parents are created)."""
     attributes = {k: v for k, v in {"description": description, "colour": colour}.items() if v}
-    open_project(ctx).add_code(path, **attributes)
-    click.echo(f"added {path}")
+    project = open_project(ctx)
+    existed = project.has_code(path)
+    project.add_code(path, **attributes)
+    if existed:
+        click.echo(f"{path} is already in the codebook; nothing added"
+                   + (" (empty fields filled in)" if attributes else ""))
+    else:
+        click.echo(f"added {path}")
 
 
 @codebook.command("rename")

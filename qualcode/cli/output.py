@@ -7,6 +7,8 @@ from typing import Any
 import click
 import pandas as pd
 
+from qualcode.csv_safety import safe_frame
+
 FORMATS = ("table", "csv", "json")
 
 format_option = click.option(
@@ -21,8 +23,8 @@ format_option = click.option(
 
 def emit_frame(frame: pd.DataFrame, fmt: str, *, max_text: int = 70, index: bool = False) -> None:
     """Print a DataFrame; in table form long text is shortened (CSV/JSON keep it whole)."""
-    if fmt == "csv":
-        click.echo(frame.to_csv(index=index), nl=False)
+    if fmt == "csv":  # text a spreadsheet would run as a formula gets a leading '
+        click.echo(safe_frame(frame).to_csv(index=index), nl=False)
         return
     if fmt == "json":
         data = frame.reset_index() if index else frame
@@ -50,9 +52,7 @@ def emit_mapping(data: dict[str, Any], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(data, indent=1, default=str, ensure_ascii=False))
     elif fmt == "csv":
-        click.echo("key,value")
-        for key, value in data.items():
-            click.echo(f"{key},{value}")
+        click.echo(safe_frame(pd.DataFrame({"key": list(data), "value": list(data.values())})).to_csv(index=False), nl=False)
     else:
         width = max((len(k) for k in data), default=0)
         for key, value in data.items():

@@ -17,6 +17,7 @@ import yaml
 from qualcode.codebook.rules import RULE_KEYS, validate_rules
 from qualcode.errors import CodebookError
 from qualcode.yaml_files import read_yaml_file
+from qualcode.untrusted import BoundedSafeLoader
 
 CODE_KEYS = {
     "name", "description", "inclusion", "exclusion", "examples", "colour", "color", "weight",
@@ -64,8 +65,8 @@ class CodebookSpec:
     codes: list[CodeSpec]  # parents always before their children
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping (1-based)."""
+class _LineLoader(BoundedSafeLoader):
+    """A safe loader (nesting and aliases bounded) that remembers the line of every mapping (1-based)."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:

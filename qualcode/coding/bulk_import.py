@@ -49,6 +49,9 @@ def read_codings_csv(path: str | Path) -> pd.DataFrame:
         raise ImportFormatError(f"{path}: the file is empty; expected columns {','.join(REQUIRED)}[,weight]") from exc
     except pd.errors.ParserError as exc:
         raise ImportFormatError(f"{path}: malformed csv ({str(exc).splitlines()[0]})") from exc
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the extra leading cells as an index
+        raise ImportFormatError(f"{path}: rows have more cells than the header row has names; "
+                                "name every column or remove the extra cells")
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     wanted = BY_QUOTE if "quote" in frame.columns and "start" not in frame.columns else REQUIRED
     missing = [c for c in wanted if c not in frame.columns]
@@ -158,12 +161,20 @@ def _import_frame(conn: Connection, frame: pd.DataFrame, path: str, *, create_co
         if bad.any():
             i = int(np.argmax(bad.to_numpy()))
             raise _fail(path, i, f"weight {frame['weight'].iloc[i]!r} is not a number")
+        # the same range ``code --weight`` enforces; inf and nan are never in it
+        ranges = store_codes.weight_ranges(conn)
+        ids = code_paths.map(known)
+        lo, hi = ids.map(lambda c: ranges[c][0]), ids.map(lambda c: ranges[c][1])
+        bad = weight.notna() & ~((weight >= lo) & (weight <= hi))
+        if bad.any():
+            i = int(np.argmax(bad.to_numpy()))
+            raise _fail(path, i, f"weight {frame['weight'].iloc[i].strip()} is outside {lo.iloc[i]:g}..{hi.iloc[i]:g} "
+                                 f"for code {code_paths.iloc[i]!r}; give a weight in the code's range or leave it empty")
     coder_ids = store_coding.ensure_coders(conn, sorted(set(coders)))
     texts = dict(conn.execute(select(schema.sources.c.id, schema.sources.c.text).where(
         schema.sources.c.id.in_([int(s) for s in source_id.unique()]))).all())
     spans = pd.DataFrame({"source_id": source_id, "start": start, "end": end})
     spans["text"] = [texts[s][a:b] for s, a, b in zip(spans["source_id"], spans["start"], spans["end"])]
-    before_excerpts = store_coding.count_excerpts(conn)
     excerpt_ids = store_coding.ensure_excerpts(conn, spans)
     rows = [
         {
@@ -178,7 +189,7 @@ def _import_frame(conn: Connection, frame: pd.DataFrame, path: str, *, create_co
     inserted = store_coding.insert_applications(conn, rows)
     return CodingImportReport(
         rows=len(frame),
-        excerpts=store_coding.count_excerpts(conn) - before_excerpts,
+        excerpts=int(excerpt_ids.attrs["inserted"]),  # this import's, even with others importing at once
         applications=inserted,
         duplicates=len(rows) - inserted,
     )

@@ -37,6 +37,8 @@ from qualcode.store import answers as store_answers
 from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding
 from qualcode.store import coverage as coverage_store
+from qualcode.ingest.office import XLSX_FIX
+from qualcode.untrusted import check_zip
 
 Dedupe = Literal["keep-first", "suffix"] | None
 #: Answers that say "no answer" (compared case-insensitively after trimming).
@@ -115,6 +117,7 @@ def _load(path: Path, sheet: str | None) -> pd.DataFrame:
 
             return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
         if suffix in (".xlsx", ".xlsm"):
+            check_zip(path, str(path), ImportFormatError, what="Excel .xlsx workbook", fix=XLSX_FIX)
             frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str, keep_default_na=False,
                                   engine="openpyxl")
             return frame
@@ -122,10 +125,9 @@ def _load(path: Path, sheet: str | None) -> pd.DataFrame:
         raise ImportFormatError(f"{path}: {exc}; name the sheet with --sheet") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ImportFormatError(f"{path}: not a readable table ({str(exc).splitlines()[0]})") from None
-    except Exception as exc:  # openpyxl/zip errors on a damaged workbook
-        if type(exc).__name__ in ("BadZipFile", "InvalidFileException", "KeyError"):
-            raise ImportFormatError(f"{path}: not a readable .xlsx workbook; open it in Excel and save it again") from None
-        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises anything on a damaged workbook's XML
+        raise ImportFormatError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}); "
+                                "open it in Excel and save it again") from None
     raise ImportFormatError(f"{path}: a coded sheet must be .xlsx or .csv")
 
 

@@ -26,6 +26,7 @@ import yaml
 from qualcode.analysis._tree import code_table, expand
 from qualcode.errors import NotFoundError, QualcodeError, UsageError
 from qualcode.yaml_files import read_yaml_file
+from qualcode.untrusted import BoundedSafeLoader
 
 __all__ = [
     "KINDS", "STAGES", "MEASURES", "COOCCURRENCE", "ImpactModelError", "CodeRef", "Indicator", "Element", "Evidence",
@@ -75,8 +76,8 @@ class _Seq(list):
     lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader whose mappings and sequences carry line numbers."""
+class _LineLoader(BoundedSafeLoader):
+    """A safe loader (nesting and aliases bounded) whose mappings and sequences carry line numbers."""
 
 
 def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:

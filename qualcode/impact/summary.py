@@ -21,7 +21,7 @@ material's ``kind`` does not empty them.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,7 +164,8 @@ def summarise(model: ImpactModel, apps: pd.DataFrame, excerpts: pd.DataFrame, co
               questions: pd.DataFrame | None = None, *, by: str | None = "role",
               where: Mapping[str, Any] | None = None, names: Iterable[str] = (),
               first_wave: str | None = None, second_wave: str | None = None,
-              quotes: int | None = None, cooccurrence: str | None = None) -> ImpactSummary:
+              quotes: int | None = None, cooccurrence: str | None = None,
+              anonymise: Callable[[pd.Series], pd.Series] | None = None) -> ImpactSummary:
     """Summarise ``model`` on the project's frames (unfiltered: the model's and the
     caller's ``where`` are applied here, to the material and to the responses).
 
@@ -172,7 +173,8 @@ def summarise(model: ImpactModel, apps: pd.DataFrame, excerpts: pd.DataFrame, co
     are ``project.applications()`` … ``project.questions()``. ``by`` is a descriptor (or
     material field) for the group table; ``names`` are extra names to redact from
     quotes; waves compared default to the first and last wave with material; ``quotes``
-    overrides the model's number of quotes per element.
+    overrides the model's number of quotes per element; ``anonymise`` (a project's
+    anonymiser) replaces the redaction of quotes by ``names`` when given.
     """
     model = check_model(model, codebook, questions, descriptors)
     descriptors = descriptors if descriptors is not None else pd.DataFrame(columns=["case"])
@@ -212,7 +214,7 @@ def summarise(model: ImpactModel, apps: pd.DataFrame, excerpts: pd.DataFrame, co
         links["evidence"] = [model.evidence.label(v, e) for v, e in zip(links[model.evidence.measure],
                                                                           links["excerpts"])]
     stages = _stage_table(model, el_apps, base) if model.stages() else pd.DataFrame()
-    quote_frame = _quotes(model, el_apps, base, descriptors, keys, names, quotes)
+    quote_frame = _quotes(model, el_apps, base, descriptors, keys, names, quotes, anonymise)
     return ImpactSummary(model, elements, by_group, by_wave, change, indicators, matrix, ripple, stages, links,
                          quote_frame, case_base, by, pair, unit)
 
@@ -424,7 +426,8 @@ def indicator_value(answers: pd.DataFrame, questions: pd.DataFrame, column: str,
 
 # ----------------------------------------------------------------------------- quotes
 def _quotes(model: ImpactModel, el_apps: pd.DataFrame, base: pd.DataFrame, descriptors: pd.DataFrame,
-            keys: list[str], names: Iterable[str], n: int | None) -> pd.DataFrame:
+            keys: list[str], names: Iterable[str], n: int | None,
+            anonymise: Callable[[pd.Series], pd.Series] | None = None) -> pd.DataFrame:
     cols = ["element", "kind", "rank", "quote", "attribution"]
     n = model.quotes if n is None else n
     if n < 1 or el_apps.empty:
@@ -441,7 +444,7 @@ def _quotes(model: ImpactModel, el_apps: pd.DataFrame, base: pd.DataFrame, descr
         if not (el_apps["code"] == key).any():
             continue
         q = qa.representative_quotes(base, el_apps, key, descriptors, codebook, fields=fields, n=n,
-                                     descendants=False, names=names)
+                                     descendants=False, names=names, anonymise=anonymise)
         parts.append(pd.DataFrame({"element": el.name, "kind": el.kind, "rank": range(1, len(q) + 1),
                                    "quote": q["quote"].to_numpy(), "attribution": q["attribution"].to_numpy()}))
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)

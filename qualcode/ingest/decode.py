@@ -4,7 +4,8 @@ Offsets of excerpts are code points into the stored text, so the text must be fi
 at ingest: decoded, ``\\n`` line ends, Unicode NFC, no byte-order mark. Researchers' files
 come from Word, Notepad, Excel exports and transcription services, so the decoder accepts
 UTF-8 (with or without BOM), UTF-16/32 (by BOM, or UTF-16 by its NUL-byte pattern) and, as a
-last resort, Windows-1252 -- but only when the bytes decode *and* look like text. Anything
+last resort, Windows-1252 -- but only when the bytes decode *and* look like text and hold
+no valid UTF-8 sequence (a file mixing UTF-8 with stray bytes is refused). Anything
 else is refused with the file and byte offset, never guessed at: a wrong guess would store
 mojibake that every later excerpt inherits.
 """
@@ -20,6 +21,12 @@ from qualcode.errors import IngestError
 # Control characters that never occur in text files (tab, LF, VT, FF, CR are allowed).
 _BAD_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _NEWLINES = re.compile(r"\r\n?|\u2028|\u2029|\x85")
+# A well-formed UTF-8 multi-byte sequence. Windows-1252 text almost never contains one
+# (it would read as "Ã©", "â€™"), so its presence beside invalid bytes means mixed encodings.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same 2 bytes
@@ -89,6 +96,13 @@ def _decode(data: bytes, path: str | Path) -> tuple[str, str, int]:
     try:
         return data.decode("utf-8"), "utf-8", 0
     except UnicodeDecodeError as utf8_error:
+        mixed = _UTF8_SEQUENCE.search(data)
+        if mixed is not None:  # UTF-8 with stray bytes: cp1252 would turn every é into Ã©
+            raise IngestError(
+                f"{path}: byte 0x{data[utf8_error.start]:02x} at byte offset {utf8_error.start} is not valid UTF-8, "
+                f"but the file holds UTF-8 text elsewhere (byte offset {mixed.start()}); it mixes encodings, "
+                "so no single one reads it right: fix or remove that byte and save the file as UTF-8"
+            ) from None
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:

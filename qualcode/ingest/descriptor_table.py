@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from qualcode.errors import DescriptorError
+from qualcode.ingest.office import read_excel_frame
 
 TYPES = ("category", "number", "date", "text", "boolean")
 _TRUE = {"yes", "y", "true", "1"}
@@ -47,7 +48,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if suffix in (".csv", ".txt"):
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            frame = read_excel_frame(path, str(path), DescriptorError, dtype=str, keep_default_na=False)
         else:
             raise DescriptorError(f"{path}: unsupported descriptor file type {suffix!r}; use .csv or .xlsx")
     except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
@@ -58,6 +59,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise DescriptorError(f"{path}: malformed csv ({str(exc).splitlines()[0]})") from exc
     if frame.empty and not len(frame.columns):
         raise DescriptorError(f"{path}: the file is empty")
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the extra leading cells as an index
+        raise DescriptorError(f"{path}: rows have more cells than the header row has names; "
+                              "name every column or remove the extra cells")
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.apply(lambda col: col.str.strip() if col.dtype == object or str(col.dtype) == "string" else col)
 

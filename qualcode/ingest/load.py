@@ -135,6 +135,7 @@ def ingest(
         for path in tqdm(files, desc="ingest", unit="file", disable=_disabled(progress, len(files))):
             result = read_path(path, kind=kind, key_column=key_column, invited=invited, name=name, wave=wave,
                                layout=layout)
+            report.warnings.extend(result.warnings)
             for record in result.sources:
                 reread = kind != "auto" or layout != "auto"
                 before = len(report.reread)

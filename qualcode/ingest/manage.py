@@ -16,6 +16,7 @@ import regex
 
 from qualcode.errors import ImportFormatError, UsageError
 from qualcode.ingest.decode import decode_bytes
+from qualcode.ingest.office import read_excel_frame
 
 PATTERN_SECONDS = 1.0
 
@@ -77,10 +78,10 @@ def compile_pattern(pattern: str) -> regex.Pattern:
     try:
         compiled = regex.compile(pattern)
     except regex.error as exc:
-        raise UsageError(f"--pattern {pattern!r} is not a valid regular expression: {exc}") from None
+        raise UsageError(f"--pattern '{pattern}' is not a valid regular expression: {exc}") from None
     if compiled.groups == 0:
         raise UsageError(
-            f"--pattern {pattern!r} has no group for the case name; write it like 'Study_(?P<case>P\\d+)_'"
+            f"--pattern '{pattern}' has no group for the case name; write it like 'Study_(?P<case>P\\d+)_'"
         )
     return compiled
 
@@ -110,7 +111,7 @@ def read_mapping(path: str | Path) -> dict[str, str]:
         text, _ = decode_bytes(path.read_bytes(), path)
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        frame = read_excel_frame(path, str(path), ImportFormatError, dtype=str, keep_default_na=False)
     else:
         raise ImportFormatError(f"{path}: a mapping must be .csv or .xlsx with two columns: source, case")
     if frame.shape[1] < 2:

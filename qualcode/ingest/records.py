@@ -84,6 +84,8 @@ class ReadResult:
 
     sources: list[SourceRecord] = field(default_factory=list)
     questionnaire: QuestionnaireRecord | None = None
+    # What was read but may not be what the user expects (one line each, naming the file).
+    warnings: list[str] = field(default_factory=list)
 
 
 DescriptorValue = str | float | bool | date | datetime | None

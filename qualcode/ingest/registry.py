@@ -95,6 +95,9 @@ def read_path(
         )
     if kind == "questionnaire" and extension not in SPREADSHEET_EXTENSIONS:
         raise UsageError(f"{path}: a questionnaire must be a .csv or .xlsx file")
+    if kind == "subtitles" and extension not in (".vtt", ".srt"):
+        raise UsageError(f"{path}: --kind subtitles needs a .vtt or .srt file; leave --kind out to read "
+                         f"this {extension} file as a transcript or document")
     if path.stat().st_size == 0:
         raise IngestError(f"{path}: the file is empty; there is nothing to ingest")
     source_name = name or path.stem

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from qualcode.errors import ImportFormatError
+from qualcode.ingest.office import read_excel_frame
 from qualcode.interop.exchange import ExchangeProject, ExCode
 from qualcode.interop.guids import project_namespace
 
@@ -54,7 +55,7 @@ def _read(path: Path) -> pd.DataFrame:
         if path.suffix.lower() == ".csv":
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=str, sheet_name=0).fillna("")
+            return read_excel_frame(path, path.name, ImportFormatError, dtype=str, sheet_name=0).fillna("")
     except FileNotFoundError:
         raise ImportFormatError(f"{path}: file not found") from None
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:

@@ -34,6 +34,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from qualcode.errors import ImportFormatError
+from qualcode.ingest.office import docx_paragraph_text, read_excel_frame
 from qualcode.interop.exchange import (
     ExchangeProject,
     ExCode,
@@ -110,7 +111,7 @@ def read_table(path: Path) -> pd.DataFrame:
             except UnicodeDecodeError:
                 return pd.read_csv(path, dtype=object, keep_default_na=False, encoding="cp1252")
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=object, sheet_name=0)
+            return read_excel_frame(path, path.name, ImportFormatError, dtype=object, sheet_name=0)
     except FileNotFoundError:
         raise ImportFormatError(f"{path}: file not found") from None
     except (ValueError, OSError, pd.errors.ParserError) as exc:
@@ -134,9 +135,7 @@ def load_media_texts(media_dir: Path, titles: list[str], warnings: list[str]) ->
             warnings.append(f"no media text for '{title}' in {media_dir.name}/ (looked for {title}.txt, .md, .docx)")
             continue
         if f.suffix.lower() == ".docx":
-            import docx  # python-docx
-
-            texts[title] = normalise_text("\n".join(p.text for p in docx.Document(str(f)).paragraphs))
+            texts[title] = normalise_text(docx_paragraph_text(f, f"{media_dir.name}/{f.name}", ImportFormatError))
         else:
             texts[title] = normalise_text(decode_text_bytes(f.read_bytes(), f.name, warnings))
     return texts

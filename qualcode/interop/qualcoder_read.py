@@ -135,6 +135,20 @@ class _QualCoderReader:
             self.p.users.append(ExUser(guid=self.users[name], name=name))
         return self.users[name]
 
+    def position(self, value: Any, where: str, column: str) -> int:
+        """A character position from the database: QualCoder writes integers, but SQLite
+        stores whatever it is given (text, NULL, a fraction), so anything else is an error."""
+        if isinstance(value, bool) or value is None:
+            raise ImportFormatError(f"{self.label}: {where} has no {column}; the database is damaged, repair it in QualCoder")
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value.strip())
+        raise ImportFormatError(f"{self.label}: {where} has {column} {value!r}, not a whole number; "
+                                "the database is damaged, repair it in QualCoder")
+
     # ----- codes -----------------------------------------------------------------------
     def read_codes(self) -> dict[int, str]:
         cats = self.db.rows("code_cat", ["catid", "name", "memo", "supercatid", "owner", "date"], "catid")
@@ -243,7 +257,8 @@ class _QualCoderReader:
                 continue
             if r["cid"] not in cid_guid:
                 raise ImportFormatError(f"{self.label}: code_text row {r['_row']} refers to code cid={r['cid']}, which is not in code_name")
-            groups[(r["fid"], int(r["pos0"]), int(r["pos1"]))].append(r)
+            where = f"code_text row {r['_row']}"
+            groups[(r["fid"], self.position(r["pos0"], where, "pos0"), self.position(r["pos1"], where, "pos1"))].append(r)
         for (fid, pos0, pos1), group in sorted(groups.items()):
             group.sort(key=lambda r: (str(r["date"] or ""), r["_row"]))
             first = group[0]
@@ -295,11 +310,12 @@ class _QualCoderReader:
             raw = self.texts[r["fid"]][0]
             pos0, pos1 = r["pos0"], r["pos1"]
             source = self.source_guid[r["fid"]]
-            if pos0 is None or pos1 is None or (int(pos0) <= 0 and int(pos1) >= len(raw)):
+            where = f"case_text row {r['id']}"
+            if pos0 is None or pos1 is None or (self.position(pos0, where, "pos0") <= 0 and self.position(pos1, where, "pos1") >= len(raw)):
                 if source not in case.source_guids:
                     case.source_guids.append(source)
                 continue
-            start, end = self.locate(r["fid"], int(pos0), int(pos1), None, f"case_text row {r['id']}")
+            start, end = self.locate(r["fid"], self.position(pos0, where, "pos0"), self.position(pos1, where, "pos1"), None, where)
             selection = ExSelection(guid=self.guid("case_text", r["id"]), source_guid=source, start=start, end=end)
             self.p.selections.append(selection)
             case.selection_guids.append(selection.guid)
@@ -349,7 +365,8 @@ class _QualCoderReader:
             if a["fid"] not in self.texts:
                 self.p.skip("QualCoder annotation on a non-text source")
                 continue
-            start, end = self.locate(a["fid"], int(a["pos0"]), int(a["pos1"]), None, f"annotation {a['anid']}")
+            where = f"annotation {a['anid']}"
+            start, end = self.locate(a["fid"], self.position(a["pos0"], where, "pos0"), self.position(a["pos1"], where, "pos1"), None, where)
             self.p.notes.append(
                 ExNote(guid=self.guid("annotation", a["anid"]), name="annotation", text=normalise_text(str(a["memo"] or "")),
                        targets=[self.source_guid[a["fid"]]], creator_guid=self.user(a["owner"]), created=_when(a["date"]),
@@ -391,6 +408,10 @@ def read_qualcoder(path: str | Path) -> ExchangeProject:
             db = _Db(conn, label)
         except sqlite3.DatabaseError as exc:
             raise ImportFormatError(f"{label}: not an SQLite database ({exc}); choose QualCoder's data.qda") from None
-        return _QualCoderReader(db, name).read()
+        try:
+            return _QualCoderReader(db, name).read()
+        except sqlite3.DatabaseError as exc:
+            raise ImportFormatError(f"{label}: the database cannot be read ({exc}); open the project in QualCoder "
+                                    "to repair it, or use a backup") from None
     finally:
         conn.close()

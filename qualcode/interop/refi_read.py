@@ -26,6 +26,7 @@ from typing import Literal
 from lxml import etree
 
 from qualcode.errors import ImportFormatError
+from qualcode.ingest.office import docx_paragraph_text
 from qualcode.interop.exchange import (
     ExCase,
     ExchangeProject,
@@ -117,13 +118,11 @@ def decode_text_bytes(data: bytes, where: str, warnings: list[str]) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _docx_plain_text(data: bytes) -> str:
+def _docx_plain_text(data: bytes, where: str) -> str:
     """Paragraph texts of a .docx, one per line: a last resort when a tool shipped the
-    rich text but not its plain-text representation."""
-    import docx  # python-docx; imported here because most projects never need it
-
-    document = docx.Document(io.BytesIO(data))
-    return "\n".join(p.text for p in document.paragraphs)
+    rich text but not its plain-text representation. The inner .docx gets the same
+    limits as one ingested on its own (a small .qdpx can carry a huge document)."""
+    return docx_paragraph_text(data, where, ImportFormatError)
 
 
 class _Reader:
@@ -243,7 +242,7 @@ class _Reader:
                 self.project.warnings.append(
                     f"{self.label}: {owner} has no plain text; took the text of {rich}, so positions may not match"
                 )
-                return _docx_plain_text(self.archive.read(member))  # type: ignore[union-attr]
+                return _docx_plain_text(self.archive.read(member), f"{self.label}:{member}")  # type: ignore[union-attr]
         if _local(el) != "Note":
             self.project.warnings.append(f"{self.label}: {owner} {why}; imported without text")
         return None
@@ -633,7 +632,8 @@ class _Reader:
     def check_root(self, root: etree._Element) -> None:
         if _local(root) != "Project":
             raise self.err(f"root element is <{_local(root)}>, not <Project>; this is not a REFI-QDA project file")
-        ns = etree.QName(root).namespace
+        tag = root.tag if isinstance(root.tag, str) else ""
+        ns = tag[1:].partition("}")[0] if tag.startswith("{") else None  # etree.QName raises on odd URIs
         if ns != NS_PROJECT:
             self.project.warnings.append(f"{self.label}: namespace {ns!r} is not {NS_PROJECT}; read anyway")
         self.project.name = root.get("name", "")

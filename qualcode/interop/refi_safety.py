@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -138,7 +139,7 @@ class SafeArchive:
                             f"({cap} bytes); refusing it as a possible zip bomb"
                         )
                     parts.append(chunk)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError) as exc:
             raise ImportFormatError(f"{self.label}: member {info.filename!r} cannot be read ({exc}); the archive is damaged") from None
         self._read_total += size
         return b"".join(parts)

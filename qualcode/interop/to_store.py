@@ -203,7 +203,18 @@ class _Importer:
                 )
                 self.report.drop("selection on a source without text", len(sels), None)
                 self.report.drop("coding on a source without text", n_codings, None)
-        hashes = {s.guid: content_hash(s.text or "") for s in with_text}
+        # Sources are content-addressed, but two sources of one file with different names
+        # and the same text (respondents who answered alike, "Nothing.") are two sources:
+        # their hash is salted with the name so both are kept (and recognised on re-import).
+        names_by_text: dict[str, set[str]] = defaultdict(set)
+        for s in with_text:
+            names_by_text[content_hash(s.text or "")].add(s.name.strip())
+
+        def digest_of(s: ExSource) -> str:
+            plain = content_hash(s.text or "")
+            return content_hash(s.text or "", "source:" + s.name.strip()) if len(names_by_text[plain]) > 1 else plain
+
+        hashes = {s.guid: digest_of(s) for s in with_text}
         existing = xs.sources_by_hash(self.conn, hashes.values())
         # Questionnaire responses are hashed with their questionnaire's name, so a
         # response exported and imported back is recognised by its name and text.

@@ -19,6 +19,8 @@ from one class per capability, each in a module named for what it does:
 * :mod:`~qualcode.project.sources` -- fixing sources after ingest: rename, case, wave,
   descriptors, removal, linking to cases;
 * :mod:`~qualcode.project.impact` -- impact and logic models;
+* :mod:`~qualcode.project.privacy` -- names found, confirmed once, replaced by
+  pseudonyms in every export (the anonymiser);
 * :mod:`~qualcode.project.reports` -- ``report()`` and friends, thin calls into
   :mod:`qualcode.reporting` (which sits above this package).
 
@@ -35,6 +37,7 @@ from qualcode.project.core import MEMO_TARGETS, ProjectCore, default_coder
 from qualcode.project.impact import ProjectImpact
 from qualcode.project.interop import ProjectInterop
 from qualcode.project.machine_coding import ProjectMachineCoding
+from qualcode.project.privacy import ProjectPrivacy
 from qualcode.project.reports import ProjectReports
 from qualcode.project.review import ProjectReview
 from qualcode.project.search import ProjectSearch
@@ -55,6 +58,7 @@ class Project(
     ProjectInterop,
     ProjectSources,
     ProjectReports,
+    ProjectPrivacy,
     ProjectCore,
 ):
     """A qualcode project: a ``*.qcproj`` SQLite file or a PostgreSQL database URL.

@@ -7,12 +7,10 @@ material in the filtered set), and calls one pure function of ``qualcode.analysi
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -21,33 +19,54 @@ from qualcode import analysis as qa
 from qualcode.analysis.conversation import CONVERSATION_STOP_WORDS, CONVERSATIONAL_KINDS
 from qualcode.codebook.branches import thematic_mask
 from qualcode.errors import UsageError
+from qualcode.analysis.filters import filter_applications, filter_where, listed_where
 from qualcode.speech.marks import only_marks, strip_marks
 from qualcode.speech.roles import SpeakerRoles
-from qualcode.project.core import ProjectCore
+from qualcode.project.privacy import ProjectPrivacy
+from qualcode.store import frames
 
-
-REDACT_KEY = "redact_names"
 
 Where = Mapping[str, Any] | None
 
 
-@dataclass
 class AnalysisFrames:
-    """The frames one analysis call works on, filtered consistently."""
+    """The frames one analysis call works on, filtered consistently.
 
-    apps: pd.DataFrame
-    codebook: pd.DataFrame
-    descriptors: pd.DataFrame
-    excerpts: pd.DataFrame  # the same-filtered excerpts: the denominator for % of cases
-    base: "qa.AnalysisBase | None" = None  # what that denominator is, in words
+    ``apps`` are the applications (for a count, only the columns counting needs);
+    ``base`` is the material the same filter keeps, one row per source with excerpts
+    (``case``, ``wave``…): the denominator for "% of cases". ``excerpts`` (with text,
+    speaker and codes) is read only when asked for.
+    """
 
-    def shallow_copy(self) -> "AnalysisFrames":
-        """Frames a caller may add columns to without touching a cached copy."""
+    def __init__(self, apps: pd.DataFrame, codebook: pd.DataFrame, descriptors: pd.DataFrame,
+                 base: pd.DataFrame, excerpts: "Callable[[], pd.DataFrame] | pd.DataFrame",
+                 counted: "qa.AnalysisBase | None" = None) -> None:
+        self.apps, self.codebook, self.descriptors, self.base = apps, codebook, descriptors, base
+        self._excerpts = excerpts
+        self.counted = counted  # what ``base`` is, in words (qualcode.analysis.base)
+
+    @property
+    def excerpts(self) -> pd.DataFrame:
+        if callable(self._excerpts):
+            self._excerpts = self._excerpts()
+        return self._excerpts.copy(deep=False)
+
+    def copy(self) -> "AnalysisFrames":
+        """Shallow copies of every frame read so far (callers may add columns)."""
         return AnalysisFrames(self.apps.copy(deep=False), self.codebook.copy(deep=False),
-                              self.descriptors.copy(deep=False), self.excerpts.copy(deep=False), self.base)
+                              self.descriptors.copy(deep=False), self.base.copy(deep=False), self._share_excerpts,
+                              self.counted)
+
+    def _share_excerpts(self) -> pd.DataFrame:
+        return self.excerpts
 
 
-class ProjectAnalysis(ProjectCore):
+#: fields of a ``where`` that the lean counting frames carry (besides case descriptors)
+_SPANS = ("start", "end")
+COUNTING_FIELDS = frozenset({"source_id", "source", "kind", "case", "wave"})
+
+
+class ProjectAnalysis(ProjectPrivacy):
     """Analyses over the project's frames (``applications()``, ``excerpts()``,
     ``codes()``, ``descriptors()``, ``responses()``…); ``qualcode.Project`` inherits them."""
 
@@ -61,46 +80,67 @@ class ProjectAnalysis(ProjectCore):
         coder: str | Iterable[str] | None = None,
         structural: bool = True,
         final_only: bool = False,
+        extra: Sequence[str] = (),
         base: str = "coded",
     ) -> AnalysisFrames:
-        """Applications, codebook, descriptors and excerpts filtered by ``where``
+        """Applications, codebook, descriptors and material filtered by ``where``
         (descriptors, wave, source…), ``codes`` and ``coder``; ``structural=False``
         drops the questionnaire-question codes; ``final_only`` keeps the consensus coding.
 
+        The applications carry what counting needs (excerpt, source, case, wave, kind,
+        code, coder) plus ``extra`` (``start``, ``end``, ``weight``); they are read once
+        and kept while the project is unchanged. A ``where`` on any other column (an
+        application's ``origin``…) reads the full frames instead.
+
         ``base`` (see :mod:`qualcode.analysis.base`): ``"coded"`` (default) keeps the
         sources that carry a code, ``"all"`` every source. In a project where no source
-        belongs to a case, each source stands in for a case (``case`` = source name)."""
+        belongs to a case, each source stands in for a case (``case`` = source name).
+        """
         qa.check_base(base)
         cache = self._db.frame_cache
+        extra = tuple(c for c in frames.COUNT_EXTRAS if c in extra)
         key = ("analysis_frames", _hashable(where), _hashable(codes), descendants, _hashable(coder), structural,
-               final_only, base)
+               final_only, extra, base)
         if cache is not None and key in cache:
-            cached: AnalysisFrames = cache[key]  # type: ignore[assignment]
-            return cached.shallow_copy()
-        apps = self.applications(codes, descendants=descendants, coder=coder, where=where, final_only=final_only)
+            return cache[key].copy()  # type: ignore[union-attr]
+        descriptors = self.descriptors()
+        listed = listed_where(where)
+        if not where or all(f in COUNTING_FIELDS or f in descriptors.columns for f in where):
+            apps = self._counting_applications(extra + (("final",) if final_only else ()))
+            code_table = self.codes() if codes is not None else None
+            apps = filter_applications(apps, codes, code_table, descendants=descendants, coder=coder, where=where,
+                                        descriptors=descriptors if where else None, final_only=final_only)
+            material = filter_where(self._lasting_frame(frames.material), listed, descriptors if where else None)
+        else:
+            apps = self.applications(codes, descendants=descendants, coder=coder, where=where, final_only=final_only)
+            material = self.excerpts(where=where, status=None)
         if not structural and not apps.empty:
             apps = apps[thematic_mask(apps["code"])]
-        excerpts = self.excerpts(where=where, status=None)
-        if base == "coded":
-            coded = self._coded_source_ids()
-            apps = apps[apps["source_id"].isin(coded)] if not apps.empty else apps
-            excerpts = excerpts[excerpts["source_id"].isin(coded)] if not excerpts.empty else excerpts
-        unit = "source" if self._without_cases() else "case"
-        if unit == "source":
-            apps, excerpts = qa.sources_as_cases(apps), qa.sources_as_cases(excerpts)
-        n_units = int(excerpts["case"].nunique()) if not excerpts.empty else 0
-        n_sources = int(excerpts["source_id"].nunique()) if not excerpts.empty else 0
-        result = AnalysisFrames(apps.reset_index(drop=True), self.codes(), self.descriptors(),
-                                excerpts.reset_index(drop=True), qa.AnalysisBase(base, unit, n_units, n_sources))
+        coded = self._coded_source_ids() if base == "coded" else None
+        as_sources = self._without_cases()
+
+        def chosen(frame: pd.DataFrame) -> pd.DataFrame:
+            if coded is not None and not frame.empty and "source_id" in frame.columns:
+                frame = frame[frame["source_id"].isin(coded)]
+            return qa.sources_as_cases(frame) if as_sources else frame
+
+        apps, material = chosen(apps), chosen(material)
+        n_units = int(material["case"].nunique()) if not material.empty else 0
+        n_sources = int(material["source_id"].nunique()) if not material.empty and "source_id" in material else 0
+        counted = qa.AnalysisBase(base, "source" if as_sources else "case", n_units, n_sources)
+        result = AnalysisFrames(apps.reset_index(drop=True), self.codes(), descriptors,
+                                material.reset_index(drop=True),
+                                lambda: chosen(self.excerpts(where=where, status=None)).reset_index(drop=True),
+                                counted)
         if cache is not None:
             cache[key] = result
-            return result.shallow_copy()
+            return result.copy()
         return result
 
     def analysis_base(self, where: Where = None, *, base: str = "coded") -> "qa.AnalysisBase":
         """What "% of cases" is out of for analyses filtered by ``where``; its
         ``describe()`` is the line printed under every table and figure."""
-        return self.analysis_frames(where, base=base).base
+        return self.analysis_frames(where, base=base).counted  # type: ignore[return-value]
 
     def _coded_source_ids(self) -> set[int]:
         """Sources carrying an applied code outside the structural branches."""
@@ -117,7 +157,7 @@ class ProjectAnalysis(ProjectCore):
                     descendants: bool = True, coder: str | Iterable[str] | None = None, base: str = "coded") -> pd.DataFrame:
         """Per code: applications, excerpts, sources, cases and % of cases, explicit and child-sum."""
         f = self.analysis_frames(where, codes, descendants=descendants, coder=coder, base=base)
-        return qa.frequencies(f.apps, f.codebook, base=f.excerpts)
+        return qa.frequencies(f.apps, f.codebook, base=f.base)
 
     def code_presence(self, by: str = "source", where: Where = None, *, child_sum: bool = False, base: str = "coded") -> pd.DataFrame:
         """Codes × sources (or cases) as 0/1."""
@@ -136,24 +176,24 @@ class ProjectAnalysis(ProjectCore):
     def cooccurrence(self, where: Where = None, *, overlap: bool = False, measure: str = "count",
                      child_sum: bool = False, codes: str | Iterable[str] | None = None, base: str = "coded") -> pd.DataFrame:
         """Code × code: excerpts where both are applied (or overlapping excerpts), or Jaccard."""
-        f = self.analysis_frames(where, codes, structural=False, base=base)
+        f = self.analysis_frames(where, codes, extra=_SPANS if overlap else (), structural=False, base=base)
         return qa.cooccurrence_matrix(f.apps, f.codebook if codes is None else None, overlap=overlap,
                                       child_sum=child_sum, measure=measure)
 
     def cooccurrence_pairs(self, where: Where = None, *, overlap: bool = False, base: str = "coded") -> pd.DataFrame:
-        f = self.analysis_frames(where, structural=False, base=base)
+        f = self.analysis_frames(where, extra=_SPANS if overlap else (), structural=False, base=base)
         return qa.cooccurrence(f.apps, f.codebook, overlap=overlap)
 
     def cooccurrence_excerpts(self, code_a: str, code_b: str, where: Where = None, *, overlap: bool = False, base: str = "coded") -> pd.DataFrame:
         """The excerpts behind one co-occurrence cell."""
-        f = self.analysis_frames(where, base=base)
+        f = self.analysis_frames(where, extra=_SPANS if overlap else (), base=base)
         return qa.cooccurrence_excerpts(f.apps, code_a, code_b, f.codebook, overlap=overlap, excerpts=f.excerpts)
 
     def crosstab(self, by: str | Sequence[str], where: Where = None, *, child_sum: bool = False,
                  codes: str | Iterable[str] | None = None, base: str = "coded") -> pd.DataFrame:
         """Code × descriptor group(s): excerpts, cases, % of cases, Dedoose-normalised counts."""
         f = self.analysis_frames(where, codes, structural=False, base=base)
-        return qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.excerpts, child_sum=child_sum)
+        return qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.base, child_sum=child_sum)
 
     def group_tests(self, by: str, where: Where = None, *, child_sum: bool = True,
                     codes: str | Iterable[str] | None = None, base: str = "coded") -> pd.DataFrame:
@@ -166,12 +206,12 @@ class ProjectAnalysis(ProjectCore):
         if not isinstance(by, str):
             raise UsageError("group tests compare the groups of one field: pass by='role', not a list")
         f = self.analysis_frames(where, codes, structural=False, base=base)
-        shared = qa.cases_in_several_groups(f.excerpts, by)
+        shared = qa.cases_in_several_groups(f.base, by)
         if shared:
             raise UsageError(f"case {shared[0]!r} has material in more than one {by} group, so the groups are not "
                              "independent; compare waves on the same cases with the McNemar test (stats waves "
                              "--test, Project.wave_tests), or test a case descriptor")
-        table = qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.excerpts, child_sum=child_sum)
+        table = qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.base, child_sum=child_sum)
         return qa.group_tests(table, by)
 
     def wave_tests(self, first: str | None = None, second: str | None = None, where: Where = None, *,
@@ -183,26 +223,26 @@ class ProjectAnalysis(ProjectCore):
 
     def weights(self, by: str | Sequence[str] | None = None, where: Where = None, *, base: str = "coded") -> pd.DataFrame:
         """Mean/min/max/sd of weights per code (and group)."""
-        f = self.analysis_frames(where, base=base)
+        f = self.analysis_frames(where, extra=("weight",), base=base)
         return qa.code_weights(f.apps, by, f.descriptors, f.codebook)
 
     def waves(self, where: Where = None, *, child_sum: bool = False, base: str = "coded") -> pd.DataFrame:
         """Code frequencies (cases, % of cases) per wave."""
         f = self.analysis_frames(where, structural=False, base=base)
-        return qa.frequencies_by_wave(f.apps, f.codebook, base=f.excerpts, child_sum=child_sum)
+        return qa.frequencies_by_wave(f.apps, f.codebook, base=f.base, child_sum=child_sum)
 
     def wave_change(self, first: str | None = None, second: str | None = None, where: Where = None, *,
                     child_sum: bool = False, paired: bool = False, base: str = "coded") -> pd.DataFrame:
         """Cases mentioning each code in both waves, only the first, only the second."""
         f = self.analysis_frames(where, structural=False, base=base)
-        first, second = _two_waves(f.excerpts, first, second)
-        return qa.wave_change(f.apps, first, second, f.codebook, base=f.excerpts, child_sum=child_sum, paired=paired)
+        first, second = _two_waves(f.base, first, second)
+        return qa.wave_change(f.apps, first, second, f.codebook, base=f.base, child_sum=child_sum, paired=paired)
 
     def top_priorities(self, n: int | None = 10, where: Where = None, *, branch: str | None = None,
                        depth: int | None = None, base: str = "coded") -> pd.DataFrame:
         """Codes ranked by the number of cases that raised them (questionnaire-question codes left out)."""
         f = self.analysis_frames(where, structural=False, base=base)
-        return qa.top_priorities(f.apps, f.codebook, branch=branch, depth=depth, base=f.excerpts, n=n)
+        return qa.top_priorities(f.apps, f.codebook, branch=branch, depth=depth, base=f.base, n=n)
 
     # ---------------------------------------------------------------- words
     def word_frequencies(self, code: str | Iterable[str] | None = None, where: Where = None, *,
@@ -264,18 +304,16 @@ class ProjectAnalysis(ProjectCore):
         source_ids, token_lists = cache[key]  # type: ignore[misc]
         if not where:
             return list(source_ids), list(token_lists)
-        from qualcode.analysis.filters import filter_where
 
         wanted = set(filter_where(self.sources(), where, self.descriptors())["source_id"].tolist())
         chosen = [(sid, words) for sid, words in zip(source_ids, token_lists) if sid in wanted]
         return [sid for sid, _ in chosen], [words for _, words in chosen]
 
     def _cleaned(self, texts: list[str]) -> list[str]:
-        # names are taken out of the text before counting, so "Riverside Carers Centre"
-        # disappears while the word "carers" elsewhere still counts
-        names = [*self.redaction_names, *self.descriptors()["case"].dropna().astype(str)]
-        cleaned = pd.Series([_drop_labels(strip_marks(t)) for t in texts], dtype="string")
-        return qa.redact(cleaned, names, placeholder=" ").fillna("").tolist()
+        # confirmed names and case names are taken out of the text before counting, so
+        # "Riverside Carers Centre" disappears while the word "carers" elsewhere still counts
+        blank = self.anonymiser(case_names=True).remove
+        return [blank(_drop_labels(strip_marks(t))) for t in texts]
 
     # -------------------------------------------------------- questionnaire
     def response_rate(self, by: str | None = None) -> pd.DataFrame:
@@ -337,31 +375,18 @@ class ProjectAnalysis(ProjectCore):
         return saved.png
 
     # --------------------------------------------------------------- quotes
-    @property
-    def redaction_names(self) -> list[str]:
-        """Names of people and organisations that must never appear in a quote."""
-        raw = self._db.meta(REDACT_KEY)
-        return json.loads(raw) if raw else []
-
-    def add_redaction_names(self, names: Iterable[str]) -> int:
-        """Add names to the project's redaction list; returns how many were new."""
-        current = self.redaction_names
-        new = [n.strip() for n in names if n and n.strip() and n.strip() not in current]
-        if new:
-            self._db.set_meta(REDACT_KEY, json.dumps(sorted(set(current + new), key=str.casefold)))
-        return len(set(new))
-
     def quotes(self, code: str, n: int = 5, where: Where = None, *, fields: Sequence[str] | str | None = None,
                per_case: int = 1, descendants: bool = True, base: str = "coded") -> pd.DataFrame:
         """Representative quotes for a code, attributed by descriptors (e.g. "CEO, wave 2"),
-        with the project's redaction names and every case name replaced by "[name]"."""
-        f = self.analysis_frames(where, base=base)
+        every confirmed name replaced by its pseudonym ("[Person 4]") and every other
+        case name by "[name]"; without descriptors, "Participant N" (or "Source N")."""
+        f = self.analysis_frames(where, extra=_SPANS, base=base)
         if fields is None:
             fields = [c for c in ("role", "wave") if c in f.descriptors.columns or c == "wave"]
         return qa.representative_quotes(
             quotable(f.excerpts, self.speaker_roles()), f.apps, code, f.descriptors, f.codebook, fields=fields, n=n, per_case=per_case,
-            descendants=descendants, names=self.redaction_names,
-            unit_label="Participant" if f.base is None or f.base.unit == "case" else "Source",
+            descendants=descendants, anonymise=self.anonymiser(case_names=True).series,
+            unit_label="Participant" if f.counted is None or f.counted.unit == "case" else "Source",
         )
 
 
@@ -398,8 +423,6 @@ def participant_texts(project: AnalysisMixin, where: Where = None) -> list[str]:
 
 def participant_text_pairs(project: AnalysisMixin, where: Where = None) -> list[tuple[int, str]]:
     """:func:`participant_texts` as (source id, text) pairs."""
-    from qualcode.analysis.filters import filter_where
-
     sources = project.sources() if hasattr(project, "sources") else pd.DataFrame()
     if sources.empty:
         return []

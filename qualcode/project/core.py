@@ -23,7 +23,7 @@ from qualcode.codebook.branches import thematic_mask
 from qualcode.errors import CodingError, NotFoundError, ProjectError, UsageError
 from qualcode.ingest.descriptor_table import parse_descriptor_table
 from qualcode.ingest.load import IngestReport, ingest, to_text
-from qualcode.analysis.filters import filter_codes, filter_where
+from qualcode.analysis.filters import filter_applications, filter_where, listed_where
 from qualcode.search.mask import search_mask
 from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
@@ -197,6 +197,11 @@ class ProjectCore:
             raise UsageError(f"unknown code attribute(s) {', '.join(sorted(unknown))}; allowed: {', '.join(store_codes.EDITABLE)}")
         with self._db.begin() as conn:
             return store_codes.ensure_path(conn, path, attributes)
+
+    def has_code(self, path: str) -> bool:
+        """True when the codebook holds a code at ``path`` (``"Issues/Governance"``)."""
+        with self._db.connect() as conn:
+            return store_codes.by_path(conn, store_codes.SEPARATOR.join(store_codes.split_path(path))) is not None
 
     def update_code(self, ref: str, **attributes: Any) -> None:
         with self._db.begin() as conn:
@@ -404,6 +409,27 @@ class ProjectCore:
             return frame.copy(deep=False)
         return frame
 
+    def _lasting_frame(self, reader: Any, *args: Any) -> pd.DataFrame:
+        """A frame from ``store.frames`` kept between calls while the project is unchanged
+        (``Database.lasting_cache``: keyed on the change counter every write raises, so it
+        is never stale). For the lean frames counting reads; a shallow copy is returned."""
+        cache = self._db.lasting_cache()
+        key = (reader.__name__, args)
+        if key not in cache:
+            with self._db.connect() as conn:
+                cache[key] = reader(conn, *args)
+        return cache[key].copy(deep=False)  # type: ignore[union-attr]
+
+    def _counting_applications(self, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Applied codings with only the columns a count needs (``frames.counting_applications``),
+        kept between calls; a frame read with more columns serves a call that asks for fewer."""
+        wanted = tuple(c for c in frames.COUNT_EXTRAS if c in extra)
+        cache = self._db.lasting_cache()
+        for key, frame in cache.items():
+            if key[0] == frames.counting_applications.__name__ and set(wanted) <= set(key[1][1]):
+                return frame[frames.COUNT_COLUMNS + list(wanted)].copy(deep=False)  # type: ignore[index]
+        return self._lasting_frame(frames.counting_applications, "applied", wanted)
+
     def _source_name(self, source: str | None) -> str | None:
         if source is None:
             return None
@@ -430,12 +456,24 @@ class ProjectCore:
             cache[("source_texts", ())] = texts
         return texts
 
-    def source_text(self, source: str) -> str:
+    def source_text(self, source: str, start: int | None = None, end: int | None = None) -> str:
+        """A source's stored text, or the part ``[start, end)`` of it (code points).
+
+        Offsets are positions, not Python slices: a negative one or one past the end is
+        a ``UsageError`` giving the text's length, never a silently different part."""
         with self._db.connect() as conn:
-            return store_sources.text_of(conn, store_sources.resolve(conn, source).id)
+            text = store_sources.text_of(conn, store_sources.resolve(conn, source).id)
+        if start is None and end is None:
+            return text
+        first = 0 if start is None else start
+        last = len(text) if end is None else end
+        if not 0 <= first <= last <= len(text):
+            raise UsageError(f"offsets {first}..{last} are outside {source!r}, which has {len(text)} characters; "
+                             f"give 0 <= start <= end <= {len(text)}")
+        return text[first:last]
 
     def codes(self) -> pd.DataFrame:
-        return self._frame(frames.codes)
+        return self._lasting_frame(frames.codes)
 
     def codebook(self) -> CodebookView:
         """The codebook as a tree with application counts (HTML in Jupyter); ``.frame``
@@ -447,7 +485,7 @@ class ProjectCore:
         return CodebookView(codes)
 
     def descriptors(self) -> pd.DataFrame:
-        return self._frame(frames.descriptors)
+        return self._lasting_frame(frames.descriptors)
 
     def segments(self, source: str | None = None) -> pd.DataFrame:
         if source is None:
@@ -496,19 +534,8 @@ class ProjectCore:
         codes = self.codes() if code is not None else None
         descriptors = self.descriptors() if where else None
         src = self._source_name(source)
-        if apps.empty:
-            return apps
-        if code is not None:
-            apps = filter_codes(apps, code, codes, descendants=descendants)
-        mask = apps["final"].copy() if final_only else pd.Series(True, index=apps.index)
-        if src is not None:
-            mask &= apps["source"] == src
-        if case is not None:
-            mask &= apps["case"] == case
-        if coder is not None:
-            mask &= apps["coder"].isin([coder] if isinstance(coder, str) else list(coder))
-        apps = filter_where(apps[mask], _listed(where), descriptors)
-        return apps.reset_index(drop=True)
+        return filter_applications(apps, code, codes, descendants=descendants, source=src, case=case, coder=coder,
+                                    where=where, descriptors=descriptors, final_only=final_only)
 
     def excerpts(
         self,
@@ -543,7 +570,7 @@ class ProjectCore:
             mask &= ex["case"] == case
         if search:
             mask &= search_mask(ex["text"], search, regex)
-        return filter_where(ex[mask], _listed(where), descriptors).reset_index(drop=True)
+        return filter_where(ex[mask], listed_where(where), descriptors).reset_index(drop=True)
 
     def summary(self) -> dict[str, Any]:
         """The headline numbers, one definition for the CLI (``status``), the notebook and
@@ -597,13 +624,6 @@ class ProjectCore:
             f"{s['coded_excerpts']} coded excerpts, {s['applications']} code applications, "
             f"{s['codes']} codes, {s['cases']} cases, {s['questionnaire_responses']} questionnaire responses{rate}</div>"
         )
-
-
-def _listed(where: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """``{"role": "CEO"}`` and ``{"role": ["CEO"]}`` both work; iterables become lists."""
-    if not where:
-        return None
-    return {k: (v if isinstance(v, (str, int, float, bool)) or callable(v) else list(v)) for k, v in where.items()}
 
 
 def _check_weight(conn: Any, row: store_codes.CodeRow, weight: float) -> None:

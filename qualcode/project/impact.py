@@ -18,8 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class ProjectImpact(ProjectAnalysis):
-    """Impact and logic models; ``qualcode.Project`` inherits them (uses the redaction list of
-    :class:`~qualcode.project.analysis.ProjectAnalysis`)."""
+    """Impact and logic models; ``qualcode.Project`` inherits them (quotes go through the anonymiser of
+    :class:`~qualcode.project.privacy.ProjectPrivacy`)."""
 
     def impact_model(self, path: str | Path) -> "ImpactModel":
         """Read an impact or logic model YAML and check it against this project: every
@@ -47,8 +47,8 @@ class ProjectImpact(ProjectAnalysis):
         return summarise(
             model, self.applications(), self.excerpts(status=None), self.codes(), self.descriptors(),
             self.responses(), self.questions(), by=by, where=where,
-            names=self.redaction_names, first_wave=first_wave, second_wave=second_wave,
-            cooccurrence=cooccurrence,
+            first_wave=first_wave, second_wave=second_wave, cooccurrence=cooccurrence,
+            anonymise=self.anonymiser(case_names=True).series,
         )
 
     def impact(self, model: "str | Path | ImpactModel | ImpactSummary", out_dir: str | Path,
@@ -63,4 +63,5 @@ class ProjectImpact(ProjectAnalysis):
 
         summary = model if isinstance(model, ImpactSummary) else self.impact_summary(model, where, by,
                                                                                      cooccurrence=cooccurrence)
-        return write_impact(summary, out_dir, subtitle=f"{self.title}: made with qualcode")
+        return write_impact(summary, out_dir, subtitle=f"{self.title}: made with qualcode",
+                            anonymise=self.anonymiser().report)

@@ -152,15 +152,22 @@ class ProjectInterop(ProjectCore):
             exchange, left_out = build_exchange(conn, title=self.title)
         return assign_stable_guids(exchange, uuid.UUID(self.namespace), in_place=True), left_out
 
-    def export_qdpx(self, path: str | Path, windows: bool = False, positions: str = "utf16:nobom:crlf2") -> ExportReport:
+    def export_qdpx(self, path: str | Path, windows: bool = False, positions: str = "utf16:nobom:crlf2", *,
+                    anonymise: bool = False) -> ExportReport:
         """Write the project as a REFI-QDA project (``.qdpx``) for NVivo, ATLAS.ti, MAXQDA,
         QualCoder. ``windows=True`` writes texts with CRLF line ends and a BOM.
         ``positions`` is how selection positions count the written text: NVivo's way by
         default (UTF-16 units, BOM not counted, CRLF as two; ATLAS.ti and MAXQDA are
-        expected to count UTF-16 units too), ``"codepoint"`` for QualCoder. Exporting twice gives identical files."""
+        expected to count UTF-16 units too), ``"codepoint"`` for QualCoder. Exporting twice gives identical files.
+        ``anonymise=True`` replaces every confirmed name in the texts (codings move with
+        the words they cover), names, notes and descriptor values by its pseudonym."""
         convention = convention_from_spec(positions)
         path = _out_path(path, ".qdpx")
         exchange, left_out = self.to_exchange()
+        if anonymise:
+            from qualcode.interop.anonymise import anonymise_exchange
+
+            anonymise_exchange(exchange, self.anonymiser())
         written = write_qdpx(exchange, path, newline="\r\n" if windows else "\n", bom=windows,
                              origin=f"qualcode {__version__}", positions=convention)
         counts = exchange.counts()

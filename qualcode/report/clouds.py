@@ -25,6 +25,7 @@ from qualcode.report.figures import (
     ReportError,
     bottom_legend,
     branch_colours,
+    mark_bitmap,
     message_figure,
     new_figure,
     set_title,
@@ -85,7 +86,7 @@ def _cloud_figure(cloud: WordCloud, title: str | None, legend: list[Patch] | Non
     height_in = PAGE_WIDTH * cloud.height / cloud.width + (0.45 if title else 0.1)
     fig = new_figure(PAGE_WIDTH, height_in + (0.45 if legend or note else 0))
     ax = fig.subplots()
-    ax.imshow(cloud.to_array(), interpolation="lanczos")
+    mark_bitmap(ax.imshow(cloud.to_array(), interpolation="lanczos"))
     ax.set_axis_off()
     set_title(fig, title)
     handles = list(legend or [])

@@ -31,8 +31,7 @@ _FORMATS = ("count", "percent", "fraction", "decimal", "pvalue", "text")
 NUMERIC_FORMATS = ("count", "percent", "fraction", "decimal", "pvalue")
 P_FLOOR = 0.001  # p-values below it print as "<0.001": more digits claim a precision no test has
 
-#: Leading characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from qualcode.csv_safety import FORMULA_PREFIXES, is_formula_like, safe_frame  # noqa: E402,F401 - defined once, there
 
 
 def slug(text: str, max_len: int = 40) -> str:
@@ -40,11 +39,6 @@ def slug(text: str, max_len: int = 40) -> str:
     ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
     s = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return (s[:max_len].rstrip("-") or "table")
-
-
-def is_formula_like(value: object) -> bool:
-    """True for text a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+1``, ``@SUM``)."""
-    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
 
 
 @dataclass
@@ -369,9 +363,10 @@ def write_csv(report: Report, folder: str | Path, *, escape_formulas: bool = Tru
     """Write every table of ``report`` to ``folder`` as ``NN-name.csv`` (UTF-8 with BOM, so
     Excel reads accents). Values are written raw (percent columns stay 0-100).
 
-    With ``escape_formulas`` (the default) a text cell starting with ``=``, ``+``, ``-``,
-    ``@``, tab or CR gets a leading ``'`` so a spreadsheet shows it instead of running it;
-    numbers are never touched. Returns the paths in report order.
+    With ``escape_formulas`` (the default) a text cell or column header starting with
+    ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'`` so a spreadsheet shows it
+    instead of running it (``qualcode.csv_safety``); numbers are never touched. Returns
+    the paths in report order.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -381,8 +376,7 @@ def write_csv(report: Report, folder: str | Path, *, escape_formulas: bool = Tru
     for table, stem in zip(tables, stems):
         data = table.data()
         if escape_formulas:
-            data = data.apply(lambda col: col.map(lambda v: "'" + v if is_formula_like(v) else v)
-                              if col.dtype == object or pd.api.types.is_string_dtype(col) else col)
+            data = safe_frame(data)
         path = folder / f"{stem}.csv"
         data.to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
         paths.append(path)

@@ -32,9 +32,5 @@ def add_agreement_section(project: "Project", report: Report, coders: list[str],
     if len(coders) > 2 and not pairs.empty:
         section.add_table(pairs, "Pooled kappa per pair of coders", decimals=2)
     if not result.disagreements.empty:
-        shown = result.disagreements.copy()
-        if "text" in shown.columns:
-            from qualcode.analysis import redact
-
-            shown["text"] = redact(shown["text"].astype("string"), project.redaction_names)
-        section.add_table(shown.head(200), "Disagreements to discuss (first 200)")
+        # confirmed names become their pseudonyms with the rest of the report (build_report)
+        section.add_table(result.disagreements.head(200), "Disagreements to discuss (first 200)")

@@ -7,6 +7,7 @@ it on its own). Every writer (Excel, HTML, Markdown, CSV) then shows the same nu
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,12 +75,17 @@ def add_summary_sections(report: Report, summary: ImpactSummary, figures_dir: st
     return sections
 
 
-def write_impact(summary: ImpactSummary, out_dir: str | Path, subtitle: str = "") -> list[Path]:
-    """``impact.xlsx``, ``impact.md`` and ``figures/`` (PNG + SVG) for one summary; returns the paths."""
+def write_impact(summary: ImpactSummary, out_dir: str | Path, subtitle: str = "",
+                 anonymise: Callable[[Report], Report] | None = None) -> list[Path]:
+    """``impact.xlsx``, ``impact.md`` and ``figures/`` (PNG + SVG) for one summary; returns
+    the paths. ``anonymise`` (a project's ``anonymiser().report``) runs over the report
+    before it is written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = Report(summary.model.title_text, subtitle=subtitle)
     add_summary_sections(report, summary, out / "figures")
+    if anonymise is not None:
+        report = anonymise(report)
     written = [write_excel(report, out / "impact.xlsx"), write_markdown(report, out / "impact.md")]
     for _, ref in report.figures():
         written.extend(p for p in (ref.png, ref.svg) if p is not None)

@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 
-from qualcode.analysis import cases_in_several_groups, group_tests, redact, to_wide  # noqa: E402
+from qualcode.analysis import cases_in_several_groups, group_tests, to_wide  # noqa: E402
 from qualcode.errors import ExportError, UsageError  # noqa: E402
 from qualcode.codebook.branches import STRUCTURAL_BRANCHES, thematic_mask  # noqa: E402
 from qualcode.report import charts, clouds  # noqa: E402
@@ -70,6 +70,8 @@ class ReportOptions:
     #: ``by`` fields were named by the user: a field the project lacks is an error, not a
     #: silently missing section (the default role/mode are used where they exist)
     by_required: bool = False
+    #: look for names nobody has confirmed or rejected, and say in the report how many remain
+    check_names: bool = True
 
 
 @dataclass
@@ -94,8 +96,31 @@ def coded_sources(project: "Project") -> list[str]:
 
 def build_report(project: "Project", figures_dir: str | Path, options: ReportOptions | None = None) -> Report:
     """Assemble the report; figures are saved (PNG + SVG) into ``figures_dir``."""
+    options = options or ReportOptions()
     with project.cached():
-        return _build_report(project, figures_dir, options or ReportOptions())
+        report = _build_report(project, figures_dir, options)
+        if options.check_names:
+            _anonymity_note(project, report)
+        # the one place the report's text is anonymised: every writer renders this object
+        return project.anonymiser().report(report)
+
+
+def _anonymity_note(project: "Project", report: Report) -> None:
+    """Tell the reader whether every name found in the material has been decided on."""
+    open_names = project.redaction_candidates()
+    decided = project.redactions()
+    confirmed = int((decided["status"] == "accepted").sum()) if not decided.empty else 0
+    if open_names.empty:
+        text = (f"Anonymity: {confirmed:,} confirmed way(s) of writing a name are replaced by pseudonyms such as "
+                "[Person 1] throughout; every name found in the material has been confirmed or ruled out.")
+    else:
+        shown = ", ".join(open_names["candidate"].head(5))
+        text = (f"Anonymity: {len(open_names):,} possible name(s) found in the material have not been confirmed "
+                f"or ruled out (for example {shown}) and may appear in this report; review them with "
+                "'qualcode redact suggest', then write the report again. "
+                f"{confirmed:,} confirmed way(s) of writing a name are replaced by pseudonyms.")
+    target = report.sections[0] if report.sections else report.add_section("The material")
+    target.text = (target.text + "\n\n" if target.text else "") + text
 
 
 def check_options(project: "Project", options: ReportOptions) -> None:
@@ -222,6 +247,10 @@ def export_one(project: "Project", fmt: str, out: str | Path, options: ReportOpt
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
     out = Path(out)
+    if fmt == "csv" and out.exists() and not out.is_dir():
+        raise ExportError(f"{out} is a file; csv tables go into a folder, give a folder name")
+    if fmt != "csv" and out.is_dir():
+        raise ExportError(f"{out} is a folder; give a file name such as {out / ('report.' + fmt)}")
     if fmt == "csv":
         with tempfile.TemporaryDirectory(prefix="qualcode-figures-") as tmp:
             report = build_report(project, tmp, options)
@@ -374,7 +403,7 @@ def _groups_section(project: "Project", report: Report, figures_dir: Path, mater
         shown = shown.rename(columns={g: f"{g} (n={n})" for g, n in zip(groups[field_name], groups["group_cases"])})
         # a per-source field (a descriptor named like the sources' wave) can put one person in two
         # groups: the groups are then not independent and the tests would mislead, so none are run
-        dependent = bool(cases_in_several_groups(project.analysis_frames(material).excerpts, field_name))
+        dependent = bool(cases_in_several_groups(project.analysis_frames(material).base, field_name))
         tests = None if dependent else group_tests(table, field_name)
         differ = set() if tests is None else set(tests.loc[tests["q_value"] < 0.05, "code"])
         if differ:  # the figure itself marks the gaps that are more than chance
@@ -430,7 +459,7 @@ def _group_tests_table(section: Section, tests: pd.DataFrame, field_name: str) -
 
 def _waves_section(project: "Project", report: Report, figures_dir: Path, material: dict | None,
                    options: ReportOptions) -> None:
-    excerpts = project.analysis_frames(material).excerpts
+    excerpts = project.analysis_frames(material).base
     waves = sorted(excerpts["wave"].dropna().astype(str).unique()) if not excerpts.empty else []
     if len(waves) < 2:
         return
@@ -546,7 +575,7 @@ def _words_section(project: "Project", report: Report, figures_dir: Path, coded:
     section = report.add_section(
         "Words participants used",
         "Lemmatised words from participants' own turns, messages and answers (interviewers' questions, stop "
-        "words, numbers and the names on the project's redaction list left out"
+        "words, numbers, case names and confirmed names of people, organisations and places left out"
         + (", and in transcripts the fillers of conversation such as like, know, yeah, okay, think, thing: "
            "qualcode.analysis.conversation lists them" if not options.keep_filler else "")
         + (f"; {len(options.stop_words)} word(s) of the report's own stop list too" if options.stop_words else "")
@@ -584,7 +613,8 @@ def _quotes_section(project: "Project", report: Report, material: dict | None, t
     section = report.add_section(
         "In their own words",
         "Representative quotes for the most widespread codes, at most one per participant, attributed by role "
-        "and wave. Names of people and organisations are replaced by [name].",
+        "and wave. Confirmed names of people, organisations and places are replaced by pseudonyms such as "
+        "[Person 1], and case names by [name].",
     )
     for code in candidates["code"]:
         quotes = project.quotes(code, options.quotes_per_code, material, fields=options.quote_fields)
@@ -778,10 +808,9 @@ def _codebook_section(project: "Project", report: Report, options: ReportOptions
             keep = [c for c in ("role", "mode", "cohort") if c in descriptors.columns]
             table = excerpts.merge(descriptors[["case", *keep]], on="case", how="left") if keep else excerpts
             table = table[["excerpt_id", "source", "case", "wave", *keep, "start", "end", "codes", "text"]].copy()
-            note = "Names on the project's redaction list are replaced by [name]."
+            note = "Confirmed names are replaced by pseudonyms such as [Person 1]."
             if options.excerpt_rows and len(table) > options.excerpt_rows:
                 note += (f" The first {options.excerpt_rows:,} of {len(table):,} excerpts, in source order; "
                          "'qualcode excerpts --format csv' lists them all.")
                 table = table.iloc[: options.excerpt_rows]
-            table["text"] = redact(table["text"], project.redaction_names)
             section.add_table(table, "Excerpts with codes and descriptors", note=note)

@@ -21,7 +21,7 @@ import pandas as pd
 from qualcode.analysis.filters import filter_where
 from qualcode.coding.rules import autocode as autocode_module
 from qualcode.coding.rules.lemma_keys import key_table_for
-from qualcode.coding.rules.engine import Rule, regex_engine
+from qualcode.coding.rules.engine import RegexClock, Rule, regex_engine
 from qualcode.coding.rules.match import phrase_keys
 from qualcode.coding.units import check_unit
 from qualcode.errors import UsageError
@@ -128,6 +128,7 @@ def occurrences(texts: Sequence[str], rule: Rule) -> list[list[tuple[int, int, s
     phrases = [(term, keys) for term, keys in phrases if keys]
     flags = 0 if exact else regex_engine.IGNORECASE
     compiled = [(pattern, regex_engine.compile(pattern, flags)) for pattern in rule.regex]
+    clocks: dict[str, RegexClock] = {}
     out: list[list[tuple[int, int, str]]] = []
     for doc, text in zip(nlp.tokenizer.pipe(texts, batch_size=256), texts):
         tokens = [t for t in doc if not t.is_space]
@@ -139,7 +140,12 @@ def occurrences(texts: Sequence[str], rule: Rule) -> list[list[tuple[int, int, s
                 if tuple(keys[i:i + n]) == wanted:
                     found.append((tokens[i].idx, tokens[i + n - 1].idx + len(tokens[i + n - 1].text), term))
         for pattern, regex in compiled:
-            found.extend((m.start(), m.end(), f"regex:{pattern}") for m in regex.finditer(text) if m.end() > m.start())
+            clock = clocks.setdefault(pattern, RegexClock(rule.code, pattern))
+            try:
+                found.extend((m.start(), m.end(), f"regex:{pattern}")
+                             for m in regex.finditer(text, timeout=clock.timeout()) if m.end() > m.start())
+            except TimeoutError:
+                raise clock.error() from None
         out.append(sorted(found))
     return out
 

@@ -204,6 +204,19 @@ def merge(conn: Connection, source: CodeRow, target: CodeRow) -> int:
     return int(moved or 0)
 
 
+#: A code without its own weight range takes these bounds (``qualcode code --weight``).
+DEFAULT_WEIGHT_RANGE = (1.0, 10.0)
+
+
+def weight_ranges(conn: Connection) -> dict[int, tuple[float, float]]:
+    """Code id -> (min, max) weight it accepts, the default range where none is set."""
+    C = schema.codes
+    lo_default, hi_default = DEFAULT_WEIGHT_RANGE
+    return {r.id: (lo_default if r.weight_min is None else float(r.weight_min),
+                   hi_default if r.weight_max is None else float(r.weight_max))
+            for r in conn.execute(select(C.c.id, C.c.weight_min, C.c.weight_max))}
+
+
 def count(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(schema.codes)).scalar_one()
 

@@ -54,10 +54,11 @@ def ensure_excerpt(conn: Connection, source_id: int, start: int, end: int, text:
 
 def ensure_excerpts(conn: Connection, spans: pd.DataFrame) -> pd.Series:
     """Bulk version: ``spans`` has source_id, start, end, text; returns excerpt ids aligned
-    with ``spans``' index. Existing spans are reused."""
+    with ``spans``' index. Existing spans are reused. ``series.attrs["inserted"]`` is
+    how many excerpts this call created (exact while others write too)."""
     now = timestamp(conn, utcnow())
     unique = spans.drop_duplicates(["source_id", "start", "end"])
-    fast_insert(
+    inserted = fast_insert(
         conn,
         schema.excerpts,
         ("source_id", "start", "end", "text", "created_at"),
@@ -73,7 +74,9 @@ def ensure_excerpts(conn: Connection, spans: pd.DataFrame) -> pd.Series:
         for r in conn.execute(stmt):
             ids[(r[1], r[2], r[3])] = r[0]
     keys = zip(spans["source_id"].astype(int).tolist(), spans["start"].astype(int).tolist(), spans["end"].astype(int).tolist())
-    return pd.Series([ids[k] for k in keys], index=spans.index, dtype="int64")
+    out = pd.Series([ids[k] for k in keys], index=spans.index, dtype="int64")
+    out.attrs["inserted"] = inserted
+    return out
 
 
 def insert_application(
@@ -119,7 +122,6 @@ def insert_applications(conn: Connection, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     apps = schema.applications
-    before = count_rows(conn, apps)
     now = timestamp(conn, utcnow())
     defaults = {"weight": None, "origin": "manual", "status": "applied", "confidence": None, "run_id": None,
                 "final": False, "created_at": now}
@@ -128,8 +130,7 @@ def insert_applications(conn: Connection, rows: list[dict[str, Any]]) -> int:
               else timestamp(conn, row["created_at"]) for c in APPLICATION_COLUMNS)
         for row in rows
     ]
-    fast_insert(conn, apps, APPLICATION_COLUMNS, tuples)
-    return count_rows(conn, apps) - before
+    return fast_insert(conn, apps, APPLICATION_COLUMNS, tuples)  # what this call inserted, not others
 
 
 def remove_applications(conn: Connection, excerpt_id: int, code_ids: list[int], coder_id: int | None) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from qualcode.errors import ProjectError
-from qualcode.store import schema
+from qualcode.store import revision, schema
 from qualcode.store.engine import WRITE_OPTION, check_is_project, display_name, make_engine, sqlite_path
 from qualcode.store.migrations import create_schema, upgrade
 
@@ -47,6 +47,9 @@ class Database:
         #: frames read while ``cached()`` is active, keyed by reader and arguments; any
         #: write clears it, so a cached read never shows data older than the last write
         self.frame_cache: dict[tuple, object] | None = None
+        #: frames kept between calls (see :meth:`lasting_cache`), valid for one revision
+        self._lasting: dict[tuple, object] = {}
+        self._lasting_revision: str | None = None
 
     @classmethod
     def create(cls, target: str | Path, title: str = "") -> "Database":
@@ -95,10 +98,13 @@ class Database:
         busy timeout for another writer), so a read-then-write never fails half way."""
         if self.frame_cache is not None:
             self.frame_cache.clear()
+        self._lasting.clear()
+        self._lasting_revision = None
         with self.engine.connect() as conn:
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 yield conn
+                revision.bump(conn)  # last: a rolled-back write changes nothing, not even this
 
     def write(self, work: Callable[[Connection], T], attempts: int = 6) -> T:
         """Run ``work(conn)`` in one write transaction, again from the start when the
@@ -127,6 +133,22 @@ class Database:
         finally:
             if not outer:
                 self.frame_cache = None
+
+    def lasting_cache(self) -> dict[tuple, object]:
+        """Frames kept from one call to the next while the project is unchanged.
+
+        Keyed on the project's revision (:mod:`qualcode.store.revision`), which every
+        write transaction raises, in this process or any other; when it has moved, the
+        cache is emptied first, so a frame from it is never older than the last write.
+        The revision is read before the caller reads its frame: a write landing in
+        between makes the frame newer than its key, never older.
+        """
+        with self.connect() as conn:
+            current = revision.read(conn)
+        if current != self._lasting_revision:
+            self._lasting.clear()
+            self._lasting_revision = current
+        return self._lasting
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:

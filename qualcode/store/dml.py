@@ -55,7 +55,10 @@ def fast_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Se
     SQLAlchemy's per-row parameter processing costs more than SQLite's own insert at
     that scale; here each row is a tuple already in the driver's types (timestamps via
     :func:`timestamp`). Same SQL on SQLite and PostgreSQL (``ON CONFLICT DO NOTHING``).
-    Returns the number of rows given (drivers do not report ignored rows reliably).
+    Returns the number of rows this call inserted: sqlite3 and psycopg report, for an
+    ``executemany``, the rows each statement really inserted (a conflict skipped counts
+    0), so the count holds while other writers insert at the same time -- unlike
+    counting the table before and after, which counts their rows too.
     """
     if not rows:
         return 0
@@ -66,9 +69,12 @@ def fast_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Se
         f"VALUES ({', '.join([marker] * len(columns))})"
         + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
     )
+    inserted = 0
     for batch in batched(rows, BATCH):
-        conn.exec_driver_sql(sql, list(batch))
-    return len(rows)
+        batch = list(batch)
+        count = conn.exec_driver_sql(sql, batch).rowcount
+        inserted += count if count is not None and count >= 0 else len(batch)
+    return inserted
 
 
 def timestamp(conn: Connection, value: datetime) -> Any:

@@ -24,7 +24,7 @@ from qualcode.errors import SchemaVersionError
 from qualcode.store import schema
 from qualcode.store.engine import APP_NAME, display_name
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _add_coded_sources(conn: Connection) -> None:
@@ -39,8 +39,17 @@ def _add_speaker_roles(conn: Connection) -> None:
     schema.speaker_roles.create(conn)
 
 
+def _add_redactions(conn: Connection) -> None:
+    """4: confirmed names (``redaction_entities``, ``redaction_variants``). The old
+    redaction list (meta ``redact_names``) is turned into entities by the project on first
+    use, where the kind of each name can be guessed."""
+    schema.redaction_entities.create(conn, checkfirst=True)
+    schema.redaction_variants.create(conn, checkfirst=True)
+
+
 #: version -> function that upgrades a project from ``version - 1`` to ``version``.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _add_coded_sources, 3: _add_speaker_roles}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _add_coded_sources, 3: _add_speaker_roles,
+                                                       4: _add_redactions}
 
 
 def utcnow() -> datetime:

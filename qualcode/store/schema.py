@@ -265,3 +265,34 @@ speaker_roles = Table(
     CheckConstraint("role IN ('interviewer','participant')", name="ck_speaker_role"),
     CheckConstraint("origin IN ('user','guess')", name="ck_speaker_role_origin"),
 )
+#: People, organisations and places a person has confirmed (``accepted``: replaced by a
+#: pseudonym in every export) or ruled out (``rejected``: not a name, never asked again).
+#: ``number`` gives the stable pseudonym ("[Person 4]") and is never reused within a kind;
+#: ``label`` is the user's own pseudonym when they set one.
+redaction_entities = Table(
+    "redaction_entities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("label", String(255), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("decided_by", String(255), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("kind", "number", name="uq_redaction_entity_number"),
+    CheckConstraint("status IN ('accepted','rejected')", name="ck_redaction_entity_status"),
+)
+
+#: Every way an entity is written ("Sarah", "Sarah Jones", "Ms Jones"). ``key`` is the
+#: normalised form (case-folded, one space, no possessive): one decision per key.
+#: ``match_case``: the name is also an ordinary word ("Hope"), matched only capitalised.
+redaction_variants = Table(
+    "redaction_variants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entity_id", Integer, ForeignKey("redaction_entities.id", ondelete="CASCADE"), nullable=False),
+    Column("text", String(255), nullable=False),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("match_case", Boolean, nullable=False, default=False),
+)
+Index("ix_redaction_variants_entity", redaction_variants.c.entity_id)

@@ -47,10 +47,9 @@ import numpy as np
 import pandas as pd
 from spacy.language import Language
 
-try:  # the ``regex`` package runs rule patterns like "\\bimpost[eo]r\\b" 10x faster than ``re``
-    import regex as regex_engine
-except ImportError:  # pragma: no cover - same syntax and results, only slower
-    import re as regex_engine  # type: ignore[no-redef]
+# The ``regex`` package (a core dependency) runs rule patterns like "\\bimpost[eo]r\\b"
+# 10x faster than ``re`` and, unlike ``re``, takes a ``timeout``: rules are user input.
+import regex as regex_engine
 
 from qualcode.coding.rules.lemma_keys import key_table_for
 from qualcode.coding.rules.match import FastMatcher, Pattern, SpacyMatcher, distinct, phrase_keys
@@ -58,6 +57,32 @@ from qualcode.coding.units import check_unit
 from qualcode.errors import CodebookError, UsageError
 
 ENGINES = ("fast", "spacy")
+#: Seconds one rule regex may spend in one run, over all the units it searches. A
+#: pattern such as ``(a|a)+b`` backtracks for ever on a line of a's; real patterns
+#: search a million units in a few seconds.
+REGEX_SECONDS = 30.0
+
+
+class RegexClock:
+    """The time left to one regex of one rule; ``timeout()`` for the next search."""
+
+    def __init__(self, code: str, source: str, seconds: float | None = None) -> None:
+        import time
+
+        self._now = time.monotonic
+        self.code, self.source = code, source
+        self.seconds = REGEX_SECONDS if seconds is None else seconds
+        self.deadline = self._now() + self.seconds
+
+    def timeout(self) -> float:
+        return max(self.deadline - self._now(), 0.001)
+
+    def error(self) -> CodebookError:
+        return CodebookError(
+            f"rules of {self.code!r}: regex {self.source!r} ran longer than {self.seconds:g} s and was stopped; "
+            "it backtracks catastrophically (e.g. (a|a)+ or (a+)+): rewrite it without nested or overlapping repeats"
+        )
+
 SEPARATOR = "\n\n"  # between units when regexes search a batch at once
 HIT_COLUMNS = ["row", "code_id", "code", "matches", "confidence"]
 # Answers that say nothing: a question rule does not code them.
@@ -275,8 +300,12 @@ class RuleSet:
                 rows.append((u, self.tasks[t].rule.code, self._phrases[(t, p)]))
         for t, source, flags in self._regexes:
             compiled = regex_engine.compile(source, flags)
-            rows.extend((u, self.tasks[t].rule.code, f"regex:{source}") for u, text in enumerate(texts)
-                        if compiled.search(text))
+            clock = RegexClock(self.tasks[t].rule.code, source)
+            try:
+                rows.extend((u, self.tasks[t].rule.code, f"regex:{source}") for u, text in enumerate(texts)
+                            if compiled.search(text, timeout=clock.timeout()))
+            except TimeoutError:
+                raise clock.error() from None
         return pd.DataFrame(rows, columns=columns).drop_duplicates().reset_index(drop=True)
 
     def _users(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -304,21 +333,32 @@ class RuleSet:
         batch = SEPARATOR.join(texts)
         starts = np.cumsum([0] + [len(t) + len(SEPARATOR) for t in texts[:-1]]).tolist()
         for t, source, flags in self._regexes:
-            single = regex_engine.compile(source, flags)
-            if _UNIT_ONLY.search(source):
-                candidates: Iterable[int] = range(len(texts))
-            else:
-                touched: set[int] = set()
-                for m in regex_engine.compile(source, flags | regex_engine.MULTILINE).finditer(batch):
-                    first = bisect_right(starts, m.start()) - 1
-                    last = bisect_right(starts, max(m.end() - 1, m.start())) - 1
-                    touched.update(range(first, last + 1))
-                candidates = sorted(touched)
-            for u in candidates:
-                if single.search(texts[u]):
-                    units.append(u)
-                    tasks.append(t)
+            clock = RegexClock(self.tasks[t].rule.code, source)
+            try:
+                self._regex_task_hits(t, source, flags, texts, batch, starts, clock, units, tasks)
+            except TimeoutError:
+                raise clock.error() from None
         return np.asarray(units, dtype=np.int64), np.asarray(tasks, dtype=np.int64)
+
+
+    @staticmethod
+    def _regex_task_hits(t: int, source: str, flags: int, texts: list[str], batch: str, starts: list[int],
+                         clock: RegexClock, units: list[int], tasks: list[int]) -> None:
+        """Units one regex matches, appended to ``units``/``tasks``; TimeoutError past ``clock``."""
+        single = regex_engine.compile(source, flags)
+        if _UNIT_ONLY.search(source):
+            candidates: Iterable[int] = range(len(texts))
+        else:
+            touched: set[int] = set()
+            for m in regex_engine.compile(source, flags | regex_engine.MULTILINE).finditer(batch, timeout=clock.timeout()):
+                first = bisect_right(starts, m.start()) - 1
+                last = bisect_right(starts, max(m.end() - 1, m.start())) - 1
+                touched.update(range(first, last + 1))
+            candidates = sorted(touched)
+        for u in candidates:
+            if single.search(texts[u], timeout=clock.timeout()):
+                units.append(u)
+                tasks.append(t)
 
 
 def _csr(users: dict[int, list[int]], n_patterns: int) -> tuple[np.ndarray, np.ndarray]:

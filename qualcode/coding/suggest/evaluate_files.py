@@ -25,6 +25,7 @@ import pandas as pd
 
 from qualcode.coding.suggest.cv import multilabel_scores
 from qualcode.errors import ImportFormatError, UsageError
+from qualcode.csv_safety import safe_frame
 
 CODE_SEPARATOR = ";"
 
@@ -160,7 +161,7 @@ def write_predictions(path: str | Path, split: LabelledFile, predicted: pd.DataF
     key = split.ids.reset_index(drop=True) if split.ids is not None else pd.Series(np.arange(1, len(predicted) + 1))
     out = predicted.reset_index(drop=True).copy()
     out.insert(0, id_column if id_column is not None else "row", key)
-    out.to_csv(path, index=False)
+    safe_frame(out).to_csv(path, index=False)
     return path
 
 

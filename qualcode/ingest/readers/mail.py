@@ -15,6 +15,8 @@ when nothing better is known.
 from __future__ import annotations
 
 import email
+import email.errors
+import email.header
 import email.policy
 import mailbox
 import re
@@ -61,7 +63,7 @@ def parse_date(value: str) -> str:
     try:
         parsed = parsedate_to_datetime(value)
         return parsed.isoformat()
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # year 9999+, offsets past a day
         pass
     try:
         return datetime.fromisoformat(value).isoformat()
@@ -78,7 +80,10 @@ def parse_date(value: str) -> str:
 
 def sender_name(value: str) -> str:
     """``"CEO-12 <ceo12@example.org>"`` -> ``"CEO-12"``; a bare address stays an address."""
-    name, address = parseaddr(value)
+    try:
+        name, address = parseaddr(value)
+    except (IndexError, ValueError, TypeError):  # the stdlib's parser on ``x <r@`` and group syntax
+        name, address = "", ""
     return (name or address or value).strip()
 
 
@@ -165,11 +170,31 @@ def parse_thread(text: str) -> tuple[str, list[Message]]:
     return preamble, messages
 
 
+# What the standard library's email package raises on malformed headers and MIME parts
+# (``From: x <r@``, group syntax, an unknown charset, dates past year 9999).
+_EMAIL_PARSE_ERRORS = (LookupError, ValueError, TypeError, AttributeError, OverflowError,
+                       UnicodeError, email.errors.MessageError)
+
+
+def _raw_header(message: EmailMessage, name: str) -> str:
+    """A header as written (RFC 2047 words decoded when possible), never parsed further:
+    the structured parsers of ``email.policy.default`` raise on malformed addresses."""
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            value = " ".join(str(value).split())
+            try:
+                return str(email.header.make_header(email.header.decode_header(value)))
+            except _EMAIL_PARSE_ERRORS:
+                return value
+    return ""
+
+
 def message_from_email(message: EmailMessage, mbox: bool = False) -> Message:
     """A ``Message`` from a parsed RFC 5322 message: plain body preferred, else HTML text.
 
     In a mailbox, body lines starting ``From `` are stored as ``>From `` (mboxrd); they are
-    restored so they are not mistaken for quotations."""
+    restored so they are not mistaken for quotations. Raises the email package's own
+    errors for a body it cannot decode (see ``_read_message``)."""
     part = message.get_body(preferencelist=("plain", "html"))
     content = ""
     if part is not None:
@@ -181,11 +206,23 @@ def message_from_email(message: EmailMessage, mbox: bool = False) -> Message:
         content = re.sub(r"(?m)^>(>*From )", r"\1", content)
     body, quoted = _split_quotes(content)
     return Message(
-        sender=sender_name(str(message.get("From", ""))),
-        date=parse_date(str(message.get("Date", ""))),
-        subject=" ".join(str(message.get("Subject", "")).split()),
-        body=body, to=str(message.get("To", "")), quoted_questions=quoted,
+        sender=sender_name(_raw_header(message, "From")),
+        date=parse_date(_raw_header(message, "Date")),
+        subject=" ".join(_raw_header(message, "Subject").split()),
+        body=body, to=_raw_header(message, "To"), quoted_questions=quoted,
     )
+
+
+def _read_message(message: EmailMessage, path: Path, number: int, mbox: bool = False) -> Message:
+    """``message_from_email`` with the email package's failures as one line naming the message."""
+    try:
+        return message_from_email(message, mbox=mbox)
+    except LookupError as error:  # get_content() on a charset Python does not know
+        raise IngestError(f"{path}: message {number} declares a character set Python does not know ({error}); "
+                          "save the message again as UTF-8") from None
+    except _EMAIL_PARSE_ERRORS as error:
+        raise IngestError(f"{path}: message {number} cannot be decoded ({type(error).__name__}: {error}); "
+                          "export it again from the mail program") from None
 
 
 def question_of(subject: str) -> tuple[str, bool]:
@@ -247,9 +284,9 @@ def read_eml(path: Path, *, name: str, kind: str = "auto", wave: str | None = No
     if len(thread) < 2:
         preamble = ""
         parsed = email.message_from_bytes(data, policy=email.policy.default)
-        if not isinstance(parsed, EmailMessage) or not parsed.get("From"):
+        if not isinstance(parsed, EmailMessage) or not _raw_header(parsed, "From"):
             raise IngestError(f"{path}: not an email message (no From: header); export it again as .eml")
-        thread = [message_from_email(parsed)]
+        thread = [_read_message(parsed, path, 1)]
     return ReadResult(sources=[thread_source(thread, path=path, name=name, wave=wave, preamble=preamble)])
 
 
@@ -260,7 +297,7 @@ def read_mbox(path: Path, *, name: str, kind: str = "auto", wave: str | None = N
     box = mailbox.mbox(str(path), factory=lambda f: email.message_from_binary_file(f, policy=email.policy.default),
                        create=False)
     try:
-        messages = [message_from_email(m, mbox=True) for m in box]
+        messages = [_read_message(m, path, n, mbox=True) for n, m in enumerate(box, 1)]
     finally:
         box.close()
     if not messages:

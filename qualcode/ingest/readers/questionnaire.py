@@ -18,17 +18,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
-
 from qualcode.errors import IngestError
 from qualcode.ingest.decode import decode_bytes, normalise_text
+from qualcode.ingest.office import formulas_without_values, open_workbook, sheet_rows
 from qualcode.ingest.records import (
     QuestionnaireRecord, QuestionRecord, QuestionType, ReadResult, SegmentRecord, SourceRecord,
 )
@@ -138,18 +135,16 @@ def load_csv(path: Path) -> dict[str, Table]:
 
 
 def load_xlsx(path: Path) -> dict[str, Table]:
-    """Every sheet of a workbook, keyed by lower-cased sheet name."""
-    try:
-        book = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
-        raise IngestError(
-            f"{path}: not a readable Excel .xlsx workbook ({type(error).__name__}); open it in Excel "
-            "and save it again as .xlsx"
-        ) from None
+    """Every sheet of a workbook, keyed by lower-cased sheet name.
+
+    Rows are read inside the same guard as the opening (openpyxl parses a sheet only
+    while it is iterated) and whatever the sheet's ``<dimension>`` claims.
+    """
+    book = open_workbook(path, str(path), IngestError)
     try:
         tables: dict[str, Table] = {}
         for sheet in book.worksheets:
-            raw = [list(row) for row in sheet.iter_rows(min_row=1, values_only=True)]
+            raw = sheet_rows(sheet, str(path), IngestError)
             table = _table(sheet.title, raw, 1, path)  # row numbers as Excel shows them
             if table is not None:
                 tables[sheet.title.strip().lower()] = table
@@ -496,4 +491,10 @@ def read_questionnaire(
         invited=invited if invited is not None else about_invited, invited_by_group=by_group,
         meta=about_meta,
     )
-    return ReadResult(sources=[], questionnaire=record)
+    warnings: list[str] = []
+    if path.suffix.lower() != ".csv":
+        for sheet, cells in formulas_without_values(path, str(path), IngestError).items():
+            shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
+            warnings.append(f"{path}: sheet '{sheet}': {len(cells)} formula cell(s) have no saved result ({shown}) "
+                            "and were read as empty; open the file in Excel and save it to compute them")
+    return ReadResult(sources=[], questionnaire=record, warnings=warnings)

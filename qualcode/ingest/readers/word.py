@@ -9,17 +9,14 @@ not reach an export. When the paragraphs are speaker turns the source is a trans
 """
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 from typing import Any
 
-import docx
-from docx.opc.exceptions import OpcError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
-from lxml.etree import XMLSyntaxError
 
 from qualcode.errors import IngestError
+from qualcode.ingest.office import DOCX_FIX, library_errors, open_docx
 from qualcode.ingest.decode import normalise_text
 from qualcode.ingest.records import ReadResult
 from qualcode.ingest.readers import normalise_wave
@@ -58,15 +55,8 @@ def _metadata(rows: list[list[str]]) -> dict[str, str] | None:
     return {label: row[1].strip() for label, row in zip(labels, rows) if label}
 
 
-def read_docx(path: Path, *, name: str, kind: str = "auto", wave: str | None = None, layout: str = "auto") -> ReadResult:
-    """Read a .docx: text, optional metadata table, transcript turns when present."""
-    try:
-        document = docx.Document(str(path))
-    except (zipfile.BadZipFile, OpcError, KeyError, ValueError, XMLSyntaxError) as error:
-        raise IngestError(
-            f"{path}: not a readable Word .docx file ({type(error).__name__}); "
-            "open it in Word and save it again as .docx"
-        ) from None
+def _blocks(document: Any) -> tuple[list[str], dict[str, Any]]:
+    """Paragraph and table texts in document order, and the metadata table's fields."""
     blocks: list[str] = []
     meta: dict[str, Any] = {}
     items_seen = 0
@@ -87,6 +77,14 @@ def read_docx(path: Path, *, name: str, kind: str = "auto", wave: str | None = N
             if table_text:
                 blocks.append(table_text)
         items_seen += 1
+    return blocks, meta
+
+
+def read_docx(path: Path, *, name: str, kind: str = "auto", wave: str | None = None, layout: str = "auto") -> ReadResult:
+    """Read a .docx: text, optional metadata table, transcript turns when present."""
+    document = open_docx(path, str(path), IngestError)
+    with library_errors(str(path), "Word .docx file", IngestError, DOCX_FIX):  # parts are parsed lazily
+        blocks, meta = _blocks(document)
     text = "\n\n".join(blocks)
     if not text.strip():
         raise IngestError(f"{path}: the Word document has no text; there is nothing to ingest")

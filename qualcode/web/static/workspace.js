@@ -130,7 +130,16 @@ export function mount(root, backend, options = {}) {
     doneButton, sourceMemoButton));
   const margin = h("div", { class: "qc-margin" });
   const overlay = h("div", { class: "qc-overlay" });
-  const textEl = h("div", { class: "qc-text", tabindex: "0" });
+  // contenteditable only for a caret, so that Shift+arrow keys select a passage as the
+  // mouse does; every edit is refused (beforeinput), the text can never change here
+  const textEl = h("div", { class: "qc-text", tabindex: "0", contenteditable: "true", spellcheck: "false",
+    "aria-readonly": "true", role: "document" });
+  for (const refused of ["beforeinput", "paste", "drop", "cut"]) textEl.addEventListener(refused, (e) => e.preventDefault());
+  textEl.addEventListener("keydown", (e) => {
+    const moves = e.key.startsWith("Arrow") || ["Home", "End", "PageUp", "PageDown", "Shift", "Tab", "Escape"].includes(e.key);
+    if (!moves && !(e.ctrlKey || e.metaKey) && e.key.length === 1) e.preventDefault();
+    if (e.key === "Enter" || e.key === "Backspace" || e.key === "Delete") e.preventDefault();
+  });
   const textWrap = h("div", { class: "qc-textwrap" }, margin, overlay, textEl);
   const docScroll = h("div", { class: "qc-docscroll" }, textWrap);
   const docPane = h("section", { class: "qc-doc" }, docHead, docScroll);
@@ -145,7 +154,8 @@ export function mount(root, backend, options = {}) {
   root.append(header, main, picker, modal);
 
   textEl.addEventListener("mouseup", () => setTimeout(readSelection, 0));
-  textEl.addEventListener("keyup", (e) => { if (e.shiftKey || e.key === "Shift") readSelection(); });
+  // the picker opens when Shift is let go: Shift+arrows extend the selection until then
+  textEl.addEventListener("keyup", (e) => { if (e.key === "Shift") readSelection(); });
   margin.addEventListener("click", (e) => {
     const stripe = e.target.closest(".qc-stripe");
     if (stripe) openCoding(Number(stripe.dataset.id));

@@ -1,0 +1,70 @@
+"""Small lies the CLI told (issue 20): ``show`` offsets read as Python slices or clipped,
+``codebook add`` of an existing code said "added", ``--kind subtitles`` on a .docx was
+ignored. Each is now a right answer or a one-line error."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fuzz_targets import seed_docx
+from qualcode import Project
+from qualcode.cli import cli
+from qualcode.errors import UsageError
+from qualcode.ingest.registry import read_path
+
+
+@pytest.fixture
+def target(study: Project, tmp_path: Path) -> list[str]:
+    study.close()
+    return ["--project", str(tmp_path / "study.qcproj")]
+
+
+def run(args: list[str]):
+    return CliRunner().invoke(cli, args)
+
+
+def test_show_with_a_negative_start_is_an_error_not_the_last_characters(target: list[str]) -> None:
+    result = run([*target, "show", "Mentor-03 wave 1", "--start", "-5"])
+    assert result.exit_code == 2
+    assert "outside 'Mentor-03 wave 1', which has" in result.output and "Traceback" not in result.output
+    assert result.output.count("\n") == 1
+
+
+def test_show_past_the_end_is_an_error_not_clipped(target: list[str], study: Project) -> None:
+    result = run([*target, "show", "Mentor-03 wave 1", "--start", "0", "--end", "99999"])
+    assert result.exit_code == 2 and "99999" in result.output
+
+
+def test_show_a_span_prints_exactly_it(target: list[str]) -> None:
+    result = run([*target, "show", "Mentor-03 wave 1", "--start", "0", "--end", "11"])
+    assert result.exit_code == 0 and result.output == "Interviewer\n"
+
+
+def test_project_source_text_checks_offsets(study: Project) -> None:
+    text = study.source_text("CEO-07 wave 1")
+    assert study.source_text("CEO-07 wave 1", 0, 9) == text[:9]
+    assert study.source_text("CEO-07 wave 1", len(text)) == ""
+    with pytest.raises(UsageError):
+        study.source_text("CEO-07 wave 1", -5)
+    with pytest.raises(UsageError):
+        study.source_text("CEO-07 wave 1", 10, 5)
+
+
+def test_codebook_add_of_an_existing_code_says_so(target: list[str]) -> None:
+    result = run([*target, "codebook", "add", "Issues/Governance"])
+    assert result.exit_code == 0
+    assert "already in the codebook" in result.output and "added" not in result.output.replace("nothing added", "")
+    fresh = run([*target, "codebook", "add", "Issues/Staffing"])
+    assert fresh.output.strip() == "added Issues/Staffing"
+
+
+def test_kind_subtitles_on_a_docx_is_refused(tmp_path: Path, target: list[str]) -> None:
+    path = tmp_path / "CEO-03 interview.docx"
+    path.write_bytes(seed_docx(tmp_path))
+    with pytest.raises(UsageError, match="needs a .vtt or .srt"):
+        read_path(path, kind="subtitles")
+    result = run([*target, "ingest", str(path), "--kind", "subtitles"])
+    assert result.exit_code == 2 and ".vtt or .srt" in result.output
+    assert read_path(path).sources[0].kind == "transcript"  # without --kind it reads as before

@@ -1,0 +1,61 @@
+"""A codebook regex that backtracks catastrophically stops with an error naming the rule
+(issue 20): before, ``autocode`` ran for ever on ``(a|a)+b`` over a line of a's."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qualcode import Project
+from qualcode.cli import cli
+from qualcode.coding.rules import engine as rules_engine
+from qualcode.errors import CodebookError, UsageError
+
+CODEBOOK = """codebook: slow
+codes:
+  - name: Screams
+    rules:
+      regex: ['(a|a)+b']
+      unit: paragraph
+  - name: Funding
+    rules:
+      keywords: [funding]
+"""
+
+
+@pytest.fixture
+def slow_rules(project: Project, tmp_path: Path, monkeypatch) -> Project:
+    monkeypatch.setattr(rules_engine, "REGEX_SECONDS", 1.0)
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "CEO-07 wave 1.txt").write_text(
+        "Interviewer: Anything to add?\n\nCEO-07: " + "a" * 60 + "\n\nFunding is the worry.\n", encoding="utf-8")
+    project.ingest(folder, progress=False)
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    project.import_codebook(tmp_path / "codebook.yaml")
+    return project
+
+
+def test_autocode_stops_a_catastrophic_regex_and_names_the_rule(slow_rules: Project) -> None:
+    started = time.perf_counter()
+    with pytest.raises(CodebookError) as error:
+        slow_rules.autocode(apply=True)
+    assert time.perf_counter() - started < 30  # 2**60 steps without the limit
+    message = str(error.value)
+    assert "\n" not in message and "'Screams'" in message and "(a|a)+b" in message and "rewrite" in message
+    assert slow_rules.summary()["applications"] == 0  # nothing written, not even Funding
+
+
+def test_search_with_a_catastrophic_regex_stops_too(slow_rules: Project) -> None:
+    with pytest.raises((CodebookError, UsageError)) as error:
+        slow_rules.search_text(regex="(a|a)+b", unit="paragraph")
+    assert "(a|a)+b" in str(error.value)
+
+
+def test_cli_autocode_prints_one_line(slow_rules: Project, tmp_path: Path) -> None:
+    slow_rules.close()
+    result = CliRunner().invoke(cli, ["--project", str(tmp_path / "study.qcproj"), "autocode", "--apply"])
+    assert result.exit_code == 1, result.output
+    assert "Screams" in result.output and "Traceback" not in result.output

@@ -1,0 +1,58 @@
+"""Saving a figure lays it out once and resamples a cloud once (issue 20, scale): the
+files must look as matplotlib's own two-pass saving made them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from qualcode.report.charts import heatmap
+from qualcode.report.clouds import word_cloud
+from qualcode.report.figures import DPI, STYLE, save_figure
+
+
+def _plain_save(fig, path: Path) -> None:
+    """How a figure was saved before: matplotlib lays it out and resamples on each save."""
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+
+
+def _pixels(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB")).astype(int)
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame({"CEO (n=12)": [50.0, 8.3, 25.0], "Mentor (n=9)": [11.1, 66.7, 0.0]},
+                        index=pd.Index(["Impact/Confidence", "Issues/Governance/Board relations", "Issues/Funding"],
+                                       name="code"))
+
+
+def test_a_chart_with_a_colour_bar_is_the_same_png_and_keeps_its_layout_engine(tmp_path: Path):
+    fig = heatmap(_table(), title="% of participants", fmt="percent")
+    engine = fig.get_layout_engine()
+    saved = save_figure(fig, tmp_path / "heat")
+    assert fig.get_layout_engine() is engine  # the figure can be resized and saved again
+    _plain_save(heatmap(_table(), title="% of participants", fmt="percent"), tmp_path / "plain.png")
+    assert np.array_equal(_pixels(saved.png), _pixels(tmp_path / "plain.png"))
+    svg = saved.svg.read_text(encoding="utf-8")
+    assert "Funding" in svg and "Mentor" in svg  # text stays text
+
+
+def test_a_cloud_is_resampled_once_and_looks_the_same(tmp_path: Path):
+    words = pd.DataFrame({"word": ["board", "funding", "confidence", "trustees", "mentor", "chair", "reserves"],
+                          "count": [40, 31, 25, 12, 9, 5, 3]})
+    fig = word_cloud(words, title="Words participants used")
+    image = fig.axes[0].get_images()[0]
+    full = np.asarray(image.get_array()).copy()
+    saved = save_figure(fig, tmp_path / "cloud")
+    assert np.array_equal(np.asarray(image.get_array()), full)  # the figure keeps its full-size bitmap
+    _plain_save(word_cloud(words, title="Words participants used"), tmp_path / "plain.png")
+    ours, plain = _pixels(saved.png), _pixels(tmp_path / "plain.png")
+    assert ours.shape == plain.shape
+    diff = np.abs(ours - plain).max(axis=2)
+    assert (diff > 64).mean() < 0.03  # only the anti-aliased edges of letters differ
+    assert abs(ours.mean() - plain.mean()) < 1.0
+    assert "data:image/png;base64" in saved.svg.read_text(encoding="utf-8")

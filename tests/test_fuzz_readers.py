@@ -1,0 +1,65 @@
+"""Property: every reader and importer, given a mutated file, returns a result or raises a
+``QualcodeError`` with a one-line message -- never another exception (issue 20).
+
+Seeds and mutations are in ``fuzz_targets.py``. CI runs ``QUALCODE_FUZZ_EXAMPLES``
+examples per reader (default 25, a few seconds each); ``scripts/fuzz_readers.py``
+runs many more. Hypothesis shrinks a failure to the few mutations that cause it and
+prints them, so it can be turned into a named test below.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fuzz_targets import OPS, QUALCODER_CELLS, SQL_VALUES, TARGETS, TOKENS, make_input
+from qualcode.errors import QualcodeError
+
+EXAMPLES = int(os.environ.get("QUALCODE_FUZZ_EXAMPLES", "25"))
+
+operations = st.lists(
+    st.tuples(st.sampled_from(OPS), st.integers(0, 1 << 20), st.integers(0, 64), st.integers(0, len(TOKENS) - 1)),
+    min_size=1, max_size=4,
+)
+edits = st.lists(st.tuples(st.integers(0, len(QUALCODER_CELLS) - 1), st.integers(0, 9), st.integers(0, len(SQL_VALUES) - 1)),
+                 min_size=1, max_size=3)
+
+_SEEDS: dict[str, bytes] = {}
+
+
+def _seed(target) -> bytes:
+    if target.name not in _SEEDS:
+        with tempfile.TemporaryDirectory() as tmp:
+            _SEEDS[target.name] = target.seed(Path(tmp))
+    return _SEEDS[target.name]
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=[t.name for t in TARGETS])
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 25, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(ops=operations, inner=st.booleans(), member=st.integers(0, 15), cells=edits)
+def test_mutated_input_gives_a_result_or_a_one_line_error(target, ops, inner, member, cells) -> None:
+    seed = _seed(target)
+    scratch = Path(tempfile.mkdtemp(prefix="qc-fuzz-"))
+    try:
+        path = make_input(target, seed, scratch / "in", ops, inner, member, cells)
+        try:
+            target.call(path, scratch)
+        except QualcodeError as error:
+            message = str(error)
+            assert message and "\n" not in message, f"{target.name}: error is not one line: {message!r}"
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=[t.name for t in TARGETS])
+def test_the_unmutated_seed_is_read(target, tmp_path: Path) -> None:
+    """The harness would prove nothing if its seeds were already refused."""
+    unchanged = [("delete", 0, 0, 0)]  # deletes nothing: the seed as written
+    path = make_input(target, _seed(target), tmp_path / "in", unchanged, False, 0, [])
+    assert target.call(path, tmp_path) is not None
