@@ -83,10 +83,43 @@ def test_q_values_are_benjamini_hochberg_and_edge_cases_are_named() -> None:
     assert out.loc["C", "test"] == "no variation" and out.loc["C", "p_value"] == 1.0
     assert out.loc["D", "test"] == "one group only" and np.isnan(out.loc["D", "p_value"])
     assert out.loc["B", "p_value"] == pytest.approx(1.0)
-    # BH over the three tested p-values (6/126, 1, 1): q_i = min over j >= i of p_j * m / j
-    assert out.loc["A", "q_value"] == pytest.approx(min(6 / 126 * 3 / 1, 1.0))
+    # BH over the two codes tested (6/126, 1): C could not differ and is not a test
+    assert out.loc["A", "q_value"] == pytest.approx(min(6 / 126 * 2 / 1, 1.0))
     assert out.loc["B", "q_value"] == pytest.approx(1.0)
-    assert np.isnan(out.loc["D", "q_value"])
+    assert np.isnan(out.loc["C", "q_value"]) and np.isnan(out.loc["D", "q_value"])
+
+
+def test_q_values_adjust_only_over_the_codes_tested_as_statsmodels_does() -> None:
+    """Twelve codes, four of which every case (or no case) raised: Benjamini-Hochberg over
+    the eight real tests, as statsmodels' multipletests computes it; the untested four
+    have no q-value. Counting them as p = 1 tests (the old way) gives larger q-values."""
+    from statsmodels.stats.multitest import multipletests
+
+    splits = {"A": (5, 0), "B": (4, 0), "C": (5, 1), "D": (3, 0), "E": (4, 1), "F": (3, 2), "G": (2, 2),
+              "H": (5, 2), "all": (5, 4), "none": (0, 0), "all2": (5, 4), "none2": (0, 0)}
+    table = pd.concat([_long("role", {"CEO": (c, 5), "Mentor": (m, 4)}, code=code)
+                       for code, (c, m) in splits.items()])
+    out = group_tests(table, "role").set_index("code")
+    tested = out[out["test"] == "Fisher's exact"]
+    assert len(tested) == 8
+    expected = multipletests(tested["p_value"].to_numpy(), method="fdr_bh")[1]
+    assert tested["q_value"].to_numpy() == pytest.approx(expected)
+    assert out.loc[["all", "none", "all2", "none2"], "q_value"].isna().all()
+    assert out.loc[["all", "none"], "test"].eq("no variation").all()
+    over_twelve = multipletests(out["p_value"].to_numpy(), method="fdr_bh")[1]
+    assert (over_twelve[out["test"].eq("Fisher's exact").to_numpy()] > expected + 1e-12).any()
+
+
+def test_wave_q_values_leave_out_codes_where_nobody_changed() -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    change = pd.DataFrame({"code": list("ABCDE"), "only_first": [4, 5, 0, 1, 0], "only_second": [0, 1, 0, 3, 0],
+                           "base_first": [12] * 5, "base_second": [12] * 5})
+    out = paired_wave_tests(change).set_index("code")
+    tested = out[out["test"] == "exact McNemar"]
+    assert list(tested.index) == ["A", "B", "D"]
+    assert tested["q_value"].to_numpy() == pytest.approx(multipletests(tested["p_value"], method="fdr_bh")[1])
+    assert out.loc[["C", "E"], "q_value"].isna().all()
 
 
 def test_mcnemar_uses_only_the_cases_that_changed() -> None:
@@ -219,9 +252,10 @@ def test_large_groups_use_the_chi_square_distribution() -> None:
 
 def test_report_heat_map_marks_the_gaps_that_hold_up(project: Project, study_files: Path, tmp_path: Path) -> None:
     """All five CEOs and no mentor speak of confidence: Fisher p = 1 / C(9,5) = .008 (every
-    other split of the five is likelier). The six codes tested have p .008 (Impact,
-    Impact/Confidence) and 1 (the other four): by hand the BH q of the two is
-    .008 * 6 / 2 = .024, below .05, so both rows carry the mark."""
+    other split of the five is likelier). Of the six codes only Impact and
+    Impact/Confidence vary between the nine people (the other four were raised by all or
+    none, nothing to test), so BH adjusts over those two: q = .008 * 2 / 2 = .008, below
+    .05, and both rows carry the mark."""
     ceos = tuple(f"CEO-0{i}" for i in range(1, 6))
     _nine_interviews(project, study_files, tmp_path / "nine", [], confident=ceos)
     written = project.report(tmp_path / "report")
@@ -230,7 +264,7 @@ def test_report_heat_map_marks_the_gaps_that_hold_up(project: Project, study_fil
     assert "Governance*" not in svg and "Leadership*" not in svg
     table = next(p for p in written.csv if "role-groups-differ" in p.name)
     q = pd.read_csv(table, encoding="utf-8-sig").set_index("code")["q_value"]
-    assert q["Impact/Confidence"] == pytest.approx(1 / comb(9, 5) * 6 / 2)
+    assert q["Impact/Confidence"] == pytest.approx(1 / comb(9, 5) * 2 / 2)
 
 
 def test_the_table_count_is_checked_against_the_limit_given() -> None:

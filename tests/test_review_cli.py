@@ -77,7 +77,8 @@ def test_list_and_batch_accept(hand):
     listed = pd.read_csv(io.StringIO(invoke(hand, "review", "--list", "--format", "csv").output))
     assert len(listed) == len(EXPECTED) and set(listed["code"]) == {c for _, _, c in EXPECTED}
     out = invoke(hand, "review", "--accept-above", "0.7", "--code", "Governance depth", env={"QUALCODE_CODER": "ben"})
-    assert out.output.strip() == "accepted 1 suggestion(s) of Governance depth with confidence >= 0.7"
+    assert out.output.strip() == ("accepted 1 suggestion(s) of Governance depth with confidence >= 0.7 "
+                                  "(batch 1; 'qualcode review --undo-batch 1' takes it back)")
     accepted = rule_apps(hand)
     assert accepted["code"].tolist() == ["Governance depth"] and accepted["decided_by"].tolist() == ["ben"]
     usage = invoke(hand, "review", "--accept-above", "0.7")

@@ -140,10 +140,11 @@ def test_cli_prints_the_table_and_the_examples(study, tmp_path):
     assert "rule hit, not coded  [CEO-01 wave 1:" in out.output and "I spoke to the board about the reserves." in out.output
     assert "coded, rules missed  [CEO-01 wave 1:" in out.output and "Money was tight all year." in out.output
     by_keyword = runner.invoke(cli, ["-p", str(path), "autocode", "--evaluate", "--by-keyword", "--format", "csv"])
-    rows = pd.read_csv(__import__("io").StringIO(by_keyword.output)).set_index(["code", "keyword"])
+    assert "warning: assumed: no source is marked as coded completely" in by_keyword.stderr
+    rows = pd.read_csv(__import__("io").StringIO(by_keyword.stdout)).set_index(["code", "keyword"])
     assert rows.loc[("Money", "reserves"), ["units", "agreed", "only_keyword"]].tolist() == [2, 1, 1]
     csv = runner.invoke(cli, ["-p", str(path), "autocode", "--evaluate", "--format", "csv"])
-    frame = pd.read_csv(__import__("io").StringIO(csv.output))
+    frame = pd.read_csv(__import__("io").StringIO(csv.stdout))
     assert frame.set_index("code").loc["Money", "agreed"] == 2
     bad = runner.invoke(cli, ["-p", str(path), "autocode", "--evaluate", "--apply"])
     assert bad.exit_code == 2 and "--evaluate writes nothing" in bad.output
@@ -206,13 +207,27 @@ def test_the_report_says_what_a_calibrated_confidence_means(study, tmp_path):
     section = next(s for s in report.sections if s.title == "Machine coding")
     assert "how often that code's rule agreed with the hand coding" in section.text
     table = next(t for t in section.tables if t.caption.startswith("Machine suggestions")).frame.set_index("code")
-    assert table["mean_confidence"].to_dict() == pytest.approx(CALIBRATED)
+    assert table["mean_confidence"].to_dict() == pytest.approx(
+        {"Board": 0.5, "Money": (5 / 6 + 1 / 2 + 2 / 3) / 3, "Mentoring": 1 / 3})
 
 
 # ------------------------------------------------------------------ calibrated confidence
-# From the hand counts above: Board agreed 1 of 2 -> (1+1)/(2+2) = 0.5; Money 2 of 3 ->
-# 3/5 = 0.6; Mentoring 0 of 1 -> 1/3. CEO-02 (not hand-coded) gets its code's figure too.
+# Per code, from the hand counts above: Board agreed 1 of 2 -> (1+1)/(2+2) = 0.5; Money 2
+# of 3 -> 3/5 = 0.6; Mentoring 0 of 1 -> 1/3.
 CALIBRATED = {"Board": 0.5, "Money": 0.6, "Mentoring": 1 / 3}
+# Per suggestion, from its own keywords' record (agreed + 1) / (units + 2), combined as
+# 1 - prod(1 - p): board 1 of 2 -> .5; reserves 1 of 2 -> .5; low 1 of 1 -> 2/3; funding
+# 1 of 1 -> 2/3; mentor 0 of 1 -> 1/3. "Our reserves are low." -> 1 - .5 * 1/3 = 5/6.
+# CEO-02's "The board was fine." (not hand-coded) takes the keyword's record too.
+PER_PASSAGE = {
+    ("Board", "The board met twice."): 0.5,
+    ("Board", "I spoke to the board about the reserves."): 0.5,
+    ("Board", "The board was fine."): 0.5,
+    ("Money", "Our reserves are low."): 5 / 6,
+    ("Money", "I spoke to the board about the reserves."): 0.5,
+    ("Money", "We talked about funding bids."): 2 / 3,
+    ("Mentoring", "My mentor was patient."): 1 / 3,
+}
 
 
 def test_calibrated_confidence_is_each_rules_smoothed_agreement_with_the_hand_coding(study):
@@ -223,16 +238,19 @@ def test_calibrated_confidence_is_each_rules_smoothed_agreement_with_the_hand_co
     assert counts["confidence"].to_dict() == pytest.approx(CALIBRATED)
     suggestions = study.applications(status="suggested", origin="rule")
     assert len(suggestions) == 7  # 3 Board (one in CEO-02), 3 Money, 1 Mentoring
-    for code, confidence in CALIBRATED.items():
-        assert suggestions.loc[suggestions["code"] == code, "confidence"].tolist() == pytest.approx(
-            [confidence] * int((suggestions["code"] == code).sum()))
+    texts = study.excerpts(status="suggested").set_index("excerpt_id")["text"].str.strip()
+    got = {(code, texts[e]): c for code, e, c in zip(suggestions["code"], suggestions["excerpt_id"],
+                                                     suggestions["confidence"])}
+    assert got == pytest.approx(PER_PASSAGE)
     assert "agreement with the hand coding" in result.summary()
 
 
 def test_the_review_puts_the_least_certain_calibrated_rule_first(study, tmp_path):
     study.autocode(calibrate=True, progress=False)
     queue = study.review_queue()
-    assert queue["code"].tolist() == ["Board"] * 3 + ["Money"] * 3 + ["Mentoring"]  # |c - 0.5|: 0, 0.1, 0.17
+    distance = (queue["confidence"] - 0.5).abs().tolist()  # 0 x4, 1/6 x2, 1/3 (PER_PASSAGE)
+    assert distance == sorted(distance, key=lambda d: round(d, 9)) and distance == pytest.approx([0] * 4 + [1 / 6] * 2 + [1 / 3])
+    assert queue["text"].str.strip().iloc[-1] == "Our reserves are low."
     assert queue.loc[queue["code"] == "Board", "source"].tolist() == ["CEO-01 wave 1", "CEO-01 wave 1", "CEO-02 wave 1"]
 
 

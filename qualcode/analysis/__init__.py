@@ -27,6 +27,8 @@ Conventions (the same for every function here):
 """
 from __future__ import annotations
 
+from qualcode.analysis._tree import in_tree_order
+from qualcode.analysis.base import BASES, AnalysisBase, check_base, coded_source_ids, sources_as_cases
 from qualcode.analysis.cooccurrence import (
     cooccurrence,
     cooccurrence_excerpts,
@@ -57,6 +59,12 @@ from qualcode.analysis.weights import code_weights
 from qualcode.analysis.words import count_tokens, distinguishing_words, tokens, word_frequencies
 
 __all__ = [
+    "in_tree_order",
+    "BASES",
+    "AnalysisBase",
+    "check_base",
+    "coded_source_ids",
+    "sources_as_cases",
     "answer_group_tests",
     "attribution",
     "cases_in_several_groups",

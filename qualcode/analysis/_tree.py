@@ -75,6 +75,16 @@ def code_table(apps: pd.DataFrame | None = None, codebook: pd.DataFrame | None =
     return table
 
 
+def in_tree_order(codebook: pd.DataFrame) -> pd.DataFrame:
+    """The ``codes()`` frame in the codebook's own order (each parent before its
+    children, siblings by ``position``), as the codebook file lists them."""
+    if codebook.empty:
+        return codebook
+    order = code_table(None, codebook)["code"]
+    ranked = codebook.assign(_rank=codebook["path"].map({p: i for i, p in enumerate(order)}))
+    return ranked.sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
+
+
 def ancestor_matrix(table: pd.DataFrame) -> sparse.csr_matrix:
     """``A[i, j] = 1`` when code ``j`` is code ``i`` or one of its ancestors.
 

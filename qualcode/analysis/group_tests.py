@@ -17,8 +17,11 @@ report can say which gaps hold up and which are within chance.
 * **Waves** (``paired_wave_tests``): the same cases in both waves, so the exact McNemar
   test on the cases that changed (raised it only in the first wave, only in the second).
 
-Every p-value is adjusted across the codes tested with Benjamini-Hochberg
-(``q_value``): with 40 codes, two p < .05 by chance are expected.
+Every p-value is adjusted across the codes actually tested with Benjamini-Hochberg
+(``q_value``): with 40 codes, two p < .05 by chance are expected. A code with nothing to
+test ("no variation", "no change", "one group only") keeps its p-value for the record but
+takes no part in the adjustment and has no q-value: counting it as a test with p = 1 would
+inflate every other code's q-value.
 """
 from __future__ import annotations
 
@@ -97,12 +100,20 @@ def _monte_carlo_p(with_code: np.ndarray, sizes: np.ndarray, draws: int, seed: i
     return float((1 + np.sum(chi >= observed - _TIE * max(1.0, observed))) / (draws + 1))
 
 
-def benjamini_hochberg(p: pd.Series) -> pd.Series:
-    """Benjamini-Hochberg q-values over the non-missing p-values (missing stay missing)."""
+UNTESTED = frozenset({"no variation", "no change", "one group only"})
+
+
+def benjamini_hochberg(p: pd.Series, tests: pd.Series | None = None) -> pd.Series:
+    """Benjamini-Hochberg q-values over the p-values of the codes actually tested.
+
+    ``tests`` (the ``test`` column) names what was done per row; rows whose test is in
+    :data:`UNTESTED` are left out of the adjustment and get no q-value, as do missing
+    p-values."""
     from scipy import stats
 
     q = pd.Series(np.nan, index=p.index, dtype=float)
-    tested = p.dropna()
+    tested = p if tests is None else p[~tests.isin(UNTESTED)]
+    tested = tested.dropna()
     if len(tested):
         q[tested.index] = stats.false_discovery_control(tested.to_numpy(dtype=float), method="bh")
     return q
@@ -176,7 +187,7 @@ def group_tests(table: pd.DataFrame, by: str, *, max_tables: int = MAX_TABLES, d
                "lowest_pct", "gap", "test", "chi_square", "cramers_v", "p_value"]
     out = pd.DataFrame(rows, columns=columns).drop(columns=[c for c in ("name", "depth", "top")
                                                             if c not in used.columns])
-    out["q_value"] = benjamini_hochberg(out["p_value"])
+    out["q_value"] = benjamini_hochberg(out["p_value"], out["test"])
     return out.reset_index(drop=True)
 
 
@@ -188,8 +199,8 @@ def paired_wave_tests(change: pd.DataFrame) -> pd.DataFrame:
     raised the code in the first wave and not the second, ``only_second`` the reverse;
     under no change each is equally likely, a binomial test with p = 1/2.
 
-    Adds ``test``, ``p_value`` and ``q_value`` (Benjamini-Hochberg across codes) to
-    ``change``.
+    Adds ``test``, ``p_value`` and ``q_value`` (Benjamini-Hochberg across the codes
+    where some case changed; "no change" codes get no q-value) to ``change``.
     """
     from scipy import stats
 
@@ -202,5 +213,5 @@ def paired_wave_tests(change: pd.DataFrame) -> pd.DataFrame:
     out["test"] = np.where(changed > 0, "exact McNemar", "no change")
     out["p_value"] = [float(stats.binomtest(int(a), int(t), 0.5).pvalue) if t else 1.0
                       for a, t in zip(out["only_first"], changed)]
-    out["q_value"] = benjamini_hochberg(out["p_value"])
+    out["q_value"] = benjamini_hochberg(out["p_value"], out["test"])
     return out

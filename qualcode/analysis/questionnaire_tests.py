@@ -64,5 +64,5 @@ def answer_group_tests(responses: pd.DataFrame, questions: pd.DataFrame, by: str
     out = pd.DataFrame(rows, columns=["column", "question", "type", "groups", "n", "highest", "highest_median",
                                       "highest_mean", "lowest", "lowest_median", "lowest_mean", "test", "h",
                                       "epsilon_squared", "p_value"])
-    out["q_value"] = benjamini_hochberg(out["p_value"])
+    out["q_value"] = benjamini_hochberg(out["p_value"], out["test"])
     return out

@@ -107,7 +107,8 @@ def representative_quotes(excerpts: pd.DataFrame, apps: pd.DataFrame, code: str,
                           fields: Sequence[str] | str | None = None, n: int = 5, per_case: int = 1,
                           descendants: bool = True, min_chars: int = 60, max_chars: int = 600,
                           names: Iterable[str] = (),
-                          anonymise: Callable[[pd.Series], pd.Series] | None = None) -> pd.DataFrame:
+                          anonymise: Callable[[pd.Series], pd.Series] | None = None,
+                          unit_label: str = "Participant") -> pd.DataFrame:
     """Up to ``n`` quotes for ``code``, at most ``per_case`` from one case (see module docstring).
 
     ``excerpts`` is ``project.excerpts()`` (for text, case, wave); ``apps`` the
@@ -117,6 +118,9 @@ def representative_quotes(excerpts: pd.DataFrame, apps: pd.DataFrame, code: str,
     (people, organisations) on top of every case name in ``excerpts``/``descriptors``;
     ``anonymise`` (a Series -> Series function, such as a project's anonymiser) replaces
     that redaction when given.
+    A quote whose attribution comes out empty (no descriptors) is attributed to a
+    pseudonym, ``"{unit_label} N"`` with N the case's (or, without a case, the source's)
+    place among all of ``excerpts``' cases in name order.
 
     Columns: ``code, excerpt_id, quote, attribution, weight, chars``. No case or source
     column: the output is meant to leave the project.
@@ -159,12 +163,30 @@ def representative_quotes(excerpts: pd.DataFrame, apps: pd.DataFrame, code: str,
     def clean(series: pd.Series) -> pd.Series:
         return anonymise(series) if anonymise is not None else redact(series, all_names)
 
+    attributed = clean(attribution(chosen, fields, descriptors))
+    attributed = attributed.where(attributed.astype(str).str.strip() != "", _pseudonyms(excerpts, chosen, unit_label))
     out = pd.DataFrame({
         "code": resolve(table, code),
         "excerpt_id": chosen["excerpt_id"].to_numpy(),
         "quote": clean(chosen["text"].astype(str).str.strip()).to_numpy(),
-        "attribution": clean(attribution(chosen, fields, descriptors)).to_numpy(),
+        "attribution": attributed.to_numpy(),
         "weight": chosen["weight"].to_numpy(),
         "chars": chosen["chars"].to_numpy(),
     })
     return out[cols]
+
+
+def _pseudonyms(excerpts: pd.DataFrame, chosen: pd.DataFrame, unit_label: str) -> pd.Series:
+    """"Participant 3" for each chosen row: its case's place (1-based) among every case
+    of ``excerpts`` in name order; a row without a case is numbered among the sources
+    ("Source 2"). Stable across codes, since it depends on the material, not the quote."""
+    def voice(frame: pd.DataFrame) -> pd.Series:
+        case = frame["case"] if "case" in frame.columns else pd.Series(pd.NA, index=frame.index)
+        source = frame["source"].astype(str) if "source" in frame.columns else frame["excerpt_id"].astype(str)
+        return case.astype(object).where(case.notna(), "\0" + source)
+
+    everyone = sorted(set(voice(excerpts).tolist()))
+    number = {v: i + 1 for i, v in enumerate(everyone)}
+    labels = [f"Source {number[v]}" if str(v).startswith("\0") else f"{unit_label} {number[v]}"
+              for v in voice(chosen)]
+    return pd.Series(labels, index=chosen.index, dtype=object)

@@ -75,7 +75,7 @@ def tokens(texts: Iterable[str] | pd.Series | pd.DataFrame, *, stop_words: Itera
         text = lex.text
         if lex.is_punct or lex.is_space or lex.like_num or lex.is_digit or lex.is_stop or lex.like_url:
             return None
-        lemma = lookup.get(text, text).lower().strip()
+        lemma = _lemma(lookup, text)
         if len(lemma) < min_length or lemma in user or text in user or lemma in spacy_stop:
             return None
         if not any(ch.isalpha() for ch in lemma):
@@ -91,6 +91,18 @@ def tokens(texts: Iterable[str] | pd.Series | pd.DataFrame, *, stop_words: Itera
                 words.append(word)
         out.append(words)
     return out
+
+
+def _lemma(lookup: Mapping[str, str], word: str) -> str:
+    """The lookup lemma of ``word``, followed to its end: the table maps "meetings" to
+    "meeting" and "meeting" to "meet", and one step would count the two apart."""
+    lemma = lookup.get(word, word).lower().strip()
+    for _ in range(3):  # chains are one or two steps long; the bound guards against a cycle
+        nxt = lookup.get(lemma, lemma).lower().strip()
+        if nxt == lemma:
+            break
+        lemma = nxt
+    return lemma
 
 
 def word_frequencies(texts: Iterable[str] | pd.Series | pd.DataFrame, *, stop_words: Iterable[str] = (),

@@ -18,10 +18,33 @@ if TYPE_CHECKING:  # pragma: no cover
 where_option = click.option("--where", "where", multiple=True, metavar="FIELD=VALUE",
                             help="Only material whose descriptor, wave, source or kind has this value (repeatable).")
 code_option = click.option("--code", "codes", multiple=True, help="Only this code and its children (repeatable).")
+base_option = click.option(
+    "--base", type=click.Choice(["coded", "all"]), default="coded", show_default=True,
+    help="What '% of cases' is out of: the participants whose material carries a code, or every participant "
+         "with material (docs/numbers.md).")
+
+
+def _emit(project, frame: pd.DataFrame, fmt: str, where: tuple[str, ...], base: str, *, index: bool = False) -> None:
+    """Print a table and, under a text table, the line naming its base."""
+    emit_frame(frame, fmt, index=index)
+    if fmt == "table":
+        click.echo(project.analysis_base(_where(where), base=base).describe(hint=True))
 
 
 def _where(where: tuple[str, ...]) -> dict[str, list[str]] | None:
     return parse_where(where) or None
+
+
+stop_option = click.option("--stop", "stop_file", type=click.Path(exists=True, dir_okay=False), default=None,
+                           help="A file of extra stop words, one per line (or separated by spaces).")
+filler_option = click.option(
+    "--keep-filler", is_flag=True,
+    help="Count conversational fillers in transcripts too (like, know, yeah, okay, think, thing…), which are "
+         "left out by default (the list: qualcode.analysis.conversation).")
+
+
+def _stop_words(stop_file: str | None) -> list[str]:
+    return Path(stop_file).read_text(encoding="utf-8-sig").split() if stop_file else []
 
 
 @cli.group()
@@ -34,15 +57,17 @@ def stats() -> None:
 @code_option
 @click.option("--coder", default=None, help="Only this coder's applications.")
 @click.option("--all-columns", is_flag=True, help="Show every column (explicit and child-sum counts).")
+@base_option
 @format_option
 @click.pass_context
 def stats_frequencies(ctx: click.Context, where: tuple[str, ...], codes: tuple[str, ...], coder: str | None,
-                      all_columns: bool, fmt: str) -> None:
+                      all_columns: bool, base: str, fmt: str) -> None:
     """Per code: excerpts, sources, cases and % of cases (explicit, and with children summed)."""
-    table = open_project(ctx).frequencies(_where(where), list(codes) or None, coder=coder)
+    project = open_project(ctx)
+    table = project.frequencies(_where(where), list(codes) or None, coder=coder, base=base)
     if not all_columns and fmt == "table":
         table = table[["code", "excerpts", "sources", "cases", "pct_cases", "excerpts_sum", "cases_sum", "pct_cases_sum"]]
-    emit_frame(table.round(1), fmt)
+    _emit(project, table.round(1), fmt, where, base)
 
 
 child_sum_option = click.option(
@@ -55,14 +80,16 @@ child_sum_option = click.option(
 @click.option("--counts", is_flag=True, help="Number of excerpts instead of 0/1.")
 @child_sum_option
 @where_option
+@base_option
 @format_option
 @click.pass_context
-def stats_presence(ctx: click.Context, by: str, counts: bool, child_sum: bool, where: tuple[str, ...], fmt: str) -> None:
+def stats_presence(ctx: click.Context, by: str, counts: bool, child_sum: bool, where: tuple[str, ...], base: str,
+                   fmt: str) -> None:
     """Codes × sources (or cases): 0/1 presence, or excerpt counts with --counts."""
     project = open_project(ctx)
     measure = project.code_application if counts else project.code_presence
-    table = measure(by, _where(where), child_sum=child_sum)
-    emit_frame(table, fmt, index=True)
+    table = measure(by, _where(where), child_sum=child_sum, base=base)
+    _emit(project, table, fmt, where, base, index=True)
 
 
 @stats.command("cooccurrence")
@@ -99,27 +126,30 @@ def stats_cooccurrence(ctx: click.Context, overlap: bool, jaccard: bool, pairs: 
 @child_sum_option
 @where_option
 @code_option
+@base_option
 @format_option
 @click.pass_context
 def stats_crosstab(ctx: click.Context, by: tuple[str, ...], value: str, long_form: bool, test: bool, child_sum: bool,
-                   where: tuple[str, ...], codes: tuple[str, ...], fmt: str) -> None:
+                   where: tuple[str, ...], codes: tuple[str, ...], base: str, fmt: str) -> None:
     """Code × descriptor group: cases, % of cases in each group, Dedoose-normalised counts."""
     from qualcode.analysis import to_wide
 
     if test:
         if len(by) != 1:
             raise click.UsageError("--test compares the groups of one field: give one --by")
-        tests = open_project(ctx).group_tests(by[0], _where(where), codes=list(codes) or None, child_sum=child_sum)
+        project = open_project(ctx)
+        tests = project.group_tests(by[0], _where(where), codes=list(codes) or None, child_sum=child_sum, base=base)
         columns = ["code", "cases", "base", "highest", "highest_pct", "lowest", "lowest_pct", "gap", "test",
                    "cramers_v", "p_value", "q_value"]
-        emit_frame(tests[columns].round({"highest_pct": 1, "lowest_pct": 1, "gap": 1, "cramers_v": 2,
-                                         "p_value": 4, "q_value": 4}) if fmt == "table" else tests, fmt)
+        _emit(project, tests[columns].round({"highest_pct": 1, "lowest_pct": 1, "gap": 1, "cramers_v": 2,
+                                             "p_value": 4, "q_value": 4}) if fmt == "table" else tests, fmt, where, base)
         return
-    table = open_project(ctx).crosstab(list(by), _where(where), codes=list(codes) or None, child_sum=child_sum)
+    project = open_project(ctx)
+    table = project.crosstab(list(by), _where(where), codes=list(codes) or None, child_sum=child_sum, base=base)
     if long_form:
-        emit_frame(table.round(2), fmt)
+        _emit(project, table.round(2), fmt, where, base)
     else:
-        emit_frame(to_wide(table, value, list(by)).round(1), fmt, index=True)
+        _emit(project, to_wide(table, value, list(by)).round(1), fmt, where, base, index=True)
 
 
 @stats.command("weights")
@@ -142,20 +172,23 @@ def stats_weights(ctx: click.Context, by: str | None, where: tuple[str, ...], fm
                    "Benjamini-Hochberg q-values.")
 @child_sum_option
 @where_option
+@base_option
 @format_option
 @click.pass_context
 def stats_waves(ctx: click.Context, first: str | None, second: str | None, paired: bool, test: bool,
-                child_sum: bool, where: tuple[str, ...], fmt: str) -> None:
-    """Cases mentioning each code in both waves, only the first, only the second."""
+                child_sum: bool, where: tuple[str, ...], base: str, fmt: str) -> None:
+    """Cases mentioning each code in both waves, only the first, only the second (pct_change is
+    in percentage points)."""
+    project = open_project(ctx)
     columns = ["code", "cases_first", "cases_second", "both", "only_first", "only_second", "pct_first",
                "pct_second", "pct_change"]
     if test:
-        table = open_project(ctx).wave_tests(first, second, _where(where), child_sum=child_sum)
+        table = project.wave_tests(first, second, _where(where), child_sum=child_sum, base=base)
         columns += ["base_first", "test", "p_value", "q_value"]
-        emit_frame(table[columns].round(4) if fmt == "table" else table, fmt)
+        _emit(project, table[columns].round(4) if fmt == "table" else table, fmt, where, base)
         return
-    table = open_project(ctx).wave_change(first, second, _where(where), paired=paired, child_sum=child_sum)
-    emit_frame(table[columns].round(1) if fmt == "table" else table, fmt)
+    table = project.wave_change(first, second, _where(where), paired=paired, child_sum=child_sum, base=base)
+    _emit(project, table[columns].round(1) if fmt == "table" else table, fmt, where, base)
 
 
 @stats.command("priorities")
@@ -163,27 +196,31 @@ def stats_waves(ctx: click.Context, first: str | None, second: str | None, paire
 @click.option("--depth", type=int, default=None, help="Only codes at this depth (0 = top level).")
 @click.option("--branch", default=None, help="Only codes under this code.")
 @where_option
+@base_option
 @format_option
 @click.pass_context
 def stats_priorities(ctx: click.Context, n: int, depth: int | None, branch: str | None, where: tuple[str, ...],
-                     fmt: str) -> None:
+                     base: str, fmt: str) -> None:
     """Codes ranked by the number of cases that raised them."""
-    emit_frame(open_project(ctx).top_priorities(n, _where(where), branch=branch, depth=depth).round(1), fmt)
+    project = open_project(ctx)
+    _emit(project, project.top_priorities(n, _where(where), branch=branch, depth=depth, base=base).round(1), fmt,
+          where, base)
 
 
 @stats.command("words")
 @click.option("--code", default=None, help="Only this code's excerpts (default: all participants' words).")
 @click.option("-n", "n", type=int, default=30, show_default=True)
-@click.option("--stop", "stop_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A file of extra stop words, one per line.")
+@stop_option
+@filler_option
 @where_option
 @format_option
 @click.pass_context
-def stats_words(ctx: click.Context, code: str | None, n: int, stop_file: str | None, where: tuple[str, ...],
-                fmt: str) -> None:
-    """Lemmatised word frequencies (stop words, numbers, punctuation and names left out)."""
-    stops = Path(stop_file).read_text(encoding="utf-8").split() if stop_file else []
-    table = open_project(ctx).word_frequencies(code, _where(where), stop_words=stops, n=n)
+def stats_words(ctx: click.Context, code: str | None, n: int, stop_file: str | None, keep_filler: bool,
+                where: tuple[str, ...], fmt: str) -> None:
+    """Lemmatised word frequencies (stop words, conversational fillers in transcripts, numbers,
+    punctuation and names left out)."""
+    table = open_project(ctx).word_frequencies(code, _where(where), stop_words=_stop_words(stop_file), n=n,
+                                               conversation_stop=not keep_filler)
     emit_frame(table.round(4), fmt)
 
 
@@ -263,14 +300,35 @@ def quotes(ctx: click.Context, code: str, n: int, per_case: int, fields: tuple[s
 @click.option("--by", "by", multiple=True, help="Descriptors to cross codes with (default: role, mode).")
 @click.option("--excerpt-rows", type=click.IntRange(min=0), default=100_000, show_default=True,
               help="Rows of the excerpts table (0: every excerpt; a sheet holds 1,048,573).")
+@click.option("--impact", "impact_models", multiple=True, type=click.Path(dir_okay=False),
+              help="An impact or logic model YAML: adds its summary, diagram and quotes (repeatable).")
+@click.option("--agreement", "agreement_coders", default=None, metavar="A,B",
+              help="Coders to compare: adds agreement between them (kappa, alpha, disagreements).")
+@click.option("--agreement-unit", type=click.Choice(["excerpt", "sentence", "paragraph", "turn", "answer", "char"]),
+              default="excerpt", show_default=True, help="What --agreement compares.")
+@click.option("--priorities-branch", default=None, metavar="CODE",
+              help="Also the top priorities within this branch of the codebook (e.g. Issues).")
+@click.option("--priorities-for", "priorities_for", multiple=True, metavar="FIELD=VALUE",
+              help="Also the top priorities raised by this group (e.g. role=CEO; repeatable).")
+@stop_option
+@filler_option
+@click.option("--no-memos", is_flag=True, help="Leave the team's memos out.")
 @click.pass_context
-def report(ctx: click.Context, out_dir: str, title: str | None, by: tuple[str, ...], excerpt_rows: int) -> None:
+def report(ctx: click.Context, out_dir: str, title: str | None, by: tuple[str, ...], excerpt_rows: int,
+           impact_models: tuple[str, ...], agreement_coders: str | None, agreement_unit: str,
+           priorities_branch: str | None, priorities_for: tuple[str, ...], stop_file: str | None, keep_filler: bool,
+           no_memos: bool) -> None:
     """Write the whole analysis: Excel workbook, self-contained HTML, Markdown, PNG/SVG figures, CSV tables."""
     from qualcode.reporting import ReportOptions, write_report
 
-    options = ReportOptions(title=title, excerpt_rows=excerpt_rows)
+    options = ReportOptions(title=title, excerpt_rows=excerpt_rows, impact_models=[Path(m) for m in impact_models],
+                            agreement_unit=agreement_unit, priorities_branch=priorities_branch,
+                            priorities_where=_where(priorities_for), stop_words=_stop_words(stop_file),
+                            keep_filler=keep_filler, include_memos=not no_memos)
+    if agreement_coders is not None:
+        options.agreement_coders = [c.strip() for c in agreement_coders.split(",") if c.strip()]
     if by:
-        options.by = list(by)
+        options.by, options.by_required = list(by), True
     written = write_report(open_project(ctx), out_dir, options)
     click.echo(f"wrote {written.html}, {written.xlsx}, {written.markdown}, "
                f"{len(written.figures)} figure(s) and {len(written.csv)} table(s)")
@@ -281,12 +339,15 @@ def report(ctx: click.Context, out_dir: str, title: str | None, by: tuple[str, .
 @click.option("--code", default=None, help="A cloud of the words in this code's excerpts.")
 @click.option("--words", "all_words", is_flag=True, help="A cloud of all participants' words.")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False), help="PNG file to write (an SVG is written next to it).")
+@stop_option
+@filler_option
 @where_option
 @click.pass_context
 def wordcloud(ctx: click.Context, all_codes: bool, code: str | None, all_words: bool, out_file: str,
-              where: tuple[str, ...]) -> None:
+              stop_file: str | None, keep_filler: bool, where: tuple[str, ...]) -> None:
     """Draw a code cloud (--codes) or a word cloud (--code C or --words) as PNG and SVG."""
     if sum([all_codes, code is not None, all_words]) != 1:
         raise UsageError("choose one of --codes, --code C or --words")
-    written = open_project(ctx).wordcloud(out_file, codes=all_codes, code=code, where=_where(where))
+    written = open_project(ctx).wordcloud(out_file, codes=all_codes, code=code, where=_where(where),
+                                          stop_words=_stop_words(stop_file), conversation_stop=not keep_filler)
     click.echo(f"wrote {written}")

@@ -77,6 +77,8 @@ def _evaluate_rules(ctx: click.Context, unit: str | None, codes: tuple[str, ...]
                                               n_process=processes, include_interviewer=include_interviewer)
     table = result.keywords if by_keyword else result.table
     if fmt != "table":
+        if result.assumption:
+            click.echo(f"warning: assumed: {result.assumption}", err=True)
         emit_frame(table, fmt)
         return
     click.echo(result.summary())
@@ -290,17 +292,33 @@ def suggest_models(ctx: click.Context, fmt: str) -> None:
               help="Accept every suggestion of --code with at least this confidence.")
 @click.option("--context", "context_chars", type=int, default=300, show_default=True,
               help="Characters of the source shown around each suggestion.")
+@click.option("--batches", "show_batches", is_flag=True, help="List the batch acceptances made so far.")
+@click.option("--undo-batch", "undo_batch", type=int, default=None, metavar="N",
+              help="Put batch N's acceptances back in the queue (0: the newest batch); the run and other "
+                   "decisions stay.")
 @format_option
 @click.pass_context
 def review(ctx: click.Context, code: str | None, origin: str | None, order: str, by: str | None, as_list: bool,
-           accept_above: float | None, context_chars: int, fmt: str) -> None:
+           accept_above: float | None, context_chars: int, show_batches: bool, undo_batch: int | None,
+           fmt: str) -> None:
     """Review machine suggestions one at a time (or list them, or accept a batch)."""
     project = open_project(ctx)
+    if show_batches:
+        emit_frame(project.decision_batches(), fmt)
+        return
+    if undo_batch is not None:
+        done = project.undo_batch(undo_batch or None)
+        kept = f"; kept {done['kept']} decided on again since" if done["kept"] else ""
+        click.echo(f"put {done['undone']} suggestion(s) back in the queue{kept}")
+        return
     if accept_above is not None:
         if not code:
             raise UsageError("--accept-above needs --code: batch acceptance is for one code at a time")
         n = project.accept_above(code, accept_above, by=by)
-        click.echo(f"accepted {n} suggestion(s) of {code} with confidence >= {accept_above:g}")
+        batch = project.decision_batches()
+        number = f" (batch {int(batch['batch'].iloc[-1])}; 'qualcode review --undo-batch "\
+                 f"{int(batch['batch'].iloc[-1])}' takes it back)" if n else ""
+        click.echo(f"accepted {n} suggestion(s) of {code} with confidence >= {accept_above:g}{number}")
         return
     queue = project.review_queue(code=code, origin=origin, order=order)
     if as_list:

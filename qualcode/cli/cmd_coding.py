@@ -65,7 +65,8 @@ def import_codings(ctx: click.Context, file: str, create_codes: bool) -> None:
 @click.option("--case", default=None, help="Only this case.")
 @click.option("--coder", default=None, help="Only excerpts this coder coded.")
 @click.option("--status", type=click.Choice(["applied", "suggested", "rejected", "any"]), default="applied",
-              show_default=True)
+              show_default=True, help="Only excerpts carrying a code of this status; 'any' lists every excerpt, "
+              "uncoded ones too.")
 @click.option("--search", default=None, help="Only excerpts whose text contains this (case-insensitive).")
 @click.option("--anonymise", is_flag=True, help="Replace every confirmed name by its pseudonym (see qualcode redact).")
 @format_option
@@ -87,6 +88,18 @@ def excerpts(ctx: click.Context, codes: tuple[str, ...], no_children: bool, wher
     columns = ["excerpt_id", "source", "case", "wave", "start", "end", "speaker", "codes", "text"]
     frame = frame[columns] if not frame.empty else frame
     emit_frame(project.anonymiser().frame(frame) if anonymise else frame, fmt)
+
+
+@cli.command()
+@click.option("--on", "target_kind", type=click.Choice(["project", "source", "excerpt", "code", "case"]), default=None,
+              help="Only memos on this kind of target.")
+@format_option
+@click.pass_context
+def memos(ctx: click.Context, target_kind: str | None, fmt: str) -> None:
+    """List memos: what each is on, who wrote it, when, and its text."""
+    table = open_project(ctx).memos(target_kind)
+    columns = ["id", "target", "about", "author", "created_at", "text"]
+    emit_frame(table[columns] if fmt == "table" else table, fmt)
 
 
 @cli.command()

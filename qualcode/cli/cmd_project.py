@@ -83,6 +83,8 @@ def sources(ctx: click.Context, fmt: str) -> None:
     if ctx.invoked_subcommand is not None:
         return
     frame = open_project(ctx).sources()
+    if not frame.empty and fmt == "table":  # a blank, not pandas' <NA>, where a source has no case or wave
+        frame = frame.assign(case=frame["case"].astype(object).fillna(""), wave=frame["wave"].astype(object).fillna(""))
     emit_frame(frame[["source", "kind", "case", "wave", "length"]] if not frame.empty else frame, fmt)
 
 
@@ -228,8 +230,10 @@ def codebook_import(ctx: click.Context, file: str) -> None:
 @format_option
 @click.pass_context
 def codebook_show(ctx: click.Context, fmt: str) -> None:
-    """Print the code tree with descriptions."""
-    codes = open_project(ctx).codes()
+    """Print the code tree with descriptions, in the codebook's own order."""
+    from qualcode.analysis import in_tree_order
+
+    codes = in_tree_order(open_project(ctx).codes())
     if fmt != "table":
         emit_frame(codes.drop(columns=["rules", "examples"]), fmt)
         return

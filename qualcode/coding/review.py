@@ -146,7 +146,10 @@ def adjust_span(db: Database, application_id: int, start: int, end: int, by: str
 
 
 def accept_above(db: Database, code: str, threshold: float, by: str) -> int:
-    """Accept every suggestion of ``code`` (not its children) with confidence >= threshold."""
+    """Accept every suggestion of ``code`` (not its children) with confidence >= threshold.
+
+    The batch is recorded (``decision_batches``) so that :func:`undo_batch` can take
+    back exactly these acceptances, leaving the run and the reviewer's other decisions."""
     if not 0.0 <= threshold <= 1.0:
         raise UsageError(f"the threshold is a confidence between 0 and 1 (got {threshold})")
     with db.begin() as conn:
@@ -155,4 +158,35 @@ def accept_above(db: Database, code: str, threshold: float, by: str) -> int:
         if frame.empty:
             return 0
         chosen = frame[(frame["code"] == path) & (frame["confidence"] >= threshold)]
-        return store_coding.set_status(conn, [int(i) for i in chosen["application_id"]], "applied", by)
+        ids = [int(i) for i in chosen["application_id"]]
+        done = store_coding.set_status(conn, ids, "applied", by)
+        if ids:
+            review_store.record_batch(conn, ids, "applied", by, f"accept {path} at confidence >= {threshold:g}")
+        return done
+
+
+def decision_batches(db: Database) -> pd.DataFrame:
+    """Batch decisions made so far: ``batch, what, status, by, at, applications, undone``."""
+    with db.connect() as conn:
+        return review_store.batches(conn)
+
+
+def last_batch(db: Database) -> int | None:
+    """The number of the newest batch decision, if any."""
+    table = decision_batches(db)
+    return int(table["batch"].iloc[-1]) if not table.empty else None
+
+
+def undo_batch(db: Database, number: int) -> dict[str, int]:
+    """Return one batch's acceptances to the queue (``suggested``), in one transaction.
+
+    Only the batch's own applications, and only those still as the batch left them: a
+    suggestion the reviewer rejected or recoded afterwards keeps that decision (counted
+    as ``kept``); the autocoding run and every other decision stay."""
+    with db.begin() as conn:
+        done = review_store.undo_batch(conn, number)
+    if done is None:
+        raise NotFoundError(f"no batch decision {number}; list them with 'qualcode review --batches'")
+    if done["already"]:
+        raise UsageError(f"batch {number} was undone already")
+    return {"undone": done["undone"], "kept": done["kept"]}

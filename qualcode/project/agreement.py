@@ -114,7 +114,7 @@ class ProjectAgreement(ProjectCore):
         kwargs: dict[str, Any] = {"coders": chosen, "codes": code_list, "sources": scope}
 
         if unit == "excerpt":
-            text = self.excerpts().set_index("excerpt_id")["text"]
+            text = self.excerpts(status=None).set_index("excerpt_id")["text"]
             apps = apps.assign(text=apps["excerpt_id"].map(text))
             result = agreement(apps, unit="excerpt", **kwargs)
         elif unit == "char":

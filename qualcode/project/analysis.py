@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qualcode import analysis as qa
+from qualcode.analysis.conversation import CONVERSATION_STOP_WORDS, CONVERSATIONAL_KINDS
 from qualcode.codebook.branches import thematic_mask
 from qualcode.errors import UsageError
 from qualcode.analysis.filters import filter_applications, filter_where, listed_where
@@ -38,9 +39,11 @@ class AnalysisFrames:
     """
 
     def __init__(self, apps: pd.DataFrame, codebook: pd.DataFrame, descriptors: pd.DataFrame,
-                 base: pd.DataFrame, excerpts: "Callable[[], pd.DataFrame] | pd.DataFrame") -> None:
+                 base: pd.DataFrame, excerpts: "Callable[[], pd.DataFrame] | pd.DataFrame",
+                 counted: "qa.AnalysisBase | None" = None) -> None:
         self.apps, self.codebook, self.descriptors, self.base = apps, codebook, descriptors, base
         self._excerpts = excerpts
+        self.counted = counted  # what ``base`` is, in words (qualcode.analysis.base)
 
     @property
     def excerpts(self) -> pd.DataFrame:
@@ -51,7 +54,8 @@ class AnalysisFrames:
     def copy(self) -> "AnalysisFrames":
         """Shallow copies of every frame read so far (callers may add columns)."""
         return AnalysisFrames(self.apps.copy(deep=False), self.codebook.copy(deep=False),
-                              self.descriptors.copy(deep=False), self.base.copy(deep=False), self._share_excerpts)
+                              self.descriptors.copy(deep=False), self.base.copy(deep=False), self._share_excerpts,
+                              self.counted)
 
     def _share_excerpts(self) -> pd.DataFrame:
         return self.excerpts
@@ -77,6 +81,7 @@ class ProjectAnalysis(ProjectPrivacy):
         structural: bool = True,
         final_only: bool = False,
         extra: Sequence[str] = (),
+        base: str = "coded",
     ) -> AnalysisFrames:
         """Applications, codebook, descriptors and material filtered by ``where``
         (descriptors, wave, source…), ``codes`` and ``coder``; ``structural=False``
@@ -86,11 +91,16 @@ class ProjectAnalysis(ProjectPrivacy):
         code, coder) plus ``extra`` (``start``, ``end``, ``weight``); they are read once
         and kept while the project is unchanged. A ``where`` on any other column (an
         application's ``origin``…) reads the full frames instead.
+
+        ``base`` (see :mod:`qualcode.analysis.base`): ``"coded"`` (default) keeps the
+        sources that carry a code, ``"all"`` every source. In a project where no source
+        belongs to a case, each source stands in for a case (``case`` = source name).
         """
+        qa.check_base(base)
         cache = self._db.frame_cache
         extra = tuple(c for c in frames.COUNT_EXTRAS if c in extra)
         key = ("analysis_frames", _hashable(where), _hashable(codes), descendants, _hashable(coder), structural,
-               final_only, extra)
+               final_only, extra, base)
         if cache is not None and key in cache:
             return cache[key].copy()  # type: ignore[union-attr]
         descriptors = self.descriptors()
@@ -100,64 +110,93 @@ class ProjectAnalysis(ProjectPrivacy):
             code_table = self.codes() if codes is not None else None
             apps = filter_applications(apps, codes, code_table, descendants=descendants, coder=coder, where=where,
                                         descriptors=descriptors if where else None, final_only=final_only)
-            base = filter_where(self._lasting_frame(frames.material), listed, descriptors if where else None)
+            material = filter_where(self._lasting_frame(frames.material), listed, descriptors if where else None)
         else:
             apps = self.applications(codes, descendants=descendants, coder=coder, where=where, final_only=final_only)
-            base = self.excerpts(where=where)
+            material = self.excerpts(where=where, status=None)
         if not structural and not apps.empty:
             apps = apps[thematic_mask(apps["code"])]
-        result = AnalysisFrames(apps.reset_index(drop=True), self.codes(), descriptors, base.reset_index(drop=True),
-                                lambda: self.excerpts(where=where))
+        coded = self._coded_source_ids() if base == "coded" else None
+        as_sources = self._without_cases()
+
+        def chosen(frame: pd.DataFrame) -> pd.DataFrame:
+            if coded is not None and not frame.empty and "source_id" in frame.columns:
+                frame = frame[frame["source_id"].isin(coded)]
+            return qa.sources_as_cases(frame) if as_sources else frame
+
+        apps, material = chosen(apps), chosen(material)
+        n_units = int(material["case"].nunique()) if not material.empty else 0
+        n_sources = int(material["source_id"].nunique()) if not material.empty and "source_id" in material else 0
+        counted = qa.AnalysisBase(base, "source" if as_sources else "case", n_units, n_sources)
+        result = AnalysisFrames(apps.reset_index(drop=True), self.codes(), descriptors,
+                                material.reset_index(drop=True),
+                                lambda: chosen(self.excerpts(where=where, status=None)).reset_index(drop=True),
+                                counted)
         if cache is not None:
             cache[key] = result
             return result.copy()
         return result
 
+    def analysis_base(self, where: Where = None, *, base: str = "coded") -> "qa.AnalysisBase":
+        """What "% of cases" is out of for analyses filtered by ``where``; its
+        ``describe()`` is the line printed under every table and figure."""
+        return self.analysis_frames(where, base=base).counted  # type: ignore[return-value]
+
+    def _coded_source_ids(self) -> set[int]:
+        """Sources carrying an applied code outside the structural branches."""
+        apps = self.applications()
+        return qa.coded_source_ids(apps, thematic_mask(apps["code"]) if not apps.empty else pd.Series(dtype=bool))
+
+    def _without_cases(self) -> bool:
+        """True when the project has material and no source belongs to a case."""
+        sources = self.sources()
+        return len(sources) > 0 and bool(sources["case"].isna().all())
+
     # ------------------------------------------------------------- counting
     def frequencies(self, where: Where = None, codes: str | Iterable[str] | None = None, *,
-                    descendants: bool = True, coder: str | Iterable[str] | None = None) -> pd.DataFrame:
+                    descendants: bool = True, coder: str | Iterable[str] | None = None, base: str = "coded") -> pd.DataFrame:
         """Per code: applications, excerpts, sources, cases and % of cases, explicit and child-sum."""
-        f = self.analysis_frames(where, codes, descendants=descendants, coder=coder)
+        f = self.analysis_frames(where, codes, descendants=descendants, coder=coder, base=base)
         return qa.frequencies(f.apps, f.codebook, base=f.base)
 
-    def code_presence(self, by: str = "source", where: Where = None, *, child_sum: bool = False) -> pd.DataFrame:
+    def code_presence(self, by: str = "source", where: Where = None, *, child_sum: bool = False, base: str = "coded") -> pd.DataFrame:
         """Codes × sources (or cases) as 0/1."""
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, base=base)
         return qa.code_presence(f.apps, f.codebook, by=by, child_sum=child_sum)
 
-    def code_application(self, by: str = "source", where: Where = None, *, child_sum: bool = False) -> pd.DataFrame:
+    def code_application(self, by: str = "source", where: Where = None, *, child_sum: bool = False, base: str = "coded") -> pd.DataFrame:
         """Codes × sources (or cases): number of excerpts."""
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, base=base)
         return qa.code_application(f.apps, f.codebook, by=by, child_sum=child_sum)
 
-    def excerpts_per_source(self, where: Where = None) -> pd.DataFrame:
-        f = self.analysis_frames(where)
+    def excerpts_per_source(self, where: Where = None, *, base: str = "coded") -> pd.DataFrame:
+        f = self.analysis_frames(where, base=base)
         return qa.excerpts_per_source(f.excerpts, f.apps)
 
     def cooccurrence(self, where: Where = None, *, overlap: bool = False, measure: str = "count",
-                     child_sum: bool = False, codes: str | Iterable[str] | None = None) -> pd.DataFrame:
+                     child_sum: bool = False, codes: str | Iterable[str] | None = None, base: str = "coded") -> pd.DataFrame:
         """Code × code: excerpts where both are applied (or overlapping excerpts), or Jaccard."""
-        f = self.analysis_frames(where, codes, extra=_SPANS if overlap else ())
+        f = self.analysis_frames(where, codes, extra=_SPANS if overlap else (), structural=False, base=base)
         return qa.cooccurrence_matrix(f.apps, f.codebook if codes is None else None, overlap=overlap,
                                       child_sum=child_sum, measure=measure)
 
-    def cooccurrence_pairs(self, where: Where = None, *, overlap: bool = False) -> pd.DataFrame:
-        f = self.analysis_frames(where, extra=_SPANS if overlap else ())
+    def cooccurrence_pairs(self, where: Where = None, *, overlap: bool = False, base: str = "coded") -> pd.DataFrame:
+        f = self.analysis_frames(where, extra=_SPANS if overlap else (), structural=False, base=base)
         return qa.cooccurrence(f.apps, f.codebook, overlap=overlap)
 
-    def cooccurrence_excerpts(self, code_a: str, code_b: str, where: Where = None, *, overlap: bool = False) -> pd.DataFrame:
+    def cooccurrence_excerpts(self, code_a: str, code_b: str, where: Where = None, *, overlap: bool = False, base: str = "coded") -> pd.DataFrame:
         """The excerpts behind one co-occurrence cell."""
-        f = self.analysis_frames(where, extra=_SPANS if overlap else ())
+        f = self.analysis_frames(where, extra=_SPANS if overlap else (), base=base)
         return qa.cooccurrence_excerpts(f.apps, code_a, code_b, f.codebook, overlap=overlap, excerpts=f.excerpts)
 
     def crosstab(self, by: str | Sequence[str], where: Where = None, *, child_sum: bool = False,
-                 codes: str | Iterable[str] | None = None) -> pd.DataFrame:
+                 codes: str | Iterable[str] | None = None, base: str = "coded") -> pd.DataFrame:
         """Code × descriptor group(s): excerpts, cases, % of cases, Dedoose-normalised counts."""
-        f = self.analysis_frames(where, codes)
+        f = self.analysis_frames(where, codes, structural=False, base=base)
         return qa.code_by_descriptor(f.apps, by, f.descriptors, f.codebook, base=f.base, child_sum=child_sum)
 
     def group_tests(self, by: str, where: Where = None, *, child_sum: bool = True,
-                    codes: str | Iterable[str] | None = None) -> pd.DataFrame:
+                    codes: str | Iterable[str] | None = None, base: str = "coded") -> pd.DataFrame:
         """Per code: is the gap between the groups of ``by`` more than chance? Fisher's exact
         test (two groups) or the exact chi-square test (more), with Benjamini-Hochberg q-values.
 
@@ -166,7 +205,7 @@ class ProjectAnalysis(ProjectPrivacy):
         its groups (``wave_tests`` compares waves on the same cases)."""
         if not isinstance(by, str):
             raise UsageError("group tests compare the groups of one field: pass by='role', not a list")
-        f = self.analysis_frames(where, codes)
+        f = self.analysis_frames(where, codes, structural=False, base=base)
         shared = qa.cases_in_several_groups(f.base, by)
         if shared:
             raise UsageError(f"case {shared[0]!r} has material in more than one {by} group, so the groups are not "
@@ -176,62 +215,85 @@ class ProjectAnalysis(ProjectPrivacy):
         return qa.group_tests(table, by)
 
     def wave_tests(self, first: str | None = None, second: str | None = None, where: Where = None, *,
-                   child_sum: bool = True) -> pd.DataFrame:
+                   child_sum: bool = True, base: str = "coded") -> pd.DataFrame:
         """Per code, on the cases with material in both waves: raised more often in one wave
         than the other? Exact McNemar test with Benjamini-Hochberg q-values."""
-        return qa.paired_wave_tests(self.wave_change(first, second, where, child_sum=child_sum, paired=True))
+        return qa.paired_wave_tests(self.wave_change(first, second, where, child_sum=child_sum, paired=True,
+                                                     base=base))
 
-    def weights(self, by: str | Sequence[str] | None = None, where: Where = None) -> pd.DataFrame:
+    def weights(self, by: str | Sequence[str] | None = None, where: Where = None, *, base: str = "coded") -> pd.DataFrame:
         """Mean/min/max/sd of weights per code (and group)."""
-        f = self.analysis_frames(where, extra=("weight",))
+        f = self.analysis_frames(where, extra=("weight",), base=base)
         return qa.code_weights(f.apps, by, f.descriptors, f.codebook)
 
-    def waves(self, where: Where = None, *, child_sum: bool = False) -> pd.DataFrame:
+    def waves(self, where: Where = None, *, child_sum: bool = False, base: str = "coded") -> pd.DataFrame:
         """Code frequencies (cases, % of cases) per wave."""
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, structural=False, base=base)
         return qa.frequencies_by_wave(f.apps, f.codebook, base=f.base, child_sum=child_sum)
 
     def wave_change(self, first: str | None = None, second: str | None = None, where: Where = None, *,
-                    child_sum: bool = False, paired: bool = False) -> pd.DataFrame:
+                    child_sum: bool = False, paired: bool = False, base: str = "coded") -> pd.DataFrame:
         """Cases mentioning each code in both waves, only the first, only the second."""
-        f = self.analysis_frames(where)
+        f = self.analysis_frames(where, structural=False, base=base)
         first, second = _two_waves(f.base, first, second)
         return qa.wave_change(f.apps, first, second, f.codebook, base=f.base, child_sum=child_sum, paired=paired)
 
     def top_priorities(self, n: int | None = 10, where: Where = None, *, branch: str | None = None,
-                       depth: int | None = None) -> pd.DataFrame:
+                       depth: int | None = None, base: str = "coded") -> pd.DataFrame:
         """Codes ranked by the number of cases that raised them (questionnaire-question codes left out)."""
-        f = self.analysis_frames(where, structural=False)
+        f = self.analysis_frames(where, structural=False, base=base)
         return qa.top_priorities(f.apps, f.codebook, branch=branch, depth=depth, base=f.base, n=n)
 
     # ---------------------------------------------------------------- words
     def word_frequencies(self, code: str | Iterable[str] | None = None, where: Where = None, *,
-                         stop_words: Iterable[str] = (), min_count: int = 1, n: int | None = None) -> pd.DataFrame:
+                         stop_words: Iterable[str] = (), min_count: int = 1, n: int | None = None,
+                         conversation_stop: bool | Iterable[str] = True) -> pd.DataFrame:
         """Lemmatised word counts over the excerpts (of a code, a group) or, with neither,
-        over the sources' own words (interviewer turns left out)."""
-        stop_words = list(stop_words)
-        if code is None and not stop_words and self._db.frame_cache is not None:
-            table = qa.count_tokens(self._participant_tokens(where), min_count=min_count)
-        else:
-            table = qa.word_frequencies(self._texts_for(code, where), stop_words=stop_words, min_count=min_count)
+        over the sources' own words (interviewer turns left out).
+
+        ``stop_words`` are left out everywhere; ``conversation_stop`` leaves the fillers
+        of talk out of transcripts' words (``True``: the documented list in
+        :mod:`qualcode.analysis.conversation`; ``False``: none; words: that list instead)."""
+        lists = self._word_lists(code, where, stop_words, conversation_stop)
+        table = qa.count_tokens(lists, min_count=min_count)
         return table.head(n) if n else table
 
     def distinguishing_words(self, group_a: Where, group_b: Where, code: str | Iterable[str] | None = None, *,
-                             method: str = "log_odds", n: int = 20, stop_words: Iterable[str] = ()) -> pd.DataFrame:
+                             method: str = "log_odds", n: int = 20, stop_words: Iterable[str] = (),
+                             conversation_stop: bool | Iterable[str] = True) -> pd.DataFrame:
         """Words that set one group's material apart from another's (log-odds with an
-        informative Dirichlet prior, or chi-square)."""
+        informative Dirichlet prior, or chi-square); stop lists as in ``word_frequencies``."""
+        a = qa.count_tokens(self._word_lists(code, group_a, stop_words, conversation_stop))
+        b = qa.count_tokens(self._word_lists(code, group_b, stop_words, conversation_stop))
+        return qa.distinguishing_words(a, b, method=method, n=n)
+
+    def _word_lists(self, code: str | Iterable[str] | None, where: Where, stop_words: Iterable[str],
+                    conversation_stop: bool | Iterable[str]) -> list[list[str]]:
+        """The lemma lists words are counted from, one per text, stop lists applied."""
         stop_words = list(stop_words)
         if code is None and not stop_words and self._db.frame_cache is not None:
-            a = qa.count_tokens(self._participant_tokens(group_a))
-            b = qa.count_tokens(self._participant_tokens(group_b))
+            source_ids, lists = self._participant_tokens(where)
         else:
-            a = self._texts_for(code, group_a)
-            b = self._texts_for(code, group_b)
-        return qa.distinguishing_words(a, b, method=method, n=n, stop_words=stop_words)
+            if code is not None:
+                excerpts = self.excerpts(code, where=where)
+                source_ids, texts = excerpts["source_id"].tolist(), excerpts["text"].tolist()
+            else:
+                pairs = participant_text_pairs(self, where)
+                source_ids, texts = [sid for sid, _ in pairs], [text for _, text in pairs]
+            lists = qa.tokens(self._cleaned(texts), stop_words=stop_words)
+        if conversation_stop is False:
+            return list(lists)
+        filler = CONVERSATION_STOP_WORDS if conversation_stop is True else {
+            str(w).lower() for w in conversation_stop}  # type: ignore[union-attr]
+        sources = self.sources()
+        spoken = set(sources.loc[sources["kind"].isin(CONVERSATIONAL_KINDS), "source_id"]) if not sources.empty else set()
+        return [[w for w in words if w not in filler] if sid in spoken else list(words)
+                for sid, words in zip(source_ids, lists)]
 
-    def _participant_tokens(self, where: Where) -> list[list[str]]:
-        """Participants' words as lemma lists, tokenised once per ``cached()`` block and
-        then selected by ``where`` (a report counts all words, then two groups')."""
+    def _participant_tokens(self, where: Where) -> tuple[list[int], list[list[str]]]:
+        """Participants' words as lemma lists with their source ids, tokenised once per
+        ``cached()`` block and then selected by ``where`` (a report counts all words,
+        then two groups')."""
         cache = self._db.frame_cache
         assert cache is not None
         key = ("participant_tokens",)
@@ -241,17 +303,11 @@ class ProjectAnalysis(ProjectPrivacy):
             cache[key] = ([source_id for source_id, _ in pairs], token_lists)
         source_ids, token_lists = cache[key]  # type: ignore[misc]
         if not where:
-            return list(token_lists)
+            return list(source_ids), list(token_lists)
 
         wanted = set(filter_where(self.sources(), where, self.descriptors())["source_id"].tolist())
-        return [words for source_id, words in zip(source_ids, token_lists) if source_id in wanted]
-
-    def _texts_for(self, code: str | Iterable[str] | None, where: Where) -> list[str]:
-        if code is not None:
-            texts = self.excerpts(code, where=where)["text"].tolist()
-        else:
-            texts = participant_texts(self, where)
-        return self._cleaned(texts)
+        chosen = [(sid, words) for sid, words in zip(source_ids, token_lists) if sid in wanted]
+        return [sid for sid, _ in chosen], [words for _, words in chosen]
 
     def _cleaned(self, texts: list[str]) -> list[str]:
         # confirmed names and case names are taken out of the text before counting, so
@@ -292,10 +348,11 @@ class ProjectAnalysis(ProjectPrivacy):
 
     def open_answers(self, question: str | None = None) -> pd.DataFrame:
         """Each open answer with the excerpts coded inside it."""
-        return qa.open_answers(self.segments(), self.excerpts(), question=question)
+        return qa.open_answers(self.segments(), self.excerpts(status=None), question=question)
 
     def wordcloud(self, out_file: str | Path, *, codes: bool = False, code: str | None = None,
-                  where: Where = None) -> Path:
+                  where: Where = None, base: str = "coded", stop_words: Iterable[str] = (),
+                  conversation_stop: bool | Iterable[str] = True) -> Path:
         """Save a code cloud (``codes=True``: codes sized by applications, coloured by
         branch) or a word cloud (of one code's excerpts, or of all participants' words)
         as PNG and SVG; returns the PNG path."""
@@ -304,30 +361,32 @@ class ProjectAnalysis(ProjectPrivacy):
 
         out = Path(out_file)
         if codes:
-            f = self.analysis_frames(where, structural=False)
+            f = self.analysis_frames(where, structural=False, base=base)
             table = qa.frequencies(f.apps, f.codebook)
             table = table[table["applications"] > 0]
             tops = f.codebook[(f.codebook["depth"] == 0) & (f.codebook["colour"] != "")]
             figure = clouds.code_cloud(table, colours=dict(zip(tops["name"], tops["colour"])),
                                        title="How the codes were applied")
         else:
-            words = self.word_frequencies(code, where, n=150)
+            words = self.word_frequencies(code, where, n=150, stop_words=stop_words,
+                                          conversation_stop=conversation_stop)
             figure = clouds.word_cloud(words, title=f"Words in {code}" if code else "Words participants used")
         saved = save_figure(figure, out.with_suffix(""), formats=("png", "svg"))
         return saved.png
 
     # --------------------------------------------------------------- quotes
     def quotes(self, code: str, n: int = 5, where: Where = None, *, fields: Sequence[str] | str | None = None,
-               per_case: int = 1, descendants: bool = True) -> pd.DataFrame:
+               per_case: int = 1, descendants: bool = True, base: str = "coded") -> pd.DataFrame:
         """Representative quotes for a code, attributed by descriptors (e.g. "CEO, wave 2"),
         every confirmed name replaced by its pseudonym ("[Person 4]") and every other
-        case name by "[name]"."""
-        f = self.analysis_frames(where, extra=_SPANS)
+        case name by "[name]"; without descriptors, "Participant N" (or "Source N")."""
+        f = self.analysis_frames(where, extra=_SPANS, base=base)
         if fields is None:
             fields = [c for c in ("role", "wave") if c in f.descriptors.columns or c == "wave"]
         return qa.representative_quotes(
             quotable(f.excerpts, self.speaker_roles()), f.apps, code, f.descriptors, f.codebook, fields=fields, n=n, per_case=per_case,
             descendants=descendants, anonymise=self.anonymiser(case_names=True).series,
+            unit_label="Participant" if f.counted is None or f.counted.unit == "case" else "Source",
         )
 
 

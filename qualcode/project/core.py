@@ -18,6 +18,7 @@ from qualcode.codebook.view import CodebookView
 from qualcode.codebook.yaml_io import read_codebook, write_codebook
 from qualcode.coding import spans as span_tools
 from qualcode.coding.bulk_import import CodingImportReport, import_codings
+from qualcode.codebook.branches import thematic_mask
 from qualcode.errors import CodingError, NotFoundError, ProjectError, UsageError
 from qualcode.analysis.filters import filter_applications, filter_where, listed_where
 from qualcode.search.mask import search_mask
@@ -505,9 +506,15 @@ class ProjectCore:
     def questionnaires(self) -> pd.DataFrame:
         return self._frame(frames.questionnaires)
 
-    def memos(self) -> pd.DataFrame:
+    def memos(self, on: str | None = None) -> pd.DataFrame:
+        """Memos as a table: ``id, target, about, author, created_at, text,
+        target_id``; ``about`` names what the memo is on (a source, a code path, a case,
+        an excerpt with its source, or the project). ``on`` keeps one kind of target."""
+        if on is not None and on not in MEMO_TARGETS:
+            raise UsageError(f"memos are on one of {', '.join(MEMO_TARGETS)} (got {on!r})")
         with self._db.connect() as conn:
-            return store_memos.memos(conn)
+            table = frames.memos(conn)
+        return table[table["target"] == on].reset_index(drop=True) if on is not None else table
 
     def applications(
         self,
@@ -547,15 +554,18 @@ class ProjectCore:
         search: str | None = None,
         regex: bool = False,
     ) -> pd.DataFrame:
-        """Excerpts as a tidy frame; with ``code`` or ``coder``, only excerpts carrying
-        such an application (children of a code included unless ``descendants=False``)."""
+        """Excerpts as a tidy frame: those carrying an application of ``status``
+        (default: a code a person applied or accepted), narrowed to ``code`` (children
+        included unless ``descendants=False``) and ``coder``. ``status=None`` with no code
+        or coder lists every excerpt, the uncoded and the machine-suggested ones too, which
+        is what the analyses use as their base of material."""
         ex = self._frame(frames.excerpts)
         descriptors = self.descriptors() if where else None
         src = self._source_name(source)
         if ex.empty:
             return ex
         mask = pd.Series(True, index=ex.index)
-        if code is not None or coder is not None:
+        if code is not None or coder is not None or status is not None:
             apps = self.applications(code, descendants=descendants, coder=coder, status=status)
             mask &= ex["excerpt_id"].isin(apps["excerpt_id"] if not apps.empty else [])
         if src is not None:
@@ -567,15 +577,29 @@ class ProjectCore:
         return filter_where(ex[mask], listed_where(where), descriptors).reset_index(drop=True)
 
     def summary(self) -> dict[str, Any]:
-        """Headline counts a report opens with."""
+        """The headline numbers, one definition for the CLI (``status``), the notebook and
+        the report (see ``docs/numbers.md``):
+
+        * ``sources``: sources of material that are not questionnaire responses
+          (``questionnaire_responses`` are counted apart, with ``invited`` and the rate);
+        * ``coded_excerpts``: excerpts carrying at least one code a person applied or
+          accepted, outside the structural ``Questionnaire/`` branch; ``excerpts`` is every
+          excerpt, machine suggestions included; ``applications`` the applied codings;
+        * ``coded_sources``: the sources holding those coded excerpts;
+        * ``cases``: the cases in the project; ``base`` the default analysis base, the
+          units (participants, or sources in a project without cases) that "% of cases"
+          is out of, and ``base_unit`` which unit that is.
+        """
         with self._db.connect() as conn:
             srcs = frames.sources(conn)
             q = frames.questionnaires(conn)
             n_codes = store_codes.count(conn)
             n_excerpts = store_coding.count_excerpts(conn)
-            n_coded = store_coding.count_coded_excerpts(conn)
             n_apps = store_coding.count_applications(conn)
             n_cases = len(store_cases.case_ids(conn))
+        apps = self.applications()
+        thematic = apps[thematic_mask(apps["code"])] if not apps.empty else apps
+        base = self.analysis_base()  # type: ignore[attr-defined]
         responses = int((srcs["kind"] == "questionnaire").sum()) if not srcs.empty else 0
         invited = int(q["invited"].dropna().sum()) if not q.empty and q["invited"].notna().any() else None
         return {
@@ -587,8 +611,11 @@ class ProjectCore:
             "cases": n_cases,
             "codes": n_codes,
             "excerpts": n_excerpts,
-            "coded_excerpts": n_coded,
+            "coded_excerpts": int(thematic["excerpt_id"].nunique()) if not thematic.empty else 0,
+            "coded_sources": int(thematic["source_id"].nunique()) if not thematic.empty else 0,
             "applications": n_apps,
+            "base": base.units,
+            "base_unit": base.unit,
         }
 
     def _repr_html_(self) -> str:

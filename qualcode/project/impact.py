@@ -45,7 +45,7 @@ class ProjectImpact(ProjectAnalysis):
 
         model = model if isinstance(model, ImpactModel) else self.impact_model(model)
         return summarise(
-            model, self.applications(), self.excerpts(), self.codes(), self.descriptors(),
+            model, self.applications(), self.excerpts(status=None), self.codes(), self.descriptors(),
             self.responses(), self.questions(), by=by, where=where,
             first_wave=first_wave, second_wave=second_wave, cooccurrence=cooccurrence,
             anonymise=self.anonymiser(case_names=True).series,

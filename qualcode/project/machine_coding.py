@@ -81,7 +81,11 @@ class ProjectMachineCoding(ProjectCore):
             manual = self._hand_coding(coders)  # no hand coding: a one-line error before anything is matched
 
             def calibrate_by(spans: pd.DataFrame) -> pd.DataFrame:
-                return calibrated_confidence(evaluate_project_rules(self._db, manual, spans).table)
+                evaluation = evaluate_project_rules(self._db, manual, spans)
+                table = calibrated_confidence(evaluation.table)
+                table.attrs["keywords"] = evaluation.keywords  # each passage by its own keywords' record
+                table.attrs["assumption"] = evaluation.assumption
+                return table
         elif coders:
             raise UsageError("coders name whose hand coding calibrates the confidence: use them with calibrate=True")
         run = RunOptions(include_interviewer=include_interviewer, n_process=n_process, cluster=cluster, progress=progress)

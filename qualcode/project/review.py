@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from qualcode.errors import UsageError
 from qualcode.project.core import ProjectCore, default_coder
 
 
@@ -60,3 +61,21 @@ class ProjectReview(ProjectCore):
         from qualcode.coding.review import accept_above
 
         return accept_above(self._db, code, threshold, _who(by))
+
+    def decision_batches(self) -> pd.DataFrame:
+        """Batch decisions (``accept_above``): ``batch, what, status, by, at, applications, undone``."""
+        from qualcode.coding.review import decision_batches
+
+        return decision_batches(self._db)
+
+    def undo_batch(self, number: int | None = None) -> dict[str, int]:
+        """Take back one batch acceptance (default: the newest): its suggestions go back to
+        the queue, except those a person decided on again since; the run and every other
+        decision stay. Returns ``undone`` and ``kept``."""
+        from qualcode.coding.review import last_batch, undo_batch
+
+        if number is None:
+            number = last_batch(self._db)
+            if number is None:
+                raise UsageError("no batch decision to undo; 'qualcode review --code C --accept-above X' makes one")
+        return undo_batch(self._db, int(number))

@@ -205,7 +205,7 @@ def heatmap(table: pd.DataFrame, *, title: str | None = None, value_label: str =
     n_rows, n_cols = values.shape
     row_labels = [code_label(str(x), levels=levels, width=26) for x in table.index]
     # Columns get one line each: multi-line labels at an angle run into their neighbours.
-    col_labels = [code_label(str(x), levels=levels, width=24, max_lines=1) for x in table.columns]
+    col_labels = [code_label(str(x), levels=levels, width=34, max_lines=1) for x in table.columns]
     width, height, cell, row_h = _heat_geometry(n_rows, n_cols, row_labels, col_labels)
     if n_rows > 30 or row_h < 0.3:
         row_labels = [code_label(str(x), levels=levels, width=30, max_lines=1) for x in table.index]

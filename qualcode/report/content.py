@@ -51,7 +51,8 @@ class Table:
     -> decimal, everything else -> text). ``decimals`` is the
     number of decimals of percent/decimal columns, one int or per column. ``heatmap`` asks
     writers to shade numeric cells by value (co-occurrence, crosstabs). ``index`` writes
-    the index as the first column(s); by default when it is not a plain 0..n-1 index.
+    the index as the first column(s); by default when it holds labels (named, several levels,
+    or not integers), never pandas' leftover row numbers.
     """
 
     frame: pd.DataFrame
@@ -77,9 +78,11 @@ class Table:
         frame = self.frame
         write_index = self.index
         if write_index is None:
+            # a named index (codes down the side) is data; an unnamed one is pandas' row
+            # numbering left over from a filter, never a column a reader wants
             idx = frame.index
-            write_index = not (isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1
-                               and idx.name is None)
+            write_index = (isinstance(idx, pd.MultiIndex) or idx.name is not None
+                           or not pd.api.types.is_integer_dtype(idx))
         if write_index:
             names = [n if n is not None else ("" if frame.index.nlevels == 1 else f"level {i}")
                      for i, n in enumerate(frame.index.names)]
@@ -317,6 +320,27 @@ class Report:
                 yield section, fig
 
 
+def _cut_at_word(name: str, max_len: int) -> str:
+    """``name`` within ``max_len`` characters, cut after a whole word where one ends in the
+    second half ("Participants and sources by" rather than "Participants and sources by rol")."""
+    if len(name) <= max_len:
+        return name.rstrip()
+    cut = name[: max_len + 1]
+    space = cut.rfind(" ")
+    if space >= max_len // 2:
+        kept = name[:space]
+        if kept.count("(") > kept.count(")"):  # "Codes by role (%": the bracket never closes
+            kept = kept[: kept.rfind("(")]
+        words = kept.rstrip(" ,;:-(").split(" ")
+        while len(words) > 2 and words[-1].lower() in _DANGLING:
+            words.pop()  # "... sources by" reads as cut; "... sources" does not
+        return " ".join(words)
+    return name[:max_len].rstrip()
+
+
+_DANGLING = {"a", "an", "and", "by", "for", "in", "of", "on", "or", "the", "to", "with"}
+
+
 def unique_names(names: list[str], max_len: int, taken: set[str] | None = None,
                  key: Any = str.lower) -> list[str]:
     """Make ``names`` unique (compared by ``key``) within ``max_len`` characters by adding
@@ -324,12 +348,12 @@ def unique_names(names: list[str], max_len: int, taken: set[str] | None = None,
     seen = {key(t) for t in (taken or set())}
     out = []
     for name in names:
-        base = name[:max_len].rstrip() or "table"
+        base = _cut_at_word(name, max_len) or "table"
         candidate, n = base, 1
         while key(candidate) in seen:
             n += 1
             suffix = f" ({n})"
-            candidate = base[: max_len - len(suffix)].rstrip() + suffix
+            candidate = _cut_at_word(base, max_len - len(suffix)) + suffix
         seen.add(key(candidate))
         out.append(candidate)
     return out

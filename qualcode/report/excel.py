@@ -158,6 +158,20 @@ def _clean_text(value: str) -> str:
     return value
 
 
+_WHOLE_NUMBER = r"(?:0|[1-9][0-9]{0,8})"
+
+
+def _numbers_kept_as_text(series: pd.Series) -> bool:
+    """True for a text column whose every value is a whole number without a leading zero
+    (an id like "007" keeps its zeros, so stays text)."""
+    if not (pd.api.types.is_string_dtype(series) or series.dtype == object):
+        return False
+    present = series.dropna()
+    if present.empty or not all(isinstance(v, str) for v in present.head(1000).tolist()):
+        return False
+    return bool(present.astype(str).str.fullmatch(_WHOLE_NUMBER).all())
+
+
 def _python_values(series: pd.Series, numeric: bool, scale: float) -> list[Any]:
     """A column as plain Python values openpyxl can write, missing values as None.
 
@@ -174,6 +188,12 @@ def _python_values(series: pd.Series, numeric: bool, scale: float) -> list[Any]:
         for i in np.flatnonzero(missing):
             values[i] = None
         return values
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    if _numbers_kept_as_text(series):
+        # wave "1", cohort "2": labels that are whole numbers are written as numbers, so
+        # Excel neither flags them "number stored as text" nor sorts 10 before 2
+        return [None if pd.isna(v) else int(str(v)) for v in series.tolist()]
     if pd.api.types.is_string_dtype(series) or series.dtype == object:
         missing = series.isna().to_numpy()
         values = series.tolist()

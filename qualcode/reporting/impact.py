@@ -56,6 +56,10 @@ def add_summary_sections(report: Report, summary: ImpactSummary, figures_dir: st
     if model.stages():
         section.add_figure(logic_diagram(summary), f"{title}: evidence per stage", figures_dir, f"{slug}-logic-model")
     _evidence_tables(section, summary)
+    if model.stages() and not (model.of_kind("arena") or model.of_kind("issue")):
+        # a logic model's sheets say so: two models in one workbook must not read "impact elements (2)"
+        for table in section.tables:
+            table.name = table.name.replace("impact ", "logic model ")
     sections = [section]
     if not summary.quotes.empty:
         quotes = report.add_section(

@@ -32,6 +32,7 @@ from qualcode.report.markdown import write_markdown  # noqa: E402
 from qualcode.report.content import write_csv  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
+    from qualcode.analysis.base import AnalysisBase
     from qualcode.coding.rules.evaluation import RuleEvaluation
     from qualcode.project import Project
 
@@ -59,6 +60,16 @@ class ReportOptions:
     impact_models: list[Path] = field(default_factory=list)  # impact/logic model YAMLs: a section each
     agreement_coders: list[str] | None = None  # two or more coders: adds an inter-rater agreement section
     agreement_unit: str = "excerpt"
+    #: top priorities of one branch ("Issues") and/or one group ({"role": "CEO"}): "the top
+    #: priorities raised by CEOs", as a study's seed reports put it
+    priorities_branch: str | None = None
+    priorities_where: dict[str, list[str]] | None = None
+    stop_words: list[str] = field(default_factory=list)  # extra stop words for the word cloud and tables
+    keep_filler: bool = False  # count conversational fillers in transcripts (left out by default)
+    include_memos: bool = True
+    #: ``by`` fields were named by the user: a field the project lacks is an error, not a
+    #: silently missing section (the default role/mode are used where they exist)
+    by_required: bool = False
     #: look for names nobody has confirmed or rejected, and say in the report how many remain
     check_names: bool = True
 
@@ -112,35 +123,60 @@ def _anonymity_note(project: "Project", report: Report) -> None:
     target.text = (target.text + "\n\n" if target.text else "") + text
 
 
+def check_options(project: "Project", options: ReportOptions) -> None:
+    """One-line errors, before anything is drawn, for options naming what the project lacks."""
+    fields = set(project.descriptors().columns) - {"case"} | {"wave", "kind", "source"}
+    if options.by_required:
+        missing = [f for f in options.by if f not in fields]
+        if missing:
+            raise UsageError(f"--by {missing[0]!r}: the project has no such field; descriptors are: "
+                             f"{', '.join(sorted(fields - {'kind', 'source'})) or '(none)'}")
+    for name in (options.priorities_where or {}):
+        if name not in fields:
+            raise UsageError(f"--priorities-for {name}=…: the project has no field {name!r}")
+    if options.priorities_branch:
+        codes = project.codes()
+        if not codes.empty and options.priorities_branch not in set(codes["path"]) | set(codes["name"]):
+            raise UsageError(f"--priorities-branch {options.priorities_branch!r} is not a code of the codebook")
+    for model in options.impact_models:
+        if not Path(model).is_file():
+            raise UsageError(f"impact model {model} does not exist")
+    if options.agreement_coders is not None and len(options.agreement_coders) < 2:
+        raise UsageError("agreement needs two or more coders, e.g. --agreement anna,ben")
+
+
 def _build_report(project: "Project", figures_dir: str | Path, options: ReportOptions) -> Report:
+    check_options(project, options)
     figures_dir = Path(figures_dir)
     figures_dir.mkdir(parents=True, exist_ok=True)
     summary = project.summary()
+    base = project.analysis_base()
     sources = coded_sources(project)
-    material = {"source": sources} if sources else None
+    material = None  # analyses count the coded material by default (docs/numbers.md)
     frequencies = project.frequencies(material) if sources else pd.DataFrame()
     thematic = frequencies[~frequencies["top"].isin(STRUCTURAL_BRANCHES)] if not frequencies.empty else frequencies
-    coded_excerpts = int(project.analysis_frames(material, structural=False).apps["excerpt_id"].nunique()) if sources else 0
     report = Report(
         title=options.title or summary["title"],
         subtitle="Analysis report made with qualcode",
         headline=Headline(
             sources=summary["sources"],
-            excerpts=coded_excerpts,
+            excerpts=summary["coded_excerpts"],
             responses=summary["questionnaire_responses"] or None,
             invited=summary["invited"],
-            cases=summary["cases"],
+            cases=summary["cases"] or None,
         ),
     )
     colours = _branch_colours(project)
-    _material_section(project, report, sources)
+    _material_section(project, report, sources, summary, base)
+    first_analysis = len(report.sections)
     if not thematic.empty and thematic["applications"].sum() > 0:
-        _codes_section(project, report, figures_dir, thematic, colours, options)
-        _priorities_section(project, report, figures_dir, material, colours, options)
+        _codes_section(project, report, figures_dir, thematic, colours, options, base)
+        _priorities_section(project, report, figures_dir, material, colours, options, base)
         _groups_section(project, report, figures_dir, material, options)
         _waves_section(project, report, figures_dir, material, options)
         _cooccurrence_section(project, report, figures_dir, material, thematic, options)
-        _words_section(project, report, figures_dir, sources)
+        _name_the_base(report.sections[first_analysis:], base)
+        _words_section(project, report, figures_dir, sources, options)
         _weights_section(project, report, material)
         _quotes_section(project, report, material, thematic, options)
     _machine_section(project, report)
@@ -155,12 +191,39 @@ def _build_report(project: "Project", figures_dir: str | Path, options: ReportOp
         from qualcode.reporting.agreement import add_agreement_section
 
         add_agreement_section(project, report, options.agreement_coders, options.agreement_unit)
+    if options.include_memos:
+        _memos_section(project, report)
     _codebook_section(project, report, options)
     return report
 
 
+def _name_the_base(sections: list[Section], base: "AnalysisBase") -> None:
+    """Every table and figure of the code analyses says what its percentages are out of."""
+    line = base.describe()
+    for section in sections:
+        for table in section.tables:
+            if "Base:" not in table.note:
+                table.note = f"{table.note} {line}".strip()
+        for figure in section.figures:
+            if "Base:" not in figure.caption:
+                figure.caption = f"{figure.caption.rstrip('.')}. {line}"
+
+
+def _memos_section(project: "Project", report: Report) -> None:
+    """The team's memos, by what they are about (a code, a source, an excerpt, the project)."""
+    memos = project.memos()
+    if memos.empty:
+        return
+    section = report.add_section("Memos", f"{len(memos):,} memo(s) the team wrote while coding, oldest first.")
+    table = memos[["id", "target", "about", "author", "created_at", "text"]].copy()
+    table["created_at"] = pd.to_datetime(table["created_at"]).dt.strftime("%Y-%m-%d %H:%M")
+    table["text"] = table["text"].astype(str)  # the anonymiser passes over the whole report at the end
+    section.add_table(table, "Memos by target")
+
+
 def write_report(project: "Project", out_dir: str | Path, options: ReportOptions | None = None) -> WrittenReport:
     """Build the report and write it as xlsx, self-contained html, md and csv tables."""
+    check_options(project, options or ReportOptions())  # a bad option writes nothing, not even the folder
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     figures_dir = out / "figures"
@@ -213,19 +276,27 @@ def _branch_colours(project: "Project") -> dict[str, str]:
     return dict(zip(tops["name"], tops["colour"]))
 
 
-def _material_section(project: "Project", report: Report, coded: list[str]) -> None:
+def _material_section(project: "Project", report: Report, coded: list[str], summary: dict,
+                      base: "AnalysisBase") -> None:
     sources = project.sources()
-    section = report.add_section(
-        "The material",
-        f"The project holds {len(sources):,} sources. Code analyses below use the {len(coded):,} sources "
-        "that carry at least one thematic code; percentages of cases are out of the participants in that material.",
-    )
+    responses = summary["questionnaire_responses"]
+    held = f"The project holds {summary['sources']:,} source{'s' if summary['sources'] != 1 else ''}"
+    held += (f" and {responses:,} questionnaire response{'s' if responses != 1 else ''}." if responses else ".")
+    text = (f"{held} Code analyses below use the {summary['coded_sources']:,} sources that carry at least one "
+            f"code a person applied or accepted ({summary['coded_excerpts']:,} coded excerpts); "
+            f"percentages are out of the {base.units:,} {base.unit_noun} in that material.")
+    if base.unit == "source":
+        text += ("\n\nNo source belongs to a case, so every figure counts sources, not participants. For figures "
+                 "by participant, link the sources to cases: 'qualcode descriptors import people.csv --key "
+                 "participant' (a source named like a case belongs to it), then run the report again.")
+    section = report.add_section("The material", text)
     if sources.empty:
         return
-    kinds = sources.assign(wave=sources["wave"].fillna("-")).pivot_table(
+    kinds = sources.assign(wave=sources["wave"].astype(object).fillna("-")).pivot_table(
         index="kind", columns="wave", values="source", aggfunc="count", fill_value=0)
+    kinds.columns = [f"wave {c}" if c != "-" else "no wave" for c in kinds.columns]
     kinds["total"] = kinds.sum(axis=1)
-    section.add_table(kinds, "Sources by kind and wave", index=True)
+    section.add_table(kinds.reset_index(), "Sources by kind and wave", index=False)
     descriptors = project.descriptors()
     if "role" in descriptors.columns:
         cases = sources.dropna(subset=["case"]).merge(descriptors, on="case", how="left")
@@ -235,7 +306,8 @@ def _material_section(project: "Project", report: Report, coded: list[str]) -> N
 
 
 def _codes_section(project: "Project", report: Report, figures_dir: Path, thematic: pd.DataFrame,
-                   colours: dict[str, str], options: ReportOptions) -> None:
+                   colours: dict[str, str], options: ReportOptions, base: "AnalysisBase") -> None:
+    who = _who(base)
     section = report.add_section(
         "How the codes were applied",
         "Each code's size in the cloud is the number of times it was applied; colours are the codebook's "
@@ -247,32 +319,66 @@ def _codes_section(project: "Project", report: Report, figures_dir: Path, themat
                        "Code cloud: codes sized by number of applications", figures_dir, "code-cloud")
     section.add_figure(
         charts.frequency_bars(leaves, "cases", label="code", branch="top", colours=colours, top=options.top,
-                              title=f"Codes by number of participants (top {options.top})", xlabel="Participants (cases)"),
-        "Codes by number of participants", figures_dir, "code-frequencies",
+                              title=f"Codes by number of {who} (top {options.top})",
+                              xlabel="Participants (cases)" if base.unit == "case" else "Sources"),
+        f"Codes by number of {who}", figures_dir, "code-frequencies",
     )
     table = thematic[["code", "applications", "excerpts", "sources", "cases", "pct_cases", "excerpts_sum", "cases_sum",
                       "pct_cases_sum"]]
-    section.add_table(table, "Code frequencies", formats={"pct_cases": "percent", "pct_cases_sum": "percent"},
-                      note=f"Base: {int(thematic['case_base'].iloc[0])} cases with coded material.")
+    section.add_table(table, "Code frequencies", formats={"pct_cases": "percent", "pct_cases_sum": "percent"})
+
+
+def _who(base: "AnalysisBase") -> str:
+    """What the figures count: participants, or sources in a project without cases."""
+    return "participants" if base.unit == "case" else "sources"
 
 
 def _priorities_section(project: "Project", report: Report, figures_dir: Path, material: dict | None,
-                        colours: dict[str, str], options: ReportOptions) -> None:
+                        colours: dict[str, str], options: ReportOptions, base: "AnalysisBase") -> None:
+    who = _who(base)
     top = project.top_priorities(options.top, material, depth=1)
     if top.empty:
         return
     section = report.add_section(
         "Top priorities",
-        "Second-level codes ranked by how many participants raised them (children included), ties broken by "
+        f"Second-level codes ranked by how many {who} raised them (children included), ties broken by "
         "the number of excerpts.",
     )
     section.add_figure(
         charts.frequency_bars(top, "pct_cases", label="code", branch="top", colours=colours, fmt="percent",
-                              title="Top priorities (% of participants)", xlabel="% of participants", sort=False),
-        "Top priorities by % of participants", figures_dir, "top-priorities",
+                              title=f"Top priorities (% of {who})", xlabel=f"% of {who}", sort=False),
+        f"Top priorities by % of {who}", figures_dir, "top-priorities",
     )
     section.add_table(top[["rank", "code", "cases", "pct_cases", "excerpts"]], "Top priorities",
                       formats={"pct_cases": "percent"})
+    if options.priorities_branch or options.priorities_where:
+        _chosen_priorities(project, section, figures_dir, colours, options, who)
+
+
+def _chosen_priorities(project: "Project", section: Section, figures_dir: Path, colours: dict[str, str],
+                       options: ReportOptions, who: str) -> None:
+    """"The top priorities raised by CEOs": one branch, one group, or both."""
+    where = options.priorities_where or None
+    group = " and ".join(f"{', '.join(map(str, v))} ({k})" for k, v in (where or {}).items())
+    branch = options.priorities_branch
+    depth = 1
+    if branch:  # the branch's own children: one level, as the main ranking has
+        codes = project.codes()
+        row = codes[(codes["path"] == branch) | (codes["name"] == branch)]
+        depth = int(row["depth"].iloc[0]) + 1 if not row.empty else 1
+    top = project.top_priorities(options.top, where, branch=branch, depth=depth)
+    if top.empty:
+        section.text += f"\n\nNo code{' of ' + branch if branch else ''} was raised{' by ' + group if group else ''}."
+        return
+    label = "Top priorities" + (f" in {branch}" if branch else "") + (f" raised by {group}" if group else "")
+    base = project.analysis_base(where)
+    section.add_figure(
+        charts.frequency_bars(top, "pct_cases", label="code", branch="top", colours=colours, fmt="percent",
+                              title=f"{label} (% of {who})", xlabel=f"% of {who}", sort=False),
+        f"{label}. {base.describe()}", figures_dir, "top-priorities-chosen",
+    )
+    section.add_table(top[["rank", "code", "cases", "pct_cases", "excerpts"]], label,
+                      formats={"pct_cases": "percent"}, note=base.describe())
 
 
 def _groups_section(project: "Project", report: Report, figures_dir: Path, material: dict | None,
@@ -342,7 +448,8 @@ def _group_tests_table(section: Section, tests: pd.DataFrame, field_name: str) -
         formats={"highest_pct": "percent", "lowest_pct": "percent", "gap": "decimal", "p_value": "pvalue",
                  "q_value": "pvalue"},
         decimals={"highest_pct": 0, "lowest_pct": 0, "gap": 0, "p_value": 3, "q_value": 3},
-        note=(f"{held} of {len(tests)} codes differ between the {field_name} groups with q below .05. "
+        note=(f"{held} of the {int(tests['q_value'].notna().sum())} codes tested differ between the {field_name} "
+              "groups with q below .05 (a code every participant or none raised has nothing to test and no q). "
               "p: Fisher's exact test (two groups) or the exact chi-square test (more), on the participants "
               "who did and did not raise the code; q: p adjusted with Benjamini-Hochberg for the number of codes "
               "tested. gap: percentage points between the highest and lowest group. With small groups a wide gap "
@@ -360,27 +467,31 @@ def _waves_section(project: "Project", report: Report, figures_dir: Path, materi
     change = change[~change["top"].isin(STRUCTURAL_BRANCHES) & (change["depth"] >= 1)]
     if change.empty:
         return
+    who = _who(project.analysis_base())
     section = report.add_section(
         f"Change between wave {waves[0]} and wave {waves[1]}",
-        "For each code, the share of participants with material in each wave who raised it, and how many "
-        "raised it in both waves, only the first or only the second.",
+        f"For each code, the share of {who} with material in each wave who raised it, and how many "
+        "raised it in both waves, only the first or only the second. The change is in percentage points.",
     )
-    shown = change.set_index("code")
+    # one level of the codebook in the figure (second-level codes, children summed): a parent
+    # and its own children side by side count the same excerpts twice
+    level = change[change["depth"] == 1] if (change["depth"] == 1).any() else change
+    shown = level.set_index("code")
     section.add_figure(
         charts.wave_comparison(shown, waves=["pct_first", "pct_second"],
                                names=[f"Wave {waves[0]} (n={int(change['base_first'].iloc[0])})",
                                       f"Wave {waves[1]} (n={int(change['base_second'].iloc[0])})"],
-                               fmt="percent", top=options.top, title="Codes by wave (% of participants)",
-                               xlabel="% of participants"),
-        "Codes by wave", figures_dir, "waves",
+                               fmt="percent", top=options.top, title=f"Codes by wave (% of {who})",
+                               xlabel=f"% of {who}"),
+        "Codes by wave (second-level codes, children included)", figures_dir, "waves",
     )
     section.add_table(
         change[["code", "cases_first", "cases_second", "both", "only_first", "only_second", "pct_first",
                 "pct_second", "pct_change"]],
         "Change between waves",
-        formats={"pct_first": "percent", "pct_second": "percent", "pct_change": "percent"},
-        note=f"Bases: {int(change['base_first'].iloc[0])} cases in wave {waves[0]}, "
-             f"{int(change['base_second'].iloc[0])} in wave {waves[1]}.",
+        formats={"pct_first": "percent", "pct_second": "percent", "pct_change": "decimal"},
+        note=f"pct_change is in percentage points. Bases: {int(change['base_first'].iloc[0])} {who} in wave "
+             f"{waves[0]}, {int(change['base_second'].iloc[0])} in wave {waves[1]}.",
     )
     _paired_wave_tests_table(project, section, waves, material)
 
@@ -409,7 +520,8 @@ def _paired_wave_tests_table(project: "Project", section: Section, waves: list[s
         f"Change within the {pairs} participants in both waves: exact McNemar tests",
         formats={"pct_first": "percent", "pct_second": "percent", "p_value": "pvalue", "q_value": "pvalue"},
         decimals={"pct_first": 0, "pct_second": 0, "p_value": 3, "q_value": 3},
-        note=(f"{held} of {len(tests)} codes changed with q below .05. Only participants who raised a code in "
+        note=(f"{held} of the {int(tests['q_value'].notna().sum())} codes tested changed with q below .05. "
+              "Only participants who raised a code in "
               "one wave and not the other carry information (only_first, only_second); p: exact McNemar test, "
               "q: Benjamini-Hochberg for the number of codes tested."),
     )
@@ -423,12 +535,24 @@ def _cooccurrence_section(project: "Project", report: Report, figures_dir: Path,
     pairs = pairs[thematic_mask(pairs["code_a"]) & thematic_mask(pairs["code_b"])]
     if pairs.empty:
         return
-    top_codes = thematic[thematic["excerpts"] > 0].nlargest(options.cooccurrence_codes, "excerpts")["code"].tolist()
+    # the codes of the most frequent pairs (a figure of the most used codes is mostly zeros)
+    ranked = pairs[pairs["excerpts"] > 0].sort_values(["excerpts", "jaccard"], ascending=False, kind="stable")
+    top_codes: list[str] = []
+    for a, b in zip(ranked["code_a"], ranked["code_b"]):
+        for code in (a, b):
+            if code not in top_codes and len(top_codes) < options.cooccurrence_codes:
+                top_codes.append(code)
+        if len(top_codes) >= options.cooccurrence_codes:
+            break
+    if len(top_codes) < 2:
+        return
     matrix = project.cooccurrence(material).loc[top_codes, top_codes]
+    names = _short_names(top_codes)  # the same label on both axes
+    matrix = matrix.rename(index=names, columns=names)
     section = report.add_section(
         "Codes that occur together",
-        "Number of excerpts carrying both codes, for the most used codes. Pairs are listed with the Jaccard "
-        "index (excerpts with both / excerpts with either).",
+        "Number of excerpts carrying both codes, for the codes of the most frequent pairs. Pairs are listed "
+        "with the Jaccard index (excerpts with both / excerpts with either).",
     )
     section.add_figure(charts.cooccurrence_heatmap(matrix, title="Code co-occurrence (same excerpt)"),
                        "Code co-occurrence", figures_dir, "cooccurrence")
@@ -436,14 +560,26 @@ def _cooccurrence_section(project: "Project", report: Report, figures_dir: Path,
                       "Most frequent code pairs", formats={"jaccard": "decimal"}, decimals=2)
 
 
-def _words_section(project: "Project", report: Report, figures_dir: Path, coded: list[str]) -> None:
-    words = project.word_frequencies(n=150, min_count=2)
+def _short_names(codes: list[str]) -> dict[str, str]:
+    """Each code path by its own name, with its parent's where two names would clash."""
+    last = [c.split("/")[-1] for c in codes]
+    return {c: (n if last.count(n) == 1 else " / ".join(c.split("/")[-2:])) for c, n in zip(codes, last)}
+
+
+def _words_section(project: "Project", report: Report, figures_dir: Path, coded: list[str],
+                   options: ReportOptions) -> None:
+    stops = {"stop_words": options.stop_words, "conversation_stop": not options.keep_filler}
+    words = project.word_frequencies(n=150, min_count=2, **stops)
     if words.empty:
         return
     section = report.add_section(
         "Words participants used",
         "Lemmatised words from participants' own turns, messages and answers (interviewers' questions, stop "
-        "words, numbers, case names and confirmed names of people, organisations and places left out).",
+        "words, numbers, case names and confirmed names of people, organisations and places left out"
+        + (", and in transcripts the fillers of conversation such as like, know, yeah, okay, think, thing: "
+           "qualcode.analysis.conversation lists them" if not options.keep_filler else "")
+        + (f"; {len(options.stop_words)} word(s) of the report's own stop list too" if options.stop_words else "")
+        + ").",
     )
     section.add_figure(clouds.word_cloud(words, title="Words participants used"), "Word cloud", figures_dir, "word-cloud")
     section.add_table(words.head(40), "Most frequent words", formats={"share": "fraction"}, decimals=3)
@@ -454,7 +590,7 @@ def _words_section(project: "Project", report: Report, figures_dir: Path, coded:
         roles = descriptors[descriptors["case"].isin(coded_cases)]["role"].dropna().astype(str).value_counts()
         if len(roles) >= 2:
             a, b = roles.index[0], roles.index[1]
-            keywords = project.distinguishing_words({"role": a}, {"role": b}, n=12)
+            keywords = project.distinguishing_words({"role": a}, {"role": b}, n=12, **stops)
             if not keywords.empty:
                 section.add_table(keywords, f"Words that distinguish {a} from {b} (log-odds, z > 0: {a})",
                                   formats={"log_odds": "decimal", "z": "decimal"}, decimals=2)

@@ -482,3 +482,27 @@ def responses(conn: Connection) -> pd.DataFrame:
         kind = {"scale": "category", "rating": "number", "number": "number", "boolean": "boolean", "date": "date"}.get(q.type, "category")
         base[q.column] = typed(raw.reset_index(drop=True), kind, q.levels if q.type == "scale" else None)
     return base
+
+
+MEMO_COLUMNS = ["id", "target", "about", "author", "created_at", "text", "target_id"]
+
+
+def memos(conn: Connection) -> pd.DataFrame:
+    """Memos with what each is about in words: the source's name, the code's path, the
+    case's name, "excerpt 12 (source)" or "project"; in the order they were written."""
+    M = schema.memos
+    frame = _read(conn, select(M.c.id, M.c.target, M.c.target_id, M.c.author, M.c.created_at,
+                               M.c.text).order_by(M.c.id))
+    if frame.empty:
+        return pd.DataFrame(columns=MEMO_COLUMNS)
+    names = {
+        "source": dict(conn.execute(select(S.c.id, S.c.name)).all()),
+        "code": dict(conn.execute(select(K.c.id, K.c.path)).all()),
+        "case": dict(conn.execute(select(C.c.id, C.c.name)).all()),
+        "excerpt": {row.id: f"excerpt {row.id} ({row.name})" for row in conn.execute(
+            select(X.c.id, S.c.name).select_from(X.join(S, X.c.source_id == S.c.id))).all()},
+    }
+    frame["about"] = [("project" if target == "project" else
+                       names.get(target, {}).get(None if pd.isna(tid) else int(tid), f"{target} {tid} (removed)"))
+                      for target, tid in zip(frame["target"], frame["target_id"])]
+    return frame[MEMO_COLUMNS]

@@ -165,3 +165,65 @@ def queue(conn: Connection, status: str = "suggested") -> pd.DataFrame:
         frame["run_id"] = frame["run_id"].astype("Int64")
         frame["description"] = frame["description"].fillna("")
     return frame
+
+
+# --------------------------------------------------------------- decision batches
+# A batch decision (accept every suggestion of a code above a confidence) is recorded as
+# one meta row, "decision_batch:N" -> JSON {ids, status, by, at, what, undone}, so it can
+# be undone on its own: only its applications, and only those still as it left them.
+_BATCH = "decision_batch:"
+
+
+def record_batch(conn: Connection, ids: list[int], status: str, by: str, what: str) -> int:
+    """Store a batch of decisions just made (in the caller's transaction); returns its number."""
+    import json
+
+    keys = conn.execute(select(schema.meta.c.key).where(schema.meta.c.key.like(_BATCH + "%"))).scalars().all()
+    number = max((int(k[len(_BATCH):]) for k in keys), default=0) + 1
+    decided_at = conn.execute(select(func.max(A.c.decided_at)).where(A.c.id.in_(ids[:1]))).scalar() if ids else None
+    value = {"ids": ids, "status": status, "by": by, "what": what,
+             "at": decided_at.isoformat() if decided_at is not None else None, "undone": None}
+    conn.execute(schema.meta.insert().values(key=f"{_BATCH}{number}", value=json.dumps(value)))
+    return number
+
+
+def batches(conn: Connection) -> pd.DataFrame:
+    """Every recorded batch: ``batch, what, status, by, at, applications, undone``."""
+    import json
+
+    rows = conn.execute(select(schema.meta.c.key, schema.meta.c.value).where(
+        schema.meta.c.key.like(_BATCH + "%"))).all()
+    records = []
+    for key, value in rows:
+        data = json.loads(value)
+        records.append({"batch": int(key[len(_BATCH):]), "what": data["what"], "status": data["status"],
+                        "by": data["by"], "at": data["at"], "applications": len(data["ids"]),
+                        "undone": data.get("undone")})
+    columns = ["batch", "what", "status", "by", "at", "applications", "undone"]
+    return pd.DataFrame(records, columns=columns).sort_values("batch").reset_index(drop=True)
+
+
+def undo_batch(conn: Connection, number: int) -> dict[str, int] | None:
+    """Return a batch's applications to ``suggested`` where nobody changed them since
+    (same status, same decision time); None when there is no such batch. Returns
+    ``undone`` and ``kept`` (changed later by a person, left as they are)."""
+    import json
+
+    key = f"{_BATCH}{int(number)}"
+    value = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+    if value is None:
+        return None
+    data = json.loads(value)
+    if data.get("undone"):
+        return {"undone": 0, "kept": 0, "already": 1}
+    at = datetime.fromisoformat(data["at"]) if data["at"] else None
+    undone = 0
+    for start in range(0, len(data["ids"]), 10_000):
+        chunk = data["ids"][start:start + 10_000]
+        undone += conn.execute(
+            update(A).where(A.c.id.in_(chunk), A.c.status == data["status"], A.c.decided_at == at,
+                            A.c.decided_by == data["by"])
+            .values(status="suggested", decided_by=None, decided_at=None)).rowcount or 0
+    data["undone"] = utcnow().isoformat()
+    conn.execute(update(schema.meta).where(schema.meta.c.key == key).values(value=json.dumps(data)))
+    return {"undone": int(undone), "kept": len(data["ids"]) - int(undone), "already": 0}

@@ -128,13 +128,32 @@ def autocode(
     found = match_rules(db, unit=unit, codes=codes, run=run, engine=engine, role_field=role_field)
     spans, params = found.spans, {**found.params, "apply": apply}
     calibration = calibrate_by(spans) if calibrate_by is not None else None
-    if calibration is not None:
-        spans = with_confidence(spans, calibration)
+    if calibration is not None:  # each passage by its own keywords' track record, when the calibration has them
+        keywords = calibration.attrs.get("keywords")
+        hits = passage_keyword_hits(db, spans) if keywords is not None and len(keywords) else None
+        spans = with_confidence(spans, calibration, keywords, hits)
         params["calibration"] = {row.code: [int(row.agreed), int(row.checked)] for row in calibration.itertuples()}
     result = store_matches(db, spans, coder, apply, dry_run, params, decided_by or coder)
     if calibration is not None:  # beside each code's counts: the hand-coded evidence behind its confidence
         result.counts = result.counts.merge(calibration, on="code", how="left")
     return result
+
+
+def passage_keyword_hits(db: Database, spans: pd.DataFrame) -> pd.DataFrame:
+    """Which keywords of each span's code's rule occur in the span's text: ``row, code,
+    keyword`` (``row`` = position in ``spans``)."""
+    columns = ["row", "code", "keyword"]
+    if spans.empty:
+        return pd.DataFrame(columns=columns)
+    with db.connect() as conn:
+        code_frame = frames.codes(conn)
+    wanted = set(spans["code"])
+    rules = [r for r in rules_from_codes(code_frame) if r.code in wanted and (r.keywords or r.regex)]
+    if not rules:
+        return pd.DataFrame(columns=columns)
+    from qualcode.coding.rules.engine import Task
+
+    return RuleSet.compile([Task(r, "keywords") for r in rules]).keyword_hits(spans["text"].astype(str).tolist())
 
 
 def match_rules(

@@ -37,10 +37,14 @@ class RuleEvaluation:
     manual: pd.DataFrame  # distinct manual excerpts x code in those sources, with ``found``
     sources: int  # how many sources were compared
     keywords: pd.DataFrame = field(default_factory=pd.DataFrame)  # KEYWORD_COLUMNS, see keyword_table
+    #: what the comparison had to assume, said before any figure (None: the sources compared
+    #: were marked as coded completely by the people compared with)
+    assumption: str | None = None
 
     def summary(self) -> str:
         total = self.table[self.table["code"] == ALL_CODES].iloc[0]
-        return (f"rules against manual coding in {self.sources} source(s): precision {_fmt(total['precision'])} "
+        caveat = f"ASSUMED: {self.assumption}\n" if self.assumption else ""
+        return caveat + (f"rules against manual coding in {self.sources} source(s): precision {_fmt(total['precision'])} "
                 f"({int(total['agreed'])} of {int(total['suggested'])} rule units overlap a manual excerpt of their "
                 f"code), recall {_fmt(total['recall'])} ({int(total['found'])} of {int(total['manual'])} manual "
                 "excerpts found)")
@@ -56,16 +60,18 @@ class RuleEvaluation:
         return missed.head(n)
 
 
-def evaluate_rules(rule_units: pd.DataFrame, manual: pd.DataFrame, rule_codes: Iterable[str]) -> RuleEvaluation:
+def evaluate_rules(rule_units: pd.DataFrame, manual: pd.DataFrame, rule_codes: Iterable[str],
+                   sources: Iterable[int] | None = None) -> RuleEvaluation:
     """Compare ``rule_units`` with ``manual`` applications, both with ``SPAN_KEYS``.
 
-    Only the sources in ``manual`` are compared; ``rule_codes`` (the codes that have a
+    Only ``sources`` (default: the sources in ``manual``) are compared -- a source a
+    person read and found nothing in counts, every rule hit there is wrong; ``rule_codes`` (the codes that have a
     rule) are the rows of the table, so a code whose rule matched nothing still shows
     with its recall of 0. Manual applications of one span and code by several coders
     count once.
     """
     codes = sorted(set(rule_codes))
-    compared = set(manual["source_id"]) if not manual.empty else set()
+    compared = set(sources) if sources is not None else (set(manual["source_id"]) if not manual.empty else set())
     units = rule_units[rule_units["source_id"].isin(compared) & rule_units["code"].isin(codes)]
     units = units.drop_duplicates(["source_id", "start", "end", "code"]).reset_index(drop=True)
     people = manual[manual["code"].isin(codes)].drop_duplicates(SPAN_KEYS).reset_index(drop=True)

@@ -46,15 +46,44 @@ def hand_coding(applied: pd.DataFrame, coders: Sequence[str] | None) -> pd.DataF
     return manual
 
 
+INCOMPLETE_ASSUMPTION = (
+    "no source is marked as coded completely ('qualcode done SOURCE --coder NAME' once a person has coded all "
+    "of it), so every source with some hand coding is taken as fully coded: a rule hit nobody coded counts as "
+    "wrong, and on sparse hand coding precision is far too low. Mark the completely coded sources and "
+    "evaluate again.")
+
+
+def complete_sources(manual: pd.DataFrame, marks: pd.DataFrame) -> tuple[list[int] | None, str | None]:
+    """The sources to evaluate rules on, and what had to be assumed.
+
+    A person's coding is a fair yardstick only where they coded all of a source: there a
+    rule hit they did not code is a real false positive. Sources marked done (coverage
+    marks, ``qualcode done``) by the coders in ``manual`` are those; a marked source with
+    no hand coding still counts (its rule hits are all wrong). With no marks at all, every
+    hand-coded source is used and the assumption is returned to be said out loud."""
+    coders = set(manual["coder"]) if not manual.empty else set()
+    marked = marks[marks["coder"].isin(coders)] if not marks.empty else marks
+    if marked.empty:
+        return None, INCOMPLETE_ASSUMPTION
+    return sorted(set(int(s) for s in marked["source_id"])), None
+
+
 def evaluate_project_rules(db: Database, manual: pd.DataFrame, stored_rule_apps: pd.DataFrame | None, *,
                            codes: Sequence[str] | None = None, unit: str | None = None,
                            run: RunOptions = RunOptions()) -> RuleEvaluation:
-    """Compare the rules with ``manual`` (from :func:`hand_coding`) in the sources it covers.
+    """Compare the rules with ``manual`` (from :func:`hand_coding`) in the sources coded
+    completely (see :func:`complete_sources`).
 
     ``stored_rule_apps`` (the project's rule applications, any status) compares what earlier
     runs stored; None matches the codebook's rules as they are now.
     """
-    ids = sorted(set(int(s) for s in manual["source_id"]))
+    from qualcode.store import coverage as coverage_store
+
+    with db.connect() as conn:
+        chosen, assumption = complete_sources(manual, coverage_store.marks(conn))
+    if chosen is not None:
+        manual = manual[manual["source_id"].isin(chosen)]
+    ids = chosen if chosen is not None else sorted(set(int(s) for s in manual["source_id"]))
     with db.connect() as conn:
         texts = store_sources.texts(conn, ids)
         code_frame = frames.codes(conn)
@@ -65,7 +94,11 @@ def evaluate_project_rules(db: Database, manual: pd.DataFrame, stored_rule_apps:
     manual = manual[MANUAL_COLUMNS].assign(
         text=[texts[s][a:b] for s, a, b in zip(manual["source_id"], manual["start"], manual["end"])])
     names = dict(zip(manual["source_id"], manual["source"]))
-    result = evaluate_rules(found.spans.assign(source=found.spans["source_id"].map(names)), manual, found.rule_codes)
+    with db.connect() as conn:  # a source read and found empty has no manual row to name it
+        names.update({i: store_sources.name_of(conn, i) for i in ids if i not in names})
+    result = evaluate_rules(found.spans.assign(source=found.spans["source_id"].map(names)), manual, found.rule_codes,
+                            sources=ids)
+    result.assumption = assumption
     result.keywords = _keywords(result, code_frame, found.rule_codes)
     return result
 
