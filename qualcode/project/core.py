@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,18 @@ MEMO_TARGETS = ("project", "source", "excerpt", "code", "case")
 def default_coder() -> str:
     """Who is coding: ``QUALCODE_CODER`` or the login name."""
     return os.environ.get("QUALCODE_CODER") or getpass.getuser() or "coder"
+
+
+def coder_or_default(by: str | None) -> str:
+    """The coder named, or :func:`default_coder` when none is (every write records a who)."""
+    return by or default_coder()
+
+
+def listed_names(codes: str | Sequence[str] | None) -> list[str] | None:
+    """One name or many as a list; None stays None (methods take either)."""
+    if codes is None:
+        return None
+    return [codes] if isinstance(codes, str) else list(codes)
 
 
 class ProjectCore:

@@ -14,24 +14,13 @@ import pandas as pd
 
 from qualcode.coding.machine_runs import RunOptions
 from qualcode.errors import UsageError
-from qualcode.project.core import ProjectCore, default_coder
+from qualcode.project.core import ProjectCore, coder_or_default, listed_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.coding.rules.autocode import AutocodeResult
     from qualcode.coding.rules.evaluation import RuleEvaluation
     from qualcode.coding.suggest.apply import SuggestReport
     from qualcode.coding.suggest.project_models import TrainReport
-
-
-def _listed(codes: str | Sequence[str] | None) -> list[str] | None:
-    """One name or many as a list; None stays None."""
-    if codes is None:
-        return None
-    return [codes] if isinstance(codes, str) else list(codes)
-
-
-def _who(by: str | None) -> str:
-    return by or default_coder()
 
 
 class ProjectMachineCoding(ProjectCore):
@@ -90,13 +79,13 @@ class ProjectMachineCoding(ProjectCore):
             raise UsageError("coders name whose hand coding calibrates the confidence: use them with calibrate=True")
         run = RunOptions(include_interviewer=include_interviewer, n_process=n_process, cluster=cluster, progress=progress)
         return autocode(self._db, unit=unit, codes=chosen, apply=apply, dry_run=dry_run, run=run, coder=coder,
-                        engine=engine, decided_by=_who(None), calibrate_by=calibrate_by)
+                        engine=engine, decided_by=coder_or_default(None), calibrate_by=calibrate_by)
 
     def _hand_coding(self, coders: str | Sequence[str] | None) -> pd.DataFrame:
         """The applied hand coding of ``coders`` (default anyone) that rules are compared with."""
         from qualcode.coding.rules.evaluation_run import hand_coding
 
-        who = _listed(coders)
+        who = listed_names(coders)
         # the applied codings are read whole and filtered here: a report has them cached already
         return hand_coding(self.applications(status="applied", coder=who), who)
 
@@ -124,10 +113,10 @@ class ProjectMachineCoding(ProjectCore):
         from qualcode.coding.rules.evaluation_run import evaluate_project_rules
 
         manual = self._hand_coding(coders)
-        stored_apps = (self.applications(_listed(codes), status=None, origin="rule")
+        stored_apps = (self.applications(listed_names(codes), status=None, origin="rule")
                        if stored else None)
         run = RunOptions(include_interviewer=include_interviewer, n_process=n_process, progress=progress)
-        return evaluate_project_rules(self._db, manual, stored_apps, codes=_listed(codes), unit=unit, run=run)
+        return evaluate_project_rules(self._db, manual, stored_apps, codes=listed_names(codes), unit=unit, run=run)
 
     def undo_run(self, run_id: int, force: bool = False) -> dict[str, int]:
         """Remove a run's applications that nobody has decided on yet (all with ``force``)."""
@@ -179,8 +168,8 @@ class ProjectMachineCoding(ProjectCore):
 
         return train(self._db, cv=cv, folds=folds, random_state=random_state, model_dir=model_dir,
                      estimator=estimator, progress=progress, settings={"embeddings": embeddings, "n_jobs": n_jobs},
-                     codes=_listed(codes), unit=unit,
-                     coders=_listed(coders), final_only=final_only, min_positives=min_positives,
+                     codes=listed_names(codes), unit=unit,
+                     coders=listed_names(coders), final_only=final_only, min_positives=min_positives,
                      rejected_weight=rejected_weight, include_interviewer=include_interviewer)
 
     def suggest(
@@ -212,8 +201,8 @@ class ProjectMachineCoding(ProjectCore):
         from qualcode.coding.suggest.apply import suggest
 
         run = RunOptions(include_interviewer=include_interviewer, n_process=n_process, cluster=cluster, progress=progress)
-        return suggest(self._db, model=model, unit=unit, sources=_listed(sources), threshold=threshold,
-                       top_k=top_k, apply=apply, dry_run=dry_run, decided_by=_who(None), run=run)
+        return suggest(self._db, model=model, unit=unit, sources=listed_names(sources), threshold=threshold,
+                       top_k=top_k, apply=apply, dry_run=dry_run, decided_by=coder_or_default(None), run=run)
 
     def evaluate_suggester(
         self,
@@ -240,7 +229,7 @@ class ProjectMachineCoding(ProjectCore):
 
         return evaluate(self._db, folds=folds, random_state=random_state, estimator=estimator,
                         settings={"embeddings": embeddings, "n_jobs": n_jobs},
-                        codes=_listed(codes), unit=unit, coders=_listed(coders), final_only=final_only,
+                        codes=listed_names(codes), unit=unit, coders=listed_names(coders), final_only=final_only,
                         min_positives=min_positives, include_interviewer=include_interviewer)
 
     def models(self) -> pd.DataFrame:

@@ -7,11 +7,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from qualcode.errors import UsageError
-from qualcode.project.core import ProjectCore, default_coder
-
-
-def _who(by: str | None) -> str:
-    return by or default_coder()
+from qualcode.project.core import ProjectCore, coder_or_default
 
 
 class ProjectReview(ProjectCore):
@@ -29,13 +25,13 @@ class ProjectReview(ProjectCore):
         """Accept suggestions by application id; records who and when. Returns how many."""
         from qualcode.coding.review import decide
 
-        return decide(self._db, ids, "applied", _who(by))
+        return decide(self._db, ids, "applied", coder_or_default(by))
 
     def reject(self, ids: int | Iterable[int], by: str | None = None) -> int:
         """Reject suggestions (kept with status ``rejected``); records who and when."""
         from qualcode.coding.review import decide
 
-        return decide(self._db, ids, "rejected", _who(by))
+        return decide(self._db, ids, "rejected", coder_or_default(by))
 
     def reopen(self, ids: int | Iterable[int]) -> int:
         """Undo decisions on suggestions: they go back in the queue undecided. Returns how many."""
@@ -48,19 +44,19 @@ class ProjectReview(ProjectCore):
         the new application id."""
         from qualcode.coding.review import recode
 
-        return recode(self._db, id, new_code, _who(by))
+        return recode(self._db, id, new_code, coder_or_default(by))
 
     def adjust_span(self, id: int, start: int, end: int, by: str | None = None) -> int:  # noqa: A002
         """Move a suggestion to ``[start, end)`` of its source and accept it."""
         from qualcode.coding.review import adjust_span
 
-        return adjust_span(self._db, id, start, end, _who(by))
+        return adjust_span(self._db, id, start, end, coder_or_default(by))
 
     def accept_above(self, code: str, threshold: float, by: str | None = None) -> int:
         """Accept every suggestion of ``code`` with confidence >= ``threshold``."""
         from qualcode.coding.review import accept_above
 
-        return accept_above(self._db, code, threshold, _who(by))
+        return accept_above(self._db, code, threshold, coder_or_default(by))
 
     def decision_batches(self) -> pd.DataFrame:
         """Batch decisions (``accept_above``): ``batch, what, status, by, at, applications, undone``."""

@@ -8,21 +8,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from qualcode.coding.machine_runs import RunOptions
-from qualcode.project.core import ProjectCore, default_coder
+from qualcode.project.core import ProjectCore, coder_or_default, listed_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.coding.rules.autocode import AutocodeResult
-
-
-def _listed(codes: str | Sequence[str] | None) -> list[str] | None:
-    """One name or many as a list; None stays None."""
-    if codes is None:
-        return None
-    return [codes] if isinstance(codes, str) else list(codes)
-
-
-def _who(by: str | None) -> str:
-    return by or default_coder()
 
 
 class ProjectSearch(ProjectCore):
@@ -56,7 +45,7 @@ class ProjectSearch(ProjectCore):
         start, end (the unit's offsets), matched, context (matches marked «…»), text.
         """
         from qualcode.search import passages as text_search
-        rule = text_search.search_rule(_listed(terms) or [], regex=_listed(regex) or [], exclude=_listed(exclude) or [],
+        rule = text_search.search_rule(listed_names(terms) or [], regex=listed_names(regex) or [], exclude=listed_names(exclude) or [],
                                        unit=unit, min_matches=min_matches, case_sensitive=case_sensitive)
         run = RunOptions(include_interviewer=include_interviewer, n_process=n_process, cluster=cluster, progress=progress)
         return text_search.search(self._db, rule, where=where, run=run)
@@ -94,8 +83,8 @@ class ProjectSearch(ProjectCore):
         ``search`` by the coder ``search``, ``suggested`` for review (``apply``: applied),
         undone with ``undo_run``. Re-running adds only what is new."""
         from qualcode.search import passages as text_search
-        rule = text_search.search_rule(_listed(terms) or [], regex=_listed(regex) or [], exclude=_listed(exclude) or [],
+        rule = text_search.search_rule(listed_names(terms) or [], regex=listed_names(regex) or [], exclude=listed_names(exclude) or [],
                                        unit=unit, min_matches=min_matches, case_sensitive=case_sensitive)
         run = RunOptions(include_interviewer=include_interviewer, n_process=n_process, cluster=cluster, progress=progress)
         return text_search.code_hits(self._db, rule, code, where=where, apply=apply, dry_run=dry_run,
-                                     decided_by=_who(None), run=run)
+                                     decided_by=coder_or_default(None), run=run)
