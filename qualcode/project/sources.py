@@ -88,7 +88,8 @@ class ProjectSources(ProjectCore):
         names = [sources] if isinstance(sources, str) else list(sources)
         if not names:
             raise UsageError("name at least one source to remove")
-        with self._db.begin() as conn:
+        # a dry run only reads: a write transaction would raise the project's revision
+        with (self._db.connect() if dry_run else self._db.begin()) as conn:
             rows = [store_sources.resolve(conn, n) for n in names]
             ids = list(dict.fromkeys(r.id for r in rows))
             counts = source_admin.removal_counts(conn, ids)
@@ -120,7 +121,7 @@ class ProjectSources(ProjectCore):
         if mapping is not None:
             table = dict(mapping) if isinstance(mapping, Mapping) else read_mapping(mapping)
         report = LinkReport(dry_run=dry_run)
-        with self._db.begin() as conn:
+        with (self._db.connect() if dry_run else self._db.begin()) as conn:
             rows = source_admin.all_sources(conn)
             if table is not None:
                 known = {r.name for r in rows}
