@@ -56,3 +56,14 @@ def test_a_cloud_is_resampled_once_and_looks_the_same(tmp_path: Path):
     assert (diff > 64).mean() < 0.03  # only the anti-aliased edges of letters differ
     assert abs(ours.mean() - plain.mean()) < 1.0
     assert "data:image/png;base64" in saved.svg.read_text(encoding="utf-8")
+
+
+def test_a_chart_saved_twice_is_the_same_file_byte_for_byte(tmp_path: Path):
+    """Reports are compared run to run (and diffed in version control): no random ids in
+    the SVG, no date or software version in either file."""
+    first = save_figure(heatmap(_table(), title="% of participants", fmt="percent"), tmp_path / "a")
+    second = save_figure(heatmap(_table(), title="% of participants", fmt="percent"), tmp_path / "b")
+    assert first.png.read_bytes() == second.png.read_bytes()
+    assert first.svg.read_bytes() == second.svg.read_bytes()
+    with Image.open(first.png) as im:  # opaque: written without an alpha channel, at the report's dpi
+        assert im.mode == "RGB" and round(im.info["dpi"][0]) == DPI

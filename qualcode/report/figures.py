@@ -72,6 +72,7 @@ STYLE: dict[str, Any] = {
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
     "svg.fonttype": "none",  # text stays text in SVG: searchable, editable in Word/Inkscape
+    "svg.hashsalt": "qualcode",  # clip-path and image ids from the content, not random: byte-stable SVGs
     "text.color": TEXT_COLOUR,
 }
 
@@ -228,9 +229,12 @@ def save_figure(fig: Figure, path: str | Path, formats: Sequence[str] = ("png", 
     PNG is what Word, Excel and the HTML report embed; SVG is for a designer or a journal.
     Parent folders are created. Returns the paths written.
 
-    The layout is worked out once and kept for every format (matplotlib would lay the
-    figure out again for each file), and a large bitmap (a cloud) is resampled once to
-    the pixels it fills in the PNG (see :func:`mark_bitmap`) instead of on every draw.
+    The figure is drawn once per file and laid out once in all: the PNG's own draw runs
+    the layout engine, which is then switched off for the other formats (matplotlib's
+    ``savefig`` would draw the figure an extra time for each file just to lay it out).
+    A large bitmap (a cloud) is resampled once to the pixels it fills in the PNG (see
+    :func:`mark_bitmap`) instead of on every draw. An opaque PNG is written without its
+    alpha channel (the same pixels, a quarter less to compress).
     """
     if "png" not in formats:
         raise ReportError(f"save_figure({path}): formats must include 'png', got {list(formats)}")
@@ -240,13 +244,56 @@ def save_figure(fig: Figure, path: str | Path, formats: Sequence[str] = ("png", 
     stem.parent.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     with matplotlib.rc_context(STYLE), _laid_out_once(fig, dpi):
-        for fmt in formats:
+        for fmt in ["png", *(f for f in formats if f != "png")]:
             out = stem.with_name(stem.name + "." + fmt)
-            # Metadata off: byte-stable files across runs (no creation date, no version).
-            metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
-            fig.savefig(out, format=fmt, dpi=dpi, metadata=metadata)
+            if fmt == "png":
+                _write_png(fig, out, dpi)
+                if fig.get_layout_engine() is not None:
+                    fig.set_layout_engine("none")  # laid out by the PNG's draw: keep it
+            else:
+                # Metadata off: byte-stable files across runs (no creation date, no version).
+                fig.savefig(out, format=fmt, dpi=dpi, metadata={"Date": None, "Creator": None})
             written[fmt] = out
     return SavedFigure(png=written["png"], svg=written.get("svg"))
+
+
+#: zlib level of saved PNGs: flat-coloured charts compress nearly as well at 3 as at 6,
+#: in about half the time
+PNG_COMPRESS_LEVEL = 3
+
+
+def _write_png(fig: Figure, out: Path, dpi: int) -> None:
+    """Draw ``fig`` with Agg at ``dpi`` and write the pixels, as ``savefig`` would.
+
+    Drawing runs the figure's layout engine, if it still has one, before anything is
+    rendered, so the layout costs no separate draw. The background is
+    ``savefig.facecolor`` (``savefig`` does the same); no software or date is written,
+    so the file is the same byte for byte from run to run.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas_before = fig.canvas
+    colours_before = fig.patch.get_facecolor(), fig.patch.get_edgecolor()
+    facecolor, edgecolor = matplotlib.rcParams["savefig.facecolor"], matplotlib.rcParams["savefig.edgecolor"]
+    dpi_before = fig.dpi
+    try:
+        fig.patch.set_facecolor(colours_before[0] if str(facecolor) == "auto" else facecolor)
+        fig.patch.set_edgecolor(colours_before[1] if str(edgecolor) == "auto" else edgecolor)
+        canvas = FigureCanvasAgg(fig)
+        canvas._is_saving = True  # as in savefig: animated artists are drawn too
+        fig.set_dpi(dpi)
+        canvas.draw()
+        pixels = np.asarray(canvas.buffer_rgba())
+        image = Image.fromarray(pixels, "RGBA")
+        if bool((pixels[..., 3] == 255).all()):
+            image = image.convert("RGB")
+        image.save(out, format="png", dpi=(fig.dpi, fig.dpi), compress_level=PNG_COMPRESS_LEVEL)
+    finally:
+        fig.set_dpi(dpi_before)
+        fig.patch.set_facecolor(colours_before[0])
+        fig.patch.set_edgecolor(colours_before[1])
+        fig.set_canvas(canvas_before)
 
 
 #: attribute of an ``AxesImage`` holding its full-resolution pixels (see :func:`mark_bitmap`)
@@ -267,27 +314,26 @@ def mark_bitmap(image: AxesImage) -> AxesImage:
 
 @contextmanager
 def _laid_out_once(fig: Figure, dpi: int) -> Iterator[None]:
-    """Within the block the figure keeps one layout (computed at ``dpi``) and marked
-    bitmaps are already at their final size; afterwards the figure is as it was."""
+    """Within the block marked bitmaps are already at their final size (the figure is
+    laid out first, without them, to know that size); afterwards the figure is as it
+    was, with its layout engine."""
     engine = fig.get_layout_engine()
     images = [im for ax in fig.axes for im in ax.get_images() if getattr(im, _BITMAP, None) is not None]
-    if engine is None and not images:
-        yield
-        return
     saved_dpi = fig.dpi
     shown = [im.get_visible() for im in images]
     kept = [(im.get_extent(), im.get_interpolation()) for im in images]
     try:
-        fig.set_dpi(dpi)
-        for im in images:  # the layout does not depend on the pixels: skip resampling them for it
-            im.set_visible(False)
-        fig.draw_without_rendering()
-        for im, visible in zip(images, shown):
-            _fit_bitmap(im)
-            im.set_visible(visible)
-        if engine is not None:
-            fig.set_layout_engine("none")
-        fig.set_dpi(saved_dpi)
+        if images:
+            fig.set_dpi(dpi)
+            for im in images:  # the layout does not depend on the pixels: skip resampling them for it
+                im.set_visible(False)
+            fig.draw_without_rendering()
+            for im, visible in zip(images, shown):
+                _fit_bitmap(im)
+                im.set_visible(visible)
+            if engine is not None:
+                fig.set_layout_engine("none")
+            fig.set_dpi(saved_dpi)
         yield
     finally:
         fig.set_dpi(saved_dpi)
