@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import sys
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -227,7 +230,9 @@ def save_figure(fig: Figure, path: str | Path, formats: Sequence[str] = ("png", 
     """Save ``fig`` as ``path`` with each of ``formats`` (suffix of ``path`` is replaced).
 
     PNG is what Word, Excel and the HTML report embed; SVG is for a designer or a journal.
-    Parent folders are created. Returns the paths written.
+    Parent folders are created. Returns the paths written. Inside
+    :func:`saving_in_background` the files are written by another process and exist
+    when that block ends.
 
     The figure is drawn once per file and laid out once in all: the PNG's own draw runs
     the layout engine, which is then switched off for the other formats (matplotlib's
@@ -242,10 +247,20 @@ def save_figure(fig: Figure, path: str | Path, formats: Sequence[str] = ("png", 
     if stem.suffix.lower() in {".png", ".svg", ".pdf"}:
         stem = stem.with_suffix("")
     stem.parent.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
+    order = ["png", *dict.fromkeys(f for f in formats if f != "png")]
+    written = {fmt: stem.with_name(stem.name + "." + fmt) for fmt in order}
+    saver = _BACKGROUND.get()
+    if saver is not None:
+        saver.submit(fig, written, dpi)
+    else:
+        _write_files(fig, written, dpi)
+    return SavedFigure(png=written["png"], svg=written.get("svg"))
+
+
+def _write_files(fig: Figure, written: Mapping[str, Path], dpi: int) -> None:
+    """Write ``fig`` in each format of ``written`` (PNG first: its draw lays the figure out)."""
     with matplotlib.rc_context(STYLE), _laid_out_once(fig, dpi):
-        for fmt in ["png", *(f for f in formats if f != "png")]:
-            out = stem.with_name(stem.name + "." + fmt)
+        for fmt, out in written.items():
             if fmt == "png":
                 _write_png(fig, out, dpi)
                 if fig.get_layout_engine() is not None:
@@ -253,8 +268,130 @@ def save_figure(fig: Figure, path: str | Path, formats: Sequence[str] = ("png", 
             else:
                 # Metadata off: byte-stable files across runs (no creation date, no version).
                 fig.savefig(out, format=fmt, dpi=dpi, metadata={"Date": None, "Creator": None})
-            written[fmt] = out
-    return SavedFigure(png=written["png"], svg=written.get("svg"))
+
+
+class _BackgroundSaver:
+    """Writes figures in forked processes while the report goes on computing.
+
+    A forked child has the figure already in memory (nothing is pickled), writes its
+    files and exits. At most ``processes`` children run at once; a figure that finds
+    them all busy waits its turn in a queue, and when the report is done the queue is
+    shared between the children and this process. A child that fails is not trusted:
+    its figure is written again here, where an error is raised as usual.
+    """
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.running: dict[int, tuple[Figure, Mapping[str, Path], int]] = {}
+        self.queue: list[tuple[Figure, Mapping[str, Path], int]] = []
+        self.failed: list[tuple[Figure, Mapping[str, Path], int]] = []
+
+    def submit(self, fig: Figure, written: Mapping[str, Path], dpi: int) -> None:
+        self.queue.append((fig, dict(written), dpi))
+        self._reap(block=False)
+        self._start()
+
+    def _start(self) -> None:
+        while self.queue and len(self.running) < self.processes:
+            job = self.queue.pop(0)
+            pid = _fork_writer(*job)
+            if pid is None:  # no fork here after all: write it now
+                _write_files(*job)
+            else:
+                self.running[pid] = job
+
+    def _reap(self, block: bool) -> None:
+        for pid in list(self.running):
+            done, status = os.waitpid(pid, 0 if block else os.WNOHANG)
+            if done == 0:
+                continue
+            job = self.running.pop(pid)
+            if os.waitstatus_to_exitcode(status) != 0:
+                self.failed.append(job)
+            if block:
+                return
+
+    def finish(self) -> None:
+        """Write what is queued (here and in children) and wait for every child."""
+        while self.queue:
+            self._reap(block=False)
+            self._start()
+            if self.queue:  # every child busy: this process takes the last figure itself
+                _write_files(*self.queue.pop())
+        while self.running:
+            self._reap(block=True)
+        failed, self.failed = self.failed, []
+        for job in failed:
+            _write_files(*job)
+
+    def abandon(self) -> None:
+        """After an error or an interrupt: wait for the children, write nothing more."""
+        self.queue.clear()
+        for pid in list(self.running):
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        self.running.clear()
+
+
+def _fork_writer(fig: Figure, written: Mapping[str, Path], dpi: int) -> int | None:
+    """Fork a process that writes ``fig`` and exits; its pid, or None if fork failed."""
+    try:
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid:
+        return pid
+    code = 1
+    try:  # the child: write the files, then leave without running the parent's exit handlers
+        _write_files(fig, written, dpi)
+        code = 0
+    except BaseException:  # noqa: BLE001 - reported by the exit code; the parent writes it again and raises
+        code = 1
+    finally:
+        os._exit(code)
+
+
+_BACKGROUND: ContextVar[_BackgroundSaver | None] = ContextVar("qualcode_background_figures", default=None)
+
+
+def background_processes() -> int:
+    """How many figure-writing processes :func:`saving_in_background` uses by default:
+    one per CPU beyond the first, on Linux (where ``fork`` is safe and cheap), else 0."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return 0
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(0, cpus - 1)
+
+
+@contextmanager
+def saving_in_background(processes: int | None = None) -> Iterator[None]:
+    """Within the block :func:`save_figure` returns at once and the figure is written by
+    up to ``processes`` forked processes (default :func:`background_processes`; 0 writes
+    each figure when it is saved, as outside the block). Every file exists when the block
+    ends. Figures handed to ``save_figure`` must not be changed afterwards.
+
+    Writing a report's figures is a third of its work and needs nothing but the figure,
+    so on a machine with two cores it overlaps with the analyses of the next sections.
+    """
+    processes = background_processes() if processes is None else max(0, int(processes))
+    if processes == 0 or _BACKGROUND.get() is not None:
+        yield
+        return
+    saver = _BackgroundSaver(processes)
+    token = _BACKGROUND.set(saver)
+    try:
+        yield
+    except BaseException:
+        _BACKGROUND.reset(token)
+        saver.abandon()
+        raise
+    _BACKGROUND.reset(token)
+    saver.finish()
 
 
 #: zlib level of saved PNGs: flat-coloured charts compress nearly as well at 3 as at 6,
