@@ -108,14 +108,7 @@ def _headline(report: Report) -> Iterator[str]:
     h = report.headline
     if h is None:
         return
-    cards = [(f"{h.sources:,}", "sources"), (f"{h.excerpts:,}", "coded excerpts")]
-    if h.cases is not None:
-        cards.append((f"{h.cases:,}", "participants"))
-    if h.responses is not None:
-        cards.append((f"{h.responses:,}", "questionnaire responses"))
-        rate = h.rate()
-        if rate is not None:
-            cards.append((f"{rate:.0f}%", "response rate"))
+    cards = h.tiles()
     yield '<ul class="headline">'
     for number, what in cards:
         yield f'<li><span class="n">{esc(number)}</span><span class="what">{esc(what)}</span></li>'

@@ -158,13 +158,7 @@ def _build_report(project: "Project", figures_dir: str | Path, options: ReportOp
     report = Report(
         title=options.title or summary["title"],
         subtitle="Analysis report made with qualcode",
-        headline=Headline(
-            sources=summary["sources"],
-            excerpts=summary["coded_excerpts"],
-            responses=summary["questionnaire_responses"] or None,
-            invited=summary["invited"],
-            cases=summary["cases"] or None,
-        ),
+        headline=Headline.from_summary(summary),
     )
     colours = _branch_colours(project)
     _material_section(project, report, sources, summary, base)
