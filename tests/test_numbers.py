@@ -405,3 +405,33 @@ def test_report_polish(study: Project, study_files: Path, tmp_path: Path) -> Non
     for name in ("Sustainability", "Board relations", "Confidence"):
         assert heat.count(f">{name}<") in (0, 2) or heat.count(name) >= 2
     assert "Leadership" not in heat  # used by nobody: not in a top pair
+
+
+def test_an_imported_qualcoder_project_keeps_interviewer_questions_out_of_words(tmp_path: Path) -> None:
+    """The QualCoder fixture's four interviews open with the same question, "I: What stops
+    you going?": the interviewer's turns are not the participants' words, so "stop" and
+    "go" (4 times each, counted by hand) must not top -- or enter -- the counts, the cloud
+    or the report, as for an ingested transcript. By hand, from the "R:" turns: cost 2
+    (cost, Cost), time 2, and nothing else twice. The single-letter labels are no one's
+    name, and the quotes say how they are attributed without claiming a role or wave."""
+    from test_numbers_without_cases import make_caseless_qualcoder
+
+    project = Project.create(tmp_path / "imported.qcproj")
+    report = project.import_qualcoder(make_caseless_qualcoder(tmp_path / "access.qda"))
+    assert set(project.sources()["kind"]) == {"transcript"}
+    roles = project.speakers().set_index("speaker")["role"]
+    assert (roles["I"], roles["R"]) == ("interviewer", "participant")
+    words = project.word_frequencies().set_index("word")["count"]
+    assert {"stop", "go", "stops", "going"}.isdisjoint(words.index)
+    assert words[words >= 2].to_dict() == {"cost": 2, "time": 2}
+    candidates = project.redaction_candidates(use_ner=False)
+    assert not {"R", "I"} & set(candidates["candidate"].astype(str))
+    project.close()
+
+    result = CliRunner().invoke(cli, ["-p", project.target, "report", "--out", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    words_table = markdown.split("Most frequent words**", 1)[1].split("\n\n", 2)[1]
+    assert "| stop |" not in words_table and "| go |" not in words_table and "| cost |" in words_table
+    assert "for example R)" not in markdown
+    assert "attributed by role" not in markdown and "at most one per source" in markdown
