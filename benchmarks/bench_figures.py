@@ -99,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--current", default=None, help="a commit (default: this working tree)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--steps", default="demo,report", help="demo, report or both (comma-separated)")
+    parser.add_argument("--same-as", default=None, metavar="REF",
+                        help="also write each step's output once with this commit (not timed) and compare the "
+                             "current outputs with it: the check that a speed-up changed nothing, when the "
+                             "report's content has changed since the baseline")
     parser.add_argument("--project", type=Path, default=None,
                         help="report on a copy of this project instead of the demo's (no demo step)")
     args = parser.parse_args(argv)
@@ -110,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     current = export_ref(args.current, Path(tempfile.mkdtemp(prefix="qc-cur-"))) if args.current else REPO
     versions = {"base": (f"baseline {args.baseline}", base),
                 "current": (f"current {args.current or 'working tree'}", current)}
+    same_as = export_ref(args.same_as, Path(tempfile.mkdtemp(prefix="qc-same-"))) if args.same_as else None
 
     projects: dict[str, Path] = {}
     if "report" in steps:
@@ -119,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             source = args.workdir / "demo" / "advance-demo.qcproj"
             if not source.exists():
                 run(base, ["demo", "--out", str(source.parent)])
-        for key in versions:  # each version its own copy: opening may upgrade the schema in place
+        for key in [*versions, *(["same"] if same_as else [])]:  # each version its own copy: opening may upgrade the schema in place
             projects[key] = args.workdir / f"project-{key}" / source.name
             if not projects[key].exists():
                 projects[key].parent.mkdir(parents=True, exist_ok=True)
@@ -142,6 +147,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"run {rep + 1} {step:6s} {label:>28}: {wall:6.1f} s wall {cpu:6.1f} s CPU "
                       f"(load {os.getloadavg()[0]:.1f})", flush=True)
 
+    if same_as is not None:
+        for step in steps:
+            out = args.workdir / f"{step}-same"
+            shutil.rmtree(out, ignore_errors=True)
+            run(same_as, ["demo", "--out", str(out)] if step == "demo"
+                else ["-p", str(projects["same"]), "report", "--out", str(out)])
+            outs[(step, "same")] = out
+
     for step in steps:
         what = "qualcode demo" if step == "demo" else f"qualcode report of {args.project or 'the demo'}"
         print(f"\n{what}, {args.repeat} runs each, interleaved (median, min)")
@@ -154,7 +167,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"CPU {statistics.median(cpus):6.1f} {min(cpus):6.1f}")
         print(f"  speed-up (baseline / current, medians): wall {medians['base'][0] / medians['current'][0]:.2f}x, "
               f"CPU {medians['base'][1] / medians['current'][1]:.2f}x")
+        print(f"outputs, baseline {args.baseline} vs current:")
         print("\n".join(compare(outs[(step, "base")], outs[(step, "current")])))
+        if same_as is not None:
+            print(f"outputs, {args.same_as} vs current:")
+            print("\n".join(compare(outs[(step, "same")], outs[(step, "current")])))
     print(f"load average at the end (1, 5, 15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
           f"on {os.cpu_count()} CPUs (a machine shared with other engineers' jobs)")
     return 0

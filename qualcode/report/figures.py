@@ -8,6 +8,7 @@ everywhere. Figures are built on ``matplotlib.figure.Figure`` directly rather th
 from __future__ import annotations
 
 import functools
+import gc
 import math
 import os
 import sys
@@ -270,59 +271,77 @@ def _write_files(fig: Figure, written: Mapping[str, Path], dpi: int) -> None:
                 fig.savefig(out, format=fmt, dpi=dpi, metadata={"Date": None, "Creator": None})
 
 
+_Job = tuple[Figure, Mapping[str, Path], int]
+
+
 class _BackgroundSaver:
     """Writes figures in forked processes while the report goes on computing.
 
-    A forked child has the figure already in memory (nothing is pickled), writes its
-    files and exits. At most ``processes`` children run at once; a figure that finds
-    them all busy waits its turn in a queue, and when the report is done the queue is
-    shared between the children and this process. A child that fails is not trusted:
-    its figure is written again here, where an error is raised as usual.
+    A forked child has the figures already in memory (nothing is pickled), writes their
+    files and exits. At most ``processes`` children run at once; figures that find them
+    all busy wait in a queue, and the next child takes the whole queue (a fork costs the
+    copying of every page either process writes to afterwards, so fewer forks are
+    cheaper). When the report is done the queue is shared between a child and this
+    process. A child that fails is not trusted: its figures are written again here, where
+    an error is raised as usual.
     """
 
     def __init__(self, processes: int) -> None:
         self.processes = processes
-        self.running: dict[int, tuple[Figure, Mapping[str, Path], int]] = {}
-        self.queue: list[tuple[Figure, Mapping[str, Path], int]] = []
-        self.failed: list[tuple[Figure, Mapping[str, Path], int]] = []
+        self.running: dict[int, list[_Job]] = {}
+        self.queue: list[_Job] = []
+        self.failed: list[_Job] = []
+        self.frozen = False
 
     def submit(self, fig: Figure, written: Mapping[str, Path], dpi: int) -> None:
         self.queue.append((fig, dict(written), dpi))
         self._reap(block=False)
         self._start()
 
-    def _start(self) -> None:
-        while self.queue and len(self.running) < self.processes:
-            job = self.queue.pop(0)
-            pid = _fork_writer(*job)
-            if pid is None:  # no fork here after all: write it now
-                _write_files(*job)
+    def _start(self, keep: int = 0) -> None:
+        """Hand the queue (all but its last ``keep`` figures) to a child, if one is free."""
+        if len(self.queue) > keep and len(self.running) < self.processes:
+            batch, self.queue = self.queue[:len(self.queue) - keep], self.queue[len(self.queue) - keep:]
+            # Objects that exist now leave the collector's view until the report is done:
+            # its passes over them would write to (and so copy) pages the child shares.
+            gc.freeze()
+            self.frozen = True
+            pid = _fork_writer(batch)
+            if pid is None:  # no fork here after all: write them now
+                for job in batch:
+                    _write_files(*job)
             else:
-                self.running[pid] = job
+                self.running[pid] = batch
 
     def _reap(self, block: bool) -> None:
         for pid in list(self.running):
             done, status = os.waitpid(pid, 0 if block else os.WNOHANG)
             if done == 0:
                 continue
-            job = self.running.pop(pid)
+            batch = self.running.pop(pid)
             if os.waitstatus_to_exitcode(status) != 0:
-                self.failed.append(job)
+                self.failed.extend(batch)
             if block:
                 return
 
     def finish(self) -> None:
-        """Write what is queued (here and in children) and wait for every child."""
+        """Write what is queued (a child and this process share it) and wait for every child."""
         while self.queue:
             self._reap(block=False)
-            self._start()
-            if self.queue:  # every child busy: this process takes the last figure itself
-                _write_files(*self.queue.pop())
+            if len(self.running) < self.processes and len(self.queue) > 1:
+                self._start(keep=1)  # a child takes all but the last; this process the last
+            _write_files(*self.queue.pop())
         while self.running:
             self._reap(block=True)
+        self._unfreeze()
         failed, self.failed = self.failed, []
         for job in failed:
             _write_files(*job)
+
+    def _unfreeze(self) -> None:
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
 
     def abandon(self) -> None:
         """After an error or an interrupt: wait for the children, write nothing more."""
@@ -333,10 +352,12 @@ class _BackgroundSaver:
             except ChildProcessError:
                 pass
         self.running.clear()
+        self._unfreeze()
 
 
-def _fork_writer(fig: Figure, written: Mapping[str, Path], dpi: int) -> int | None:
-    """Fork a process that writes ``fig`` and exits; its pid, or None if fork failed."""
+def _fork_writer(batch: list[_Job]) -> int | None:
+    """Fork a process that writes the figures of ``batch`` and exits; its pid, or None
+    if fork failed."""
     try:
         pid = os.fork()
     except OSError:
@@ -345,7 +366,9 @@ def _fork_writer(fig: Figure, written: Mapping[str, Path], dpi: int) -> int | No
         return pid
     code = 1
     try:  # the child: write the files, then leave without running the parent's exit handlers
-        _write_files(fig, written, dpi)
+        gc.disable()  # a collection would touch (and so copy) every page of the parent's objects
+        for job in batch:
+            _write_files(*job)
         code = 0
     except BaseException:  # noqa: BLE001 - reported by the exit code; the parent writes it again and raises
         code = 1
