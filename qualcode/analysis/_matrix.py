@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from qualcode.analysis._tree import ancestor_matrix, code_table
 from qualcode.errors import DescriptorError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scipy import sparse
 
 APP_COLUMNS = ("excerpt_id", "code")
 
@@ -116,6 +119,8 @@ def incidence(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *, child
     ``child_sum`` a parent is set on every excerpt that carries it or any descendant.
     ``extra`` names more excerpt-level columns of ``apps`` to keep in ``excerpts``.
     """
+    from scipy import sparse  # loaded by the counts that use it: filters and start-up need none
+
     require_apps(apps)
     if table is None:
         table = code_table(apps, codebook)
@@ -155,6 +160,8 @@ def rollup(m: sparse.csr_matrix, table: pd.DataFrame) -> sparse.csr_matrix:
 
 def counts_by_unit(unit: np.ndarray, m: sparse.csr_matrix, n_units: int) -> sparse.csr_matrix:
     """Units x codes: how many rows (excerpts) of each unit carry each code; unit -1 ignored."""
+    from scipy import sparse
+
     rows = np.flatnonzero(unit >= 0)
     p = sparse.csr_matrix((np.ones(len(rows), dtype=np.int64), (unit[rows], rows)), shape=(n_units, m.shape[0]))
     return (p @ m).tocsr()

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, select, type_coerce
+from sqlalchemy import Connection, String, case, func, select, type_coerce
 
 from qualcode.store import schema
 from qualcode.store.dml import string_agg
@@ -270,10 +270,10 @@ def counting_applications(conn: Connection, status: str | None = "applied",
         values = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=len(rows) * width).reshape(len(rows), width)
     del rows
     ids = values[:, :4].astype(np.int64, copy=False)
-    srcs = _read(conn, select(S.c.id, S.c.name, S.c.kind, C.c.name.label("case"), S.c.wave)
-                 .select_from(S.outerjoin(C, S.c.case_id == C.c.id)))
-    paths = _read(conn, select(K.c.id, K.c.path))
-    coders = _read(conn, select(D.c.id, D.c.name))
+    srcs = _read_raw(conn, select(S.c.id, S.c.name, S.c.kind, C.c.name.label("case"), S.c.wave)
+                     .select_from(S.outerjoin(C, S.c.case_id == C.c.id)))
+    paths = _read_raw(conn, select(K.c.id, K.c.path))
+    coders = _read_raw(conn, select(D.c.id, D.c.name))
     at = _positions(srcs, ids[:, 1])
     frame = pd.DataFrame({
         "excerpt_id": ids[:, 0],
@@ -321,7 +321,7 @@ def material(conn: Connection) -> pd.DataFrame:
     that have excerpts give the same denominator as the 10^6-row excerpt table.
     """
     has_excerpts = select(X.c.id).where(X.c.source_id == S.c.id).exists()
-    frame = _read(
+    frame = _read_raw(  # ids and names only: no result processing needed
         conn,
         select(S.c.id.label("source_id"), S.c.name.label("source"), S.c.kind, C.c.name.label("case"), S.c.wave)
         .select_from(S.outerjoin(C, S.c.case_id == C.c.id))
@@ -366,7 +366,8 @@ def excerpts(conn: Connection) -> pd.DataFrame:
         .group_by(distinct_paths.c.excerpt_id),
     )
     codes_by_excerpt = pd.Series(applied["codes"].to_numpy(), index=applied["excerpt_id"].to_numpy()) if not applied.empty else pd.Series(dtype=object)
-    frame["codes"] = frame["excerpt_id"].map(codes_by_excerpt).fillna("").astype(str)
+    listed = frame["excerpt_id"].map(codes_by_excerpt)  # float NaN throughout when nothing is coded
+    frame["codes"] = listed.astype(object).where(listed.notna(), "").astype(str)
     return frame[columns]
 
 
@@ -398,9 +399,10 @@ def _speakers(conn: Connection, frame: pd.DataFrame) -> pd.Series:
 
 def descriptors(conn: Connection) -> pd.DataFrame:
     V, F = schema.descriptor_values, schema.descriptor_fields
-    case_frame = _read(conn, select(C.c.id, C.c.name.label("case")).order_by(C.c.name))
-    fields = _read(conn, select(F.c.id, F.c.name, F.c.type, F.c.levels).order_by(F.c.position, F.c.id))
-    values = _read(conn, select(V.c.case_id, V.c.field_id, V.c.value))
+    # raw rows: ids and text (``levels`` is JSON text on SQLite, which _as_list reads)
+    case_frame = _read_raw(conn, select(C.c.id, C.c.name.label("case")).order_by(C.c.name))
+    fields = _read_raw(conn, select(F.c.id, F.c.name, F.c.type, F.c.levels).order_by(F.c.position, F.c.id))
+    values = _read_raw(conn, select(V.c.case_id, V.c.field_id, V.c.value))
     out = pd.DataFrame({"case": case_frame["case"].astype("string") if not case_frame.empty else pd.Series(dtype="string")})
     if fields.empty:
         return out
@@ -506,3 +508,43 @@ def memos(conn: Connection) -> pd.DataFrame:
                        names.get(target, {}).get(None if pd.isna(tid) else int(tid), f"{target} {tid} (removed)"))
                       for target, tid in zip(frame["target"], frame["target_id"])]
     return frame[MEMO_COLUMNS]
+
+
+def source_counts(conn: Connection) -> dict[str, int]:
+    """How many sources there are, how many are questionnaire responses and how many
+    belong to a case: counted in SQL, for the headline numbers and for deciding whether
+    a project counts by case or by source, without reading the sources frame."""
+    total, responses, with_case = conn.execute(
+        select(func.count(), func.count(case((S.c.kind == "questionnaire", 1))), func.count(S.c.case_id))
+    ).one()
+    return {"sources": int(total), "questionnaire": int(responses), "with_case": int(with_case)}
+
+
+def invited_total(conn: Connection) -> int | None:
+    """People invited to answer the questionnaires, summed over those that say (None
+    when none does)."""
+    N = schema.questionnaires
+    given, total = conn.execute(select(func.count(N.c.invited), func.sum(N.c.invited))).one()
+    return int(total) if given else None
+
+
+def coded_material(conn: Connection, excluded_code_ids: list[int]) -> dict[str, int]:
+    """The coded material in three SQL counts: excerpts carrying an applied code other
+    than ``excluded_code_ids`` (the structural branches), the sources holding them, and
+    the distinct cases those sources belong to. The headline numbers of ``status`` come
+    from here; the analyses compute the same figures from their frames."""
+    thematic = A.c.status == "applied"
+    if excluded_code_ids:
+        thematic = thematic & A.c.code_id.not_in(excluded_code_ids)
+    n_excerpts = conn.execute(select(func.count(func.distinct(A.c.excerpt_id))).where(thematic)).scalar_one()
+    coded_sources = (select(X.c.source_id).select_from(A.join(X, A.c.excerpt_id == X.c.id))
+                     .where(thematic).distinct().subquery())
+    n_sources, n_cases = conn.execute(
+        select(func.count(), func.count(func.distinct(S.c.case_id))).where(S.c.id.in_(select(coded_sources.c.source_id)))
+    ).one()
+    return {"excerpts": int(n_excerpts), "sources": int(n_sources), "cases": int(n_cases)}
+
+
+def code_paths(conn: Connection) -> dict[int, str]:
+    """Code id -> path (the codebook's few hundred rows, no frame)."""
+    return {int(i): str(p) for i, p in conn.execute(select(K.c.id, K.c.path)).all()}
