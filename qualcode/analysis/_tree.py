@@ -54,7 +54,8 @@ def code_table(apps: pd.DataFrame | None = None, codebook: pd.DataFrame | None =
     if apps is not None and len(apps):
         if "code" not in apps.columns:
             raise UsageError("the applications frame has no 'code' column; build it with project.applications()")
-        paths.update(pd.unique(apps["code"].astype(str)))
+        # distinct values first, then text: the column may be a categorical of 10^6 rows
+        paths.update(pd.Index(pd.unique(apps["code"])).astype(str))
     position: dict[str, int] = {}
     if codebook is not None and len(codebook):
         for path, pos in zip(codebook["path"].astype(str),

@@ -128,7 +128,7 @@ class ProjectAnalysis(ProjectPrivacy):
             code_table = self.codes() if codes is not None else None
             apps = filter_applications(apps, codes, code_table, descendants=descendants, coder=coder, where=where,
                                         descriptors=descriptors if where else None, final_only=final_only)
-            material = filter_where(self._lasting_frame(frames.material), listed, descriptors if where else None)
+            material = filter_where(self._material(), listed, descriptors if where else None)
         else:
             apps = self.applications(codes, descendants=descendants, coder=coder, where=where, final_only=final_only)
             material = self.excerpts(where=where, status=None)

@@ -449,7 +449,25 @@ class ProjectCore:
         for key, frame in cache.items():
             if key[0] == frames.counting_applications.__name__ and set(wanted) <= set(key[1][1]):
                 return frame[frames.COUNT_COLUMNS + list(wanted)].copy(deep=False)  # type: ignore[index]
-        return self._lasting_frame(frames.counting_applications, "applied", wanted)
+        key = (frames.counting_applications.__name__, ("applied", wanted))
+        table = self._source_table()
+        with self._db.connect() as conn:
+            frame = frames.counting_applications(conn, "applied", wanted, sources=table)
+        cache[key] = frame
+        return frame.copy(deep=False)
+
+    def _source_table(self) -> pd.DataFrame:
+        """``frames.source_table``, kept like the counting frames (read once per change)."""
+        return self._lasting_frame(frames.source_table)
+
+    def _material(self) -> pd.DataFrame:
+        """``frames.material`` (one row per source with excerpts), kept like the counting frames."""
+        cache = self._db.lasting_cache()
+        if ("material", ()) not in cache:
+            table = self._source_table()
+            with self._db.connect() as conn:
+                cache[("material", ())] = frames.material(conn, sources=table)
+        return cache[("material", ())].copy(deep=False)  # type: ignore[union-attr]
 
     def _source_name(self, source: str | None) -> str | None:
         if source is None:

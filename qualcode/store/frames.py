@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, String, case, func, select, type_coerce
 
-from qualcode.store import schema
+from qualcode.store import count_cache, schema
 from qualcode.store.dml import string_agg
 
 S, X, A, C, K, D = (
@@ -235,8 +235,17 @@ COUNT_EXTRAS = ("start", "end", "weight", "final")
 COUNT_COLUMNS = ["excerpt_id", "source_id", "source", "kind", "case", "wave", "code_id", "code", "coder"]
 
 
+def source_table(conn: Connection) -> pd.DataFrame:
+    """Every source's ``id, name, kind, case, wave`` (case and wave as read, None when
+    missing): what a count needs of the sources. The sources table stores each text
+    in its rows, so scanning it costs a read of every text; read this once and pass it
+    to :func:`counting_applications` and :func:`material`."""
+    return _read_raw(conn, select(S.c.id, S.c.name, S.c.kind, C.c.name.label("case"), S.c.wave)
+                     .select_from(S.outerjoin(C, S.c.case_id == C.c.id)))
+
+
 def counting_applications(conn: Connection, status: str | None = "applied",
-                          extra: tuple[str, ...] = ()) -> pd.DataFrame:
+                          extra: tuple[str, ...] = (), sources: pd.DataFrame | None = None) -> pd.DataFrame:
     """Applications with only what counting them needs: excerpt, source, code, coder
     (``COUNT_COLUMNS``) and any of ``COUNT_EXTRAS`` asked for.
 
@@ -244,34 +253,33 @@ def counting_applications(conn: Connection, status: str | None = "applied",
     applications each column read through Python costs about a tenth of a second, and
     a frequency table needs none of them. Ids come straight from the driver into one
     numpy array; names are looked up from the small sources, codes and coders tables.
-    Same rows, same order (application id) as :func:`applications`.
+    Same rows, same order (application id) as :func:`applications`. ``sources`` is
+    :func:`source_table`, when the caller has it already.
     """
     unknown = [c for c in extra if c not in COUNT_EXTRAS]
     if unknown:
         raise ValueError(f"not a counting column: {unknown[0]!r} (one of {', '.join(COUNT_EXTRAS)})")
     extra = tuple(c for c in COUNT_EXTRAS if c in extra)
-    picked = {"start": X.c.start, "end": X.c.end, "weight": A.c.weight, "final": A.c.final}
+    # a NULL weight is read as 0 with a flag beside it, so every value is a number and the
+    # rows go into numpy without a per-row conversion; the flag turns it into NaN below
+    picked = {"start": [X.c.start], "end": [X.c.end], "final": [A.c.final],
+              "weight": [func.coalesce(A.c.weight, 0), A.c.weight.is_(None)]}
     stmt = (
-        select(A.c.excerpt_id, X.c.source_id, A.c.code_id, A.c.coder_id, *(picked[c] for c in extra))
+        select(A.c.excerpt_id, X.c.source_id, A.c.code_id, A.c.coder_id, *chain.from_iterable(picked[c] for c in extra))
         .select_from(A.join(X, A.c.excerpt_id == X.c.id))
         .order_by(A.c.id)
     )
     if status:
         stmt = stmt.where(A.c.status == status)
-    result = conn.execute(stmt)
-    try:
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
-    width = 4 + len(extra)
-    if "weight" in extra:  # NULL weights become NaN; ids stay exact in float64 below 2**53
-        values = np.array(rows, dtype=np.float64).reshape(len(rows), width)
-    else:
-        values = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=len(rows) * width).reshape(len(rows), width)
-    del rows
+    width = 4 + len(extra) + ("weight" in extra)
+    # a SQLite project keeps these numbers on disk between processes (store.count_cache)
+    kept = count_cache.slot(conn, "_".join(("counting", status or "any", *extra)))
+    values = count_cache.load(kept, width)
+    if values is None:
+        values = _id_rows(conn, stmt, width, floats="weight" in extra)
+        count_cache.save(kept, values)
     ids = values[:, :4].astype(np.int64, copy=False)
-    srcs = _read_raw(conn, select(S.c.id, S.c.name, S.c.kind, C.c.name.label("case"), S.c.wave)
-                     .select_from(S.outerjoin(C, S.c.case_id == C.c.id)))
+    srcs = source_table(conn) if sources is None else sources
     paths = _read_raw(conn, select(K.c.id, K.c.path))
     coders = _read_raw(conn, select(D.c.id, D.c.name))
     at = _positions(srcs, ids[:, 1])
@@ -286,15 +294,31 @@ def counting_applications(conn: Connection, status: str | None = "applied",
         "code": _column(paths, "path", _positions(paths, ids[:, 2])),
         "coder": _column(coders, "name", _positions(coders, ids[:, 3])),
     })
-    for i, name in enumerate(extra, start=4):
+    i = 4
+    for name in extra:
         column = values[:, i]
+        i += 1
         if name == "weight":
-            frame[name] = column.astype(float)
+            missing = values[:, i] != 0
+            i += 1
+            frame[name] = np.where(missing, np.nan, column.astype(float))
         elif name == "final":
             frame[name] = column.astype(bool)
         else:
             frame[name] = column.astype(np.int64)
     return frame
+
+
+def _id_rows(conn: Connection, stmt: Any, width: int, *, floats: bool) -> np.ndarray:
+    """The rows of ``stmt`` (numbers only) as one 2-D numpy array, straight from the
+    driver's cursor: no SQLAlchemy row objects, no DataFrame in between."""
+    result = conn.execute(stmt)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    dtype = np.float64 if floats else np.int64  # ids stay exact in float64 below 2**53
+    return np.fromiter(chain.from_iterable(rows), dtype=dtype, count=len(rows) * width).reshape(len(rows), width)
 
 
 def _positions(table: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
@@ -309,10 +333,18 @@ def _column(table: pd.DataFrame, name: str, at: np.ndarray, nullable: bool = Fal
     values = table[name].astype("string") if nullable else table[name].astype(str)
     categories = pd.Index(values.dropna().unique())
     codes = categories.get_indexer(values)  # -1 where the small table has no value (no case, no wave)
-    return pd.Categorical.from_codes(np.where(at >= 0, codes[at], -1), categories=categories)
+    # the smallest integer type that holds the codes, built once (from_codes would copy
+    # and range-check 10^6 values that are correct by construction)
+    small = np.int8 if len(categories) < 127 else np.int16 if len(categories) < 32_767 else np.int32
+    codes = np.append(codes, -1).astype(small)
+    spread = codes[np.where(at >= 0, at, -1)]
+    try:
+        return pd.Categorical.from_codes(spread, categories=categories, validate=False)
+    except TypeError:  # pandas < 2.1 has no ``validate``
+        return pd.Categorical.from_codes(spread, categories=categories)
 
 
-def material(conn: Connection) -> pd.DataFrame:
+def material(conn: Connection, sources: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per source with at least one excerpt (``source_id, source, kind, case,
     wave``): the material that "% of cases" counts from.
 
@@ -321,6 +353,15 @@ def material(conn: Connection) -> pd.DataFrame:
     that have excerpts give the same denominator as the 10^6-row excerpt table.
     """
     has_excerpts = select(X.c.id).where(X.c.source_id == S.c.id).exists()
+    if sources is not None:  # :func:`source_table`, read already: only which sources have excerpts
+        with_material = [row[0] for row in conn.execute(select(S.c.id).where(has_excerpts)).all()]
+        frame = sources[sources["id"].isin(with_material)].rename(columns={"id": "source_id", "name": "source"})
+        frame = frame.sort_values("source", kind="stable").reset_index(drop=True)
+        if frame.empty:
+            return pd.DataFrame(columns=["source_id", "source", "kind", "case", "wave"])
+        frame["case"] = _nullable_str(frame["case"])
+        frame["wave"] = _nullable_str(frame["wave"])
+        return frame
     frame = _read_raw(  # ids and names only: no result processing needed
         conn,
         select(S.c.id.label("source_id"), S.c.name.label("source"), S.c.kind, C.c.name.label("case"), S.c.wave)
