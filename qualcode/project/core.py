@@ -18,6 +18,7 @@ from qualcode.codebook.view import CodebookView
 from qualcode.coding import spans as span_tools
 from qualcode.errors import CodingError, NotFoundError, ProjectError, UsageError
 from qualcode.analysis.filters import filter_applications, filter_where, listed_where
+from qualcode.analysis.base import HeadlineNumbers
 from qualcode.search.mask import search_mask
 from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
@@ -623,7 +624,11 @@ class ProjectCore:
         * ``coded_sources``: the sources holding those coded excerpts;
         * ``cases``: the cases in the project; ``base`` the default analysis base, the
           units (participants, or sources in a project without cases) that "% of cases"
-          is out of, and ``base_unit`` which unit that is.
+          is out of, and ``base_unit`` which unit that is;
+        * ``headline``: the sentence naming them, worded once
+          (:class:`qualcode.analysis.base.HeadlineNumbers`) for ``status``, the
+          notebook and the report's tiles: participants in the project, and of them
+          those with coded material, the base of every %.
 
         The numbers are SQL counts (no frame of 10^6 applications is read for them);
         ``tests/test_numbers.py`` holds them equal to what the analyses count.
@@ -642,7 +647,7 @@ class ProjectCore:
         # no source belongs to a case: each source is a unit (qualcode.analysis.base)
         by_source = sources["sources"] > 0 and sources["with_case"] == 0
         responses = sources["questionnaire"]
-        return {
+        numbers = {
             "title": self.title,
             "sources": sources["sources"] - responses,
             "questionnaire_responses": responses,
@@ -657,17 +662,15 @@ class ProjectCore:
             "base": coded["sources"] if by_source else coded["cases"],
             "base_unit": "source" if by_source else "case",
         }
+        numbers["headline"] = HeadlineNumbers.from_summary(numbers).text()
+        return numbers
 
     def _repr_html_(self) -> str:
         from html import escape
 
         s = self.summary()
-        rate = f" ({s['response_rate']:.0%} response rate)" if s["response_rate"] is not None else ""
-        return (
-            f"<div><b>qualcode project</b> {escape(s['title'])} &mdash; {s['sources']} sources, "
-            f"{s['coded_excerpts']} coded excerpts, {s['applications']} code applications, "
-            f"{s['codes']} codes, {s['cases']} cases, {s['questionnaire_responses']} questionnaire responses{rate}</div>"
-        )
+        return (f"<div><b>qualcode project</b> {escape(s['title'])} &mdash; {escape(s['headline'])}; "
+                f"{s['codes']:,} codes, {s['applications']:,} code applications</div>")
 
 
 def _check_weight(conn: Any, row: store_codes.CodeRow, weight: float) -> None:
