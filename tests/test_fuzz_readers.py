@@ -63,3 +63,35 @@ def test_the_unmutated_seed_is_read(target, tmp_path: Path) -> None:
     unchanged = [("delete", 0, 0, 0)]  # deletes nothing: the seed as written
     path = make_input(target, _seed(target), tmp_path / "in", unchanged, False, 0, [])
     assert target.call(path, tmp_path) is not None
+
+
+# ------------------------------------------------------------ what the fuzzing found
+#
+# Inputs that once made a reader raise something other than a QualcodeError (or a
+# QualcodeError on more than one line), kept as files: ``<target>__<what>.<suffix>``,
+# the target's name with ``_`` for spaces. ``scripts/fuzz_readers.py --keep DIR`` writes
+# the first input of each new failure; copy it here under a name that says what it was.
+
+FOUND = Path(__file__).resolve().parent / "data" / "fuzz_found"
+FOUND_FILES = sorted(p for p in FOUND.iterdir() if "__" in p.name) if FOUND.is_dir() else []
+
+
+@pytest.mark.parametrize("path", FOUND_FILES, ids=[p.name for p in FOUND_FILES])
+def test_an_input_the_fuzzing_found_gives_a_result_or_a_one_line_error(path: Path, tmp_path: Path) -> None:
+    from fuzz_targets import BY_NAME
+
+    target = BY_NAME[path.name.split("__")[0].replace("_", " ")]
+    if target.sqlite:  # a QualCoder project is a folder holding data.qda
+        folder = tmp_path / "study.qda"
+        folder.mkdir()
+        shutil.copyfile(path, folder / "data.qda")
+        given_path = folder
+    else:
+        given_path = tmp_path / f"input{target.suffix}"
+        shutil.copyfile(path, given_path)
+    try:
+        target.call(given_path, tmp_path)
+    except QualcodeError as error:
+        message = str(error)
+        assert message and "\n" not in message, message
+        assert given_path.name in message or given_path.parent.name in message, message  # names the file
