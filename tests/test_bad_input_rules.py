@@ -12,6 +12,7 @@ from qualcode import Project
 from qualcode.cli import cli
 from qualcode.coding.rules import engine as rules_engine
 from qualcode.errors import CodebookError, UsageError
+from unchanged import project_rows
 
 CODEBOOK = """codebook: slow
 codes:
@@ -39,6 +40,7 @@ def slow_rules(project: Project, tmp_path: Path, monkeypatch) -> Project:
 
 
 def test_autocode_stops_a_catastrophic_regex_and_names_the_rule(slow_rules: Project) -> None:
+    before = project_rows(slow_rules)
     started, cpu = time.perf_counter(), time.process_time()
     with pytest.raises(CodebookError) as error:
         slow_rules.autocode(apply=True)
@@ -48,6 +50,7 @@ def test_autocode_stops_a_catastrophic_regex_and_names_the_rule(slow_rules: Proj
     assert "\n" not in message and "'Screams'" in message and "(a|a)+b" in message and "rewrite" in message
     assert "1 s of CPU time" in message  # what the limit counts, said as it is
     assert slow_rules.summary()["applications"] == 0  # nothing written, not even Funding
+    assert project_rows(slow_rules) == before  # no run recorded either
 
 
 def test_search_with_a_catastrophic_regex_stops_too(slow_rules: Project) -> None:
@@ -58,9 +61,11 @@ def test_search_with_a_catastrophic_regex_stops_too(slow_rules: Project) -> None
 
 def test_cli_autocode_prints_one_line(slow_rules: Project, tmp_path: Path) -> None:
     slow_rules.close()
+    before = project_rows(tmp_path / "study.qcproj")
     result = CliRunner().invoke(cli, ["--project", str(tmp_path / "study.qcproj"), "autocode", "--apply"])
     assert result.exit_code == 1, result.output
-    assert "Screams" in result.output and "Traceback" not in result.output
+    assert "Screams" in result.output and "Traceback" not in result.output and result.output.count("\n") == 1
+    assert project_rows(tmp_path / "study.qcproj") == before
 
 
 def test_time_waiting_for_the_cpu_does_not_count_against_a_regex() -> None:
