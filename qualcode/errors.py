@@ -6,21 +6,27 @@ prints that line and exits with status 1; a bug (any other exception) keeps its 
 """
 from __future__ import annotations
 
+import re
+
 
 class QualcodeError(Exception):
     """Base class: a user's mistake or bad input, reported in one line.
 
-    A message often quotes what the file holds (a column name, a cell, a header) and a
-    damaged file can put a line break there; the line breaks are shown as ``\\n`` so the
-    message stays one line whatever it quotes.
+    A message often quotes what the file holds (a column name, a cell) or what a library
+    said about it, and either can hold a line break ("Expected 4 fields in line 5, saw
+    6\\n"); a line break and the white space around it become one space, so the message
+    stays one line whatever it quotes (``shown`` quotes values with ``\\n`` visible).
     """
 
     exit_code = 1
 
     def __init__(self, *args: object) -> None:
         if args and isinstance(args[0], str) and ("\n" in args[0] or "\r" in args[0]):
-            args = (args[0].replace("\r", "\\r").replace("\n", "\\n"), *args[1:])
+            args = (_LINE_BREAK.sub(" ", args[0]).strip(), *args[1:])
         super().__init__(*args)
+
+
+_LINE_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 
 
 def shown(values: object, limit: int = 20, width: int = 60) -> str:

@@ -31,7 +31,7 @@ from typing import Literal
 import pandas as pd
 from sqlalchemy import Connection
 
-from qualcode.errors import ImportFormatError, UsageError
+from qualcode.errors import ImportFormatError, shown, UsageError
 from qualcode.ingest.decode import decode_bytes, normalise_text
 from qualcode.store import answers as store_answers
 from qualcode.store import codes as store_codes
@@ -144,7 +144,7 @@ def _column(frame: pd.DataFrame, wanted: str, what: str, path: Path) -> str:
         found = matches[0] if matches else None
     if found is None:
         raise ImportFormatError(
-            f"{path}: no {what} column '{wanted}'; the columns are: {', '.join(map(str, frame.columns))}"
+            f"{path}: no {what} column '{wanted}'; the columns are: {shown(list(frame.columns))}"
         )
     return found
 
@@ -156,7 +156,7 @@ def _code_columns(frame: pd.DataFrame, patterns: str, path: Path) -> list[str]:
             if any(fnmatch.fnmatchcase(str(c).strip().casefold(), g.casefold()) for g in globs)]
     if not cols:
         raise ImportFormatError(
-            f"{path}: no column matches --codes '{patterns}'; the columns are: {', '.join(map(str, frame.columns))}"
+            f"{path}: no column matches --codes '{patterns}'; the columns are: {shown(list(frame.columns))}"
         )
     return cols
 

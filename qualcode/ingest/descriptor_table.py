@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from qualcode.errors import DescriptorError
+from qualcode.errors import DescriptorError, shown
 from qualcode.ingest.office import read_excel_frame
 
 TYPES = ("category", "number", "date", "text", "boolean")
@@ -72,13 +72,13 @@ def parse_descriptor_table(path: str | Path, key: str, types: dict[str, str] | N
     types = dict(types or {})
     if key not in frame.columns:
         raise DescriptorError(
-            f"{path}: no key column {key!r}; the columns are {', '.join(frame.columns)}; pass --key with one of them"
+            f"{path}: no key column {key!r}; the columns are {shown(list(frame.columns))}; pass --key with one of them"
         )
     for column, type_ in types.items():
         if type_ not in TYPES:
             raise DescriptorError(f"type {type_!r} for column {column!r} is not one of {', '.join(TYPES)}")
         if column not in frame.columns:
-            raise DescriptorError(f"{path}: no column {column!r} to type; the columns are {', '.join(frame.columns)}")
+            raise DescriptorError(f"{path}: no column {column!r} to type; the columns are {shown(list(frame.columns))}")
     keys = frame[key].fillna("").astype(str)
     empty = [i + 2 for i, k in enumerate(keys) if not k]
     if empty:

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from qualcode.errors import ImportFormatError
+from qualcode.errors import ImportFormatError, shown
 from qualcode.ingest.office import read_excel_frame
 from qualcode.interop.exchange import ExchangeProject, ExCode
 from qualcode.interop.guids import project_namespace
@@ -72,7 +72,7 @@ def read_codebook_table(path: str | Path) -> ExchangeProject:
     colour_col = cols.get("colour", cols.get("color"))
     has_path = "path" in cols
     if not has_path and "name" not in cols:
-        raise ImportFormatError(f"{label}: needs a 'path' column, or 'name' and 'parent' columns (found {', '.join(map(str, frame.columns))})")
+        raise ImportFormatError(f"{label}: needs a 'path' column, or 'name' and 'parent' columns (found {shown(list(frame.columns))})")
 
     rows: list[tuple[int, tuple[str, ...] | None, str, str, dict[str, str]]] = []  # (row, path, name, parent, fields)
     for i, record in enumerate(frame.to_dict("records")):
