@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from fuzz_targets import CODEBOOK_CSV, seed_codebook_xlsx, seed_docx
 from qualcode import Project
 from qualcode.cli import cli
-from qualcode.errors import CodebookError, ExportError, ImportFormatError, IngestError
+from qualcode.errors import CodebookError, DescriptorError, ExportError, ImportFormatError, IngestError
 from qualcode.ingest.registry import read_path
 from test_dedoose_read import TEXT1, rows
 from test_qualcoder_read import make_project
@@ -376,3 +376,51 @@ def test_formula_cells_without_a_saved_result_are_named_in_a_warning(project: Pr
     book.active.append(["P01", "Time to think."])
     book.save(plain)
     assert read_path(plain, key_column="participant").warnings == []
+
+
+@pytest.mark.parametrize("name, content, action", [
+    ("people.csv", "participant,role\nCEO-07,Directrice générale\n", lambda p, f: p.import_descriptors(f, key="participant")),
+    ("codebook.csv", "name,parent,description\nImpact,,Ce qui a changé\n", lambda p, f: p.import_codebook_file(f)),
+])
+def test_a_table_saved_in_windows_1252_names_the_byte_and_changes_nothing(study: Project, tmp_path: Path, name, content,
+                                                                           action) -> None:
+    """Excel on Windows saves "CSV" as cp1252; these tables are read as UTF-8 (with or
+    without a BOM), so the first such byte is named, with what to do."""
+    path = tmp_path / name
+    data = content.encode("cp1252")
+    path.write_bytes(data)
+    before = state(study)
+    with pytest.raises((ImportFormatError, DescriptorError)) as error:
+        action(study, path)
+    first = next(i for i, b in enumerate(data) if b >= 0x80)
+    one_line(error, name, f"byte offset {first}", "save the csv as UTF-8")
+    assert state(study) == before
+
+
+# ---------------------------------------------------------------- coded spreadsheets
+
+def test_a_damaged_coded_sheet_says_what_is_wrong_with_it(project: Project, tmp_path: Path) -> None:
+    """The reader's own error (a damaged zip) was swallowed as "(ImportFormatError)"."""
+    from fuzz_targets import CODED_SHEET, seed_coded_sheet_xlsx
+
+    path = tmp_path / "q7_KM.xlsx"
+    path.write_bytes(_truncated(seed_coded_sheet_xlsx(tmp_path)))
+    before = state(project)
+    with pytest.raises(ImportFormatError) as error:
+        project.import_coded_sheets([path], coders=["KM"], **CODED_SHEET)
+    message = one_line(error, "q7_KM.xlsx", "zip container is damaged", "save it again as .xlsx")
+    assert "(ImportFormatError)" not in message
+    assert state(project) == before
+
+
+def test_a_coded_sheet_without_the_named_sheet_lists_the_sheets(project: Project, tmp_path: Path) -> None:
+    from fuzz_targets import CODED_SHEET, seed_coded_sheet_xlsx
+
+    path = tmp_path / "q7_KM.xlsx"
+    path.write_bytes(seed_coded_sheet_xlsx(tmp_path))
+    sheets = openpyxl.load_workbook(path).sheetnames
+    before = state(project)
+    with pytest.raises(ImportFormatError) as error:
+        project.import_coded_sheets([path], coders=["KM"], sheet="Wave 3", **CODED_SHEET)
+    one_line(error, "q7_KM.xlsx", "no sheet 'Wave 3'", sheets[0], "--sheet")
+    assert state(project) == before

@@ -51,12 +51,13 @@ def read_table(path: str | Path) -> pd.DataFrame:
             frame = read_excel_frame(path, str(path), DescriptorError, dtype=str, keep_default_na=False)
         else:
             raise DescriptorError(f"{path}: unsupported descriptor file type {suffix!r}; use .csv or .xlsx")
+    # UnicodeDecodeError and pandas' ParserError are ValueErrors: the specific ones first.
+    except UnicodeDecodeError as exc:
+        raise DescriptorError(f"{path}: not UTF-8 text (byte offset {exc.start}); save the csv as UTF-8") from exc
+    except pd.errors.ParserError as exc:
+        raise DescriptorError(f"{path}: malformed csv ({str(exc).strip()}); re-save it from your spreadsheet") from exc
     except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
         raise DescriptorError(f"{path}: cannot be read as {suffix[1:]} ({exc}); re-save it from your spreadsheet") from exc
-    except UnicodeDecodeError as exc:
-        raise DescriptorError(f"{path}: not UTF-8 text (byte {exc.start}); save the csv as UTF-8") from exc
-    except pd.errors.ParserError as exc:
-        raise DescriptorError(f"{path}: malformed csv ({str(exc).splitlines()[0]})") from exc
     if frame.empty and not len(frame.columns):
         raise DescriptorError(f"{path}: the file is empty")
     if not isinstance(frame.index, pd.RangeIndex):  # pandas took the extra leading cells as an index

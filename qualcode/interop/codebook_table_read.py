@@ -58,8 +58,12 @@ def _read(path: Path) -> pd.DataFrame:
             return read_excel_frame(path, path.name, ImportFormatError, dtype=str, sheet_name=0).fillna("")
     except FileNotFoundError:
         raise ImportFormatError(f"{path}: file not found") from None
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise ImportFormatError(f"{path.name}: cannot read the table ({exc})") from None
+    except UnicodeDecodeError as exc:  # a ValueError: before the general case
+        raise ImportFormatError(f"{path.name}: not UTF-8 text (byte offset {exc.start}); save the csv as UTF-8") from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise ImportFormatError(
+            f"{path.name}: cannot read the table ({str(exc).strip()}); save it again as csv or xlsx with a header row"
+        ) from None
     raise ImportFormatError(f"{path.name}: expected a .csv or .xlsx codebook")
 
 
