@@ -224,7 +224,8 @@ class _QualCoderReader:
         raw, text, mapping = self.texts[fid]
         name = self.source_name[fid]
         if pos0 < 0 or pos1 < pos0 or pos1 > len(raw):
-            raise ImportFormatError(f"{self.label}: {where} [{pos0}, {pos1}) lies outside source '{name}' ({len(raw)} characters)")
+            raise ImportFormatError(f"{self.label}: {where} [{pos0}, {pos1}) lies outside source '{name}' "
+                                    f"({len(raw)} characters); the database is damaged, repair it in QualCoder")
         span = mapping.span_to_norm(pos0, pos1)
         if not seltext or _comparable(raw[pos0:pos1]) == _comparable(seltext):
             return span
@@ -256,7 +257,8 @@ class _QualCoderReader:
                 self.p.skip("QualCoder coding of a non-text source")
                 continue
             if r["cid"] not in cid_guid:
-                raise ImportFormatError(f"{self.label}: code_text row {r['_row']} refers to code cid={r['cid']}, which is not in code_name")
+                raise ImportFormatError(f"{self.label}: code_text row {r['_row']} refers to code cid={r['cid']}, which is "
+                                        "not in code_name; the database is damaged, repair it in QualCoder")
             where = f"code_text row {r['_row']}"
             groups[(r["fid"], self.position(r["pos0"], where, "pos0"), self.position(r["pos1"], where, "pos1"))].append(r)
         for (fid, pos0, pos1), group in sorted(groups.items()):
@@ -303,7 +305,8 @@ class _QualCoderReader:
         for r in self.db.rows("case_text", ["id", "caseid", "fid", "pos0", "pos1"], "id"):
             case = cases.get(r["caseid"])
             if case is None:
-                raise ImportFormatError(f"{self.label}: case_text row {r['id']} refers to case {r['caseid']}, which is not in cases")
+                raise ImportFormatError(f"{self.label}: case_text row {r['id']} refers to case {r['caseid']}, which is "
+                                        "not in cases; the database is damaged, repair it in QualCoder")
             if r["fid"] not in self.texts:
                 self.p.skip("QualCoder case link to a non-text source")
                 continue
