@@ -104,11 +104,24 @@ class _Db:
         if order and order in present:
             sql += f" ORDER BY {order}"
         out = []
-        for row in self.conn.execute(sql):
+        for number, row in enumerate(self.conn.execute(sql), start=1):
             record = dict.fromkeys(columns)
-            record.update(zip(cols, row))
+            record.update(zip(cols, (self._text(v, table, c, number) for c, v in zip(cols, row))))
             out.append(record)
         return out
+
+    def _text(self, value: Any, table: str, column: str, number: int) -> Any:
+        """A cell as QualCoder wrote it: SQLite keeps whatever it is given, and a BLOB
+        where QualCoder writes text is UTF-8 text or damage."""
+        if not isinstance(value, bytes):
+            return value
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ImportFormatError(
+                f"{self.label}: {table} row {number}, column {column}, holds binary data ({value[:12]!r}), not text; "
+                "the database is damaged, repair it in QualCoder"
+            ) from None
 
 
 class _QualCoderReader:
