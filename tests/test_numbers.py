@@ -343,6 +343,14 @@ def test_headline_numbers_are_the_same_through_cli_api_notebook_and_report(study
     report_pct = pd.read_csv(table, encoding="utf-8-sig").set_index("code").loc["Impact/Confidence", "pct_cases"]
     assert float(str(report_pct).rstrip("%")) == 50.0
     assert "Base: the 2 participants whose material carries a code (2 coded sources)." in markdown
+    # the workbook's excerpts are the coded ones, not the rule suggestions nobody accepted
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "report" / "report.xlsx")
+    sheet = book[next(name for name in book.sheetnames if name.startswith("Excerpts"))]
+    header = [c.value for c in sheet[3]]
+    rows = [row for row in sheet.iter_rows(min_row=4, values_only=True) if any(v is not None for v in row)]
+    assert len(rows) == 3 and all(row[header.index("codes")] for row in rows)
 
 
 def test_report_by_a_field_the_project_lacks_is_one_line(study: Project, tmp_path: Path) -> None:
@@ -435,3 +443,64 @@ def test_an_imported_qualcoder_project_keeps_interviewer_questions_out_of_words(
     assert "| stop |" not in words_table and "| go |" not in words_table and "| cost |" in words_table
     assert "for example R)" not in markdown
     assert "attributed by role" not in markdown and "at most one per source" in markdown
+
+
+def test_report_options_add_what_the_demo_shows(tmp_path: Path) -> None:
+    """``qualcode report`` can include what ``qualcode demo`` includes (issue 18): two
+    impact models (an impact and a logic model, sheets named apart, never "… (2)"),
+    agreement between two named coders, the top priorities of a branch and of a group,
+    and a stop list; structural ``Questionnaire/`` codes stay out of the crosstab and
+    wave tables; cohort, a number, is written to the workbook as one. The study is the
+    hand-counted one of test_impact.py (anna and bob coded CEO-2's confidence passage)."""
+    from openpyxl import load_workbook
+
+    from test_impact import LOGIC, MODEL, make_study, write
+
+    project = make_study(tmp_path)
+    project.import_descriptors(write(tmp_path / "cohorts.csv", "participant,role,cohort\nCEO-1,CEO,2023\n"
+                                     "CEO-2,CEO,2024\nMentor-1,Mentor,2023\nMentor-2,Mentor,2024\n"
+                                     "Trustee-1,Trustee,2024\n"), key="participant")
+    project.close()
+    out = tmp_path / "report"
+    result = CliRunner().invoke(cli, [
+        "-p", project.target, "report", "--out", str(out), "--by", "role",
+        "--impact", str(write(tmp_path / "model.yaml", MODEL)), "--impact", str(write(tmp_path / "logic.yaml", LOGIC)),
+        "--agreement", "anna,bob", "--priorities-branch", "Issues", "--priorities-for", "role=CEO",
+        "--stop", str(write(tmp_path / "stop.txt", "confident\n"))])
+    assert result.exit_code == 0, result.output
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    titles = [line[3:].split(". ", 1)[-1] for line in markdown.splitlines() if line.startswith("## ")]
+    assert "Agreement between coders (anna, bob)" in titles
+    assert "Test impact model" in titles and "logic" in titles  # the logic model has no title: its file's name
+    assert "Top priorities in Issues" in markdown and "raised by CEO (role)" in markdown
+
+    sheets = load_workbook(out / "report.xlsx").sheetnames
+    assert not [s for s in sheets if s.endswith("(2)")] and len(sheets) == len(set(sheets))
+
+    # "confident" is the one word said three times (CEO-1, CEO-2, Mentor-1): the stop list takes it out
+    assert "confident" in _csv(CliRunner().invoke(cli, ["-p", project.target, "stats", "words", "--format", "csv"]))[
+        "word"].tolist()
+    assert "| confident |" not in markdown.split("Words participants used", 2)[-1]
+    for table in list((out / "tables").glob("*codes-by-role*.csv")) + list((out / "tables").glob("*wave*.csv")):
+        frame = pd.read_csv(table, encoding="utf-8-sig")
+        if "code" in frame.columns:
+            assert not frame["code"].astype(str).str.startswith("Questionnaire").any(), table.name
+
+    excerpts = load_workbook(out / "report.xlsx")[next(s for s in sheets if s.startswith("Excerpts"))]
+    header = [c.value for c in excerpts[3]]
+    cohorts = {row[header.index("cohort")] for row in excerpts.iter_rows(min_row=4, values_only=True)}
+    assert cohorts == {2023, 2024}
+
+
+def test_heat_map_group_labels_keep_their_n() -> None:
+    """A group's size is what makes its percentages readable: "(n=12)" stays whole on a
+    heat map's column even when the group's name is too long for the label (issue 18:
+    "heat-map group labels cut off their n")."""
+    from qualcode.report.charts import heatmap
+
+    table = pd.DataFrame({"Chief executive of a small charity in the north (n=12)": [50.0, 25.0],
+                          "Mentor (n=5)": [20.0, 40.0]}, index=["Impact/Confidence", "Issues/Governance"])
+    fig = heatmap(table, title="% of participants", fmt="percent")
+    labels = [t.get_text() for ax in fig.axes[:1] for t in ax.get_xticklabels()]
+    assert labels[0].startswith("Chief executive") and labels[0].endswith("(n=12)")
+    assert labels[1] == "Mentor (n=5)"
