@@ -126,3 +126,20 @@ def test_status_counts_in_sql_what_a_hand_count_finds(built) -> None:
     shown = json.loads(status.output)
     assert (shown["coded_excerpts"], shown["coded_sources"], shown["base"]) == \
         (numbers["coded_excerpts"], numbers["coded_sources"], numbers["base"])
+
+
+def test_a_wide_presence_table_prints_as_pandas_prints_it() -> None:
+    """Codes x sources tables with over 100,000 cells are printed by numpy a few rows at
+    a time (pandas made a string per cell: 40 s and 1.3 GB for 200 codes x 30,000
+    sources); the text must be pandas' own, character for character."""
+    import numpy as np
+
+    from qualcode.cli.output import _wide_count_table
+
+    rng = np.random.default_rng(5)
+    counts = rng.integers(0, 1200, size=(60, 2_000)) * (rng.random((60, 2_000)) < 0.3)
+    frame = pd.DataFrame(counts, index=pd.Index([f"Branch {i // 9}/Code {i}" for i in range(60)], name="code"),
+                         columns=pd.Index([f"P{j:05d} wave {1 + j % 3}" for j in range(2_000)], name="source"))
+    lines = _wide_count_table(frame)
+    assert lines is not None and "\n".join(lines) == frame.to_string()
+    assert _wide_count_table(frame.astype(float)) is None  # not counts: pandas prints it
