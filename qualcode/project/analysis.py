@@ -148,7 +148,10 @@ class ProjectAnalysis(ProjectPrivacy):
         n_units = int(material["case"].nunique()) if not material.empty else 0
         n_sources = int(material["source_id"].nunique()) if not material.empty and "source_id" in material else 0
         counted = qa.AnalysisBase(base, "source" if as_sources else "case", n_units, n_sources)
-        result = AnalysisFrames(apps.reset_index(drop=True), self.codes(), descriptors,
+        codebook = self.codes()
+        if not structural and not codebook.empty:  # no rows of zeros for the questionnaire-question codes
+            codebook = codebook[thematic_mask(codebook["path"])].reset_index(drop=True)
+        result = AnalysisFrames(apps.reset_index(drop=True), codebook, descriptors,
                                 material.reset_index(drop=True),
                                 lambda: chosen(self.excerpts(where=where, status=None)).reset_index(drop=True),
                                 counted)
