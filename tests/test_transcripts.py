@@ -243,3 +243,48 @@ def test_cli_speakers(tmp_path: Path) -> None:
         missing = runner.invoke(cli, ["speakers", "set-role", "Nobody", "interviewer"])
         assert missing.exit_code == 1 and "no speaker named 'Nobody'" in missing.output
         assert "confirmed: Priya Raman" in runner.invoke(cli, ["speakers", "confirm"]).output
+
+
+def test_line_anchored_scans_find_the_lines_the_full_patterns_find():
+    """The speaker-line parsers run their patterns only at the line starts a cheap scan
+    picks (a line ending in a time, a line break before a letter); on any text that must
+    be every line the pattern finds scanning every position."""
+    import random
+
+    from qualcode.ingest.readers import speaker_lines as sl
+
+    pieces = ["Priya Raman  0:03", "Sam  1:02:17", "**JANE**", "Tom:", "  Tom Achebe | 00:12  ", "hello there", "",
+              " ", "12:40", "x 3:5", "Jane Doe started transcription", "Transcribed by https://otter.ai",
+              "Ünal Öz  00:01", "A b c d e  10:10 ", "0:0:3.120 --> 0:0:7.450", "\u00a0Name  00:11", "N",
+              "**Bold Name**:", "Dr. Who 12:00", "-- 00:12", "_x 00:12", "9 00:12", "Sam\t00:44\t", "so: 00:01"]
+    rng = random.Random(23)
+    for _ in range(1500):
+        text = "\n".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) + rng.choice(["", "\n", "\n\n"])
+        timed = [m.span() for m in sl._TIMED.finditer(text)]
+        assert [m.span() for m in sl._timed_matches(text)] == timed, text
+        alone = [m.span() for m in sl._NAME_ALONE.finditer(text)]
+        anchored = [sl._NAME_ALONE.match(text, s) for s in sl._line_starts(text, sl._NEXT_NAME_ALONE)]
+        assert [m.span() for m in anchored if m] == alone, text
+        assert sl.stops(text) == [m.start() for m in sl._FOOTER.finditer(text)], text
+
+
+def test_turn_labels_found_only_on_lines_with_a_colon_are_all_of_them():
+    """``find_turn_lines`` tries the label pattern only on lines holding a colon; on any
+    text that must give the matches of the pattern tried after every line break."""
+    import random
+
+    from qualcode.ingest.readers import transcript as tr
+
+    pieces = ["Priya Raman: Hello.", "[00:01:02] Sam: yes", "Jane (00:00:03):", "**Q:** why", "Q: ok", "so what:",
+              "no colon here", "", "  ", "I: you", "Dr. Who (12:00): hm", "__A__: fine", "a:b", ": x", "Name :", "\t"]
+    rng = random.Random(29)
+    for _ in range(1500):
+        text = "\n".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) + rng.choice(["", "\n"])
+        every = [m.span() for m in (tr._FIRST_LINE.match(text),) if m] + [m.span() for m in tr._NEXT_LINE.finditer(text)]
+        lines = tr.find_turn_lines(text)
+        kept = {line.line_start for line in lines}
+        assert len(lines) <= len(every) and all(any(a <= k < b for a, b in every) for k in kept), text
+        candidates = [m.span() for m in (tr._FIRST_LINE.match(text),) if m]
+        candidates += [tr._NEXT_LINE.match(text, b.start()).span() for b in tr._BREAK_BEFORE_COLON_LINE.finditer(text)
+                       if tr._NEXT_LINE.match(text, b.start())]
+        assert candidates == every, text

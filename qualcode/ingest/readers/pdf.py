@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pypdf
-from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
-
 from qualcode.errors import IngestError
 from qualcode.ingest.decode import normalise_text
 from qualcode.ingest.records import ReadResult
@@ -20,6 +17,9 @@ from qualcode.ingest.readers.text import source_from_text
 
 def read_pdf(path: Path, *, name: str, kind: str = "auto", wave: str | None = None, layout: str = "auto") -> ReadResult:
     """Read a .pdf's text; kind ``document`` unless its text is speaker turns."""
+    import pypdf  # here, not at import: a folder of .txt transcripts need not load it
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+
     try:
         reader = pypdf.PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
