@@ -261,14 +261,25 @@ def _headline_from_markdown(text: str) -> dict[str, int]:
     line = next(line for line in text.splitlines() if line.startswith("**") and "coded excerpt" in line)
     found = dict((kind, int(n.replace(",", ""))) for n, kind in
                  re.findall(r"([\d,]+) (source|coded excerpt|participant)s?", line))
-    return {"sources": found["source"], "coded_excerpts": found["coded excerpt"], "cases": found["participant"]}
+    base = re.search(r"\(([\d,]+) of them with coded material, the base of every %\)", line)
+    return {"sources": found["source"], "coded_excerpts": found["coded excerpt"], "cases": found["participant"],
+            "base": int(base.group(1)) if base else -1}
+
+
+def _tiles_from_html(text: str) -> dict[str, str]:
+    import re
+
+    tiles = re.search(r'<ul class="headline">(.*?)</ul>', text, re.S).group(1)
+    return {what: n for n, what in re.findall(r'<span class="n">([^<]+)</span><span class="what">([^<]+)</span>', tiles)}
 
 
 def test_headline_numbers_are_the_same_through_cli_api_notebook_and_report(study: Project, tmp_path: Path) -> None:
     """Two interviews coded by hand, a document nobody coded, rule suggestions nobody
     accepted: coded excerpts are the 3 hand-coded passages (not the suggestions), sources
     3, cases 2, and Impact/Confidence is raised by 1 of the 2 participants with coded
-    material (50%, not 1 of 3 units with material) -- the same through all four."""
+    material (50%, not 1 of 3 units with material) -- the same through all four. A third
+    participant (R-11) is a case with no coded material: the project holds 3 participants, 2 of
+    them with coded material, the base of every % -- and every headline says both."""
     import json
 
     import nbformat
@@ -278,13 +289,18 @@ def test_headline_numbers_are_the_same_through_cli_api_notebook_and_report(study
     study.import_codebook(tmp_path / "rules.yaml")
     (tmp_path / "notes.txt").write_text("Steering group notes: the board asked about confidence.\n", encoding="utf-8")
     study.ingest(tmp_path / "notes.txt", progress=False)
+    (tmp_path / "cases.csv").write_text("participant,role\nCEO-07,CEO\nMentor-03,Mentor\nR-11,CEO\n", encoding="utf-8")
+    study.import_descriptors(tmp_path / "cases.csv", key="participant")
     study.autocode(progress=False)
     study.code("CEO-07 wave 1", "Impact/Confidence", quote="I regained that confidence I had lost.", coder="ana")
     study.code("CEO-07 wave 1", "Issues/Governance", quote="The board was difficult", coder="ana")
     study.code("Mentor-03 wave 1", "Issues/Governance/Board relations", quote="The board relations improved a lot.",
                coder="ana")
-    expected = {"sources": 3, "coded_excerpts": 3, "cases": 2}
+    expected = {"sources": 3, "coded_excerpts": 3, "cases": 3, "base": 2}
+    sentence = "3 sources, 3 coded excerpts, 3 participants in the project (2 of them with coded material, " \
+               "the base of every %)"
     api = study.summary()
+    assert api["headline"] == sentence
     api_pct = study.frequencies().set_index("code").loc["Impact/Confidence", "pct_cases"]
     assert {k: api[k] for k in expected} == expected and api_pct == 50.0
     study.close()
@@ -294,6 +310,11 @@ def test_headline_numbers_are_the_same_through_cli_api_notebook_and_report(study
     cli_pct = _csv(runner.invoke(cli, ["-p", study.target, "stats", "frequencies", "--format", "csv"])) \
         .set_index("code").loc["Impact/Confidence", "pct_cases"]
     assert {k: status[k] for k in expected} == expected and cli_pct == 50.0
+    assert status["headline"] == sentence
+    table = runner.invoke(cli, ["-p", study.target, "status"]).output.splitlines()
+    assert table[0] == sentence + "."
+    assert any(line.split() == ["participants", "in", "the", "project", "3"] for line in table)
+    assert any(line.split()[-1:] == ["2"] and "base of %" in line for line in table)
     shown = runner.invoke(cli, ["-p", study.target, "stats", "frequencies"]).output
     assert "Base: the 2 participants whose material carries a code (2 coded sources)." in shown
 
@@ -303,15 +324,21 @@ def test_headline_numbers_are_the_same_through_cli_api_notebook_and_report(study
         "s = p.summary()\n"
         "pct = float(p.frequencies().set_index('code').loc['Impact/Confidence', 'pct_cases'])\n"
         "print(json.dumps({'sources': s['sources'], 'coded_excerpts': s['coded_excerpts'], 'cases': s['cases'], "
-        "'pct': pct}))")])
+        "'base': s['base'], 'pct': pct, 'headline': s['headline'], 'shown': p._repr_html_()}))")])
     NotebookClient(notebook, timeout=300, kernel_name="python3").execute()
     printed = json.loads(notebook.cells[0].outputs[0]["text"])
     assert {k: printed[k] for k in expected} == expected and printed["pct"] == 50.0
+    assert printed["headline"] == sentence and sentence in printed["shown"].replace("&amp;", "&")
 
     written = runner.invoke(cli, ["-p", study.target, "report", "--out", str(tmp_path / "report")])
     assert written.exit_code == 0, written.output
     markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
     assert _headline_from_markdown(markdown) == expected
+    assert f"**{sentence}.**" in markdown
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert _tiles_from_html(html) == {"sources": "3", "coded excerpts": "3", "participants in the project": "3",
+                                      "participants with coded material: the base of every %": "2"}
+    assert f"{sentence}." in html
     table = next((tmp_path / "report" / "tables").glob("*code-frequencies*.csv"))
     report_pct = pd.read_csv(table, encoding="utf-8-sig").set_index("code").loc["Impact/Confidence", "pct_cases"]
     assert float(str(report_pct).rstrip("%")) == 50.0
@@ -378,3 +405,33 @@ def test_report_polish(study: Project, study_files: Path, tmp_path: Path) -> Non
     for name in ("Sustainability", "Board relations", "Confidence"):
         assert heat.count(f">{name}<") in (0, 2) or heat.count(name) >= 2
     assert "Leadership" not in heat  # used by nobody: not in a top pair
+
+
+def test_an_imported_qualcoder_project_keeps_interviewer_questions_out_of_words(tmp_path: Path) -> None:
+    """The QualCoder fixture's four interviews open with the same question, "I: What stops
+    you going?": the interviewer's turns are not the participants' words, so "stop" and
+    "go" (4 times each, counted by hand) must not top -- or enter -- the counts, the cloud
+    or the report, as for an ingested transcript. By hand, from the "R:" turns: cost 2
+    (cost, Cost), time 2, and nothing else twice. The single-letter labels are no one's
+    name, and the quotes say how they are attributed without claiming a role or wave."""
+    from test_numbers_without_cases import make_caseless_qualcoder
+
+    project = Project.create(tmp_path / "imported.qcproj")
+    report = project.import_qualcoder(make_caseless_qualcoder(tmp_path / "access.qda"))
+    assert set(project.sources()["kind"]) == {"transcript"}
+    roles = project.speakers().set_index("speaker")["role"]
+    assert (roles["I"], roles["R"]) == ("interviewer", "participant")
+    words = project.word_frequencies().set_index("word")["count"]
+    assert {"stop", "go", "stops", "going"}.isdisjoint(words.index)
+    assert words[words >= 2].to_dict() == {"cost": 2, "time": 2}
+    candidates = project.redaction_candidates(use_ner=False)
+    assert not {"R", "I"} & set(candidates["candidate"].astype(str))
+    project.close()
+
+    result = CliRunner().invoke(cli, ["-p", project.target, "report", "--out", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    words_table = markdown.split("Most frequent words**", 1)[1].split("\n\n", 2)[1]
+    assert "| stop |" not in words_table and "| go |" not in words_table and "| cost |" in words_table
+    assert "for example R)" not in markdown
+    assert "attributed by role" not in markdown and "at most one per source" in markdown

@@ -34,6 +34,18 @@ def test_headline_singular_and_optional_parts():
     assert "12 participants" in Headline(3, 10, cases=12).text()
 
 
+def test_headline_names_the_participants_and_the_base_of_every_percentage():
+    """The demo's tile said "109 participants" over tables out of 20: both are named."""
+    h = Headline(23, 582, responses=88, invited=140, cases=109, base=20)
+    assert h.text() == ("23 sources, 582 coded excerpts, 109 participants in the project (20 of them with coded "
+                        "material, the base of every %), 88 questionnaire responses (63% response rate)")
+    assert h.tiles()[2:4] == [("109", "participants in the project"),
+                              ("20", "participants with coded material: the base of every %")]
+    no_cases = Headline(12, 40, base=9, base_unit="source")
+    assert no_cases.text() == "12 sources, 40 coded excerpts, 9 sources with coded material (the base of every %)"
+    assert no_cases.tiles()[-1] == ("9", "sources with coded material: the base of every %")
+
+
 @pytest.mark.parametrize("value,fmt,decimals,expected", [
     (1350, "count", 1, "1,350"),
     (62.0, "percent", 1, "62.0%"),

@@ -19,13 +19,15 @@ sentence printed under every table and figure.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from qualcode.errors import UsageError
 
-__all__ = ["BASES", "AnalysisBase", "check_base", "coded_source_ids", "no_cases", "sources_as_cases"]
+__all__ = ["BASES", "AnalysisBase", "HeadlineNumbers", "check_base", "coded_source_ids", "no_cases", "sources_as_cases"]
 
 #: The bases an analysis can use; the first is the default.
 BASES: tuple[str, ...] = ("coded", "all")
@@ -73,6 +75,98 @@ class AnalysisBase:
                     "source counts as one unit" + (f" ({LINK_CASES_HINT})." if hint else "."))
         what = "whose material carries a code" if self.kind == "coded" else "with any material"
         return f"Base: the {self.units:,} {self.unit_noun} {what} ({self.sources:,} {material}source{plural})."
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+#: What the base tile and sentence say the base is: the one wording of it everywhere.
+BASE_ROLE = "the base of every %"
+
+
+@dataclass(frozen=True)
+class HeadlineNumbers:
+    """The study at a glance, worded once for ``qualcode status``, ``Project.summary()``
+    (its ``headline``), the notebook and the report's tiles and sentence.
+
+    A project holds more participants (``cases``: every case, questionnaire respondents
+    included) than the analyses count: "% of cases" is out of ``base``, the participants
+    whose material carries a code. Saying only "109 participants" above tables of
+    percentages out of 20 misleads, so the headline names both, the second as the base.
+    In a project without cases (``base_unit == "source"``) the base is sources that carry
+    a code. ``invited`` gives the questionnaire's response rate; ``response_rate`` (0-100)
+    can be given instead."""
+
+    sources: int
+    coded_excerpts: int
+    cases: int | None = None
+    base: int | None = None
+    base_unit: str = "case"
+    responses: int | None = None
+    invited: int | None = None
+    response_rate: float | None = None
+
+    @classmethod
+    def from_summary(cls, s: Mapping[str, Any]) -> "HeadlineNumbers":
+        """The headline of a :meth:`Project.summary` mapping."""
+        return cls(sources=int(s["sources"]), coded_excerpts=int(s["coded_excerpts"]),
+                   cases=int(s["cases"]) if s.get("cases") else None,
+                   base=int(s["base"]) if s.get("base") is not None else None,
+                   base_unit=str(s.get("base_unit") or "case"),
+                   responses=int(s["questionnaire_responses"]) if s.get("questionnaire_responses") else None,
+                   invited=int(s["invited"]) if s.get("invited") else None)
+
+    def rate(self) -> float | None:
+        """Response rate in percent, or None when it cannot be known."""
+        if self.responses is not None and self.invited:
+            return 100.0 * self.responses / self.invited
+        return self.response_rate
+
+    def _base_label(self) -> str:
+        if self.base_unit == "source":
+            return ("source" if self.base == 1 else "sources") + f" with coded material: {BASE_ROLE}"
+        return ("participant" if self.base == 1 else "participants") + f" with coded material: {BASE_ROLE}"
+
+    def tiles(self) -> list[tuple[str, str]]:
+        """(number, label) pairs for the report's tiles, in reading order."""
+        tiles = [(f"{self.sources:,}", "source" if self.sources == 1 else "sources"),
+                 (f"{self.coded_excerpts:,}", "coded excerpt" if self.coded_excerpts == 1 else "coded excerpts")]
+        if self.cases:
+            tiles.append((f"{self.cases:,}", ("participant" if self.cases == 1 else "participants") + " in the project"))
+        if self.base is not None:
+            tiles.append((f"{self.base:,}", self._base_label()))
+        if self.responses is not None:
+            tiles.append((f"{self.responses:,}", "questionnaire response" if self.responses == 1
+                          else "questionnaire responses"))
+            rate = self.rate()
+            if rate is not None:
+                tiles.append((f"{rate:.0f}%", "response rate"))
+        return tiles
+
+    def parts(self) -> list[str]:
+        """The headline sentence's parts: "23 sources", "582 coded excerpts", "109
+        participants in the project (20 of them with coded material, the base of every %)"…"""
+        parts = [_plural(self.sources, "source", "sources"),
+                 _plural(self.coded_excerpts, "coded excerpt", "coded excerpts")]
+        if self.cases:
+            people = _plural(self.cases, "participant", "participants") + " in the project"
+            if self.base is not None and self.base_unit == "case":
+                people += f" ({self.base:,} of them with coded material, {BASE_ROLE})"
+            parts.append(people)
+        elif self.base is not None:
+            parts.append(_plural(self.base, "source", "sources") + f" with coded material ({BASE_ROLE})")
+        if self.responses is not None:
+            text = _plural(self.responses, "questionnaire response", "questionnaire responses")
+            rate = self.rate()
+            if rate is not None:
+                text += f" ({rate:.0f}% response rate)"
+            parts.append(text)
+        return parts
+
+    def text(self) -> str:
+        """The headline as one sentence (no final full stop)."""
+        return ", ".join(self.parts())
 
 
 def coded_source_ids(apps: pd.DataFrame, thematic: pd.Series) -> set[int]:

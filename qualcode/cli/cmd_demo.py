@@ -4,7 +4,6 @@ from __future__ import annotations
 import click
 
 from qualcode.cli.main import cli
-from qualcode.cli.output import emit_mapping
 
 
 @cli.command()
@@ -16,7 +15,9 @@ def demo(out_dir: str) -> None:
 
     project, written = run_demo(out_dir)
     try:
-        emit_mapping(project.summary(), "table")
+        from qualcode.cli.cmd_project import emit_summary
+
+        emit_summary(project.summary(), "table")
         click.echo(f"project: {project.target}")
         click.echo(f"report:  {written.html}  {written.xlsx}  {written.markdown}")
         click.echo(f"         {len(written.figures)} figures in {written.folder / 'figures'}, "

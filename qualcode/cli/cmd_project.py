@@ -166,12 +166,30 @@ def show(ctx: click.Context, source: str, start: int | None, end: int | None) ->
     click.echo(open_project(ctx).source_text(source, start, end))
 
 
+#: Table labels that say what a bare key does not (the csv and json keys stay as the API names them).
+STATUS_LABELS = {"cases": "participants in the project", "base": "of them with coded material (base of %)",
+                 "excerpts": "excerpts (suggestions included)"}
+
+
 @cli.command()
 @format_option
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
-    """Headline counts: sources, responses, cases, codes, excerpts, applications."""
-    emit_mapping(open_project(ctx).summary(), fmt)
+    """Headline counts: sources, coded excerpts, participants and those with coded material (the base of every %), responses, codes."""
+    emit_summary(open_project(ctx).summary(), fmt)
+
+
+def emit_summary(summary: dict, fmt: str) -> None:
+    """``Project.summary()`` for ``status`` and ``demo``: as a table, the headline sentence
+    first (the report's own words) and keys labelled for a reader; csv/json keep the API's keys."""
+    if fmt == "table":
+        summary = dict(summary)
+        click.echo(summary.pop("headline") + ".")
+        click.echo()
+        order = list(summary)
+        order.insert(order.index("cases") + 1, order.pop(order.index("base")))
+        summary = {STATUS_LABELS.get(key, key): summary[key] for key in order}
+    emit_mapping(summary, fmt)
 
 
 @cli.group()

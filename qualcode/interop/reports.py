@@ -38,6 +38,8 @@ class ImportReport:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     #: How a REFI-QDA file's positions were counted, per source (see ``positions_lines``).
     positions: list[dict[str, Any]] = field(default_factory=list)
+    #: Speakers of the imported transcripts guessed to be interviewers (as ``ingest`` guesses).
+    guessed_interviewers: list[str] = field(default_factory=list)
 
     KEYS = ("sources", "codes", "excerpts", "applications", "coders", "cases", "descriptor_values", "memos", "code_sets")
 
@@ -84,8 +86,11 @@ class ImportReport:
         return text
 
     def lines(self) -> list[str]:
-        """The summary, how positions were read, then every warning, for printing."""
-        return [self.summary(), *positions_lines(self.positions), *(f"warning: {w}" for w in self.warnings)]
+        """The summary, how positions were read, the interviewers guessed, then every warning, for printing."""
+        guessed = ([f"interviewer (guessed, asks most questions or is labelled so): "
+                    f"{', '.join(self.guessed_interviewers)}; their turns are left out of coding, search, word "
+                    "counts and quotes. Check with 'qualcode speakers'."] if self.guessed_interviewers else [])
+        return [self.summary(), *positions_lines(self.positions), *guessed, *(f"warning: {w}" for w in self.warnings)]
 
 
 def confidence(n: int, hits: int, other: int | None, quotes: int = 0, other_quotes: int = 0) -> str:

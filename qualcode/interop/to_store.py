@@ -53,11 +53,14 @@ from sqlalchemy import Connection
 from qualcode.errors import ImportFormatError
 from qualcode.ingest.load import content_hash, to_text
 from qualcode.ingest.readers.text import source_from_text
+from qualcode.speech.roles import speaker_key
+from qualcode.speech.speakers import guess_interviewers
 from qualcode.interop.exchange import ExchangeProject, ExCode, ExNote, ExSelection, ExSource, ExVariable
 from qualcode.interop.exchange_check import validate
 from qualcode.interop.reports import ImportReport
 from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
+from qualcode.store import speakers as store_speakers
 from qualcode.store import coding as store_coding
 from qualcode.store import exchange_store as xs
 from qualcode.store import sources as store_sources
@@ -662,4 +665,10 @@ def store_exchange(
     report = ImportReport(file=label, tool=project.origin, in_file=project.counts())
     validate(project, label)
     _Importer(conn, project, report, fallback_coder).run()
+    if report.added.get("sources"):
+        # Imported transcripts have interviewers too: guess them as ingest does, so their
+        # turns stay out of coding, word counts, clouds and quotes (speech/speakers.py).
+        guesses = guess_interviewers(store_speakers.turns(conn))
+        report.guessed_interviewers = store_speakers.replace_guesses(
+            conn, {speaker_key(name): (name, role) for name, role in guesses.items()})
     return report

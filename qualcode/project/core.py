@@ -21,6 +21,7 @@ from qualcode.coding.bulk_import import CodingImportReport, import_codings
 from qualcode.codebook.branches import thematic_mask
 from qualcode.errors import CodingError, NotFoundError, ProjectError, UsageError
 from qualcode.analysis.filters import filter_applications, filter_where, listed_where
+from qualcode.analysis.base import HeadlineNumbers
 from qualcode.search.mask import search_mask
 from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
@@ -600,7 +601,11 @@ class ProjectCore:
         * ``coded_sources``: the sources holding those coded excerpts;
         * ``cases``: the cases in the project; ``base`` the default analysis base, the
           units (participants, or sources in a project without cases) that "% of cases"
-          is out of, and ``base_unit`` which unit that is.
+          is out of, and ``base_unit`` which unit that is;
+        * ``headline``: the sentence naming them, worded once
+          (:class:`qualcode.analysis.base.HeadlineNumbers`) for ``status``, the
+          notebook and the report's tiles: participants in the project, and of them
+          those with coded material, the base of every %.
         """
         with self._db.connect() as conn:
             srcs = frames.sources(conn)
@@ -614,7 +619,7 @@ class ProjectCore:
         base = self.analysis_base()  # type: ignore[attr-defined]
         responses = int((srcs["kind"] == "questionnaire").sum()) if not srcs.empty else 0
         invited = int(q["invited"].dropna().sum()) if not q.empty and q["invited"].notna().any() else None
-        return {
+        numbers = {
             "title": self.title,
             "sources": int(len(srcs) - responses),
             "questionnaire_responses": responses,
@@ -629,17 +634,15 @@ class ProjectCore:
             "base": base.units,
             "base_unit": base.unit,
         }
+        numbers["headline"] = HeadlineNumbers.from_summary(numbers).text()
+        return numbers
 
     def _repr_html_(self) -> str:
         from html import escape
 
         s = self.summary()
-        rate = f" ({s['response_rate']:.0%} response rate)" if s["response_rate"] is not None else ""
-        return (
-            f"<div><b>qualcode project</b> {escape(s['title'])} &mdash; {s['sources']} sources, "
-            f"{s['coded_excerpts']} coded excerpts, {s['applications']} code applications, "
-            f"{s['codes']} codes, {s['cases']} cases, {s['questionnaire_responses']} questionnaire responses{rate}</div>"
-        )
+        return (f"<div><b>qualcode project</b> {escape(s['title'])} &mdash; {escape(s['headline'])}; "
+                f"{s['codes']:,} codes, {s['applications']:,} code applications</div>")
 
 
 def _check_weight(conn: Any, row: store_codes.CodeRow, weight: float) -> None:

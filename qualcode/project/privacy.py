@@ -333,7 +333,7 @@ def _names(names: str | Iterable[str]) -> list[str]:
 
 def _is_name_like(value: str) -> bool:
     """A speaker label or case name that could be a person's name: not a role or an
-    identifier with digits ("CEO-07", "P12", "Interviewer")."""
+    identifier with digits ("CEO-07", "P12", "Interviewer") or a single letter ("R", "B": a tool's label)."""
     text = value.strip()
-    return (bool(text) and not any(ch.isdigit() for ch in text) and text.casefold() not in INTERVIEWER_LABELS
+    return (len(text) > 1 and not any(ch.isdigit() for ch in text) and text.casefold() not in INTERVIEWER_LABELS
             and text[:1].isupper())

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from qualcode.analysis.base import HeadlineNumbers
 from qualcode.report.figures import ReportError, save_figure
 
 NumberFormat = Literal["count", "percent", "fraction", "decimal", "pvalue", "text"]
@@ -255,15 +256,14 @@ class Section:
         return [" ".join(p.split()) for p in re.split(r"\n\s*\n", self.text or "") if p.strip()]
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
-
-
 @dataclass
 class Headline:
-    """The study at a glance: "170 sources, 1,350 coded excerpts, 124 questionnaire
+    """The study at a glance: "170 sources; 1,350 coded excerpts; 124 questionnaire
     responses (62% response rate)". ``invited`` (people asked to answer) gives the
-    response rate; ``response_rate`` (0-100) can be given instead."""
+    response rate; ``response_rate`` (0-100) can be given instead. ``cases`` and ``base``
+    (the participants, or sources, whose material carries a code: what every % is out
+    of) are both named. The wording is :class:`qualcode.analysis.base.HeadlineNumbers`',
+    the one ``qualcode status`` and ``Project.summary()`` use."""
 
     sources: int
     excerpts: int
@@ -271,28 +271,34 @@ class Headline:
     invited: int | None = None
     response_rate: float | None = None
     cases: int | None = None
+    base: int | None = None
+    base_unit: str = "case"
+
+    @classmethod
+    def from_summary(cls, summary: Mapping[str, Any]) -> "Headline":
+        """The headline of a ``Project.summary()`` mapping."""
+        n = HeadlineNumbers.from_summary(summary)
+        return cls(sources=n.sources, excerpts=n.coded_excerpts, responses=n.responses, invited=n.invited,
+                   cases=n.cases, base=n.base, base_unit=n.base_unit)
+
+    def numbers(self) -> HeadlineNumbers:
+        return HeadlineNumbers(sources=self.sources, coded_excerpts=self.excerpts, cases=self.cases,
+                               base=self.base, base_unit=self.base_unit, responses=self.responses,
+                               invited=self.invited, response_rate=self.response_rate)
 
     def rate(self) -> float | None:
         """Response rate in percent, or None when it cannot be known."""
-        if self.responses is not None and self.invited:
-            return 100.0 * self.responses / self.invited
-        return self.response_rate
+        return self.numbers().rate()
+
+    def tiles(self) -> list[tuple[str, str]]:
+        """(number, label) pairs for tiles."""
+        return self.numbers().tiles()
 
     def parts(self) -> list[str]:
-        parts = [_plural(self.sources, "source", "sources"),
-                 _plural(self.excerpts, "coded excerpt", "coded excerpts")]
-        if self.cases is not None:
-            parts.append(_plural(self.cases, "participant", "participants"))
-        if self.responses is not None:
-            text = _plural(self.responses, "questionnaire response", "questionnaire responses")
-            rate = self.rate()
-            if rate is not None:
-                text += f" ({rate:.0f}% response rate)"
-            parts.append(text)
-        return parts
+        return self.numbers().parts()
 
     def text(self) -> str:
-        return ", ".join(self.parts())
+        return self.numbers().text()
 
 
 @dataclass

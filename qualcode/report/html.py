@@ -24,6 +24,8 @@ NUM_CLASS = ' class="num"'
 
 #: Rows of one table shown in HTML/Markdown; the workbook and CSV files hold the rest.
 MAX_ROWS = 500
+#: From this many columns a table prints in smaller type (it scrolls in its wrapper on screen).
+WIDE_COLUMNS = 12
 
 _HEAT = LinearSegmentedColormap.from_list("qualcode_html_heat", ["#FFFFFF", "#5B9BD5"])
 
@@ -42,14 +44,15 @@ h2 { font-size: 1.35rem; margin: 2.5rem 0 .75rem; padding-bottom: .3rem; border-
 .headline .n { display: block; font-size: 1.6rem; font-weight: 700; line-height: 1.2; }
 .headline .what { color: var(--muted); font-size: .9rem; }
 .headline-text { color: var(--muted); margin: .25rem 0 1.5rem; }
-nav.toc { background: #f6f8fa; border: 1px solid var(--rule); border-radius: 4px; padding: .75rem 1.25rem; }
+nav.toc { background: #f6f8fa; border: 1px solid var(--rule); border-radius: 4px; padding: .75rem 1.25rem;
+          overflow-wrap: anywhere; }
 nav.toc h2 { border: 0; margin: 0 0 .25rem; font-size: 1.1rem; }
 nav.toc ol { margin: .25rem 0; padding-left: 1.4rem; }
 nav.toc ol ol { font-size: .9rem; color: var(--muted); }
 a { color: var(--accent); }
 figure { margin: 1.5rem 0; page-break-inside: avoid; break-inside: avoid; }
 figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
-figcaption, caption { font-weight: 600; text-align: left; padding: .4rem 0; }
+figcaption, caption { font-weight: 600; text-align: left; padding: .4rem 0; overflow-wrap: anywhere; }
 .table-wrap { overflow-x: auto; margin: 1.5rem 0; }
 table { border-collapse: collapse; font-size: .85rem; min-width: 50%; }
 caption { caption-side: top; font-size: .95rem; }
@@ -72,7 +75,21 @@ footer.generated { color: var(--muted); font-size: .8rem; margin-top: 3rem; bord
   main { max-width: none; padding: 0; }
   nav.toc { page-break-after: always; break-after: page; background: none; }
   h2 { page-break-after: avoid; break-after: avoid; }
+  /* No scrolling on paper: a table must fit the page's width. Smaller type, cells that
+     wrap (long text anywhere, short labels at spaces), and smaller still for the widest
+     tables; numbers stay on one line. */
   .table-wrap { overflow: visible; }
+  table { font-size: 7.5pt; min-width: 0; }
+  /* the widest tables (agreement per code, excerpts) get a landscape page of their own */
+  @page wide { size: A4 landscape; margin: 14mm 14mm; }
+  .table-wrap.wide { page: wide; }
+  .table-wrap.wide table { font-size: 7pt; }
+  th, td { padding: 1px 3px; }
+  td.long { min-width: 0; overflow-wrap: anywhere; }
+  td.short, th.short { white-space: normal; }
+  /* A figure taller than the page is cut at the page's foot, caption and all: keep
+     image and caption on one page. */
+  figure img { max-height: 200mm; width: auto; }
   thead { display: table-header-group; }
   thead th { position: static; }
   tr, td, th { page-break-inside: avoid; break-inside: avoid; }
@@ -108,14 +125,7 @@ def _headline(report: Report) -> Iterator[str]:
     h = report.headline
     if h is None:
         return
-    cards = [(f"{h.sources:,}", "sources"), (f"{h.excerpts:,}", "coded excerpts")]
-    if h.cases is not None:
-        cards.append((f"{h.cases:,}", "participants"))
-    if h.responses is not None:
-        cards.append((f"{h.responses:,}", "questionnaire responses"))
-        rate = h.rate()
-        if rate is not None:
-            cards.append((f"{rate:.0f}%", "response rate"))
+    cards = h.tiles()
     yield '<ul class="headline">'
     for number, what in cards:
         yield f'<li><span class="n">{esc(number)}</span><span class="what">{esc(what)}</span></li>'
@@ -149,6 +159,12 @@ def _header_text(name: str) -> str:
     return esc(name).replace("_", "_<wbr>") if len(name) > 10 else esc(name)
 
 
+def _breakable(text: object) -> str:
+    """Cell text that may break after "/" (``Impact/External relations/Commissioners``): a
+    code path unbroken widens its column past a printed page."""
+    return esc(text).replace("/", "/<wbr>")
+
+
 def _table(table: Table, number: int, max_rows: int) -> Iterator[str]:
     data = table.data()
     shown = data.iloc[:max_rows]
@@ -164,7 +180,8 @@ def _table(table: Table, number: int, max_rows: int) -> Iterator[str]:
         values = block.to_numpy(dtype=float, na_value=np.nan)
         top = np.nanmax(values) if np.isfinite(values).any() else 0.0
         colours = values / top if top > 0 else np.zeros_like(values)
-    yield f'<div class="table-wrap"><table id="table-{number}">'
+    wide = " wide" if len(data.columns) >= WIDE_COLUMNS else ""
+    yield f'<div class="table-wrap{wide}"><table id="table-{number}">'
     yield f"<caption>{esc(f'Table {number}. {table.caption}')}</caption>"
     head = "".join(f'<th{NUM_CLASS if num else ""} scope="col">{_header_text(str(c))}</th>'
                    for c, num in zip(data.columns, numeric))
@@ -173,7 +190,7 @@ def _table(table: Table, number: int, max_rows: int) -> Iterator[str]:
         cells = []
         heat_j = 0
         for j, num in enumerate(numeric):
-            text = esc(texts.iat[r, j])
+            text = esc(texts.iat[r, j]) if num else _breakable(texts.iat[r, j])
             classes = ["num"] if num else ["long"] if long_text[j] else ["short"] if short_text[j] else []
             style = ""
             if colours is not None and num:

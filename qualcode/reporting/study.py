@@ -158,13 +158,7 @@ def _build_report(project: "Project", figures_dir: str | Path, options: ReportOp
     report = Report(
         title=options.title or summary["title"],
         subtitle="Analysis report made with qualcode",
-        headline=Headline(
-            sources=summary["sources"],
-            excerpts=summary["coded_excerpts"],
-            responses=summary["questionnaire_responses"] or None,
-            invited=summary["invited"],
-            cases=summary["cases"] or None,
-        ),
+        headline=Headline.from_summary(summary),
     )
     colours = _branch_colours(project)
     _material_section(project, report, sources, summary, base)
@@ -610,16 +604,30 @@ def _quotes_section(project: "Project", report: Report, material: dict | None, t
     candidates = thematic[(thematic["depth"] >= 1) & (thematic["excerpts"] > 0)].nlargest(options.quote_codes, "cases")
     if candidates.empty:
         return
-    section = report.add_section(
-        "In their own words",
-        "Representative quotes for the most widespread codes, at most one per participant, attributed by role "
-        "and wave. Confirmed names of people, organisations and places are replaced by pseudonyms such as "
-        "[Person 1], and case names by [name].",
-    )
+    section = report.add_section("In their own words", _quotes_intro(project, options))
     for code in candidates["code"]:
         quotes = project.quotes(code, options.quotes_per_code, material, fields=options.quote_fields)
         for row in quotes.itertuples():
             section.add_quote(f"{row.quote}", f"{row.attribution} \u2014 {code}")
+
+
+def _quotes_intro(project: "Project", options: ReportOptions) -> str:
+    """What the quotes are and how they are attributed, as the project's material allows:
+    a project without cases or descriptors (a QualCoder import) has no role or wave to
+    name, and its quotes are one per source."""
+    base = project.analysis_base()
+    unit = "participant" if base.unit == "case" else "source"
+    sources = project.sources()
+    fields = options.quote_fields
+    if fields is None:
+        fields = [f for f in ("role",) if f in project.descriptors().columns]
+        if not sources.empty and sources["wave"].fillna("").astype(str).str.strip().ne("").any():
+            fields.append("wave")
+    by = (f"attributed by {' and '.join(fields)}" if fields
+          else f"attributed to a neutral label ({unit.capitalize()} 1, 2…) since the project has no descriptors")
+    return (f"Representative quotes for the most widespread codes, at most one per {unit}, {by}. Confirmed "
+            "names of people, organisations and places are replaced by pseudonyms such as [Person 1], and case "
+            "names by [name].")
 
 
 def _machine_section(project: "Project", report: Report) -> None:
@@ -699,6 +707,18 @@ def _share(result: "RuleEvaluation", column: str) -> str:
     return "-" if pd.isna(value) else f"{value:.0%}"
 
 
+def _stem_caption(stem: str) -> str:
+    """The question items share, for a caption: a stem that stops mid-sentence ("…how far has
+    Advance met its aim of") is completed by the items on the figure, and says so, rather
+    than reading as a caption cut short."""
+    stem = stem.strip()
+    if not stem:
+        return ""
+    if stem[-1] in ".?!":
+        return f". {stem}"
+    return f". {stem.rstrip(':;,')} … (each item on the figure completes the question)"
+
+
 def _questionnaire_section(project: "Project", report: Report, figures_dir: Path, options: ReportOptions) -> None:
     section = report.add_section("Questionnaire", "Closed questions of the questionnaire(s).")
     rate = project.response_rate()
@@ -714,14 +734,14 @@ def _questionnaire_section(project: "Project", report: Report, figures_dir: Path
             stem, labels = split_common_stem(items["question"].tolist())
             items = items.assign(item=labels)
             section.add_figure(charts.likert_bars(items, label="item", title=str(battery) or "Scale items"),
-                               f"{battery or 'Scale items'}: distribution of answers" + (f". {stem}" if stem else ""),
+                               f"{battery or 'Scale items'}: distribution of answers" + _stem_caption(stem),
                                figures_dir, f"likert-{battery}")
         section.add_table(likert.drop(columns=["battery"]), "Scale items", formats={"pct_agree": "percent"})
     ratings = project.ratings()
     if not ratings.empty:
         stem, labels = split_common_stem(ratings["question"].tolist())
         section.add_figure(charts.ratings_chart(ratings.assign(item=labels), label="item", title="Ratings out of ten"),
-                           "Ratings per objective" + (f". {stem}" if stem else ""), figures_dir, "ratings")
+                           "Ratings per objective" + _stem_caption(stem), figures_dir, "ratings")
         section.add_table(ratings, "Ratings", formats={"mean": "decimal", "sd": "decimal"}, decimals=1)
     closed = project.closed_questions()
     if not closed.empty:

@@ -143,7 +143,17 @@ def _is_short_interview(text: str, lines: list[TurnLine]) -> bool:
     if not any(is_interviewer_label(line.speaker) for line in lines):
         return False
     block_starts = {start for start, _ in paragraphs(text)}
-    return all(line.line_start in block_starts for line in lines)  # each turn opens a paragraph
+    if all(line.line_start in block_starts for line in lines):  # each turn opens a paragraph
+        return True
+    # or the text is nothing but the two turns, one line each ("I: …\nR: …", as QualCoder
+    # and other tools keep a short exchange)
+    starts = {line.line_start for line in lines}
+    at = 0
+    for raw in text.split("\n"):
+        if raw.strip() and at not in starts:
+            return False
+        at += len(raw) + 1
+    return True
 
 
 def turn_segments(
