@@ -33,6 +33,8 @@ EXPECTED = {
                                "Shall we start?", "That's where the value is."),
     "qa CEO-08.txt": ("Q:/A:", {"Q": 3, "A": 3}, "How did you first hear", "what a thin board feels like."),
     "ir Mentor-09.txt": ("I:/R:", {"I": 3, "R": 3}, "You've mentored on the programme", "if anyone's listening."),
+    "zoom captions CEO-10.txt": ("zoom captions", {"Priya Raman": 4, "Marcus Bell": 5},
+                                 "Hi Marcus, can you hear me all right?", "what we're asking for."),
     "zoom CEO-05.vtt": ("Name: in cues", {"Priya Raman": 3, "Amara Osei": 2},
                         "Hi Amara, thanks for joining on Zoom.", "Did the board take to it?"),
     "teams CEO-06.vtt": ("<v Name> voices", {"Priya Raman": 2, "Grace Mbeki": 2},
@@ -288,3 +290,34 @@ def test_turn_labels_found_only_on_lines_with_a_colon_are_all_of_them():
         candidates += [tr._NEXT_LINE.match(text, b.start()).span() for b in tr._BREAK_BEFORE_COLON_LINE.finditer(text)
                        if tr._NEXT_LINE.match(text, b.start())]
         assert candidates == every, text
+
+
+def test_zoom_saved_captions_times_offsets_and_crlf(tmp_path: Path) -> None:
+    """Zoom's saved captions: every ``[Name] hh:mm:ss : words`` line is a turn over the
+    words only; the time is the clock time as seconds; a Windows copy reads the same."""
+    source = read_path(DATA / "zoom captions CEO-10.txt").sources[0]
+    turns = [s for s in source.segments if s.kind == "turn"]
+    assert source.meta["layout"] == "captions"
+    assert turns[0].time_start == 10 * 3600 + 2 * 60 + 33 and turns[0].time_end == 10 * 3600 + 2 * 60 + 37
+    assert source.text[turns[4].start:turns[4].end] == "She'd been through a deficit year herself, so she knew what to ask."
+    said = " ".join(source.text[t.start:t.end] for t in turns)
+    assert "[Marcus Bell]" not in said and "10:0" not in said
+    windows = tmp_path / "meeting_saved_closed_caption.txt"
+    windows.write_bytes((DATA / "zoom captions CEO-10.txt").read_bytes().replace(b"\n", b"\r\n"))
+    again = read_path(windows).sources[0]
+    assert [(t.start, t.end, t.speaker) for t in again.segments] == [(t.start, t.end, t.speaker) for t in turns]
+
+
+def test_a_bracket_in_speech_is_no_caption_line_and_layout_names_captions(tmp_path: Path) -> None:
+    text = ("[Priya Raman] 10:02:33 : Did you read it?\n"
+            "[Sam Okafor] 10:02:36 : I did. The note said [Sam Okafor] 10:00:00 : call me.\n"
+            "[Priya Raman] 10:02:41 : And?\n"
+            "[Sam Okafor] 10:02:44 : I called.\n")
+    path = tmp_path / "captions.txt"
+    path.write_text(text, encoding="utf-8")
+    source = read_path(path).sources[0]
+    turns = [s for s in source.segments if s.kind == "turn"]
+    assert [source.text[t.start:t.end] for t in turns][1] == "I did. The note said [Sam Okafor] 10:00:00 : call me."
+    assert len(turns) == 4
+    forced = read_path(path, layout="zoom-captions").sources[0]
+    assert [(t.start, t.end) for t in forced.segments] == [(t.start, t.end) for t in turns]

@@ -57,6 +57,12 @@ _CUE_NAME = re.compile(
 _TIME_AT_LINE_END = re.compile(r":\d{2}[^\S\n]*$", re.MULTILINE)
 _TRANSCRI = re.compile(r"transcri", re.IGNORECASE)
 _NEXT_NAME_ALONE = re.compile(r"\n(?=[^\S\n]*(?:\*\*)?[^\W\d_])")
+#: Zoom's saved captions (``meeting_saved_closed_caption.txt``): ``[Jane Doe] 10:02:33 : words``,
+#: one caption a line, the clock time of day. Searched from the ``[`` (a literal, fast to
+#: find); the line must start there.
+_CAPTION = re.compile(
+    r"\[(?P<label>[^\]\n]{1,60})\][^\S\n]+(?P<time>\d{1,2}:\d{2}:\d{2})[^\S\n]*:(?:[^\S\n]+|(?=\n)|$)"
+)
 MIN_NAME_LINE_TURNS = 4
 MAX_NAME_LINE_SPEAKERS = 8
 
@@ -124,6 +130,26 @@ def find_cue_lines(text: str) -> list[TurnLine]:
     return lines
 
 
+def find_caption_lines(text: str) -> list[TurnLine]:
+    """Every ``[Name] 10:02:33 : words`` line of Zoom's saved captions; each line is a
+    turn (a speaker's consecutive captions stay separate turns, as typed lines do), its
+    speech after the colon. The time is the clock time Zoom writes, kept as seconds."""
+    if "[" not in text:
+        return []
+    candidates = []
+    for match in _CAPTION.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if text[line_start:match.start()].strip():
+            continue  # a bracket inside someone's words, not a caption line
+        label = " ".join(match.group("label").split())
+        if not label or len(label.split()) > MAX_LABEL_WORDS or not label[0].isalpha():
+            continue
+        candidates.append((match, label))
+    counts = Counter(label_key(label) for _, label in candidates)
+    return [TurnLine(match.start(), match.end(), label, parse_time(match.group("time")))
+            for match, label in candidates if looks_like_name(label) or counts[label_key(label)] >= 2]
+
+
 def find_name_lines(text: str, *, strict: bool = True) -> list[TurnLine]:
     """Every line that holds only a speaker's name and is followed by words.
 
@@ -181,6 +207,8 @@ def style(text: str, lines: list[TurnLine]) -> str:
         return "name lines"
     if "-->" in text[lines[0].line_start:lines[0].speech_start]:
         return "teams (cue lines)"
+    if _CAPTION.match(text, lines[0].line_start):
+        return "zoom captions"
     if _OTTER_HEADER.search(text, 0, lines[0].line_start) or re.search(r"otter\.ai", text, re.IGNORECASE):
         return "otter"
     if re.search(r"(?:started|stopped) transcription", text, re.IGNORECASE):
