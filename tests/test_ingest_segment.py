@@ -121,10 +121,15 @@ def _sentencizer_spans_in_units(text, units):
     return [(a, b) for a, b, _ in spans]
 
 
-def test_sentences_tokenized_a_unit_at_a_time_equal_the_whole_text_in_one_doc():
-    """``sentences_many`` tokenizes a transcript a turn at a time (spaCy's cache works
-    better on short Docs); the sentences must be the ones of the whole text in one Doc."""
+def test_sentences_tokenized_a_unit_at_a_time_equal_the_whole_text_in_one_doc(monkeypatch):
+    """``sentences_many`` tokenizes a long transcript in pieces cut at turn starts (spaCy's
+    cache works better on short Docs); the sentences must be the ones of the whole text in
+    one Doc. Pieces as short as one turn here, so that every cut is tried."""
     import random
+
+    import qualcode.ingest.segment as segment
+
+    monkeypatch.setattr(segment, "PIECE_CHARS", 1)
 
     words = ["We met.", "Did it help?", "Yes!", "Well...", "Dr. Smith came", "e.g. this", "the board", "2pm",
              "don't", "U.K.", "3.5 million", "and then", "(It was hard.)", "😀", "wait…", "ok", "[laughs]", "so"]

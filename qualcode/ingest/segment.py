@@ -150,20 +150,26 @@ def sentences_many(
         yield _clip(arr, starts, units)
 
 
+#: Pieces of a long text are at least this many characters (a Doc costs some overhead).
+PIECE_CHARS = 2000
+
+
 def _cuts(text: str, units: Sequence[Span]) -> list[int]:
-    """Where to cut ``text`` into pieces tokenized as Docs of their own: 0 and every unit
-    start that follows white space.
+    """Where to cut ``text`` into pieces tokenized as Docs of their own: 0 and the unit
+    starts that follow white space, at least ``PIECE_CHARS`` apart.
 
     The tokenizer splits at white space before any rule, so the pieces' tokens are the
     text's tokens, and sentences are cut at unit starts anyway, so the sentencizer rule
     gives the same spans. It is faster: spaCy's tokenizer stops caching a Doc's chunks
     after the first special case in it ("2pm", "don't"), so one long Doc -- a whole
     transcript -- tokenizes most of its words afresh, while a turn at a time keeps the
-    cache working (3x on Otter transcripts, whose header has such a case near the top).
+    cache working (2-3x on Otter transcripts, whose header has such a case near the top).
     """
     cuts = [0]
+    if len(text) < 2 * PIECE_CHARS:
+        return cuts
     for start, _ in sorted(units):
-        if start > cuts[-1] and text[start - 1].isspace():
+        if start >= cuts[-1] + PIECE_CHARS and text[start - 1].isspace():
             cuts.append(start)
     return cuts
 
