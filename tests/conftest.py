@@ -73,3 +73,16 @@ def study(project, study_files: Path):
     project.import_descriptors(study_files / "participants.csv", key="participant")
     project.import_codebook(study_files / "codebook.yaml")
     return project
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _count_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory):
+    """The counting arrays commands keep between processes (qualcode/store/count_cache.py)
+    go to a folder of this test session, not the user's ~/.cache."""
+    before = os.environ.get("QUALCODE_CACHE_DIR")
+    os.environ["QUALCODE_CACHE_DIR"] = str(tmp_path_factory.mktemp("count-cache"))
+    yield
+    if before is None:
+        os.environ.pop("QUALCODE_CACHE_DIR", None)
+    else:
+        os.environ["QUALCODE_CACHE_DIR"] = before

@@ -259,6 +259,34 @@ def _ingest_dedoose_media(project, scratch: Path) -> None:
     project.ingest(folder, progress=False)
 
 
+REDACTIONS_CSV = ("\ufeffname,decision,kind,entity,label\r\nMargaret Okafor,accept,person,e1,\r\nMrs Okafor,accept,person,e1,\r\n"
+                  "Brightwater Trust,accept,organisation,,[Organisation 1]\r\nAdvance,reject,,,\r\n")
+
+CASE_MAPPING_CSV = "source,case\r\nCEO-07 wave 1,CEO-07\r\n"
+
+
+def seed_coder_copy(folder: Path) -> bytes:
+    """A coder's copy of the project (the SQLite file ``merge`` reads): the transcript,
+    the codebook and one coding by 'ben'."""
+    from qualcode import Project
+
+    copy = folder / "ben" / "study.qcproj"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    project = Project.create(copy)
+    try:
+        _ingest_transcript(project, copy.parent)
+        project.code("CEO-07 wave 1", "Impact/Confidence", quote="I regained that confidence", coder="ben")
+    finally:
+        project.close()
+    return copy.read_bytes()
+
+
+def _read_impact_model(path: Path, scratch: Path) -> object:
+    from qualcode.impact.model import read_model
+
+    return read_model(path)
+
+
 TARGETS: tuple[Target, ...] = (
     Target("docx", ".docx", seed_docx, _read, zipped=True),
     Target("xlsx questionnaire", ".xlsx", seed_xlsx, _read, zipped=True),
@@ -292,6 +320,14 @@ TARGETS: tuple[Target, ...] = (
            _with_project(lambda p, f: p.import_coded_sheets([f], coders=["KM"], **CODED_SHEET)), zipped=True),
     Target("coded sheet csv", ".csv", seed_coded_sheet_csv,
            _with_project(lambda p, f: p.import_coded_sheets([f], coder_column="Coder", **CODED_SHEET))),
+    Target("impact model", ".yaml", lambda folder: (TESTS.parent / "codebooks" / "advance-impact-model.yaml").read_bytes(),
+           _read_impact_model),
+    Target("redactions csv", ".csv", lambda folder: REDACTIONS_CSV.encode("utf-8"),
+           _with_project(lambda p, f: p.import_redactions(f))),
+    Target("case mapping", ".csv", lambda folder: CASE_MAPPING_CSV.encode("utf-8"),
+           _with_project(lambda p, f: p.link_sources(mapping=f, relink=True), _ingest_transcript)),
+    Target("merge coder copy", ".qcproj", seed_coder_copy,
+           _with_project(lambda p, f: p.merge_project(f), _ingest_transcript)),
 )
 
 BY_NAME = {t.name: t for t in TARGETS}

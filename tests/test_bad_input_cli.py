@@ -13,6 +13,7 @@ from qualcode import Project
 from qualcode.cli import cli
 from qualcode.errors import UsageError
 from qualcode.ingest.registry import read_path
+from unchanged import project_rows
 
 
 @pytest.fixture
@@ -28,13 +29,15 @@ def run(args: list[str]):
 def test_show_with_a_negative_start_is_an_error_not_the_last_characters(target: list[str]) -> None:
     result = run([*target, "show", "Mentor-03 wave 1", "--start", "-5"])
     assert result.exit_code == 2
-    assert "outside 'Mentor-03 wave 1', which has" in result.output and "Traceback" not in result.output
+    assert "outside 'Mentor-03 wave 1', which has 121 characters" in result.output and "Traceback" not in result.output
+    assert "give 0 <= start <= end <= 121" in result.output  # what to do
     assert result.output.count("\n") == 1
 
 
 def test_show_past_the_end_is_an_error_not_clipped(target: list[str], study: Project) -> None:
     result = run([*target, "show", "Mentor-03 wave 1", "--start", "0", "--end", "99999"])
-    assert result.exit_code == 2 and "99999" in result.output
+    assert result.exit_code == 2 and "99999" in result.output and "121 characters" in result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
 
 
 def test_show_a_span_prints_exactly_it(target: list[str]) -> None:
@@ -53,9 +56,11 @@ def test_project_source_text_checks_offsets(study: Project) -> None:
 
 
 def test_codebook_add_of_an_existing_code_says_so(target: list[str]) -> None:
+    before = project_rows(target[1])
     result = run([*target, "codebook", "add", "Issues/Governance"])
     assert result.exit_code == 0
     assert "already in the codebook" in result.output and "added" not in result.output.replace("nothing added", "")
+    assert project_rows(target[1]) == before
     fresh = run([*target, "codebook", "add", "Issues/Staffing"])
     assert fresh.output.strip() == "added Issues/Staffing"
 
@@ -65,6 +70,9 @@ def test_kind_subtitles_on_a_docx_is_refused(tmp_path: Path, target: list[str]) 
     path.write_bytes(seed_docx(tmp_path))
     with pytest.raises(UsageError, match="needs a .vtt or .srt"):
         read_path(path, kind="subtitles")
+    before = project_rows(target[1])
     result = run([*target, "ingest", str(path), "--kind", "subtitles"])
-    assert result.exit_code == 2 and ".vtt or .srt" in result.output
+    assert result.exit_code == 2 and ".vtt or .srt" in result.output and "CEO-03 interview.docx" in result.output
+    assert "leave --kind out" in result.output and result.output.count("\n") == 1
+    assert project_rows(target[1]) == before
     assert read_path(path).sources[0].kind == "transcript"  # without --kind it reads as before

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from qualcode import Project
 from qualcode.errors import CodingError
+from unchanged import project_rows
 
 CEO_07 = "Interviewer: How has the programme helped you?\n\nCEO-07: I regained that confidence I had lost."
 
@@ -28,12 +29,13 @@ def test_weight_outside_the_codes_range_is_refused(study: Project, tmp_path: Pat
     path.write_text("source,start,end,code,coder,weight\n"
                     f"CEO-07 wave 1,{start},{start + 10},Impact/Leadership,anna,7\n"
                     f"CEO-07 wave 1,{start},{start + 20},Impact/Confidence,anna,{weight}\n", encoding="utf-8")
-    before = study.summary()["applications"]
+    before = project_rows(study)
     with pytest.raises(CodingError) as error:
         study.import_codings(path)
     message = str(error.value)
-    assert "line 3" in message and f"weight {shown} is outside 1..5" in message and "Impact/Confidence" in message
-    assert study.summary()["applications"] == before  # the valid first row was not kept either
+    assert "codings.csv: line 3" in message and f"weight {shown} is outside 1..5" in message
+    assert "Impact/Confidence" in message and "nothing was imported" in message and "\n" not in message
+    assert project_rows(study) == before  # the valid first row was not kept either
     with pytest.raises(CodingError, match="outside 1..5"):
         study.code("CEO-07 wave 1", "Impact/Confidence", start=start, end=start + 20, coder="anna", weight=99)
 

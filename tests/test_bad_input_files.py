@@ -21,17 +21,17 @@ from click.testing import CliRunner
 from fuzz_targets import CODEBOOK_CSV, seed_codebook_xlsx, seed_docx
 from qualcode import Project
 from qualcode.cli import cli
-from qualcode.errors import CodebookError, ExportError, ImportFormatError, IngestError
+from qualcode.errors import CodebookError, DescriptorError, ExportError, ImportFormatError, IngestError
 from qualcode.ingest.registry import read_path
 from test_dedoose_read import TEXT1, rows
 from test_qualcoder_read import make_project
 from test_refi_read import C_GOV, S1, U_ANNA, make_qdpx, project_xml
+from unchanged import project_rows
 
 
-def state(project: Project) -> dict:
-    """What a failed command must not change."""
-    summary = project.summary()
-    return {k: summary[k] for k in ("sources", "cases", "codes", "excerpts", "applications")}
+def state(project: Project) -> list[str]:
+    """What a failed command must not change: every row of the project."""
+    return project_rows(project)
 
 
 def one_line(error: pytest.ExceptionInfo, *needles: str) -> str:
@@ -69,17 +69,21 @@ def test_yaml_alias_bomb_in_a_description_is_refused(project: Project, tmp_path:
     path = tmp_path / "codebook.yaml"
     path.write_text("defs:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + BOMB.replace("      ", "  ")
                     + "codebook: bomb\ncodes:\n  - name: Impact\n    description: *i\n", encoding="utf-8")
+    before = state(project)
     with pytest.raises(CodebookError) as error:
         project.import_codebook(path)
-    one_line(error, "alias bomb")
+    one_line(error, "codebook.yaml:", "alias bomb")
+    assert state(project) == before
 
 
 def test_yaml_nested_400_levels_is_an_error_not_a_recursion_error(project: Project, tmp_path: Path) -> None:
     path = tmp_path / "deep.yaml"
     path.write_text("codebook: deep\ncodes:\n  - name: A\n    description: " + "[" * 400 + "]" * 400 + "\n", encoding="utf-8")
+    before = state(project)
     with pytest.raises(CodebookError) as error:
         project.import_codebook(path)
     one_line(error, "deep.yaml:4", "nested more than 100 levels")
+    assert state(project) == before
 
 
 def test_a_codebook_reusing_a_block_with_an_alias_still_reads(project: Project, tmp_path: Path) -> None:
@@ -161,10 +165,11 @@ def test_qdpx_with_a_bad_deflate_stream(project: Project, tmp_path: Path) -> Non
     body = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     data[body + 1:body + 6] = b"\xff\xff\xff\xff\xff"  # an invalid deflate block
     out.write_bytes(bytes(data))
+    before = state(project)
     with pytest.raises(ImportFormatError) as error:
         project.import_qdpx(out)
-    one_line(error, "broken.qdpx", "sources/s1.txt")
-    assert state(project)["sources"] == 0
+    one_line(error, "broken.qdpx", "sources/s1.txt", "export the project again")
+    assert state(project) == before
 
 
 # ---------------------------------------------------------------- QualCoder
@@ -193,9 +198,11 @@ def test_dedoose_truncated_xlsx(project: Project, tmp_path: Path) -> None:
     pd.DataFrame(rows()).to_excel(full, index=False)
     path = tmp_path / "excerpts.xlsx"
     path.write_bytes(_truncated(full.read_bytes()))
+    before = state(project)
     with pytest.raises(ImportFormatError) as error:
         project.import_dedoose(path)
     one_line(error, "excerpts.xlsx", "save it again")
+    assert state(project) == before
 
 
 def test_dedoose_with_a_corrupt_media_docx(project: Project, tmp_path: Path) -> None:
@@ -214,10 +221,11 @@ def test_dedoose_with_a_corrupt_media_docx(project: Project, tmp_path: Path) -> 
 def test_codebook_import_of_a_truncated_xlsx(project: Project, tmp_path: Path) -> None:
     path = tmp_path / "codebook.xlsx"
     path.write_bytes(_truncated(seed_codebook_xlsx(tmp_path)))
+    before = state(project)
     with pytest.raises(ImportFormatError) as error:
         project.import_codebook_file(path)
-    one_line(error, "codebook.xlsx", "Excel")
-    assert state(project)["codes"] == 0
+    one_line(error, "codebook.xlsx", "Excel", "save it again")
+    assert state(project) == before
     assert CODEBOOK_CSV  # the seed the truncated file came from
 
 
@@ -263,13 +271,17 @@ def test_email_with_odd_headers_is_read(tmp_path: Path, sender, date, extra, exp
     assert expect in source.segments[0].speaker
 
 
-def test_email_with_an_unknown_charset_is_one_line(tmp_path: Path) -> None:
+def test_email_with_an_unknown_charset_is_one_line(project: Project, tmp_path: Path) -> None:
     path = tmp_path / "reply.eml"
     path.write_text(EMAIL.format(sender="CEO-12 <c12@example.org>", date="Tue, 11 Mar 2025 14:02:00 +0000",
                                  extra="Content-Type: text/plain; charset=x-klingon\n"), encoding="utf-8")
     with pytest.raises(IngestError) as error:
         read_path(path)
     one_line(error, "reply.eml", "message 1", "character set")
+    before = state(project)
+    with pytest.raises(IngestError):
+        project.ingest(path, progress=False)
+    assert state(project) == before
 
 
 # ---------------------------------------------------------------- exports
@@ -277,11 +289,13 @@ def test_email_with_an_unknown_charset_is_one_line(tmp_path: Path) -> None:
 def test_export_xlsx_onto_a_folder(study: Project, tmp_path: Path) -> None:
     target = tmp_path / "out.xlsx"
     target.mkdir()
+    before = state(study)
     with pytest.raises(ExportError) as error:
         study.export_report("xlsx", target)
-    one_line(error, "out.xlsx is a folder")
+    one_line(error, "out.xlsx is a folder", "give a file name")
     result = CliRunner().invoke(cli, ["--project", str(tmp_path / "study.qcproj"), "export", "xlsx", str(target)])
     assert result.exit_code == 1 and "is a folder" in result.output and "Traceback" not in result.output
+    assert state(study) == before and list(target.iterdir()) == []
 
 
 # ---------------------------------------------------------------- encodings
@@ -294,7 +308,19 @@ def test_utf8_mixed_with_a_stray_byte_is_refused_not_stored_as_mojibake(tmp_path
     with pytest.raises(IngestError) as error:
         read_path(path)  # before: stored as "CafÃ©, and the Ã©tÃ©"
     stray = data.index(b"r\xe9") + 1
-    one_line(error, "notes.txt", f"byte offset {stray}", "mixes encodings")
+    one_line(error, "notes.txt", f"byte offset {stray}", "mixes encodings", "save the file as UTF-8")
+
+
+def test_a_folder_with_one_mixed_encoding_file_ingests_nothing(project: Project, tmp_path: Path) -> None:
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    (folder / "CEO-07 wave 1.txt").write_text("Interviewer: And now?\n\nCEO-07: Better.\n", encoding="utf-8")
+    (folder / "CEO-08 wave 1.txt").write_bytes("Interviewer: Café?\n\nCEO-08: Oui.\n".encode("utf-8") + b"CEO-08: r\xe9sum\xe9\n")
+    before = state(project)
+    with pytest.raises(IngestError) as error:
+        project.ingest(folder, progress=False)
+    one_line(error, "CEO-08 wave 1.txt", "mixes encodings")
+    assert state(project) == before  # the good file is not kept either: one transaction
 
 
 def test_windows_1252_alone_is_still_read(tmp_path: Path) -> None:
@@ -350,3 +376,51 @@ def test_formula_cells_without_a_saved_result_are_named_in_a_warning(project: Pr
     book.active.append(["P01", "Time to think."])
     book.save(plain)
     assert read_path(plain, key_column="participant").warnings == []
+
+
+@pytest.mark.parametrize("name, content, action", [
+    ("people.csv", "participant,role\nCEO-07,Directrice générale\n", lambda p, f: p.import_descriptors(f, key="participant")),
+    ("codebook.csv", "name,parent,description\nImpact,,Ce qui a changé\n", lambda p, f: p.import_codebook_file(f)),
+])
+def test_a_table_saved_in_windows_1252_names_the_byte_and_changes_nothing(study: Project, tmp_path: Path, name, content,
+                                                                           action) -> None:
+    """Excel on Windows saves "CSV" as cp1252; these tables are read as UTF-8 (with or
+    without a BOM), so the first such byte is named, with what to do."""
+    path = tmp_path / name
+    data = content.encode("cp1252")
+    path.write_bytes(data)
+    before = state(study)
+    with pytest.raises((ImportFormatError, DescriptorError)) as error:
+        action(study, path)
+    first = next(i for i, b in enumerate(data) if b >= 0x80)
+    one_line(error, name, f"byte offset {first}", "save the csv as UTF-8")
+    assert state(study) == before
+
+
+# ---------------------------------------------------------------- coded spreadsheets
+
+def test_a_damaged_coded_sheet_says_what_is_wrong_with_it(project: Project, tmp_path: Path) -> None:
+    """The reader's own error (a damaged zip) was swallowed as "(ImportFormatError)"."""
+    from fuzz_targets import CODED_SHEET, seed_coded_sheet_xlsx
+
+    path = tmp_path / "q7_KM.xlsx"
+    path.write_bytes(_truncated(seed_coded_sheet_xlsx(tmp_path)))
+    before = state(project)
+    with pytest.raises(ImportFormatError) as error:
+        project.import_coded_sheets([path], coders=["KM"], **CODED_SHEET)
+    message = one_line(error, "q7_KM.xlsx", "zip container is damaged", "save it again as .xlsx")
+    assert "(ImportFormatError)" not in message
+    assert state(project) == before
+
+
+def test_a_coded_sheet_without_the_named_sheet_lists_the_sheets(project: Project, tmp_path: Path) -> None:
+    from fuzz_targets import CODED_SHEET, seed_coded_sheet_xlsx
+
+    path = tmp_path / "q7_KM.xlsx"
+    path.write_bytes(seed_coded_sheet_xlsx(tmp_path))
+    sheets = openpyxl.load_workbook(path).sheetnames
+    before = state(project)
+    with pytest.raises(ImportFormatError) as error:
+        project.import_coded_sheets([path], coders=["KM"], sheet="Wave 3", **CODED_SHEET)
+    one_line(error, "q7_KM.xlsx", "no sheet 'Wave 3'", sheets[0], "--sheet")
+    assert state(project) == before

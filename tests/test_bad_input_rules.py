@@ -12,6 +12,7 @@ from qualcode import Project
 from qualcode.cli import cli
 from qualcode.coding.rules import engine as rules_engine
 from qualcode.errors import CodebookError, UsageError
+from unchanged import project_rows
 
 CODEBOOK = """codebook: slow
 codes:
@@ -39,13 +40,17 @@ def slow_rules(project: Project, tmp_path: Path, monkeypatch) -> Project:
 
 
 def test_autocode_stops_a_catastrophic_regex_and_names_the_rule(slow_rules: Project) -> None:
-    started = time.perf_counter()
+    before = project_rows(slow_rules)
+    started, cpu = time.perf_counter(), time.process_time()
     with pytest.raises(CodebookError) as error:
         slow_rules.autocode(apply=True)
     assert time.perf_counter() - started < 30  # 2**60 steps without the limit
+    assert time.process_time() - cpu < 10  # the 1 s of the regex, plus loading the rules
     message = str(error.value)
     assert "\n" not in message and "'Screams'" in message and "(a|a)+b" in message and "rewrite" in message
+    assert "1 s of CPU time" in message  # what the limit counts, said as it is
     assert slow_rules.summary()["applications"] == 0  # nothing written, not even Funding
+    assert project_rows(slow_rules) == before  # no run recorded either
 
 
 def test_search_with_a_catastrophic_regex_stops_too(slow_rules: Project) -> None:
@@ -56,6 +61,25 @@ def test_search_with_a_catastrophic_regex_stops_too(slow_rules: Project) -> None
 
 def test_cli_autocode_prints_one_line(slow_rules: Project, tmp_path: Path) -> None:
     slow_rules.close()
+    before = project_rows(tmp_path / "study.qcproj")
     result = CliRunner().invoke(cli, ["--project", str(tmp_path / "study.qcproj"), "autocode", "--apply"])
     assert result.exit_code == 1, result.output
-    assert "Screams" in result.output and "Traceback" not in result.output
+    assert "Screams" in result.output and "Traceback" not in result.output and result.output.count("\n") == 1
+    assert project_rows(tmp_path / "study.qcproj") == before
+
+
+def test_time_waiting_for_the_cpu_does_not_count_against_a_regex() -> None:
+    """The ``regex`` package counts ``timeout=`` in CPU time; the budget must too. Kept on
+    the wall clock, a loaded machine (a quarter of a core each) stretched a 1 s limit to
+    4-5 s of waiting while the message said 1 s, and a budget spread over many units ran
+    out on time the rule never used."""
+    import regex
+
+    clock = rules_engine.RegexClock("Screams", "(a|a)+b", seconds=1.0)
+    time.sleep(1.2)  # wall time passes, as while other processes have the CPU
+    assert clock.timeout() > 0.8  # none of the CPU budget was used
+    cpu = time.process_time()
+    with pytest.raises(TimeoutError):
+        regex.search("(a|a)+b", "a" * 60, timeout=clock.timeout())
+    assert 0.8 < time.process_time() - cpu < 3  # the search spent the budget as CPU time
+    assert clock.timeout() == pytest.approx(0.001)  # and the clock saw it spent

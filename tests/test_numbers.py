@@ -343,6 +343,14 @@ def test_headline_numbers_are_the_same_through_cli_api_notebook_and_report(study
     report_pct = pd.read_csv(table, encoding="utf-8-sig").set_index("code").loc["Impact/Confidence", "pct_cases"]
     assert float(str(report_pct).rstrip("%")) == 50.0
     assert "Base: the 2 participants whose material carries a code (2 coded sources)." in markdown
+    # the workbook's excerpts are the coded ones, not the rule suggestions nobody accepted
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "report" / "report.xlsx")
+    sheet = book[next(name for name in book.sheetnames if name.startswith("Excerpts"))]
+    header = [c.value for c in sheet[3]]
+    rows = [row for row in sheet.iter_rows(min_row=4, values_only=True) if any(v is not None for v in row)]
+    assert len(rows) == 3 and all(row[header.index("codes")] for row in rows)
 
 
 def test_report_by_a_field_the_project_lacks_is_one_line(study: Project, tmp_path: Path) -> None:
@@ -352,59 +360,146 @@ def test_report_by_a_field_the_project_lacks_is_one_line(study: Project, tmp_pat
     assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "r").exists()
 
 
-def test_report_polish(study: Project, study_files: Path, tmp_path: Path) -> None:
-    """Seen in the demo report: pandas row numbers as a first column, sheet names cut
-    mid-word, wave stored as text, pct_change labelled a percentage, a waves figure
-    mixing code levels, a co-occurrence figure of the most used codes rather than the
-    pairs, labels cut short."""
-    import re
+@pytest.fixture(scope="module")
+def polished(tmp_path_factory):
+    """The tiny study with a second wave, a structural Questionnaire/ code, a cohort
+    descriptor and a memo, and its report: what the report polish tests below read."""
+    from conftest import CEO_07, CODEBOOK_YAML, MENTOR_03
 
-    from openpyxl import load_workbook
-
-    later = (study_files / "CEO-07 wave 2.txt")
-    later.write_text("Interviewer: And now?\n\nCEO-07: The board relations are calmer. Funding is still the worry, "
-                     "but my confidence is back.\n", encoding="utf-8")
-    study.ingest(later, progress=False, wave="2")
+    folder = tmp_path_factory.mktemp("polish")
+    (folder / "interviews").mkdir()
+    (folder / "interviews" / "CEO-07 wave 1.txt").write_text(CEO_07, encoding="utf-8")
+    (folder / "interviews" / "Mentor-03 wave 1.txt").write_text(MENTOR_03, encoding="utf-8")
+    (folder / "CEO-07 wave 2.txt").write_text(
+        "Interviewer: And now?\n\nCEO-07: The board relations are calmer. Funding is still the worry, "
+        "but my confidence is back.\n", encoding="utf-8")
+    (folder / "codebook.yaml").write_text(CODEBOOK_YAML + "  - name: Questionnaire\n    children:\n"
+                                          "      - name: q1\n", encoding="utf-8")
+    (folder / "people.csv").write_text("participant,role,mode,cohort\nCEO-07,CEO,online,2023\n"
+                                       "Mentor-03,Mentor,face to face,2024\n", encoding="utf-8")
+    study = Project.create(folder / "study.qcproj", title="Tiny study")
+    study.ingest(folder / "interviews", progress=False)
+    study.ingest(folder / "CEO-07 wave 2.txt", progress=False, wave="2")
+    study.import_descriptors(folder / "people.csv", key="participant")
+    study.import_codebook(folder / "codebook.yaml")
     study.code("CEO-07 wave 1", ["Impact/Confidence", "Issues/Sustainability"],
                quote="I regained that confidence I had lost.")
     study.code("CEO-07 wave 1", ["Issues/Governance/Board relations", "Issues/Sustainability"],
                quote="our chair and I argued about the budget")
     study.code("CEO-07 wave 2", ["Issues/Governance/Board relations", "Issues/Sustainability"],
                quote="The board relations are calmer.")
-    study.code("CEO-07 wave 2", "Impact/Confidence", quote="my confidence is back")
-    study.code("Mentor-03 wave 1", ["Issues/Governance/Board relations", "Impact/Confidence"],
+    study.code("CEO-07 wave 2", ["Impact/Confidence", "Questionnaire/q1"], quote="my confidence is back")
+    study.code("Mentor-03 wave 1", ["Issues/Governance/Board relations", "Impact/Confidence", "Questionnaire/q1"],
                quote="The board relations improved a lot.")
     study.add_memo("Ask the chair about the budget row.", on="source", target="CEO-07 wave 1", author="ana")
-    written = study.report(tmp_path / "report")
+    written = study.report(folder / "report")
+    study.close()
+    return written
 
-    markdown = written.markdown.read_text(encoding="utf-8")
-    assert "Ask the chair about the budget row." in markdown.split("## ")[-2] + markdown.split("## ")[-1]
-    frequencies = markdown.split("Code frequencies**", 1)[1]
-    assert next(line for line in frequencies.splitlines() if line.startswith("|")).startswith("| code |")
-    wb = load_workbook(written.xlsx)
+
+def _table_lines(markdown: str, caption: str) -> list[str]:
+    after = markdown.split(f"{caption}**", 1)[1]
+    return [line for line in after.split("\n\n", 2)[1].splitlines() if line.startswith("|")]
+
+
+def test_report_md_has_no_pandas_row_numbers(polished) -> None:
+    """Polish: "a pandas index column in report.md and some sheets": no table opens with a
+    nameless column of row numbers."""
+    from openpyxl import load_workbook
+
+    markdown = polished.markdown.read_text(encoding="utf-8")
+    lines = markdown.splitlines()
+    headers = [line for line, below in zip(lines, lines[1:]) if line.startswith("|") and below.startswith(("|:", "|-"))]
+    assert len(headers) >= 8
+    assert [h for h in headers if h.split("|")[1].strip() == ""] == []
+    assert _table_lines(markdown, "Code frequencies")[0].startswith("| code |")
+    book = load_workbook(polished.xlsx)
+    for name in book.sheetnames[1:]:
+        sheet = book[name]
+        if sheet.max_row >= 4 and sheet.cell(row=3, column=2).value is not None:
+            assert sheet.cell(row=3, column=1).value not in (None, ""), name
+
+
+def test_sheet_names_are_cut_at_a_word(polished) -> None:
+    """Polish: sheet names cut mid-word at 31 characters ("Do answers differ by role Krusk")."""
+    from openpyxl import load_workbook
+
+    names = load_workbook(polished.xlsx).sheetnames
     # "Participants and sources by role" is 32 characters: cut at a word, not "… by rol"
-    assert "Participants and sources" in wb.sheetnames and "Participants and sources by rol" not in wb.sheetnames
-    assert "Codes by role" in wb.sheetnames  # not "Codes by role (%"
-    memos = wb["Memos by target"]
+    assert "Participants and sources" in names and "Participants and sources by rol" not in names
+    assert "Codes by role" in names  # not "Codes by role (%"
+    words = {w for name in names for w in name.split()}
+    assert not {"rol", "Krusk", "(%", "differ by role Krusk"} & words
+
+
+def test_wave_and_cohort_are_numbers_in_the_workbook(polished) -> None:
+    """Polish: "wave and cohort stored as text"."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(polished.xlsx)
+    excerpts = book[next(n for n in book.sheetnames if n.startswith("Excerpts"))]
+    header = [c.value for c in excerpts[3]]
+    rows = list(excerpts.iter_rows(min_row=4, values_only=True))
+    assert {row[header.index("wave")] for row in rows} == {1, 2}
+    assert {row[header.index("cohort")] for row in rows} == {2023, 2024}
+
+
+def test_pct_change_is_in_percentage_points(polished) -> None:
+    """Polish: "pct_change shown as % but is percentage points". CEO-07 raised
+    Sustainability in wave 1 (1 of 2 participants: 50%) and wave 2 (1 of 1: 100%):
+    +50 points, not "50.0%"."""
+    markdown = polished.markdown.read_text(encoding="utf-8")
+    section = markdown.split("Change between waves**", 1)[1][:3000]
+    assert "percentage points" in section
+    lines = _table_lines(markdown, "Change between waves")
+    header = [c.strip().replace("\\_", "_") for c in lines[0].strip("|").split("|")]
+    row = next(line for line in lines if line.startswith("| Issues/Sustainability |"))
+    cell = [c.strip() for c in row.strip("|").split("|")][header.index("pct_change")]
+    assert not cell.endswith("%") and float(cell.lstrip("+")) == 50.0
+
+
+def test_waves_figure_shows_one_level(polished) -> None:
+    """Polish: "the waves figure mixes code levels"."""
+    svg = next(p for p in polished.figures if p.stem == "waves").with_suffix(".svg").read_text(encoding="utf-8")
+    assert "Board relations" not in svg  # a third-level code beside its parent would count twice
+    assert "Governance" in svg
+
+
+def test_cooccurrence_shows_the_top_pairs_with_the_same_labels(polished) -> None:
+    """Polish: "the co-occurrence heat map is mostly zeros with cut, differently-prefixed
+    labels". The pairs (by hand): Sustainability with Board relations (2 excerpts) and
+    with Confidence (1); Board relations with Confidence (1): each label once per axis."""
+    heat = next(p for p in polished.figures if p.stem == "cooccurrence").with_suffix(".svg").read_text(encoding="utf-8")
+    for name in ("Sustainability", "Board relations", "Confidence"):
+        assert heat.count(name) >= 2
+    assert "Leadership" not in heat  # used by nobody: not in a top pair
+
+
+def test_structural_codes_stay_out_of_crosstab_and_wave_tables(polished) -> None:
+    """Polish: "the structural Questionnaire/… code appears in crosstab and wave tables":
+    not in ``stats crosstab``, ``stats waves`` nor the report's tables."""
+    target = str(polished.folder.parent / "study.qcproj")
+    runner = CliRunner()
+    for command in (["stats", "crosstab", "--by", "role"], ["stats", "waves"]):
+        shown = runner.invoke(cli, ["-p", target, *command, "--format", "csv"])
+        assert shown.exit_code == 0, shown.output
+        assert "Questionnaire" not in shown.output and "Impact/Confidence" in shown.output
+    tables = [t for t in polished.csv if "codes-by" in t.name or "wave" in t.name]
+    assert tables
+    for table in tables:
+        frame = pd.read_csv(table, encoding="utf-8-sig")
+        column = "code" if "code" in frame.columns else frame.columns[0]
+        assert not frame[column].astype(str).str.startswith("Questionnaire").any(), table.name
+
+
+def test_memos_are_in_the_report_and_the_workbook(polished) -> None:
+    from openpyxl import load_workbook
+
+    markdown = polished.markdown.read_text(encoding="utf-8")
+    assert "Ask the chair about the budget row." in markdown.split("## ")[-2] + markdown.split("## ")[-1]
+    memos = load_workbook(polished.xlsx)["Memos by target"]
     assert [c.value for c in memos[3]][:3] == ["id", "target", "about"]
     assert memos.cell(row=4, column=3).value == "CEO-07 wave 1"
-    excerpts = wb[next(n for n in wb.sheetnames if n.startswith("Excerpts"))]
-    header = [c.value for c in excerpts[3]]
-    waves = [row[header.index("wave")] for row in excerpts.iter_rows(min_row=4, values_only=True)]
-    assert set(waves) == {1, 2}  # numbers, not "1"/"2" stored as text
-    change = markdown.split("Change between waves**", 1)[1].split("\n\n", 2)[1]
-    assert "percentage points" in markdown.split("Change between waves**", 1)[1][:3000]
-    assert "| pct_change |" in change.replace("\\_", "_") or "pct_change" in change.replace("\\_", "_")
-
-    waves_svg = next(p for p in written.figures if p.stem == "waves").with_suffix(".svg").read_text(encoding="utf-8")
-    assert "Board relations" not in waves_svg  # a third-level code beside its parent would count twice
-    assert "Governance" in waves_svg
-    heat = next(p for p in written.figures if p.stem == "cooccurrence").with_suffix(".svg").read_text(encoding="utf-8")
-    # the pairs: Sustainability with Board relations (2 excerpts) and with Confidence (1); Board relations
-    # with Confidence (1): each label once per axis, the same on both
-    for name in ("Sustainability", "Board relations", "Confidence"):
-        assert heat.count(f">{name}<") in (0, 2) or heat.count(name) >= 2
-    assert "Leadership" not in heat  # used by nobody: not in a top pair
 
 
 def test_an_imported_qualcoder_project_keeps_interviewer_questions_out_of_words(tmp_path: Path) -> None:
@@ -435,3 +530,85 @@ def test_an_imported_qualcoder_project_keeps_interviewer_questions_out_of_words(
     assert "| stop |" not in words_table and "| go |" not in words_table and "| cost |" in words_table
     assert "for example R)" not in markdown
     assert "attributed by role" not in markdown and "at most one per source" in markdown
+
+
+def test_report_options_add_what_the_demo_shows(tmp_path: Path) -> None:
+    """``qualcode report`` can include what ``qualcode demo`` includes (issue 18): two
+    impact models (an impact and a logic model, sheets named apart, never "… (2)"),
+    agreement between two named coders, the top priorities of a branch and of a group,
+    and a stop list; structural ``Questionnaire/`` codes stay out of the crosstab and
+    wave tables; cohort, a number, is written to the workbook as one. The study is the
+    hand-counted one of test_impact.py (anna and bob coded CEO-2's confidence passage)."""
+    from openpyxl import load_workbook
+
+    from test_impact import LOGIC, MODEL, make_study, write
+
+    project = make_study(tmp_path)
+    project.import_descriptors(write(tmp_path / "cohorts.csv", "participant,role,cohort\nCEO-1,CEO,2023\n"
+                                     "CEO-2,CEO,2024\nMentor-1,Mentor,2023\nMentor-2,Mentor,2024\n"
+                                     "Trustee-1,Trustee,2024\n"), key="participant")
+    project.close()
+    out = tmp_path / "report"
+    result = CliRunner().invoke(cli, [
+        "-p", project.target, "report", "--out", str(out), "--by", "role",
+        "--impact", str(write(tmp_path / "model.yaml", MODEL)), "--impact", str(write(tmp_path / "logic.yaml", LOGIC)),
+        "--agreement", "anna,bob", "--priorities-branch", "Issues", "--priorities-for", "role=CEO",
+        "--stop", str(write(tmp_path / "stop.txt", "confident\n"))])
+    assert result.exit_code == 0, result.output
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    titles = [line[3:].split(". ", 1)[-1] for line in markdown.splitlines() if line.startswith("## ")]
+    assert "Agreement between coders (anna, bob)" in titles
+    assert "Test impact model" in titles and "logic" in titles  # the logic model has no title: its file's name
+    assert "Top priorities in Issues" in markdown and "raised by CEO (role)" in markdown
+
+    sheets = load_workbook(out / "report.xlsx").sheetnames
+    assert not [s for s in sheets if s.endswith("(2)")] and len(sheets) == len(set(sheets))
+
+    # "confident" is the one word said three times (CEO-1, CEO-2, Mentor-1): the stop list takes it out
+    assert "confident" in _csv(CliRunner().invoke(cli, ["-p", project.target, "stats", "words", "--format", "csv"]))[
+        "word"].tolist()
+    assert "| confident |" not in markdown.split("Words participants used", 2)[-1]
+    for table in list((out / "tables").glob("*codes-by-role*.csv")) + list((out / "tables").glob("*wave*.csv")):
+        frame = pd.read_csv(table, encoding="utf-8-sig")
+        if "code" in frame.columns:
+            assert not frame["code"].astype(str).str.startswith("Questionnaire").any(), table.name
+
+    excerpts = load_workbook(out / "report.xlsx")[next(s for s in sheets if s.startswith("Excerpts"))]
+    header = [c.value for c in excerpts[3]]
+    cohorts = {row[header.index("cohort")] for row in excerpts.iter_rows(min_row=4, values_only=True)}
+    assert cohorts == {2023, 2024}
+
+
+def test_heat_map_group_labels_keep_their_n() -> None:
+    """A group's size is what makes its percentages readable: "(n=12)" stays whole on a
+    heat map's column even when the group's name is too long for the label (issue 18:
+    "heat-map group labels cut off their n")."""
+    from qualcode.report.charts import heatmap
+
+    table = pd.DataFrame({"Chief executive of a small charity in the north (n=12)": [50.0, 25.0],
+                          "Mentor (n=5)": [20.0, 40.0]}, index=["Impact/Confidence", "Issues/Governance"])
+    fig = heatmap(table, title="% of participants", fmt="percent")
+    labels = [t.get_text() for ax in fig.axes[:1] for t in ax.get_xticklabels()]
+    assert labels[0].startswith("Chief executive") and labels[0].endswith("(n=12)")
+    assert labels[1] == "Mentor (n=5)"
+
+
+def test_the_other_base_is_an_explicit_option(tmp_path: Path) -> None:
+    """The hand-counted study of test_impact.py: Impact/Confidence is raised by CEO-1, CEO-2
+    and Mentor-1. By default that is 3 of the 4 participants with coded material (75%);
+    ``--base all`` (``base="all"``) counts Trustee-1 too, whose only code is structural
+    (3 of 5, 60%), and each says which base it used."""
+    from test_impact import make_study
+
+    project = make_study(tmp_path)
+    coded = project.frequencies().set_index("code").loc["Impact/Confidence", "pct_cases"]
+    every = project.frequencies(base="all").set_index("code").loc["Impact/Confidence", "pct_cases"]
+    assert (coded, every) == (75.0, 60.0)
+    project.close()
+    runner = CliRunner()
+    shown = _csv(runner.invoke(cli, ["-p", project.target, "stats", "frequencies", "--base", "all", "--format", "csv"]))
+    assert shown.set_index("code").loc["Impact/Confidence", "pct_cases"] == 60.0
+    table = runner.invoke(cli, ["-p", project.target, "stats", "frequencies", "--base", "all"]).output
+    assert "Base: the 5 participants with any material (6 sources)." in table
+    default = runner.invoke(cli, ["-p", project.target, "stats", "frequencies"]).output
+    assert "Base: the 4 participants whose material carries a code (5 coded sources)." in default

@@ -140,10 +140,10 @@ def test_a_person_selects_a_passage_applies_a_code_and_sees_the_stripe(study, dr
 
 
 def test_a_reviewer_accepts_changes_and_undoes_a_suggestion(study, driver) -> None:
-    study.update_code("Issues/Governance/Board relations", rules={"unit": "sentence", "keywords": ["board"]})
+    study.update_code("Issues/Governance/Board relations", rules={"unit": "sentence", "keywords": ["board", "trustees"]})
     study.autocode(progress=False)
     queue = study.review_queue()
-    assert sorted(queue["source"]) == ["CEO-07 wave 1", "Mentor-03 wave 1"]
+    assert sorted(queue["source"]) == ["CEO-07 wave 1", "Mentor-03 wave 1", "Mentor-03 wave 1"]
     with running_server(study) as url:
         start(driver, url, "ben", "CEO-07 wave 1")
         click(driver, ".qc-tab[data-mode='review']")
@@ -166,17 +166,36 @@ def test_a_reviewer_accepts_changes_and_undoes_a_suggestion(study, driver) -> No
         decided = study.applications(source="CEO-07 wave 1", status=None)
         assert sorted(decided[["code", "coder", "status"]].values.tolist()) == [
             ["Issues/Governance/Board relations", "rule:tiny", "rejected"], ["Issues/Sustainability", "ben", "applied"]]
-        # batch: every Board relations suggestion in all sources at confidence >= 0
+        # batch: every Board relations suggestion in all sources at confidence >= 0 (Mentor-03's
+        # two sentences, "board" and "trustees")
         driver.execute_script("const s = document.querySelector('.qc-queue-scope'); s.value = 'all';"
                               "s.dispatchEvent(new Event('change'))")
-        wait_for(driver, "return document.querySelectorAll('.qc-suggestion').length === 1")
+        wait_for(driver, "return document.querySelectorAll('.qc-suggestion').length === 2")
         driver.find_element("css selector", ".qc-batch-threshold").clear()
         driver.find_element("css selector", ".qc-batch-threshold").send_keys("0")
         click(driver, ".qc-batch-accept")
         wait_for(driver, "return document.querySelectorAll('.qc-suggestion').length === 0")
         assert study.review_queue().empty
         mentor = study.applications(source="Mentor-03 wave 1")
-        assert mentor[["status", "decided_by"]].values.tolist() == [["applied", "ben"]]
+        assert mentor[["status", "decided_by"]].values.tolist() == [["applied", "ben"]] * 2
+        batches = study.decision_batches()
+        assert len(batches) == 1 and batches["undone"].isna().all()
+        # meanwhile anna rejects one of them; ben's Undo takes back his batch (the numbered
+        # batch of 'review --undo-batch N', not the queue's difference): the other goes back
+        # in the queue and anna's later rejection stands
+        text = study.source_text("Mentor-03 wave 1")
+        trustees = next(int(row.application_id) for row in mentor.itertuples()
+                        if "trustees" in text[row.start:row.end])
+        study.reject(int(trustees), by="anna")
+        click(driver, ".qc-undo")
+        wait_for(driver, "return document.querySelectorAll('.qc-suggestion').length === 1")
+        wait_for(driver, "return document.querySelector('.qc-status').textContent.startsWith("
+                         "'Batch 1 undone: 1 back in the queue, 1 kept')")
+        assert study.review_queue()["text"].tolist() == ["The board relations improved a lot."]
+        after = study.applications(source="Mentor-03 wave 1", status=None).set_index("application_id")
+        assert after.loc[int(trustees), ["status", "decided_by"]].tolist() == ["rejected", "anna"]
+        assert study.decision_batches()["undone"].notna().all()
+        assert study.applications(source="CEO-07 wave 1")["code"].tolist() == ["Issues/Sustainability"]
 
 
 def test_two_coders_on_one_source_see_each_others_codings(study) -> None:

@@ -10,15 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from qualcode.analysis._tree import ancestor_matrix, code_table
 from qualcode.errors import DescriptorError, UsageError
 
+if TYPE_CHECKING:  # pragma: no cover
+    from scipy import sparse
+
 APP_COLUMNS = ("excerpt_id", "code")
+#: units x codes cells counted with a dense ``bincount`` (64 MB of counters) before
+#: :func:`counts_by_unit` sorts instead
+_DENSE_COUNT_LIMIT = 8_000_000
 
 
 def require(frame: pd.DataFrame, columns: Iterable[str], what: str, how: str) -> None:
@@ -94,6 +100,13 @@ def _codes_for(apps: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
     Factorizes the integer ``code_id`` when present (hashing ints is several times
     faster than hashing path strings), then maps the few distinct codes by path.
     """
+    column = apps["code"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        # the project's counting frames hold paths as a categorical: its integer codes
+        # already number the codes, so no hashing of 10^6 values is needed
+        pos = pd.Index(table["code"]).get_indexer(pd.Index(column.cat.categories).astype(str))
+        pos = np.append(pos, -1)  # code -1 (a missing path) stays -1
+        return pos[column.cat.codes.to_numpy()]
     key = apps["code_id"] if "code_id" in apps.columns and apps["code_id"].notna().all() else apps["code"]
     uniq_idx, uniques = pd.factorize(key, sort=False)
     if key is apps["code"]:
@@ -116,6 +129,8 @@ def incidence(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *, child
     ``child_sum`` a parent is set on every excerpt that carries it or any descendant.
     ``extra`` names more excerpt-level columns of ``apps`` to keep in ``excerpts``.
     """
+    from scipy import sparse  # loaded by the counts that use it: filters and start-up need none
+
     require_apps(apps)
     if table is None:
         table = code_table(apps, codebook)
@@ -154,10 +169,40 @@ def rollup(m: sparse.csr_matrix, table: pd.DataFrame) -> sparse.csr_matrix:
 
 
 def counts_by_unit(unit: np.ndarray, m: sparse.csr_matrix, n_units: int) -> sparse.csr_matrix:
-    """Units x codes: how many rows (excerpts) of each unit carry each code; unit -1 ignored."""
-    rows = np.flatnonzero(unit >= 0)
-    p = sparse.csr_matrix((np.ones(len(rows), dtype=np.int64), (unit[rows], rows)), shape=(n_units, m.shape[0]))
-    return (p @ m).tocsr()
+    """Units x codes: how many rows (excerpts) of each unit carry each code; unit -1 ignored.
+
+    The same numbers as the product ``P @ m`` with ``P`` the units x rows 0/1 matrix,
+    counted directly from ``m``'s stored entries: one integer key (unit, code) per entry
+    and a ``bincount`` (or a sort, when units x codes is too large to count densely).
+    For 10^6 excerpts this is a few times faster than the sparse product.
+    """
+    from scipy import sparse
+
+    m = m.tocsr()
+    n_cols = m.shape[1]
+    unit = np.asarray(unit, dtype=np.int64)
+    entry_unit = np.repeat(unit, np.diff(m.indptr))
+    keep = entry_unit >= 0
+    key = entry_unit[keep] * n_cols + m.indices[keep]
+    data = m.data[keep]
+    ones = bool((data == 1).all())
+    size = n_units * n_cols
+    if size <= _DENSE_COUNT_LIMIT:
+        counts = np.bincount(key, minlength=size) if ones else \
+            np.bincount(key, weights=data, minlength=size).astype(np.int64)
+        cells = np.flatnonzero(counts)
+        values = counts[cells].astype(np.int64)
+    else:
+        order = np.argsort(key, kind="stable")
+        key, data = key[order], data[order].astype(np.int64)
+        cells, first = np.unique(key, return_index=True)
+        values = np.add.reduceat(data, first) if len(first) else np.zeros(0, dtype=np.int64)
+        nonzero = values != 0
+        cells, values = cells[nonzero], values[nonzero]
+    rows = cells // n_cols if n_cols else cells
+    indptr = np.zeros(n_units + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_units), out=indptr[1:])
+    return sparse.csr_matrix((values, (cells % n_cols) if n_cols else cells, indptr), shape=(n_units, n_cols))
 
 
 def base_cases(apps: pd.DataFrame, base: object) -> set:

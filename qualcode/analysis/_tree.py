@@ -9,12 +9,15 @@ the codebook.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from qualcode.errors import NotFoundError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scipy import sparse
 
 SEP = "/"
 TABLE_COLUMNS = ["code", "name", "depth", "top", "parent"]
@@ -51,7 +54,8 @@ def code_table(apps: pd.DataFrame | None = None, codebook: pd.DataFrame | None =
     if apps is not None and len(apps):
         if "code" not in apps.columns:
             raise UsageError("the applications frame has no 'code' column; build it with project.applications()")
-        paths.update(pd.unique(apps["code"].astype(str)))
+        # distinct values first, then text: the column may be a categorical of 10^6 rows
+        paths.update(pd.Index(pd.unique(apps["code"])).astype(str))
     position: dict[str, int] = {}
     if codebook is not None and len(codebook):
         for path, pos in zip(codebook["path"].astype(str),
@@ -91,6 +95,8 @@ def ancestor_matrix(table: pd.DataFrame) -> sparse.csr_matrix:
     Multiplying an excerpt x code incidence by ``A`` and clipping to 1 gives child-sum
     incidence: an excerpt counts once for a parent however many of its children it has.
     """
+    from scipy import sparse  # here, not at the top: the filters and ``status`` need no scipy
+
     index = {p: i for i, p in enumerate(table["code"])}
     rows: list[int] = []
     cols: list[int] = []

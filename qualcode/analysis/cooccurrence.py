@@ -18,13 +18,17 @@ number of excerpts with a and ``both`` the number with a and b.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from qualcode.analysis._matrix import Incidence, incidence
 from qualcode.analysis._tree import resolve
 from qualcode.errors import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scipy import sparse
 
 __all__ = ["cooccurrence", "cooccurrence_matrix", "cooccurrence_excerpts", "overlap_matrix"]
 
@@ -57,6 +61,8 @@ def overlap_matrix(source: np.ndarray, start: np.ndarray, end: np.ndarray) -> sp
     a, b = order[i[ok]], order[j[ok]]
     diag = np.arange(n)
     # each unordered pair was found once (from its earlier member), so no duplicates
+    from scipy import sparse  # loaded when counted, not when the analyses are imported
+
     rows = np.concatenate([a, b, diag])
     cols = np.concatenate([b, a, diag])
     return sparse.coo_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, n)).tocsr()

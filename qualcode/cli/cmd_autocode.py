@@ -314,10 +314,10 @@ def review(ctx: click.Context, code: str | None, origin: str | None, order: str,
     if accept_above is not None:
         if not code:
             raise UsageError("--accept-above needs --code: batch acceptance is for one code at a time")
-        n = project.accept_above(code, accept_above, by=by)
-        batch = project.decision_batches()
-        number = f" (batch {int(batch['batch'].iloc[-1])}; 'qualcode review --undo-batch "\
-                 f"{int(batch['batch'].iloc[-1])}' takes it back)" if n else ""
+        done = project.accept_above_batch(code, accept_above, by=by)
+        n = done["accepted"]
+        number = (f" (batch {done['batch']}; 'qualcode review --undo-batch {done['batch']}' takes it back)"
+                  if done["batch"] is not None else "")
         click.echo(f"accepted {n} suggestion(s) of {code} with confidence >= {accept_above:g}{number}")
         return
     queue = project.review_queue(code=code, origin=origin, order=order)

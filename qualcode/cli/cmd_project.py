@@ -189,7 +189,10 @@ def emit_summary(summary: dict, fmt: str) -> None:
         click.echo()
         order = list(summary)
         order.insert(order.index("cases") + 1, order.pop(order.index("base")))
-        summary = {STATUS_LABELS.get(key, key): summary[key] for key in order}
+        labels = dict(STATUS_LABELS)
+        if summary.get("base_unit") == "source":  # no cases: the base is sources (docs/numbers.md)
+            labels["base"] = "sources with coded material (base of %)"
+        summary = {labels.get(key, key): summary[key] for key in order}
     emit_mapping(summary, fmt)
 
 

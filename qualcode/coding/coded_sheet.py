@@ -31,14 +31,13 @@ from typing import Literal
 import pandas as pd
 from sqlalchemy import Connection
 
-from qualcode.errors import ImportFormatError, UsageError
+from qualcode.errors import ImportFormatError, shown, UsageError
 from qualcode.ingest.decode import decode_bytes, normalise_text
 from qualcode.store import answers as store_answers
 from qualcode.store import codes as store_codes
 from qualcode.store import coding as store_coding
 from qualcode.store import coverage as coverage_store
-from qualcode.ingest.office import XLSX_FIX
-from qualcode.untrusted import check_zip
+from qualcode.ingest.office import open_workbook, read_excel_frame
 
 Dedupe = Literal["keep-first", "suffix"] | None
 #: Answers that say "no answer" (compared case-insensitively after trimming).
@@ -110,24 +109,28 @@ def _load(path: Path, sheet: str | None) -> pd.DataFrame:
     if not path.exists():
         raise ImportFormatError(f"{path}: file not found")
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            text, _ = decode_bytes(path.read_bytes(), path)
-            import io
+    if suffix == ".csv":
+        import csv
+        import io
 
+        text, _ = decode_bytes(path.read_bytes(), path)
+        try:
             return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
-        if suffix in (".xlsx", ".xlsm"):
-            check_zip(path, str(path), ImportFormatError, what="Excel .xlsx workbook", fix=XLSX_FIX)
-            frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str, keep_default_na=False,
-                                  engine="openpyxl")
-            return frame
-    except ValueError as exc:  # a sheet that is not there
-        raise ImportFormatError(f"{path}: {exc}; name the sheet with --sheet") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ImportFormatError(f"{path}: not a readable table ({str(exc).splitlines()[0]})") from None
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises anything on a damaged workbook's XML
-        raise ImportFormatError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}); "
-                                "open it in Excel and save it again") from None
+        except (ValueError, csv.Error) as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
+            raise ImportFormatError(
+                f"{path}: not a readable table ({str(exc).strip()}); save it again as csv with a header row"
+            ) from None
+    if suffix in (".xlsx", ".xlsm"):
+        if sheet is not None:
+            book = open_workbook(path, str(path), ImportFormatError)
+            try:
+                names = list(book.sheetnames)
+            finally:
+                book.close()
+            if sheet not in names:
+                raise ImportFormatError(f"{path}: no sheet {sheet!r}; the sheets are {shown(names)}; name one with --sheet")
+        return read_excel_frame(path, str(path), ImportFormatError, sheet_name=sheet if sheet is not None else 0,
+                                dtype=str, keep_default_na=False)
     raise ImportFormatError(f"{path}: a coded sheet must be .xlsx or .csv")
 
 
@@ -144,7 +147,7 @@ def _column(frame: pd.DataFrame, wanted: str, what: str, path: Path) -> str:
         found = matches[0] if matches else None
     if found is None:
         raise ImportFormatError(
-            f"{path}: no {what} column '{wanted}'; the columns are: {', '.join(map(str, frame.columns))}"
+            f"{path}: no {what} column '{wanted}'; the columns are: {shown(list(frame.columns))}"
         )
     return found
 
@@ -156,7 +159,7 @@ def _code_columns(frame: pd.DataFrame, patterns: str, path: Path) -> list[str]:
             if any(fnmatch.fnmatchcase(str(c).strip().casefold(), g.casefold()) for g in globs)]
     if not cols:
         raise ImportFormatError(
-            f"{path}: no column matches --codes '{patterns}'; the columns are: {', '.join(map(str, frame.columns))}"
+            f"{path}: no column matches --codes '{patterns}'; the columns are: {shown(list(frame.columns))}"
         )
     return cols
 
@@ -282,8 +285,9 @@ def combine(sheets: list[CoderSheet], *, dedupe: Dedupe = None) -> CodedSheets:
         del answers[i]
     empty_coded = [i for i in coded if not answers.get(i)]
     if empty_coded:
+        files = ", ".join(dict.fromkeys(str(s.file) for s in sheets))
         raise ImportFormatError(
-            f"id(s) {', '.join(sorted(empty_coded)[:5])} have codes but no answer text in any file; "
+            f"{files}: id(s) {shown(sorted(empty_coded), limit=5)} have codes but no answer text in any file; "
             "fill in the answer or remove the codes"
         )
     return CodedSheets(sheets=sheets, answers=answers, coded_ids=coded, warnings=warnings, missing_dropped=len(missing))

@@ -146,23 +146,34 @@ def adjust_span(db: Database, application_id: int, start: int, end: int, by: str
 
 
 def accept_above(db: Database, code: str, threshold: float, by: str) -> int:
-    """Accept every suggestion of ``code`` (not its children) with confidence >= threshold.
+    """Accept every suggestion of ``code`` (not its children) with confidence >= threshold;
+    returns how many (see :func:`accept_above_batch` for the batch's number)."""
+    return accept_above_batch(db, code, threshold, by)[0]
+
+
+def accept_above_batch(db: Database, code: str, threshold: float, by: str) -> tuple[int, int | None]:
+    """Accept every suggestion of ``code`` (not its children) with confidence >= threshold,
+    as one recorded batch; returns how many and the batch's number (None: nothing accepted).
 
     The batch is recorded (``decision_batches``) so that :func:`undo_batch` can take
-    back exactly these acceptances, leaving the run and the reviewer's other decisions."""
+    back exactly these acceptances, leaving the run and the reviewer's other decisions.
+    The number comes from the same transaction, so a page or a command that offers to
+    undo it names this batch even when another reviewer makes one at the same time."""
     if not 0.0 <= threshold <= 1.0:
         raise UsageError(f"the threshold is a confidence between 0 and 1 (got {threshold})")
     with db.begin() as conn:
         path = store_codes.resolve(conn, code).path
         frame = review_store.queue(conn, "suggested")
         if frame.empty:
-            return 0
+            return 0, None
         chosen = frame[(frame["code"] == path) & (frame["confidence"] >= threshold)]
         ids = [int(i) for i in chosen["application_id"]]
         done = store_coding.set_status(conn, ids, "applied", by)
+        number = None
         if ids:
-            review_store.record_batch(conn, ids, "applied", by, f"accept {path} at confidence >= {threshold:g}")
-        return done
+            number = review_store.record_batch(conn, ids, "applied", by,
+                                               f"accept {path} at confidence >= {threshold:g}")
+        return done, number
 
 
 def decision_batches(db: Database) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from qualcode.errors import DescriptorError
+from qualcode.errors import DescriptorError, shown
 from qualcode.ingest.office import read_excel_frame
 
 TYPES = ("category", "number", "date", "text", "boolean")
@@ -51,12 +51,13 @@ def read_table(path: str | Path) -> pd.DataFrame:
             frame = read_excel_frame(path, str(path), DescriptorError, dtype=str, keep_default_na=False)
         else:
             raise DescriptorError(f"{path}: unsupported descriptor file type {suffix!r}; use .csv or .xlsx")
+    # UnicodeDecodeError and pandas' ParserError are ValueErrors: the specific ones first.
+    except UnicodeDecodeError as exc:
+        raise DescriptorError(f"{path}: not UTF-8 text (byte offset {exc.start}); save the csv as UTF-8") from exc
+    except pd.errors.ParserError as exc:
+        raise DescriptorError(f"{path}: malformed csv ({str(exc).strip()}); re-save it from your spreadsheet") from exc
     except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
         raise DescriptorError(f"{path}: cannot be read as {suffix[1:]} ({exc}); re-save it from your spreadsheet") from exc
-    except UnicodeDecodeError as exc:
-        raise DescriptorError(f"{path}: not UTF-8 text (byte {exc.start}); save the csv as UTF-8") from exc
-    except pd.errors.ParserError as exc:
-        raise DescriptorError(f"{path}: malformed csv ({str(exc).splitlines()[0]})") from exc
     if frame.empty and not len(frame.columns):
         raise DescriptorError(f"{path}: the file is empty")
     if not isinstance(frame.index, pd.RangeIndex):  # pandas took the extra leading cells as an index
@@ -72,13 +73,13 @@ def parse_descriptor_table(path: str | Path, key: str, types: dict[str, str] | N
     types = dict(types or {})
     if key not in frame.columns:
         raise DescriptorError(
-            f"{path}: no key column {key!r}; the columns are {', '.join(frame.columns)}; pass --key with one of them"
+            f"{path}: no key column {key!r}; the columns are {shown(list(frame.columns))}; pass --key with one of them"
         )
     for column, type_ in types.items():
         if type_ not in TYPES:
             raise DescriptorError(f"type {type_!r} for column {column!r} is not one of {', '.join(TYPES)}")
         if column not in frame.columns:
-            raise DescriptorError(f"{path}: no column {column!r} to type; the columns are {', '.join(frame.columns)}")
+            raise DescriptorError(f"{path}: no column {column!r} to type; the columns are {shown(list(frame.columns))}")
     keys = frame[key].fillna("").astype(str)
     empty = [i + 2 for i, k in enumerate(keys) if not k]
     if empty:

@@ -108,8 +108,15 @@ def read_mapping(path: str | Path) -> dict[str, str]:
     if path.suffix.lower() == ".csv":
         import io
 
+        import csv
+
         text, _ = decode_bytes(path.read_bytes(), path)
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
+        except (ValueError, csv.Error) as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
+            raise ImportFormatError(
+                f"{path}: cannot be read as a table ({str(exc).strip()}); save it as a csv with a header row: source,case"
+            ) from None
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
         frame = read_excel_frame(path, str(path), ImportFormatError, dtype=str, keep_default_na=False)
     else:

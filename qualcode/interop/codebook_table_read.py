@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from qualcode.errors import ImportFormatError
+from qualcode.errors import ImportFormatError, shown
 from qualcode.ingest.office import read_excel_frame
 from qualcode.interop.exchange import ExchangeProject, ExCode
 from qualcode.interop.guids import project_namespace
@@ -58,8 +58,12 @@ def _read(path: Path) -> pd.DataFrame:
             return read_excel_frame(path, path.name, ImportFormatError, dtype=str, sheet_name=0).fillna("")
     except FileNotFoundError:
         raise ImportFormatError(f"{path}: file not found") from None
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise ImportFormatError(f"{path.name}: cannot read the table ({exc})") from None
+    except UnicodeDecodeError as exc:  # a ValueError: before the general case
+        raise ImportFormatError(f"{path.name}: not UTF-8 text (byte offset {exc.start}); save the csv as UTF-8") from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise ImportFormatError(
+            f"{path.name}: cannot read the table ({str(exc).strip()}); save it again as csv or xlsx with a header row"
+        ) from None
     raise ImportFormatError(f"{path.name}: expected a .csv or .xlsx codebook")
 
 
@@ -72,7 +76,7 @@ def read_codebook_table(path: str | Path) -> ExchangeProject:
     colour_col = cols.get("colour", cols.get("color"))
     has_path = "path" in cols
     if not has_path and "name" not in cols:
-        raise ImportFormatError(f"{label}: needs a 'path' column, or 'name' and 'parent' columns (found {', '.join(map(str, frame.columns))})")
+        raise ImportFormatError(f"{label}: needs a 'path' column, or 'name' and 'parent' columns (found {shown(list(frame.columns))})")
 
     rows: list[tuple[int, tuple[str, ...] | None, str, str, dict[str, str]]] = []  # (row, path, name, parent, fields)
     for i, record in enumerate(frame.to_dict("records")):

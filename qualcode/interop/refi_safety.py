@@ -73,7 +73,7 @@ class SafeArchive:
             self._zip = zipfile.ZipFile(self.path)
         except FileNotFoundError:
             raise ImportFormatError(f"{self.path}: file not found") from None
-        except (zipfile.BadZipFile, OSError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise ImportFormatError(f"{self.label}: not a readable zip archive ({exc}); export the project again as .qdpx") from None
         try:
             self._index = self._check_members()
@@ -108,7 +108,7 @@ class SafeArchive:
                 )
             key = info.filename.replace("\\", "/").lower()
             if key in index:
-                raise ImportFormatError(f"{self.label}: member {info.filename!r} appears twice; the archive is ambiguous")
+                raise ImportFormatError(f"{self.label}: member {info.filename!r} appears twice; the archive is ambiguous: export the project again")
             index[key] = info
         return index
 
@@ -125,7 +125,9 @@ class SafeArchive:
         """Inflate one member, enforcing the per-member and total limits on real bytes."""
         info = self._index.get(name.replace("\\", "/").lower())
         if info is None or info.is_dir():
-            raise ImportFormatError(f"{self.label}: member {name!r} is missing from the archive")
+            raise ImportFormatError(
+                f"{self.label}: member {name!r} is missing from the archive; export the project again with its sources"
+            )
         cap = min(self.limits.max_member_bytes, self.limits.max_total_bytes - self._read_total)
         parts: list[bytes] = []
         size = 0
@@ -139,8 +141,12 @@ class SafeArchive:
                             f"({cap} bytes); refusing it as a possible zip bomb"
                         )
                     parts.append(chunk)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError) as exc:
-            raise ImportFormatError(f"{self.label}: member {info.filename!r} cannot be read ({exc}); the archive is damaged") from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError,
+                NotImplementedError, RuntimeError) as exc:
+            raise ImportFormatError(
+                f"{self.label}: member {info.filename!r} cannot be read ({exc}); the archive is damaged: "
+                "export the project again from the tool that made it"
+            ) from None
         self._read_total += size
         return b"".join(parts)
 

@@ -51,11 +51,21 @@ class AnalysisFrames:
             self._excerpts = self._excerpts()
         return self._excerpts.copy(deep=False)
 
-    def copy(self) -> "AnalysisFrames":
-        """Shallow copies of every frame read so far (callers may add columns)."""
+    def copy(self, *, share_excerpts: bool = True) -> "AnalysisFrames":
+        """Shallow copies of every frame read so far (callers may add columns).
+
+        With ``share_excerpts`` the excerpts, once one copy reads them, are kept here for
+        every copy (a report's dozen analyses read them once); without, each copy reads
+        its own and this object never holds the texts (a notebook's kept frames stay
+        small)."""
+        excerpts = self._share_excerpts if share_excerpts else (
+            self._excerpts if not callable(self._excerpts) else self._unshared_excerpts)
         return AnalysisFrames(self.apps.copy(deep=False), self.codebook.copy(deep=False),
-                              self.descriptors.copy(deep=False), self.base.copy(deep=False), self._share_excerpts,
+                              self.descriptors.copy(deep=False), self.base.copy(deep=False), excerpts,
                               self.counted)
+
+    def _unshared_excerpts(self) -> pd.DataFrame:
+        return self._excerpts() if callable(self._excerpts) else self._excerpts
 
     def _share_excerpts(self) -> pd.DataFrame:
         return self.excerpts
@@ -64,6 +74,9 @@ class AnalysisFrames:
 #: fields of a ``where`` that the lean counting frames carry (besides case descriptors)
 _SPANS = ("start", "end")
 COUNTING_FIELDS = frozenset({"source_id", "source", "kind", "case", "wave"})
+#: filtered analysis frames kept between calls outside ``cached()`` (each a shallow view
+#: or a filtered copy of the 10^6-row counting frame)
+_KEPT_FRAMES = 8
 
 
 class ProjectAnalysis(ProjectPrivacy):
@@ -97,12 +110,17 @@ class ProjectAnalysis(ProjectPrivacy):
         belongs to a case, each source stands in for a case (``case`` = source name).
         """
         qa.check_base(base)
-        cache = self._db.frame_cache
+        # inside ``cached()`` (a report) the frames and the excerpts read for them are
+        # shared by every call; otherwise they are kept between calls while the project is
+        # unchanged (a notebook re-running a cell, the CLI's table and its base line), at
+        # most _KEPT_FRAMES of them, without the excerpts' texts
+        report = self._db.frame_cache
+        cache = report if report is not None else self._db.lasting_cache()
         extra = tuple(c for c in frames.COUNT_EXTRAS if c in extra)
         key = ("analysis_frames", _hashable(where), _hashable(codes), descendants, _hashable(coder), structural,
                final_only, extra, base)
-        if cache is not None and key in cache:
-            return cache[key].copy()  # type: ignore[union-attr]
+        if key in cache:
+            return cache[key].copy(share_excerpts=report is not None)  # type: ignore[union-attr]
         descriptors = self.descriptors()
         listed = listed_where(where)
         if not where or all(f in COUNTING_FIELDS or f in descriptors.columns for f in where):
@@ -110,13 +128,15 @@ class ProjectAnalysis(ProjectPrivacy):
             code_table = self.codes() if codes is not None else None
             apps = filter_applications(apps, codes, code_table, descendants=descendants, coder=coder, where=where,
                                         descriptors=descriptors if where else None, final_only=final_only)
-            material = filter_where(self._lasting_frame(frames.material), listed, descriptors if where else None)
+            material = filter_where(self._material(), listed, descriptors if where else None)
         else:
             apps = self.applications(codes, descendants=descendants, coder=coder, where=where, final_only=final_only)
             material = self.excerpts(where=where, status=None)
         if not structural and not apps.empty:
             apps = apps[thematic_mask(apps["code"])]
         coded = self._coded_source_ids() if base == "coded" else None
+        if coded is not None and not material.empty and set(material["source_id"].tolist()) <= coded:
+            coded = None  # every source with material is coded: nothing to drop (10^6 rows not copied)
         as_sources = self._without_cases()
 
         def chosen(frame: pd.DataFrame) -> pd.DataFrame:
@@ -128,14 +148,19 @@ class ProjectAnalysis(ProjectPrivacy):
         n_units = int(material["case"].nunique()) if not material.empty else 0
         n_sources = int(material["source_id"].nunique()) if not material.empty and "source_id" in material else 0
         counted = qa.AnalysisBase(base, "source" if as_sources else "case", n_units, n_sources)
-        result = AnalysisFrames(apps.reset_index(drop=True), self.codes(), descriptors,
+        codebook = self.codes()
+        if not structural and not codebook.empty:  # no rows of zeros for the questionnaire-question codes
+            codebook = codebook[thematic_mask(codebook["path"])].reset_index(drop=True)
+        result = AnalysisFrames(apps.reset_index(drop=True), codebook, descriptors,
                                 material.reset_index(drop=True),
                                 lambda: chosen(self.excerpts(where=where, status=None)).reset_index(drop=True),
                                 counted)
-        if cache is not None:
-            cache[key] = result
-            return result.copy()
-        return result
+        if report is None:
+            kept = [k for k in cache if k[0] == "analysis_frames"]
+            for old in kept[:max(0, len(kept) - _KEPT_FRAMES + 1)]:
+                del cache[old]
+        cache[key] = result
+        return result.copy(share_excerpts=report is not None)
 
     def analysis_base(self, where: Where = None, *, base: str = "coded") -> "qa.AnalysisBase":
         """What "% of cases" is out of for analyses filtered by ``where``; its
@@ -143,14 +168,21 @@ class ProjectAnalysis(ProjectPrivacy):
         return self.analysis_frames(where, base=base).counted  # type: ignore[return-value]
 
     def _coded_source_ids(self) -> set[int]:
-        """Sources carrying an applied code outside the structural branches."""
-        apps = self.applications()
-        return qa.coded_source_ids(apps, thematic_mask(apps["code"]) if not apps.empty else pd.Series(dtype=bool))
+        """Sources carrying an applied code outside the structural branches (from the lean
+        counting frame: the full ``applications()`` frame reads every timestamp)."""
+        cache = self._db.lasting_cache()
+        if ("coded_source_ids",) not in cache:
+            apps = self._counting_applications()
+            cache[("coded_source_ids",)] = qa.coded_source_ids(
+                apps, thematic_mask(apps["code"]) if not apps.empty else pd.Series(dtype=bool))
+        return set(cache[("coded_source_ids",)])  # type: ignore[call-overload]
 
     def _without_cases(self) -> bool:
-        """True when the project has material and no source belongs to a case."""
-        sources = self.sources()
-        return len(sources) > 0 and bool(sources["case"].isna().all())
+        """True when the project has material and no source belongs to a case (two SQL
+        counts: the sources frame parses every source's timestamps)."""
+        with self._db.connect() as conn:
+            counts = frames.source_counts(conn)
+        return counts["sources"] > 0 and counts["with_case"] == 0
 
     # ------------------------------------------------------------- counting
     def frequencies(self, where: Where = None, codes: str | Iterable[str] | None = None, *,

@@ -15,10 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from qualcode.codebook.view import CodebookView
-from qualcode.codebook.yaml_io import read_codebook, write_codebook
 from qualcode.coding import spans as span_tools
-from qualcode.coding.bulk_import import CodingImportReport, import_codings
-from qualcode.codebook.branches import thematic_mask
 from qualcode.errors import CodingError, NotFoundError, ProjectError, UsageError
 from qualcode.analysis.filters import filter_applications, filter_where, listed_where
 from qualcode.analysis.base import HeadlineNumbers
@@ -37,6 +34,8 @@ from qualcode.store.engine import display_name, is_database_url
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
+
+    from qualcode.coding.bulk_import import CodingImportReport
 
     from qualcode.ingest.load import IngestReport
 
@@ -193,6 +192,8 @@ class ProjectCore:
     # ------------------------------------------------------------------ codebook
     def import_codebook(self, path: str | Path) -> dict[str, int]:
         """Add a YAML codebook's codes (existing codes keep the researcher's edits)."""
+        from qualcode.codebook.yaml_io import read_codebook
+
         spec = read_codebook(path)
         with self._db.begin() as conn:
             before = store_codes.count(conn)
@@ -205,6 +206,8 @@ class ProjectCore:
 
     def export_codebook(self, path: str | Path) -> Path:
         codes = self.codes()
+        from qualcode.codebook.yaml_io import write_codebook
+
         return write_codebook(path, codes.to_dict("records"), name=Path(path).stem)
 
     def add_code(self, path: str, **attributes: Any) -> int:
@@ -374,6 +377,8 @@ class ProjectCore:
 
     def import_codings(self, path: str | Path, *, create_codes: bool = False) -> CodingImportReport:
         """Bulk codings from csv (``source,start,end,code,coder[,weight]``), all or nothing."""
+        from qualcode.coding.bulk_import import import_codings
+
         return import_codings(self._db, path, create_codes=create_codes)
 
     def add_memo(self, text: str, on: str = "project", target: str | int | None = None, author: str | None = None) -> int:
@@ -445,7 +450,25 @@ class ProjectCore:
         for key, frame in cache.items():
             if key[0] == frames.counting_applications.__name__ and set(wanted) <= set(key[1][1]):
                 return frame[frames.COUNT_COLUMNS + list(wanted)].copy(deep=False)  # type: ignore[index]
-        return self._lasting_frame(frames.counting_applications, "applied", wanted)
+        key = (frames.counting_applications.__name__, ("applied", wanted))
+        table = self._source_table()
+        with self._db.connect() as conn:
+            frame = frames.counting_applications(conn, "applied", wanted, sources=table)
+        cache[key] = frame
+        return frame.copy(deep=False)
+
+    def _source_table(self) -> pd.DataFrame:
+        """``frames.source_table``, kept like the counting frames (read once per change)."""
+        return self._lasting_frame(frames.source_table)
+
+    def _material(self) -> pd.DataFrame:
+        """``frames.material`` (one row per source with excerpts), kept like the counting frames."""
+        cache = self._db.lasting_cache()
+        if ("material", ()) not in cache:
+            table = self._source_table()
+            with self._db.connect() as conn:
+                cache[("material", ())] = frames.material(conn, sources=table)
+        return cache[("material", ())].copy(deep=False)  # type: ignore[union-attr]
 
     def _source_name(self, source: str | None) -> str | None:
         if source is None:
@@ -606,33 +629,38 @@ class ProjectCore:
           (:class:`qualcode.analysis.base.HeadlineNumbers`) for ``status``, the
           notebook and the report's tiles: participants in the project, and of them
           those with coded material, the base of every %.
+
+        The numbers are SQL counts (no frame of 10^6 applications is read for them);
+        ``tests/test_numbers.py`` holds them equal to what the analyses count.
         """
+        from qualcode.codebook.branches import is_structural
+
         with self._db.connect() as conn:
-            srcs = frames.sources(conn)
-            q = frames.questionnaires(conn)
+            sources = frames.source_counts(conn)
+            invited = frames.invited_total(conn)
+            structural = [i for i, path in frames.code_paths(conn).items() if is_structural(path)]
+            coded = frames.coded_material(conn, structural)
             n_codes = store_codes.count(conn)
             n_excerpts = store_coding.count_excerpts(conn)
             n_apps = store_coding.count_applications(conn)
             n_cases = len(store_cases.case_ids(conn))
-        apps = self.applications()
-        thematic = apps[thematic_mask(apps["code"])] if not apps.empty else apps
-        base = self.analysis_base()  # type: ignore[attr-defined]
-        responses = int((srcs["kind"] == "questionnaire").sum()) if not srcs.empty else 0
-        invited = int(q["invited"].dropna().sum()) if not q.empty and q["invited"].notna().any() else None
+        # no source belongs to a case: each source is a unit (qualcode.analysis.base)
+        by_source = sources["sources"] > 0 and sources["with_case"] == 0
+        responses = sources["questionnaire"]
         numbers = {
             "title": self.title,
-            "sources": int(len(srcs) - responses),
+            "sources": sources["sources"] - responses,
             "questionnaire_responses": responses,
             "invited": invited,
             "response_rate": (responses / invited) if invited else None,
             "cases": n_cases,
             "codes": n_codes,
             "excerpts": n_excerpts,
-            "coded_excerpts": int(thematic["excerpt_id"].nunique()) if not thematic.empty else 0,
-            "coded_sources": int(thematic["source_id"].nunique()) if not thematic.empty else 0,
+            "coded_excerpts": coded["excerpts"],
+            "coded_sources": coded["sources"],
             "applications": n_apps,
-            "base": base.units,
-            "base_unit": base.unit,
+            "base": coded["sources"] if by_source else coded["cases"],
+            "base_unit": "source" if by_source else "case",
         }
         numbers["headline"] = HeadlineNumbers.from_summary(numbers).text()
         return numbers

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from qualcode.errors import ImportFormatError, NotFoundError, UsageError
+from qualcode.errors import ImportFormatError, NotFoundError, UsageError, shown
 from qualcode.project.core import ProjectCore, default_coder
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -265,7 +265,8 @@ class ProjectPrivacy(ProjectCore):
         except (UnicodeDecodeError, csv.Error) as exc:
             raise ImportFormatError(f"{path}: not a UTF-8 CSV file ({exc})") from exc
         if rows and not {"name", "decision"} <= set(rows[0]):
-            raise ImportFormatError(f"{path}: needs the columns name and decision (found {', '.join(rows[0])})")
+            raise ImportFormatError(
+                f"{path}: needs the columns name and decision (found {shown([c for c in rows[0] if c is not None])})")
         groups: dict[str, list[dict[str, str]]] = {}
         for number, row in enumerate(rows, start=2):
             name = (row.get("name") or "").strip()

@@ -58,6 +58,14 @@ class ProjectReview(ProjectCore):
 
         return accept_above(self._db, code, threshold, coder_or_default(by))
 
+    def accept_above_batch(self, code: str, threshold: float, by: str | None = None) -> dict[str, int | None]:
+        """:meth:`accept_above` as one numbered batch: ``accepted`` (how many) and ``batch``
+        (its number for :meth:`undo_batch`; None when nothing was accepted)."""
+        from qualcode.coding.review import accept_above_batch
+
+        accepted, number = accept_above_batch(self._db, code, threshold, coder_or_default(by))
+        return {"accepted": accepted, "batch": number}
+
     def decision_batches(self) -> pd.DataFrame:
         """Batch decisions (``accept_above``): ``batch, what, status, by, at, applications, undone``."""
         from qualcode.coding.review import decision_batches

@@ -127,7 +127,8 @@ class ProjectSources(ProjectCore):
                 known = {r.name for r in rows}
                 unknown = [s for s in table if s not in known]
                 if unknown:
-                    raise UsageError(f"the mapping names source(s) not in the project: "
+                    where = "the mapping" if isinstance(mapping, Mapping) else f"{mapping}: the mapping"
+                    raise UsageError(f"{where} names source(s) not in the project: "
                                      f"{', '.join(repr(u) for u in unknown[:10])}; check the names with 'qualcode sources'")
             existing = store_cases.case_ids(conn)
             wanted: dict[int, str] = {}

@@ -7,6 +7,7 @@ shows a window, so the same calls work in a notebook, the CLI and the report bui
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -178,6 +179,20 @@ def _heat_geometry(n_rows: int, n_cols: int, row_labels: Sequence[str],
     return max(width, 3.5), max(height, 2.2), cell, row_h
 
 
+_GROUP_SIZE = re.compile(r"\s*\(n=[\d,]+\)$")
+
+
+def _column_label(text: str, levels: int, width: int = 34) -> str:
+    """One line for a heat-map column: a group's size ``(n=12)`` is kept whole after a
+    name cut short ("Chief executive of a small… (n=12)"), never cut off itself."""
+    size = _GROUP_SIZE.search(text)
+    if size is None:
+        return code_label(text, levels=levels, width=width, max_lines=1)
+    suffix = size.group(0).strip()
+    name = code_label(text[:size.start()], levels=levels, width=max(8, width - len(suffix) - 1), max_lines=1)
+    return f"{name} {suffix}"
+
+
 @styled
 def heatmap(table: pd.DataFrame, *, title: str | None = None, value_label: str = "Count",
             fmt: ValueFormat = "count", decimals: int = 0, annotate: bool | None = None,
@@ -205,7 +220,7 @@ def heatmap(table: pd.DataFrame, *, title: str | None = None, value_label: str =
     n_rows, n_cols = values.shape
     row_labels = [code_label(str(x), levels=levels, width=26) for x in table.index]
     # Columns get one line each: multi-line labels at an angle run into their neighbours.
-    col_labels = [code_label(str(x), levels=levels, width=34, max_lines=1) for x in table.columns]
+    col_labels = [_column_label(str(x), levels) for x in table.columns]
     width, height, cell, row_h = _heat_geometry(n_rows, n_cols, row_labels, col_labels)
     if n_rows > 30 or row_h < 0.3:
         row_labels = [code_label(str(x), levels=levels, width=30, max_lines=1) for x in table.index]

@@ -13,7 +13,6 @@ from typing import Any
 from datetime import datetime
 
 from sqlalchemy import Connection, Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 BATCH = 20_000
 
@@ -25,6 +24,10 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
     """
     if not rows:
         return 0
+    # the dialects' insert constructs load with the write: SQLAlchemy's postgresql
+    # package also imports its asyncio drivers, which a read-only command never needs
+    from sqlalchemy.dialects import postgresql, sqlite
+
     dialect = conn.dialect.name
     if dialect == "sqlite":
         stmt = sqlite.insert(table).on_conflict_do_nothing()

@@ -102,9 +102,11 @@ def check_is_project(engine: Engine, target: str) -> None:
                 )
             app = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "app")).scalar()
     except (DatabaseError, OperationalError) as exc:
+        # "file is not a database", "database disk image is malformed": not a project, or
+        # one that is damaged (a truncated copy, a sync conflict) -- 'qualcode init' is no fix.
         raise ProjectError(
-            f"{display_name(target)} is not a qualcode project ({_first_line(exc)}); "
-            "create one with 'qualcode init'"
+            f"{display_name(target)} is not a qualcode project or is damaged ({_first_line(exc)}); "
+            "check the path, or use a backup of the project file"
         ) from exc
     if app != APP_NAME:
         raise ProjectError(f"{display_name(target)} is not a qualcode project (app={app!r})")

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, select, type_coerce
+from sqlalchemy import Connection, String, case, func, select, type_coerce
 
-from qualcode.store import schema
+from qualcode.store import count_cache, schema
 from qualcode.store.dml import string_agg
 
 S, X, A, C, K, D = (
@@ -235,8 +235,17 @@ COUNT_EXTRAS = ("start", "end", "weight", "final")
 COUNT_COLUMNS = ["excerpt_id", "source_id", "source", "kind", "case", "wave", "code_id", "code", "coder"]
 
 
+def source_table(conn: Connection) -> pd.DataFrame:
+    """Every source's ``id, name, kind, case, wave`` (case and wave as read, None when
+    missing): what a count needs of the sources. The sources table stores each text
+    in its rows, so scanning it costs a read of every text; read this once and pass it
+    to :func:`counting_applications` and :func:`material`."""
+    return _read_raw(conn, select(S.c.id, S.c.name, S.c.kind, C.c.name.label("case"), S.c.wave)
+                     .select_from(S.outerjoin(C, S.c.case_id == C.c.id)))
+
+
 def counting_applications(conn: Connection, status: str | None = "applied",
-                          extra: tuple[str, ...] = ()) -> pd.DataFrame:
+                          extra: tuple[str, ...] = (), sources: pd.DataFrame | None = None) -> pd.DataFrame:
     """Applications with only what counting them needs: excerpt, source, code, coder
     (``COUNT_COLUMNS``) and any of ``COUNT_EXTRAS`` asked for.
 
@@ -244,36 +253,35 @@ def counting_applications(conn: Connection, status: str | None = "applied",
     applications each column read through Python costs about a tenth of a second, and
     a frequency table needs none of them. Ids come straight from the driver into one
     numpy array; names are looked up from the small sources, codes and coders tables.
-    Same rows, same order (application id) as :func:`applications`.
+    Same rows, same order (application id) as :func:`applications`. ``sources`` is
+    :func:`source_table`, when the caller has it already.
     """
     unknown = [c for c in extra if c not in COUNT_EXTRAS]
     if unknown:
         raise ValueError(f"not a counting column: {unknown[0]!r} (one of {', '.join(COUNT_EXTRAS)})")
     extra = tuple(c for c in COUNT_EXTRAS if c in extra)
-    picked = {"start": X.c.start, "end": X.c.end, "weight": A.c.weight, "final": A.c.final}
+    # a NULL weight is read as 0 with a flag beside it, so every value is a number and the
+    # rows go into numpy without a per-row conversion; the flag turns it into NaN below
+    picked = {"start": [X.c.start], "end": [X.c.end], "final": [A.c.final],
+              "weight": [func.coalesce(A.c.weight, 0), A.c.weight.is_(None)]}
     stmt = (
-        select(A.c.excerpt_id, X.c.source_id, A.c.code_id, A.c.coder_id, *(picked[c] for c in extra))
+        select(A.c.excerpt_id, X.c.source_id, A.c.code_id, A.c.coder_id, *chain.from_iterable(picked[c] for c in extra))
         .select_from(A.join(X, A.c.excerpt_id == X.c.id))
         .order_by(A.c.id)
     )
     if status:
         stmt = stmt.where(A.c.status == status)
-    result = conn.execute(stmt)
-    try:
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
-    width = 4 + len(extra)
-    if "weight" in extra:  # NULL weights become NaN; ids stay exact in float64 below 2**53
-        values = np.array(rows, dtype=np.float64).reshape(len(rows), width)
-    else:
-        values = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=len(rows) * width).reshape(len(rows), width)
-    del rows
+    width = 4 + len(extra) + ("weight" in extra)
+    # a SQLite project keeps these numbers on disk between processes (store.count_cache)
+    kept = count_cache.slot(conn, "_".join(("counting", status or "any", *extra)))
+    values = count_cache.load(kept, width)
+    if values is None:
+        values = _id_rows(conn, stmt, width, floats="weight" in extra)
+        count_cache.save(kept, values)
     ids = values[:, :4].astype(np.int64, copy=False)
-    srcs = _read(conn, select(S.c.id, S.c.name, S.c.kind, C.c.name.label("case"), S.c.wave)
-                 .select_from(S.outerjoin(C, S.c.case_id == C.c.id)))
-    paths = _read(conn, select(K.c.id, K.c.path))
-    coders = _read(conn, select(D.c.id, D.c.name))
+    srcs = source_table(conn) if sources is None else sources
+    paths = _read_raw(conn, select(K.c.id, K.c.path))
+    coders = _read_raw(conn, select(D.c.id, D.c.name))
     at = _positions(srcs, ids[:, 1])
     frame = pd.DataFrame({
         "excerpt_id": ids[:, 0],
@@ -286,15 +294,31 @@ def counting_applications(conn: Connection, status: str | None = "applied",
         "code": _column(paths, "path", _positions(paths, ids[:, 2])),
         "coder": _column(coders, "name", _positions(coders, ids[:, 3])),
     })
-    for i, name in enumerate(extra, start=4):
+    i = 4
+    for name in extra:
         column = values[:, i]
+        i += 1
         if name == "weight":
-            frame[name] = column.astype(float)
+            missing = values[:, i] != 0
+            i += 1
+            frame[name] = np.where(missing, np.nan, column.astype(float))
         elif name == "final":
             frame[name] = column.astype(bool)
         else:
             frame[name] = column.astype(np.int64)
     return frame
+
+
+def _id_rows(conn: Connection, stmt: Any, width: int, *, floats: bool) -> np.ndarray:
+    """The rows of ``stmt`` (numbers only) as one 2-D numpy array, straight from the
+    driver's cursor: no SQLAlchemy row objects, no DataFrame in between."""
+    result = conn.execute(stmt)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    dtype = np.float64 if floats else np.int64  # ids stay exact in float64 below 2**53
+    return np.fromiter(chain.from_iterable(rows), dtype=dtype, count=len(rows) * width).reshape(len(rows), width)
 
 
 def _positions(table: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
@@ -309,10 +333,18 @@ def _column(table: pd.DataFrame, name: str, at: np.ndarray, nullable: bool = Fal
     values = table[name].astype("string") if nullable else table[name].astype(str)
     categories = pd.Index(values.dropna().unique())
     codes = categories.get_indexer(values)  # -1 where the small table has no value (no case, no wave)
-    return pd.Categorical.from_codes(np.where(at >= 0, codes[at], -1), categories=categories)
+    # the smallest integer type that holds the codes, built once (from_codes would copy
+    # and range-check 10^6 values that are correct by construction)
+    small = np.int8 if len(categories) < 127 else np.int16 if len(categories) < 32_767 else np.int32
+    codes = np.append(codes, -1).astype(small)
+    spread = codes[np.where(at >= 0, at, -1)]
+    try:
+        return pd.Categorical.from_codes(spread, categories=categories, validate=False)
+    except TypeError:  # pandas < 2.1 has no ``validate``
+        return pd.Categorical.from_codes(spread, categories=categories)
 
 
-def material(conn: Connection) -> pd.DataFrame:
+def material(conn: Connection, sources: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per source with at least one excerpt (``source_id, source, kind, case,
     wave``): the material that "% of cases" counts from.
 
@@ -321,7 +353,16 @@ def material(conn: Connection) -> pd.DataFrame:
     that have excerpts give the same denominator as the 10^6-row excerpt table.
     """
     has_excerpts = select(X.c.id).where(X.c.source_id == S.c.id).exists()
-    frame = _read(
+    if sources is not None:  # :func:`source_table`, read already: only which sources have excerpts
+        with_material = [row[0] for row in conn.execute(select(S.c.id).where(has_excerpts)).all()]
+        frame = sources[sources["id"].isin(with_material)].rename(columns={"id": "source_id", "name": "source"})
+        frame = frame.sort_values("source", kind="stable").reset_index(drop=True)
+        if frame.empty:
+            return pd.DataFrame(columns=["source_id", "source", "kind", "case", "wave"])
+        frame["case"] = _nullable_str(frame["case"])
+        frame["wave"] = _nullable_str(frame["wave"])
+        return frame
+    frame = _read_raw(  # ids and names only: no result processing needed
         conn,
         select(S.c.id.label("source_id"), S.c.name.label("source"), S.c.kind, C.c.name.label("case"), S.c.wave)
         .select_from(S.outerjoin(C, S.c.case_id == C.c.id))
@@ -366,7 +407,8 @@ def excerpts(conn: Connection) -> pd.DataFrame:
         .group_by(distinct_paths.c.excerpt_id),
     )
     codes_by_excerpt = pd.Series(applied["codes"].to_numpy(), index=applied["excerpt_id"].to_numpy()) if not applied.empty else pd.Series(dtype=object)
-    frame["codes"] = frame["excerpt_id"].map(codes_by_excerpt).fillna("").astype(str)
+    listed = frame["excerpt_id"].map(codes_by_excerpt)  # float NaN throughout when nothing is coded
+    frame["codes"] = listed.astype(object).where(listed.notna(), "").astype(str)
     return frame[columns]
 
 
@@ -398,9 +440,10 @@ def _speakers(conn: Connection, frame: pd.DataFrame) -> pd.Series:
 
 def descriptors(conn: Connection) -> pd.DataFrame:
     V, F = schema.descriptor_values, schema.descriptor_fields
-    case_frame = _read(conn, select(C.c.id, C.c.name.label("case")).order_by(C.c.name))
-    fields = _read(conn, select(F.c.id, F.c.name, F.c.type, F.c.levels).order_by(F.c.position, F.c.id))
-    values = _read(conn, select(V.c.case_id, V.c.field_id, V.c.value))
+    # raw rows: ids and text (``levels`` is JSON text on SQLite, which _as_list reads)
+    case_frame = _read_raw(conn, select(C.c.id, C.c.name.label("case")).order_by(C.c.name))
+    fields = _read_raw(conn, select(F.c.id, F.c.name, F.c.type, F.c.levels).order_by(F.c.position, F.c.id))
+    values = _read_raw(conn, select(V.c.case_id, V.c.field_id, V.c.value))
     out = pd.DataFrame({"case": case_frame["case"].astype("string") if not case_frame.empty else pd.Series(dtype="string")})
     if fields.empty:
         return out
@@ -506,3 +549,43 @@ def memos(conn: Connection) -> pd.DataFrame:
                        names.get(target, {}).get(None if pd.isna(tid) else int(tid), f"{target} {tid} (removed)"))
                       for target, tid in zip(frame["target"], frame["target_id"])]
     return frame[MEMO_COLUMNS]
+
+
+def source_counts(conn: Connection) -> dict[str, int]:
+    """How many sources there are, how many are questionnaire responses and how many
+    belong to a case: counted in SQL, for the headline numbers and for deciding whether
+    a project counts by case or by source, without reading the sources frame."""
+    total, responses, with_case = conn.execute(
+        select(func.count(), func.count(case((S.c.kind == "questionnaire", 1))), func.count(S.c.case_id))
+    ).one()
+    return {"sources": int(total), "questionnaire": int(responses), "with_case": int(with_case)}
+
+
+def invited_total(conn: Connection) -> int | None:
+    """People invited to answer the questionnaires, summed over those that say (None
+    when none does)."""
+    N = schema.questionnaires
+    given, total = conn.execute(select(func.count(N.c.invited), func.sum(N.c.invited))).one()
+    return int(total) if given else None
+
+
+def coded_material(conn: Connection, excluded_code_ids: list[int]) -> dict[str, int]:
+    """The coded material in three SQL counts: excerpts carrying an applied code other
+    than ``excluded_code_ids`` (the structural branches), the sources holding them, and
+    the distinct cases those sources belong to. The headline numbers of ``status`` come
+    from here; the analyses compute the same figures from their frames."""
+    thematic = A.c.status == "applied"
+    if excluded_code_ids:
+        thematic = thematic & A.c.code_id.not_in(excluded_code_ids)
+    n_excerpts = conn.execute(select(func.count(func.distinct(A.c.excerpt_id))).where(thematic)).scalar_one()
+    coded_sources = (select(X.c.source_id).select_from(A.join(X, A.c.excerpt_id == X.c.id))
+                     .where(thematic).distinct().subquery())
+    n_sources, n_cases = conn.execute(
+        select(func.count(), func.count(func.distinct(S.c.case_id))).where(S.c.id.in_(select(coded_sources.c.source_id)))
+    ).one()
+    return {"excerpts": int(n_excerpts), "sources": int(n_sources), "cases": int(n_cases)}
+
+
+def code_paths(conn: Connection) -> dict[int, str]:
+    """Code id -> path (the codebook's few hundred rows, no frame)."""
+    return {int(i): str(p) for i, p in conn.execute(select(K.c.id, K.c.path)).all()}

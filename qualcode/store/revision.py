@@ -8,7 +8,6 @@ line beside a notebook, a colleague on the same PostgreSQL project) is seen too.
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Connection, String, cast, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from qualcode.store import schema
 
@@ -28,6 +27,8 @@ def bump(conn: Connection) -> None:
     on this row only for the instant between it and their commit, and a transaction that
     rolls back leaves the number (and so every cached frame) as it was.
     """
+    from sqlalchemy.dialects import postgresql, sqlite  # with the write (see store.dml)
+
     M = schema.meta
     dialect = conn.dialect.name
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)

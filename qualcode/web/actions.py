@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # the web sits above Project and only names it
 
 #: the actions that change the project (the web app checks their CSRF token)
 WRITES = frozenset({"apply", "change", "remove", "memo", "add_code", "done", "accept", "reject", "recode",
-                    "adjust", "accept_above", "reopen", "undo_recode"})
+                    "adjust", "accept_above", "reopen", "undo_recode", "undo_batch"})
 MAX_NAME = 255
 DESCRIPTOR_LEVELS = 40  # a descriptor with more distinct values is no use as a filter
 
@@ -274,11 +274,15 @@ class Workspace:
         threshold = payload.get("threshold")
         if not isinstance(threshold, (int, float)):
             raise ActionError("give the confidence (0 to 1) above which to accept")
-        waiting = set(self.project.review_queue(code=code)["application_id"].astype(int))
-        decided = self.project.accept_above(code, float(threshold), by=coder)
-        left = set(self.project.review_queue(code=code)["application_id"].astype(int))
-        ids = sorted(waiting - left)
-        return {"decided": decided, "undo": {"action": "reopen", "ids": ids}}
+        done = self.project.accept_above_batch(code, float(threshold), by=coder)
+        # Undo takes back this numbered batch (``review --undo-batch N``): only its own
+        # acceptances, and not one a reviewer has decided on again since.
+        undo = {"action": "undo_batch", "batch": done["batch"]} if done["batch"] is not None else None
+        return {"decided": done["accepted"], "batch": done["batch"], "undo": undo}
+
+    def act_undo_batch(self, payload: dict[str, Any], coder: str) -> dict[str, Any]:
+        """Take back one batch acceptance: see :meth:`Project.undo_batch`."""
+        return self.project.undo_batch(_int(payload, "batch"))
 
     def act_reopen(self, payload: dict[str, Any], coder: str) -> dict[str, Any]:
         """Undo a decision: the suggestions go back in the queue (and back to their span)."""

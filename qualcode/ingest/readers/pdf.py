@@ -7,12 +7,23 @@ refused (one that opens with an empty password, as many "protected" PDFs do, is 
 """
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 from qualcode.errors import IngestError
 from qualcode.ingest.decode import normalise_text
 from qualcode.ingest.records import ReadResult
 from qualcode.ingest.readers.text import source_from_text
+
+#: What pypdf lets out of a damaged file besides its own ``PyPdfError``: its parser
+#: follows object references the file supplies, so a flipped byte surfaces as a number
+#: where a dictionary was expected (AttributeError), a reference past the end
+#: (LookupError), a cycle (RecursionError), a bad stream (zlib/struct errors) or an
+#: assertion. The code in the ``try`` below is pypdf's alone, so each of these means
+#: "this file is damaged", never a bug of ours.
+PDF_FILE_ERRORS = (PyPdfError, ValueError, LookupError, TypeError, OSError, AttributeError, ArithmeticError,
+                   RuntimeError, AssertionError, EOFError, struct.error, zlib.error)
 
 
 def read_pdf(path: Path, *, name: str, kind: str = "auto", wave: str | None = None, layout: str = "auto") -> ReadResult:
@@ -31,7 +42,7 @@ def read_pdf(path: Path, *, name: str, kind: str = "auto", wave: str | None = No
         raise IngestError(
             f"{path}: the PDF is encrypted and cannot be opened; save an unprotected copy and ingest that"
         ) from None
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
+    except PDF_FILE_ERRORS as error:
         raise IngestError(
             f"{path}: not a readable PDF ({type(error).__name__}); re-export it as PDF or save it as .docx/.txt"
         ) from None

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from qualcode.errors import IngestError
+from qualcode.errors import IngestError, shown
 from qualcode.ingest.decode import decode_bytes, normalise_text
 from qualcode.ingest.office import formulas_without_values, open_workbook, sheet_rows
 from qualcode.ingest.records import (
@@ -335,7 +335,7 @@ def _key_column(header: list[str], key_column: str | None, dictionary: dict[str,
             return folded[0]
         raise IngestError(
             f"{path}: sheet '{sheet}' has no key column '{key_column}'; its columns are: "
-            f"{', '.join(header)}"
+            f"{shown(header)}"
         )
     declared = [q.column for q in dictionary.values() if q.type == "key" and q.column in header]
     if declared:
@@ -346,7 +346,7 @@ def _key_column(header: list[str], key_column: str | None, dictionary: dict[str,
                 return column
     raise IngestError(
         f"{path}: no key column found in sheet '{sheet}'; name the column that identifies each "
-        f"respondent (key_column / --key); its columns are: {', '.join(header)}"
+        f"respondent (key_column / --key); its columns are: {shown(header)}"
     )
 
 

@@ -749,7 +749,9 @@ export function mount(root, backend, options = {}) {
   async function decide(action, payload) {
     const result = await call(action, payload);
     if (result && result.undo) state.undo.push(result.undo);
-    say(action === "accept_above" ? `Accepted ${result.decided} suggestions` : `Done: ${action}`);
+    say(action === "accept_above"
+      ? `Accepted ${result.decided} suggestions` + (result.batch ? ` (batch ${result.batch}: Undo takes it back)` : "")
+      : `Done: ${action}`);
     await refresh();
   }
 
@@ -757,8 +759,11 @@ export function mount(root, backend, options = {}) {
     const last = state.undo.pop();
     if (!last) return;
     const { action, ...payload } = last;
-    await call(action, payload);
-    say("Undone");
+    const result = await call(action, payload);
+    say(action === "undo_batch"
+      ? `Batch ${payload.batch} undone: ${result.undone} back in the queue` +
+        (result.kept ? `, ${result.kept} kept as decided since` : "")
+      : "Undone");
     await refresh();
   }
 

@@ -1,0 +1,124 @@
+"""The counting arrays of a SQLite project, kept on disk between processes.
+
+Every ``qualcode stats ...`` command is a new process that needs the same 10^6 rows of
+integer ids (excerpt, source, code, coder per applied coding). Reading them through the
+sqlite3 driver makes a Python object per value, about a second per 10^6 rows; loading
+the same numbers from a ``.npy`` file takes a few milliseconds. This module keeps that
+array in the user's cache folder, valid exactly while the project is unchanged:
+
+* the key holds the project's change counter (:mod:`qualcode.store.revision`), which
+  every qualcode write raises, in this process or any other, plus the size and
+  modification time of the project file and the size of its write-ahead log (most
+  writes made with other tools change one of them);
+* the stamps are taken *before* the counter and the rows are read, so a write that lands
+  in between leaves a file newer than its key, never older;
+* only plain numbers are stored (``allow_pickle=False``), written to a temporary file
+  and renamed into place, so a reader never sees half a file.
+
+The first command after a write pays for the full read (the "cold" figure in
+``benchmarks/RESULTS.md``); the ones after it load the file ("warm").
+PostgreSQL projects are not cached: a server can be written by tools that do not raise
+the counter, and the rows come over the network in bulk anyway.
+
+``QUALCODE_CACHE=off`` turns the cache off; ``QUALCODE_CACHE_DIR`` moves it (default:
+``$XDG_CACHE_HOME/qualcode`` or ``~/.cache/qualcode``).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Connection
+
+from qualcode.store import revision
+
+@dataclass(frozen=True)
+class Slot:
+    """Where one array of one project state lives."""
+
+    path: Path
+    project: str  # file name prefix shared by every array of this project
+
+
+def slot(conn: Connection, name: str) -> Slot | None:
+    """The cache file for array ``name`` of the project behind ``conn`` as it is now,
+    or None when there is no cache (PostgreSQL, an in-memory database, turned off)."""
+    if os.environ.get("QUALCODE_CACHE", "").strip().lower() in ("0", "off", "no", "false"):
+        return None
+    if conn.dialect.name != "sqlite":
+        return None
+    database = conn.engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database).resolve()
+    stamps = []
+    for part, with_time in ((path, True), (path.with_name(path.name + "-wal"), False)):
+        try:
+            st = part.stat()
+        except FileNotFoundError:
+            stamps.append("-")
+            continue
+        # the log's time changes whenever a process re-creates it: its size says enough
+        stamps.append(f"{st.st_size}:{st.st_mtime_ns}" if with_time else str(st.st_size))
+    stamps.append(revision.read(conn))
+    project = hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    state = hashlib.sha256("|".join([*stamps, name]).encode()).hexdigest()[:24]
+    return Slot(_folder() / f"{project}-{name}-{state}.npy", f"{project}-{name}-")
+
+
+def _folder() -> Path:
+    chosen = os.environ.get("QUALCODE_CACHE_DIR")
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qualcode" / "counts"
+
+
+def load(where: Slot | None, columns: int) -> np.ndarray | None:
+    """The array kept for this state, or None (not kept, or not a ``columns``-wide
+    2-D array: then the file is removed and the caller reads the project)."""
+    if where is None or not where.path.exists():
+        return None
+    try:
+        values = np.load(where.path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        values = None
+    if values is None or values.ndim != 2 or values.shape[1] != columns:
+        _remove(where.path)
+        return None
+    return values
+
+
+def save(where: Slot | None, values: np.ndarray) -> None:
+    """Keep ``values`` for this state and drop this project's older arrays of the same
+    name. A cache folder that cannot be written (read-only home, full disk) only means
+    the next command reads the project again: not an error the user has to handle."""
+    if where is None:
+        return
+    folder = where.path.parent
+    temporary: str | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-", suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            np.save(out, values, allow_pickle=False)
+        os.replace(temporary, where.path)
+        temporary = None
+    except OSError:
+        if temporary is not None:
+            _remove(Path(temporary))
+        return
+    for stale in folder.glob(where.project + "*.npy"):
+        if stale != where.path:
+            _remove(stale)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        return  # gone already (another process), or not ours to remove: nothing is lost
