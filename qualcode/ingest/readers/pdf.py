@@ -22,7 +22,8 @@ from qualcode.ingest.readers.text import source_from_text
 #: (LookupError), a cycle (RecursionError), a bad stream (zlib/struct errors) or an
 #: assertion. The code in the ``try`` below is pypdf's alone, so each of these means
 #: "this file is damaged", never a bug of ours.
-PDF_FILE_ERRORS = (PyPdfError, ValueError, LookupError, TypeError, OSError, AttributeError, ArithmeticError,
+#: (``PyPdfError`` joins them in ``read_pdf``, where pypdf is imported.)
+PDF_FILE_ERRORS = (ValueError, LookupError, TypeError, OSError, AttributeError, ArithmeticError,
                    RuntimeError, AssertionError, EOFError, struct.error, zlib.error)
 
 
@@ -42,7 +43,7 @@ def read_pdf(path: Path, *, name: str, kind: str = "auto", wave: str | None = No
         raise IngestError(
             f"{path}: the PDF is encrypted and cannot be opened; save an unprotected copy and ingest that"
         ) from None
-    except PDF_FILE_ERRORS as error:
+    except (PyPdfError, *PDF_FILE_ERRORS) as error:
         raise IngestError(
             f"{path}: not a readable PDF ({type(error).__name__}); re-export it as PDF or save it as .docx/.txt"
         ) from None
