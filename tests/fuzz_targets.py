@@ -10,8 +10,10 @@ hypothesis can shrink a failing input to the few operations that matter.
 """
 from __future__ import annotations
 
+import atexit
 import csv
 import importlib.util
+import shutil
 import io
 import sqlite3
 import sys
@@ -23,6 +25,8 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
+
+from unchanged import project_rows  # noqa: E402 - after the path it is found on
 
 # Tokens a mutation inserts: structure characters, numbers at the edges, bad bytes.
 TOKENS: tuple[bytes, ...] = (
@@ -218,23 +222,57 @@ def _read(path: Path, scratch: Path) -> object:
     return read_path(path)
 
 
-def _project(scratch: Path):
+_TEMPLATES: dict[str, Path] = {}
+_TEMPLATE_ROWS: dict[str, list[str]] = {}
+
+
+class ProjectChanged(AssertionError):
+    """A refused import left the project different from before (every write must be one
+    transaction): not a ``QualcodeError``, so the harness counts it as a failure."""
+
+
+def _project(scratch: Path, prepare: Callable[[object, Path], None] | None = None):
+    """A fresh project in ``scratch/p``, prepared by ``prepare``: a copy of a template
+    built once per process (creating and preparing a project costs ~10x the import
+    being fuzzed; a copy of the closed file is the same project)."""
+    import tempfile
+
     from qualcode import Project
 
+    key = getattr(prepare, "__name__", "empty")
+    if key not in _TEMPLATES or not _TEMPLATES[key].exists():
+        folder = Path(tempfile.mkdtemp(prefix=f"qc-fuzz-template-{key}-"))
+        template = Project.create(folder / "study.qcproj")
+        try:
+            if prepare is not None:
+                prepare(template, folder)
+        finally:
+            template.close()
+        _TEMPLATES[key] = folder / "study.qcproj"
+        _TEMPLATE_ROWS[key] = project_rows(_TEMPLATES[key])
+        atexit.register(shutil.rmtree, folder, True)
     folder = scratch / "p"
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*"):
         old.unlink()
-    return Project.create(folder / "study.qcproj")
+    shutil.copyfile(_TEMPLATES[key], folder / "study.qcproj")
+    return Project.open(folder / "study.qcproj")
 
 
 def _with_project(action: Callable[[object, Path], object], prepare: Callable[[object, Path], None] | None = None):
+    """Call ``action(project, file)``; when it refuses the file, check that the project
+    is row for row what it was."""
+    from qualcode.errors import QualcodeError
+
     def call(path: Path, scratch: Path) -> object:
-        project = _project(scratch)
+        project = _project(scratch, prepare)
         try:
-            if prepare is not None:
-                prepare(project, scratch)
             return action(project, path)
+        except QualcodeError as error:
+            key = getattr(prepare, "__name__", "empty")
+            if project_rows(project) != _TEMPLATE_ROWS[key]:
+                raise ProjectChanged(f"refused ({error}) but the project changed") from error
+            raise
         finally:
             project.close()
     return call

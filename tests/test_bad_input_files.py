@@ -93,6 +93,24 @@ def test_a_codebook_reusing_a_block_with_an_alias_still_reads(project: Project, 
     assert project.import_codebook(path)["codes_added"] == 2
 
 
+@pytest.mark.parametrize("body, needle", [
+    ("defs:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + BOMB.replace("      ", "  ") + "model: bomb\nelements: *i\n",
+     "alias bomb"),
+    ("model: deep\nelements: " + "[" * 400 + "]" * 400 + "\n", "nested more than 100 levels"),
+], ids=["alias bomb", "400 levels"])
+def test_an_impact_model_yaml_is_bounded_too(tmp_path: Path, body: str, needle: str) -> None:
+    """The other YAML a user gives qualcode (``qualcode impact MODEL.yaml``) has the same limits."""
+    from qualcode.impact.model import ImpactModelError, read_model
+
+    path = tmp_path / "model.yaml"
+    path.write_text(body, encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(ImpactModelError) as error:
+        read_model(path)
+    assert time.perf_counter() - started < 5
+    one_line(error, "model.yaml:", needle)
+
+
 # ---------------------------------------------------------------- zip bombs
 
 def _docx_with_padding(tmp_path: Path, megabytes: int) -> bytes:

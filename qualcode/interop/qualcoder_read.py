@@ -104,11 +104,24 @@ class _Db:
         if order and order in present:
             sql += f" ORDER BY {order}"
         out = []
-        for row in self.conn.execute(sql):
+        for number, row in enumerate(self.conn.execute(sql), start=1):
             record = dict.fromkeys(columns)
-            record.update(zip(cols, row))
+            record.update(zip(cols, (self._text(v, table, c, number) for c, v in zip(cols, row))))
             out.append(record)
         return out
+
+    def _text(self, value: Any, table: str, column: str, number: int) -> Any:
+        """A cell as QualCoder wrote it: SQLite keeps whatever it is given, and a BLOB
+        where QualCoder writes text is UTF-8 text or damage."""
+        if not isinstance(value, bytes):
+            return value
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ImportFormatError(
+                f"{self.label}: {table} row {number}, column {column}, holds binary data ({value[:12]!r}), not text; "
+                "the database is damaged, repair it in QualCoder"
+            ) from None
 
 
 class _QualCoderReader:
@@ -224,7 +237,8 @@ class _QualCoderReader:
         raw, text, mapping = self.texts[fid]
         name = self.source_name[fid]
         if pos0 < 0 or pos1 < pos0 or pos1 > len(raw):
-            raise ImportFormatError(f"{self.label}: {where} [{pos0}, {pos1}) lies outside source '{name}' ({len(raw)} characters)")
+            raise ImportFormatError(f"{self.label}: {where} [{pos0}, {pos1}) lies outside source '{name}' "
+                                    f"({len(raw)} characters); the database is damaged, repair it in QualCoder")
         span = mapping.span_to_norm(pos0, pos1)
         if not seltext or _comparable(raw[pos0:pos1]) == _comparable(seltext):
             return span
@@ -256,7 +270,8 @@ class _QualCoderReader:
                 self.p.skip("QualCoder coding of a non-text source")
                 continue
             if r["cid"] not in cid_guid:
-                raise ImportFormatError(f"{self.label}: code_text row {r['_row']} refers to code cid={r['cid']}, which is not in code_name")
+                raise ImportFormatError(f"{self.label}: code_text row {r['_row']} refers to code cid={r['cid']}, which is "
+                                        "not in code_name; the database is damaged, repair it in QualCoder")
             where = f"code_text row {r['_row']}"
             groups[(r["fid"], self.position(r["pos0"], where, "pos0"), self.position(r["pos1"], where, "pos1"))].append(r)
         for (fid, pos0, pos1), group in sorted(groups.items()):
@@ -303,7 +318,8 @@ class _QualCoderReader:
         for r in self.db.rows("case_text", ["id", "caseid", "fid", "pos0", "pos1"], "id"):
             case = cases.get(r["caseid"])
             if case is None:
-                raise ImportFormatError(f"{self.label}: case_text row {r['id']} refers to case {r['caseid']}, which is not in cases")
+                raise ImportFormatError(f"{self.label}: case_text row {r['id']} refers to case {r['caseid']}, which is "
+                                        "not in cases; the database is damaged, repair it in QualCoder")
             if r["fid"] not in self.texts:
                 self.p.skip("QualCoder case link to a non-text source")
                 continue

@@ -410,7 +410,8 @@ class _Reader:
         start, end = at
         if start < 0 or end < start or (longest is not None and end > longest):
             length = f"{longest} characters" if longest is not None else "no text"
-            hint = "" if self.choice.is_auto or longest is None else "; try another --positions, or 'auto'"
+            hint = ("; the file does not agree with itself: export the project again" if self.choice.is_auto or longest is None
+                    else "; try another --positions, or 'auto'")
             raise self.err(
                 f"<PlainTextSelection> {guid} [{start}, {end}) lies outside source '{source.name}' ({length}){hint}"
             )

@@ -220,7 +220,7 @@ class ProjectInterop(ProjectCore):
         label = display_name(other_target)
         other_db = Database.open(other_target)
         try:
-            with other_db.connect() as conn:
+            with other_db.read_other() as conn:
                 snapshot = read_other(conn, coder)
         finally:
             other_db.close()

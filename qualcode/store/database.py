@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, inspect, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 
 from qualcode.errors import ProjectError
 from qualcode.store import revision, schema
@@ -155,6 +155,24 @@ class Database:
         """A read-only use of a connection."""
         with self.engine.connect() as conn:
             yield conn
+
+    @contextmanager
+    def read_other(self) -> Iterator[Connection]:
+        """A read of a project file from someone else (a coder's copy to merge).
+
+        SQLite finds a damaged page only when a query reaches it, so a truncated or
+        corrupted copy opens and then fails part way through the read; here that is one
+        line naming the file, not a traceback."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        # "database disk image is malformed", "file is not a database"; a ValueError is a
+        # stored value SQLAlchemy cannot convert back (a date that is not a date).
+        except (DatabaseError, ValueError) as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise ProjectError(
+                f"{display_name(self.target)}: cannot be read ({detail}); the file is damaged: ask for a fresh copy of it"
+            ) from None
 
     def meta(self, key: str) -> str | None:
         with self.connect() as conn:

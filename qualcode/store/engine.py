@@ -101,7 +101,7 @@ def check_is_project(engine: Engine, target: str) -> None:
                     "create one with 'qualcode init'"
                 )
             app = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "app")).scalar()
-    except (DatabaseError, OperationalError) as exc:
+    except (DatabaseError, OperationalError, UnicodeDecodeError) as exc:  # a damaged header can read as bad text
         # "file is not a database", "database disk image is malformed": not a project, or
         # one that is damaged (a truncated copy, a sync conflict) -- 'qualcode init' is no fix.
         raise ProjectError(

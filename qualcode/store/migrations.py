@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.engine import Engine
 
 from qualcode.version import __version__
-from qualcode.errors import SchemaVersionError
+from qualcode.errors import ProjectError, SchemaVersionError
 from qualcode.store import schema
 from qualcode.store.engine import APP_NAME, display_name
 
@@ -81,7 +81,15 @@ def stored_version(conn: Connection) -> int:
 def upgrade(engine: Engine, target: str, sqlite_file: Path | None) -> int:
     """Bring the project to ``SCHEMA_VERSION``; returns the version it had before."""
     with engine.connect() as conn:
-        version = stored_version(conn)
+        try:
+            version = stored_version(conn)
+        except ValueError:
+            version = -1
+    if version < 1:  # the first schema is 1; a missing or odd value is a damaged file, not an old one
+        raise ProjectError(
+            f"{display_name(target)}: its schema version is not one qualcode ever wrote; the project file is "
+            "damaged: use a backup of it"
+        )
     if version > SCHEMA_VERSION:
         raise SchemaVersionError(
             f"{display_name(target)} was written by a newer qualcode (schema {version}, this is "

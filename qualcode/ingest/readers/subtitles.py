@@ -85,7 +85,8 @@ def parse_cues(text: str, path: Path) -> list[Cue]:
         if parts:
             cues.append(Cue(_seconds(timing["start"]), _seconds(timing["end"]), parts))
     if not cues:
-        raise IngestError(f"{path}: no subtitle cues (lines like '00:00:01.000 --> 00:00:04.000') found")
+        raise IngestError(f"{path}: no subtitle cues (lines like '00:00:01.000 --> 00:00:04.000') found; export the "
+                          "captions again as .vtt or .srt, or rename the file .txt to read it as a transcript")
     _speakers_from_labels(cues)
     return cues
 
