@@ -2,16 +2,20 @@
 files must look as matplotlib's own two-pass saving made them."""
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import matplotlib
+import pytest
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from PIL import Image
 
 from qualcode.report.charts import heatmap
 from qualcode.report.clouds import word_cloud
-from qualcode.report.figures import DPI, STYLE, save_figure
+from qualcode.report.figures import DPI, STYLE, save_figure, saving_in_background
 
 
 def _plain_save(fig, path: Path) -> None:
@@ -56,3 +60,49 @@ def test_a_cloud_is_resampled_once_and_looks_the_same(tmp_path: Path):
     assert (diff > 64).mean() < 0.03  # only the anti-aliased edges of letters differ
     assert abs(ours.mean() - plain.mean()) < 1.0
     assert "data:image/png;base64" in saved.svg.read_text(encoding="utf-8")
+
+
+def test_a_chart_saved_twice_is_the_same_file_byte_for_byte(tmp_path: Path):
+    """Reports are compared run to run (and diffed in version control): no random ids in
+    the SVG, no date or software version in either file."""
+    first = save_figure(heatmap(_table(), title="% of participants", fmt="percent"), tmp_path / "a")
+    second = save_figure(heatmap(_table(), title="% of participants", fmt="percent"), tmp_path / "b")
+    assert first.png.read_bytes() == second.png.read_bytes()
+    assert first.svg.read_bytes() == second.svg.read_bytes()
+    with Image.open(first.png) as im:  # opaque: written without an alpha channel, at the report's dpi
+        assert im.mode == "RGB" and round(im.info["dpi"][0]) == DPI
+
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork") or not sys.platform.startswith("linux"),
+                                reason="figures are written in forked processes on Linux only")
+
+
+@needs_fork
+def test_figures_written_in_background_are_the_files_written_here(tmp_path: Path):
+    """A report hands its figures to other processes; what lands on disk must be what
+    this process would have written, and all of it by the end of the block."""
+    tables = [_table(), _table() * 2, _table().iloc[:2]]
+    here = [save_figure(heatmap(t, title=f"table {i}", fmt="percent"), tmp_path / "here" / f"h{i}")
+            for i, t in enumerate(tables)]
+    with saving_in_background(1):
+        there = [save_figure(heatmap(t, title=f"table {i}", fmt="percent"), tmp_path / "there" / f"h{i}")
+                 for i, t in enumerate(tables)]
+    for a, b in zip(here, there):
+        assert b.png.read_bytes() == a.png.read_bytes()
+        assert b.svg.read_bytes() == a.svg.read_bytes()
+
+
+class _Broken(Artist):
+    def draw(self, renderer):  # noqa: ANN001 - matplotlib's signature
+        raise ValueError("this figure cannot be drawn")
+
+
+@needs_fork
+def test_a_figure_that_fails_in_the_background_raises_its_own_error(tmp_path: Path):
+    fig = heatmap(_table(), title="broken")
+    fig.add_artist(_Broken())
+    with pytest.raises(ValueError, match="cannot be drawn"):
+        with saving_in_background(1):
+            saved = save_figure(fig, tmp_path / "broken")
+            save_figure(heatmap(_table(), title="fine"), tmp_path / "fine")
+    assert (tmp_path / "fine.png").exists() and not saved.svg.exists()

@@ -2,7 +2,7 @@
 
 Word clouds and "what do online mentees say that face-to-face ones don't?" both rest on
 lemma counts: ``mentors``/``mentoring`` fold to ``mentor``/``mentor`` and function
-words, numbers and punctuation drop out. Texts go through ``qualcode.nlp.get_nlp()`` in
+words, numbers and punctuation drop out. Texts go through spaCy's English tokenizer in
 batches (``nlp.pipe``), lower-cased first because the lookup lemmatizer is
 case-sensitive ("Running" has no entry, "running" does).
 
@@ -61,9 +61,9 @@ def tokens(texts: Iterable[str] | pd.Series | pd.DataFrame, *, stop_words: Itera
     """
     from spacy.attrs import LOWER
 
-    from qualcode.nlp import get_nlp, lemma_lookup  # spaCy loads only when words are counted
+    from qualcode.nlp import get_tokenizer_nlp, lemma_lookup  # spaCy loads only when words are counted
 
-    nlp = get_nlp()
+    nlp = get_tokenizer_nlp()  # the tokenizer and vocabulary: lemmas come from the lookup table
     lookup = lemma_lookup()
     user = {w.lower() for w in stop_words}
     spacy_stop = nlp.Defaults.stop_words

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from wordcloud import WordCloud
 
+from qualcode.report.cloud_layout import incremental_layout
 from qualcode.report.figures import (
     PAGE_WIDTH,
     ReportError,
@@ -149,7 +150,8 @@ def code_cloud(codes: pd.DataFrame, *, code: str = "code", count: str | None = N
                       prefer_horizontal=horizontal, relative_scaling=0.4, min_font_size=MIN_FONT_PX,
                       max_font_size=int(height * 0.16), max_words=len(frame), margin=6,
                       random_state=seed, color_func=colour_func, collocations=False)
-    cloud.generate_from_frequencies(dict(zip(frame["label"], frame["count"].astype(float))))
+    with incremental_layout():  # the package's layout, faster (report/cloud_layout.py)
+        cloud.generate_from_frequencies(dict(zip(frame["label"], frame["count"].astype(float))))
     shown = len(cloud.layout_)
     missing = total_codes - shown
     note = f"{missing} of {total_codes} codes too rare to fit" if missing > 0 else None
@@ -206,7 +208,8 @@ def word_cloud(words: Mapping[str, float] | pd.Series | pd.DataFrame, *, word: s
                       prefer_horizontal=horizontal, relative_scaling=0.5, min_font_size=MIN_FONT_PX,
                       max_font_size=int(height * 0.22), max_words=len(top), margin=4,
                       random_state=seed, color_func=colour_func, collocations=False)
-    cloud.generate_from_frequencies(top)
+    with incremental_layout():
+        cloud.generate_from_frequencies(top)
     missing = len(top) - len(cloud.layout_)
     note = f"{missing} of the {len(top)} most frequent words too rare to fit" if missing > 0 else None
     return _cloud_figure(cloud, title, None, note)

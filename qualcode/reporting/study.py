@@ -30,6 +30,7 @@ from qualcode.report.excel import write_excel  # noqa: E402
 from qualcode.report.html import write_html  # noqa: E402
 from qualcode.report.markdown import write_markdown  # noqa: E402
 from qualcode.report.content import write_csv  # noqa: E402
+from qualcode.report.figures import saving_in_background  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.analysis.base import AnalysisBase
@@ -72,6 +73,9 @@ class ReportOptions:
     by_required: bool = False
     #: look for names nobody has confirmed or rejected, and say in the report how many remain
     check_names: bool = True
+    #: processes that write figures while the report goes on (None: one per CPU beyond
+    #: the first, on Linux; 0: write each figure in this process as it is drawn)
+    figure_processes: int | None = None
 
 
 @dataclass
@@ -98,9 +102,10 @@ def build_report(project: "Project", figures_dir: str | Path, options: ReportOpt
     """Assemble the report; figures are saved (PNG + SVG) into ``figures_dir``."""
     options = options or ReportOptions()
     with project.cached():
-        report = _build_report(project, figures_dir, options)
-        if options.check_names:
-            _anonymity_note(project, report)
+        with saving_in_background(options.figure_processes):  # figures are written while the next sections compute
+            report = _build_report(project, figures_dir, options)
+            if options.check_names:
+                _anonymity_note(project, report)
         # the one place the report's text is anonymised: every writer renders this object
         return project.anonymiser().report(report)
 
