@@ -1,32 +1,42 @@
-"""Speed of ingest: reading and segmenting a generated corpus, against bare spaCy tokenisation.
+"""Speed of ingest end to end, against bare spaCy tokenisation of the same files.
 
-Corpus: ``--docs`` transcript-like text files (default 2,000) holding ``--words`` words in
-all (default 10M, so 5,000 a file), written into a temporary folder: a title line, then
-turns ``[hh:mm:ss] Interviewer: ...`` / ``[hh:mm:ss] CEO-nn: ...`` of 1-6 sentences whose
-words are drawn by their frequency in English (the 100,000 most frequent word forms of
-spacy-lookups-data's probability table: a natural Zipf curve), some turns running on over a
-second paragraph.
+Every measured run is a **new Python process**, loading included, as a user runs it;
+runs are interleaved (tokenise, then each step on this tree, then on ``--baseline``, then
+the next repeat) and each figure is the median and the min of ``--repeat`` runs, in CPU
+seconds (user + system of the child, which other jobs on a shared machine disturb less)
+and wall seconds. The load average is printed before and after.
 
-Steps, each over every file, each timed once in this process (issue 3's target is
-the ratio, so both sides run in the same process on the same text):
+Corpora (``--layouts``), each a folder of ``--docs`` files holding ``--words`` words in
+all, words drawn by their frequency in English (the 100,000 most frequent word forms of
+spacy-lookups-data's probability table: a natural Zipf curve, so the tokeniser's cache
+sees a realistic vocabulary):
 
-* ``tokenise``   -- the baseline: the files' text through bare ``spacy.blank("en")`` with
-  ``nlp.pipe`` (reading the files included, so both sides do their I/O);
-* ``read``       -- ``read_path`` per file: decode, normalise, detect the transcript, turns;
-* ``read+sentences`` -- ``read_path`` then ``segment.sentences_many`` over every source's
-  turns (spaCy tokeniser + sentencizer through ``nlp.pipe``), i.e. all units a later
-  autocoding run needs.
+* ``labels``   -- transcripts, a title line then ``[hh:mm:ss] Name: ...`` turns (Trint,
+  Descript), some turns running on over a second paragraph;
+* ``otter``    -- transcripts as Otter.ai writes them: a header (title, date, ``SPEAKERS``),
+  ``Name  mm:ss`` on its own line, the words below, Otter's footer;
+* ``document`` -- plain documents of paragraphs, no speakers.
 
-Throughput is words per second; the ratio is the baseline's time over the step's time
-(target >= 0.7 for read+sentences), from wall-clock and from CPU time: the machine is
-shared, and CPU time is what the two sides cost when another job competes for the core.
-spaCy is imported and both pipelines are built before any step is timed. Peak memory is the process's max RSS from
-``resource.getrusage`` (target <= 2 GiB), printed after each step.
+Steps, each a process over one folder:
 
-More steps (the project store, ``--project``) go in ``STEPS`` as functions taking the file
-list and returning how many words they processed.
+* ``tokenise``      -- the baseline: ``spacy.blank("en")`` and ``nlp.pipe`` over the files' text
+  (importing spaCy and reading the files included);
+* ``read+segment``  -- what qualcode does to make a file's units: ``read_path`` per file
+  (decode, normalise, find the transcript layout, turns), then ``segment.sentences_many``
+  over every source's turns (spaCy's tokeniser and the sentencizer's rule). This is the like-
+  for-like comparison with tokenising (target: ratio >= 0.7 on transcripts);
+* ``api ingest``    -- ``Project.create`` + ``Project.ingest(folder)`` into a new SQLite project
+  (read, turns, hash, store, the interviewer guess; no sentences: ingest stores turns);
+* ``cli ingest``    -- ``qualcode -p new.qcproj ingest folder`` (the project made beforehand by
+  ``qualcode init``, untimed).
 
-    python benchmarks/bench_ingest.py [--docs 2000] [--words 10000000] [--steps tokenise,read,read+sentences]
+Ratio = tokenise time / step time (above 1: faster than tokenising). With ``--baseline
+DIR`` (a checkout of another commit, e.g. ``git worktree add --detach /tmp/base 3ad4238``)
+every step also runs with that tree on ``PYTHONPATH``; each child prints what it found
+(sources, turns, sentences), so a baseline that reads a layout differently shows it.
+
+    python benchmarks/bench_ingest.py [--docs 200] [--words 1000000] [--layouts labels,otter,document]
+                                      [--steps tokenise,read+segment,api,cli] [--repeat 3] [--baseline DIR]
 """
 from __future__ import annotations
 
@@ -38,32 +48,113 @@ import random
 import re
 import resource
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
-import spacy_lookups_data
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from qualcode.ingest.registry import read_path  # noqa: E402
-from qualcode.ingest.segment import sentences_many  # noqa: E402
-
+REPO = Path(__file__).resolve().parents[1]
 VOCABULARY_SIZE = 100_000  # word types drawn from, most frequent first
 _WORD = re.compile(r"[A-Za-z]+")
 SPEAKERS = [f"CEO-{i:02d}" for i in range(1, 41)]
+INTERVIEWERS = ["Priya Raman", "Tom Achebe", "Sam Okafor"]
 TARGET_RATIO = 0.7
-TARGET_RSS_GIB = 2.0
+LAYOUTS = ("labels", "otter", "document")
+STEPS = ("tokenise", "read+segment", "api", "cli")
+
+# ---------------------------------------------------------------- the children (run with -c)
+
+CHILD_TOKENISE = r"""
+import json, sys
+from pathlib import Path
+import spacy
+nlp = spacy.blank("en")
+nlp.max_length = 50_000_000
+paths = sorted(Path(sys.argv[1]).iterdir())
+tokens = sum(len(doc) for doc in nlp.pipe((p.read_text(encoding="utf-8") for p in paths), batch_size=32))
+print(json.dumps({"files": len(paths), "tokens": tokens}))
+"""
+
+CHILD_SEGMENT = r"""
+import json, sys
+from qualcode.ingest.registry import iter_files, read_path
+from qualcode.ingest.segment import sentences_many
+sources = turns = 0
+def texts_and_units():
+    global sources, turns
+    for path in iter_files(sys.argv[1]):
+        for source in read_path(path).sources:
+            sources += 1
+            turns += sum(1 for s in source.segments if s.kind == "turn")
+            yield source.text, [(s.start, s.end) for s in source.segments]
+pending = []  # nlp.pipe reads ahead: each text's units wait here
+def texts():
+    for text, units in texts_and_units():
+        pending.append(units)
+        yield text
+def units():
+    while True:
+        yield pending.pop(0)
+sentences = sum(len(spans) for spans in sentences_many(texts(), units()))
+print(json.dumps({"sources": sources, "turns": turns, "sentences": sentences}))
+"""
+
+CHILD_API = r"""
+import json, sys
+from qualcode import Project
+project = Project.create(sys.argv[2])
+report = project.ingest(sys.argv[1], progress=False)
+segments = project.segments()
+turns = int((segments["kind"] == "turn").sum())
+project.close()
+print(json.dumps({"sources": len(report.added), "turns": turns}))
+"""
 
 
-def load_vocabulary(size: int = VOCABULARY_SIZE) -> tuple[list[str], np.ndarray]:
+def run_child(args: list[str], tree: Path) -> tuple[float, float, str]:
+    """Run ``python args`` with ``tree`` first on PYTHONPATH; (cpu, wall, stdout). CPU is the
+    child's user + system time (RUSAGE_CHILDREN before and after: runs are one at a time)."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, *args], env=env, cwd=tree, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:2])} failed in {tree}:\n{done.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall, done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+
+def run_step(step: str, folder: Path, tree: Path, scratch: Path) -> tuple[float, float, str]:
+    if step == "tokenise":
+        return run_child(["-c", CHILD_TOKENISE, str(folder)], tree)
+    if step == "read+segment":
+        return run_child(["-c", CHILD_SEGMENT, str(folder)], tree)
+    project = scratch / f"bench-{step}.qcproj"
+    project.unlink(missing_ok=True)
+    if step == "api":
+        return run_child(["-c", CHILD_API, str(folder), str(project)], tree)
+    # cli: the project is made first (untimed), then one `qualcode ingest` process
+    run_child(["-m", "qualcode", "init", str(project)], tree)
+    cpu, wall, out = run_child(["-m", "qualcode", "-p", str(project), "ingest", str(folder)], tree)
+    summary = next((line for line in out.splitlines() if "source(s) added" in line), out[-80:])
+    return cpu, wall, summary
+
+
+# ---------------------------------------------------------------- the corpus
+
+
+def load_vocabulary(size: int = VOCABULARY_SIZE):
     """Real English word forms with their corpus frequencies (spacy-lookups-data's
     ``en_lexeme_prob`` table), so the generated text has a natural Zipf distribution and
     vocabulary growth. A toy vocabulary of a few hundred words would flatter the spaCy
     tokeniser (every chunk a cache hit) and misstate both sides of the ratio."""
+    import numpy as np
+    import spacy_lookups_data
+
     table_path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
     with gzip.open(table_path, "rt", encoding="utf-8") as handle:
         log_probs: dict[str, float] = json.load(handle)
@@ -78,6 +169,8 @@ class SentenceMaker:
     """Sentences of 5-22 words drawn by frequency, with commas and . ? ! endings."""
 
     def __init__(self, seed: int) -> None:
+        import numpy as np
+
         self.words, self.probs = load_vocabulary()
         self.rng = np.random.default_rng(seed)
         self.cumulative = np.cumsum(self.probs)
@@ -85,6 +178,8 @@ class SentenceMaker:
         self.at = 0
 
     def _draw(self, n: int) -> list[str]:
+        import numpy as np
+
         if self.at + n > len(self.buffer):
             ids = np.searchsorted(self.cumulative, self.rng.random(200_000) * self.cumulative[-1])
             self.buffer = self.buffer[self.at:] + [self.words[i] for i in ids]
@@ -100,34 +195,53 @@ class SentenceMaker:
         return " ".join(words) + ".....?!"[int(self.rng.integers(0, 7))]
 
 
-def make_document(maker: SentenceMaker, rng: random.Random, n_words: int, index: int) -> tuple[str, int]:
-    """One transcript of about ``n_words`` words (turn labels and times not counted)."""
-    speaker = SPEAKERS[index % len(SPEAKERS)]
-    parts = [f"Interview {index} with {speaker}, wave {1 + index % 2}"]
-    words = 0
-    seconds = 0
-    turn = 0
+def _clock(seconds: int, hours: bool) -> str:
+    if hours:
+        return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def make_document(maker: SentenceMaker, rng: random.Random, n_words: int, index: int, layout: str) -> tuple[str, int]:
+    """One file of about ``n_words`` words (labels, times and headers not counted)."""
+    participant = SPEAKERS[index % len(SPEAKERS)]
+    interviewer = INTERVIEWERS[index % len(INTERVIEWERS)]
+    title = f"Interview {index} with {participant}, wave {1 + index % 2}"
+    if layout == "otter":
+        parts = [f"{title}\nTue, 3/11 2:04PM \u2022 52:10",
+                 "SUMMARY KEYWORDS\nmentor, board, funding, trustees",
+                 f"SPEAKERS\n{interviewer}, {participant}"]
+    else:
+        parts = [title]
+    words = seconds = turn = 0
     while words < n_words:
-        who = "Interviewer" if turn % 2 == 0 else speaker
+        who = interviewer if turn % 2 == 0 else participant
         body = " ".join(maker.sentence() for _ in range(rng.randint(1, 6)))
-        if who != "Interviewer" and rng.random() < 0.3:
+        if layout != "document" and who != interviewer and rng.random() < 0.3:
             body += "\n\n" + " ".join(maker.sentence() for _ in range(rng.randint(1, 3)))
         words += len(body.split())
-        parts.append(f"[{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}] {who}: {body}")
+        if layout == "labels":
+            parts.append(f"[{_clock(seconds, True)}] {who}: {body}")
+        elif layout == "otter":
+            parts.append(f"{who}  {_clock(seconds, False)}\n{body}")
+        else:
+            parts.append(body)
         seconds += rng.randint(5, 90)
         turn += 1
+    if layout == "otter":
+        parts.append("Transcribed by https://otter.ai")
     return "\n\n".join(parts) + "\n", words
 
 
-def generate_corpus(folder: Path, n_docs: int, n_words: int, seed: int = 0) -> tuple[list[Path], int]:
-    """Write the corpus one file at a time; return the paths and the word count."""
+def generate_corpus(folder: Path, n_docs: int, n_words: int, layout: str, seed: int = 0) -> tuple[list[Path], int]:
+    """Write one layout's corpus one file at a time; return the paths and the word count."""
     rng = random.Random(seed)
     maker = SentenceMaker(seed)
     per_doc = max(1, n_words // n_docs)
+    folder.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
     total = 0
     for index in range(n_docs):
-        text, words = make_document(maker, rng, per_doc, index)
+        text, words = make_document(maker, rng, per_doc, index, layout)
         path = folder / f"interview {index:05d}.txt"
         path.write_text(text, encoding="utf-8")
         paths.append(path)
@@ -135,137 +249,81 @@ def generate_corpus(folder: Path, n_docs: int, n_words: int, seed: int = 0) -> t
     return paths, total
 
 
-def count_words(paths: list[Path]) -> int:
-    return sum(len(p.read_text(encoding="utf-8").split()) for p in paths)
+# ---------------------------------------------------------------- the run
 
 
-# ---------------------------------------------------------------- steps
-
-
-def step_tokenise(paths: list[Path]) -> int:
-    """Baseline: bare spacy.blank("en") over the file texts."""
-    import spacy
-
-    nlp = spacy.blank("en")
-    nlp.max_length = 50_000_000
-    tokens = 0
-    texts: Iterator[str] = (p.read_text(encoding="utf-8") for p in paths)
-    for doc in nlp.pipe(texts, batch_size=32):
-        tokens += len(doc)
-    return tokens
-
-
-def step_read(paths: list[Path]) -> int:
-    """read_path on every file: decoding, normalising, transcript detection, turns."""
-    segments = 0
-    for path in paths:
-        for source in read_path(path).sources:
-            segments += len(source.segments)
-    return segments
-
-
-def step_read_sentences(paths: list[Path]) -> int:
-    """read_path, then sentences inside every source's units, streamed through nlp.pipe."""
-    sources = (source for path in paths for source in read_path(path).sources)
-    pending: list[list[tuple[int, int]]] = []
-
-    def texts() -> Iterator[str]:
-        for source in sources:
-            pending.append([(s.start, s.end) for s in source.segments])
-            yield source.text
-
-    def units() -> Iterator[list[tuple[int, int]]]:
-        while True:
-            yield pending.pop(0)
-
-    n_sentences = 0
-    for spans in sentences_many(texts(), units()):
-        n_sentences += len(spans)
-    return n_sentences
-
-
-def step_project(paths: list[Path]) -> int:
-    """``Project.ingest`` of every file into a new SQLite project: read, hash, store the
-    text and its segments, in one transaction (what ``qualcode ingest`` does)."""
-    import tempfile
-
-    from qualcode import Project
-
-    with tempfile.TemporaryDirectory(prefix="qc-bench-ingest-") as tmp:
-        project = Project.create(Path(tmp) / "bench.qcproj")
-        report = project.ingest(*paths, progress=False)
-        segments = len(project.segments())
-        project.close()
-    assert len(report.added) == len(paths)
-    return segments
-
-
-STEPS: dict[str, Callable[[list[Path]], int]] = {
-    "tokenise": step_tokenise,
-    "read": step_read,
-    "read+sentences": step_read_sentences,
-    "project": step_project,
-}
-
-
-def warm_up() -> None:
-    """Import spaCy and build both pipelines before timing, so neither side pays for it."""
-    import spacy
-
-    from qualcode.nlp import get_nlp
-
-    spacy.blank("en")("warm up.")
-    list(sentences_many(["Warm up. Twice."]))
-    get_nlp()
-
-
-def max_rss_gib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2  # Linux: KiB
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=2000)
-    parser.add_argument("--words", type=int, default=10_000_000)
-    parser.add_argument("--steps", default="tokenise,read,read+sentences,project")
-    parser.add_argument("--keep", type=Path, help="write the corpus here and keep it")
+    parser.add_argument("--docs", type=int, default=200, help="files per layout")
+    parser.add_argument("--words", type=int, default=1_000_000, help="words per layout")
+    parser.add_argument("--layouts", default=",".join(LAYOUTS))
+    parser.add_argument("--steps", default=",".join(STEPS))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="a checkout of another commit, run the same way")
+    parser.add_argument("--keep", type=Path, help="write the corpora here and keep them (reused when present)")
     args = parser.parse_args(argv)
-    steps = args.steps.split(",")
-    unknown = [s for s in steps if s not in STEPS]
-    if unknown:
-        parser.error(f"unknown step(s) {', '.join(unknown)}; choose from {', '.join(STEPS)}")
+    layouts, steps = args.layouts.split(","), args.steps.split(",")
+    for given, known in ((layouts, LAYOUTS), (steps, STEPS)):
+        unknown = [x for x in given if x not in known]
+        if unknown:
+            parser.error(f"unknown {', '.join(unknown)}; choose from {', '.join(known)}")
+    trees = [("this", REPO)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
 
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="qualcode-bench-ingest-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    root = args.keep or Path(tempfile.mkdtemp(prefix="qualcode-bench-ingest-"))
+    scratch = Path(tempfile.mkdtemp(prefix="qualcode-bench-ingest-projects-"))
     try:
-        started = time.perf_counter()
-        paths, words = generate_corpus(folder, args.docs, args.words)
-        size = sum(p.stat().st_size for p in paths) / 1024 ** 2
-        print(f"corpus: {len(paths)} files, {words:,} words, {size:.0f} MiB, "
-              f"generated in {time.perf_counter() - started:.1f} s; max RSS {max_rss_gib():.2f} GiB")
-        warm_up()
-        wall: dict[str, float] = {}
-        cpu: dict[str, float] = {}
-        for name in steps:
-            started, started_cpu = time.perf_counter(), time.process_time()
-            result = STEPS[name](paths)
-            wall[name] = time.perf_counter() - started
-            cpu[name] = time.process_time() - started_cpu
-            print(f"{name:>16}: wall {wall[name]:7.1f} s ({words / wall[name]:>10,.0f} words/s)  "
-                  f"cpu {cpu[name]:7.1f} s ({words / cpu[name]:>10,.0f} words/s)  "
-                  f"result {result:,}; max RSS {max_rss_gib():.2f} GiB")
-        if "tokenise" in wall:
-            for name in wall:
-                if name != "tokenise":
-                    print(f"ratio {name} / tokenise: wall {wall['tokenise'] / wall[name]:.2f}, "
-                          f"cpu {cpu['tokenise'] / cpu[name]:.2f} (target >= {TARGET_RATIO})")
-        rss = max_rss_gib()
-        print(f"peak memory (max RSS): {rss:.2f} GiB (target <= {TARGET_RSS_GIB} GiB)")
-        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"load average (1, 5, 15 min): {load} on {os.cpu_count()} CPUs")
+        words: dict[str, int] = {}
+        for layout in layouts:
+            folder = root / layout
+            if not (folder.is_dir() and any(folder.iterdir())):
+                generate_corpus(folder, args.docs, args.words, layout)
+            words[layout] = sum(len(p.read_text(encoding="utf-8").split()) for p in folder.iterdir())
+            size = sum(p.stat().st_size for p in folder.iterdir()) / 1024 ** 2
+            print(f"corpus {layout}: {len(list(folder.iterdir()))} files, {words[layout]:,} words "
+                  f"(labels and times included), {size:.1f} MiB")
+        print(f"load average before (1, 5, 15 min): {load()} on {os.cpu_count()} CPUs; "
+              f"{args.repeat} interleaved repeats; every run a new process, loading included")
+        runs: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
+        found: dict[tuple[str, str, str], str] = {}
+        for _ in range(args.repeat):
+            for layout in layouts:
+                for step in steps:
+                    for tree_name, tree in trees:
+                        if step == "tokenise" and tree_name != "this":
+                            continue  # the same spaCy either way
+                        cpu, wall, out = run_step(step, root / layout, tree, scratch)
+                        runs.setdefault((layout, step, tree_name), []).append((cpu, wall))
+                        found[(layout, step, tree_name)] = out
+        for layout in layouts:
+            print(f"\n{layout}:")
+            base = runs.get((layout, "tokenise", "this"))
+            for step in steps:
+                for tree_name, _ in trees:
+                    times = runs.get((layout, step, tree_name))
+                    if not times:
+                        continue
+                    cpu = [c for c, _ in times]
+                    wall = [w for _, w in times]
+                    line = (f"  {step:>13} {tree_name:>8}: cpu median {statistics.median(cpu):6.2f} s min {min(cpu):6.2f} s"
+                            f" | wall median {statistics.median(wall):6.2f} s min {min(wall):6.2f} s")
+                    if base and step != "tokenise":
+                        b_cpu = [c for c, _ in base]
+                        b_wall = [w for _, w in base]
+                        line += (f" | ratio tokenise/step cpu {statistics.median(b_cpu) / statistics.median(cpu):.2f} "
+                                 f"(of mins {min(b_cpu) / min(cpu):.2f}), wall "
+                                 f"{statistics.median(b_wall) / statistics.median(wall):.2f}")
+                    print(line)
+                    print(f"  {'':>13} {'':>8}  found: {found[(layout, step, tree_name)]}")
+        print(f"\ntarget: read+segment ratio >= {TARGET_RATIO} on transcripts (labels, otter)")
+        print(f"load average after (1, 5, 15 min): {load()}")
     finally:
+        shutil.rmtree(scratch, ignore_errors=True)
         if args.keep is None:
-            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

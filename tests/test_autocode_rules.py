@@ -178,3 +178,15 @@ def test_chunk_shortcut_gives_spacy_tokens():
     for word in words:
         for chunk in (word, word.capitalize(), word + ",", word + ".", word.title() + "'s", word + "?", word + ")"):
             assert matcher.split_chunk(chunk) == [t.text for t in get_nlp().tokenizer(chunk)], chunk
+
+
+def test_new_chunks_tokenized_in_one_call_give_each_chunks_own_tokens():
+    """The first pass tokenizes every unseen chunk in one spaCy call (chunks joined by
+    spaces); each chunk must still get exactly the tokens spaCy gives it alone."""
+    rng = random.Random(11)
+    pieces = [t for t in TRICKY if t.strip()] + ["http://x.org/a?b=c", "10:30", "£5.50", "(e.g.", "U.S.A.)", "'"]
+    chunks = ["".join(rng.sample(pieces, rng.randint(1, 3))) for _ in range(600)] + pieces
+    chunks = [c for c in dict.fromkeys(chunks) if c.split() == [c]]
+    matcher = FastMatcher([], get_nlp())
+    alone = [[t.text for t in get_nlp().tokenizer(c)] for c in chunks]
+    assert matcher._tokenize_many(chunks) == alone

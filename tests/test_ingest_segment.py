@@ -91,3 +91,64 @@ def test_fast_sentence_rule_matches_spacys_sentencizer():
     for _ in range(300):
         text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
         assert sentences(text, [(0, len(text))]) == _spacy_sentencizer_spans(text), text
+
+
+def _sentencizer_spans_in_units(text, units):
+    """The oracle for units: spaCy's Sentencizer over the whole text in one Doc, each
+    sentence's non-space tokens grouped by the unit their first character is in."""
+    from bisect import bisect_right
+
+    from qualcode.nlp import get_nlp
+
+    ordered = sorted(units)
+    starts = [u[0] for u in ordered]
+    spans = []
+    for sent in get_nlp()(text).sents:
+        current = None
+        for token in sent:
+            if token.is_space:
+                continue
+            i = bisect_right(starts, token.idx) - 1
+            if i < 0 or token.idx >= ordered[i][1]:
+                current = None
+                continue
+            end = min(token.idx + len(token), ordered[i][1])
+            if current is not None and current[2] == i:
+                current[1] = end
+            else:
+                current = [token.idx, end, i]
+                spans.append(current)
+    return [(a, b) for a, b, _ in spans]
+
+
+def test_sentences_tokenized_a_unit_at_a_time_equal_the_whole_text_in_one_doc(monkeypatch):
+    """``sentences_many`` tokenizes a long transcript in pieces cut at turn starts (spaCy's
+    cache works better on short Docs); the sentences must be the ones of the whole text in
+    one Doc. Pieces as short as one turn here, so that every cut is tried."""
+    import random
+
+    import qualcode.ingest.segment as segment
+
+    monkeypatch.setattr(segment, "PIECE_CHARS", 1)
+
+    words = ["We met.", "Did it help?", "Yes!", "Well...", "Dr. Smith came", "e.g. this", "the board", "2pm",
+             "don't", "U.K.", "3.5 million", "and then", "(It was hard.)", "😀", "wait…", "ok", "[laughs]", "so"]
+    names = ["Priya Raman", "Tom", "INTERVIEWER", "P3"]
+    gaps = ["\n", "\n\n", "\n \n", " \n", "\n\u00a0", "  "]
+    rng = random.Random(17)
+    for _ in range(200):
+        parts, units, text = [], [], "Interview 4, wave 1\n\n"
+        for _ in range(rng.randint(1, 8)):
+            label = f"{rng.choice(names)}: "
+            speech = " ".join(rng.choice(words) for _ in range(rng.randint(1, 12)))
+            start = len(text) + len(label)
+            text += label + speech
+            units.append((start, start + len(speech)))
+            text += rng.choice(gaps)
+        assert sentences(text, units) == _sentencizer_spans_in_units(text, units), text
+    for path in sorted((Path(__file__).parent / "data" / "transcripts").glob("*.*")):
+        if path.suffix not in (".txt", ".vtt"):
+            continue
+        source = read_path(path).sources[0]
+        units = [(s.start, s.end) for s in source.segments if s.kind in ("turn", "paragraph")]
+        assert sentences(source.text, units) == _sentencizer_spans_in_units(source.text, units), path.name

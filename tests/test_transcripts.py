@@ -33,6 +33,8 @@ EXPECTED = {
                                "Shall we start?", "That's where the value is."),
     "qa CEO-08.txt": ("Q:/A:", {"Q": 3, "A": 3}, "How did you first hear", "what a thin board feels like."),
     "ir Mentor-09.txt": ("I:/R:", {"I": 3, "R": 3}, "You've mentored on the programme", "if anyone's listening."),
+    "zoom captions CEO-10.txt": ("zoom captions", {"Priya Raman": 4, "Marcus Bell": 5},
+                                 "Hi Marcus, can you hear me all right?", "what we're asking for."),
     "zoom CEO-05.vtt": ("Name: in cues", {"Priya Raman": 3, "Amara Osei": 2},
                         "Hi Amara, thanks for joining on Zoom.", "Did the board take to it?"),
     "teams CEO-06.vtt": ("<v Name> voices", {"Priya Raman": 2, "Grace Mbeki": 2},
@@ -243,3 +245,79 @@ def test_cli_speakers(tmp_path: Path) -> None:
         missing = runner.invoke(cli, ["speakers", "set-role", "Nobody", "interviewer"])
         assert missing.exit_code == 1 and "no speaker named 'Nobody'" in missing.output
         assert "confirmed: Priya Raman" in runner.invoke(cli, ["speakers", "confirm"]).output
+
+
+def test_line_anchored_scans_find_the_lines_the_full_patterns_find():
+    """The speaker-line parsers run their patterns only at the line starts a cheap scan
+    picks (a line ending in a time, a line break before a letter); on any text that must
+    be every line the pattern finds scanning every position."""
+    import random
+
+    from qualcode.ingest.readers import speaker_lines as sl
+
+    pieces = ["Priya Raman  0:03", "Sam  1:02:17", "**JANE**", "Tom:", "  Tom Achebe | 00:12  ", "hello there", "",
+              " ", "12:40", "x 3:5", "Jane Doe started transcription", "Transcribed by https://otter.ai",
+              "Ünal Öz  00:01", "A b c d e  10:10 ", "0:0:3.120 --> 0:0:7.450", "\u00a0Name  00:11", "N",
+              "**Bold Name**:", "Dr. Who 12:00", "-- 00:12", "_x 00:12", "9 00:12", "Sam\t00:44\t", "so: 00:01"]
+    rng = random.Random(23)
+    for _ in range(1500):
+        text = "\n".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) + rng.choice(["", "\n", "\n\n"])
+        timed = [m.span() for m in sl._TIMED.finditer(text)]
+        assert [m.span() for m in sl._timed_matches(text)] == timed, text
+        alone = [m.span() for m in sl._NAME_ALONE.finditer(text)]
+        anchored = [sl._NAME_ALONE.match(text, s) for s in sl._line_starts(text, sl._NEXT_NAME_ALONE)]
+        assert [m.span() for m in anchored if m] == alone, text
+        assert sl.stops(text) == [m.start() for m in sl._FOOTER.finditer(text)], text
+
+
+def test_turn_labels_found_only_on_lines_with_a_colon_are_all_of_them():
+    """``find_turn_lines`` tries the label pattern only on lines holding a colon; on any
+    text that must give the matches of the pattern tried after every line break."""
+    import random
+
+    from qualcode.ingest.readers import transcript as tr
+
+    pieces = ["Priya Raman: Hello.", "[00:01:02] Sam: yes", "Jane (00:00:03):", "**Q:** why", "Q: ok", "so what:",
+              "no colon here", "", "  ", "I: you", "Dr. Who (12:00): hm", "__A__: fine", "a:b", ": x", "Name :", "\t"]
+    rng = random.Random(29)
+    for _ in range(1500):
+        text = "\n".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) + rng.choice(["", "\n"])
+        every = [m.span() for m in (tr._FIRST_LINE.match(text),) if m] + [m.span() for m in tr._NEXT_LINE.finditer(text)]
+        lines = tr.find_turn_lines(text)
+        kept = {line.line_start for line in lines}
+        assert len(lines) <= len(every) and all(any(a <= k < b for a, b in every) for k in kept), text
+        candidates = [m.span() for m in (tr._FIRST_LINE.match(text),) if m]
+        candidates += [tr._NEXT_LINE.match(text, b.start()).span() for b in tr._BREAK_BEFORE_COLON_LINE.finditer(text)
+                       if tr._NEXT_LINE.match(text, b.start())]
+        assert candidates == every, text
+
+
+def test_zoom_saved_captions_times_offsets_and_crlf(tmp_path: Path) -> None:
+    """Zoom's saved captions: every ``[Name] hh:mm:ss : words`` line is a turn over the
+    words only; the time is the clock time as seconds; a Windows copy reads the same."""
+    source = read_path(DATA / "zoom captions CEO-10.txt").sources[0]
+    turns = [s for s in source.segments if s.kind == "turn"]
+    assert source.meta["layout"] == "captions"
+    assert turns[0].time_start == 10 * 3600 + 2 * 60 + 33 and turns[0].time_end == 10 * 3600 + 2 * 60 + 37
+    assert source.text[turns[4].start:turns[4].end] == "She'd been through a deficit year herself, so she knew what to ask."
+    said = " ".join(source.text[t.start:t.end] for t in turns)
+    assert "[Marcus Bell]" not in said and "10:0" not in said
+    windows = tmp_path / "meeting_saved_closed_caption.txt"
+    windows.write_bytes((DATA / "zoom captions CEO-10.txt").read_bytes().replace(b"\n", b"\r\n"))
+    again = read_path(windows).sources[0]
+    assert [(t.start, t.end, t.speaker) for t in again.segments] == [(t.start, t.end, t.speaker) for t in turns]
+
+
+def test_a_bracket_in_speech_is_no_caption_line_and_layout_names_captions(tmp_path: Path) -> None:
+    text = ("[Priya Raman] 10:02:33 : Did you read it?\n"
+            "[Sam Okafor] 10:02:36 : I did. The note said [Sam Okafor] 10:00:00 : call me.\n"
+            "[Priya Raman] 10:02:41 : And?\n"
+            "[Sam Okafor] 10:02:44 : I called.\n")
+    path = tmp_path / "captions.txt"
+    path.write_text(text, encoding="utf-8")
+    source = read_path(path).sources[0]
+    turns = [s for s in source.segments if s.kind == "turn"]
+    assert [source.text[t.start:t.end] for t in turns][1] == "I did. The note said [Sam Okafor] 10:00:00 : call me."
+    assert len(turns) == 4
+    forced = read_path(path, layout="zoom-captions").sources[0]
+    assert [(t.start, t.end) for t in forced.segments] == [(t.start, t.end) for t in turns]

@@ -9,7 +9,7 @@ from qualcode.cli.output import emit_frame, emit_mapping, format_option
 from qualcode.errors import UsageError
 
 KINDS = ("auto", "transcript", "email", "document", "subtitles", "questionnaire")
-LAYOUTS = ("auto", "otter", "teams", "zoom", "rev", "trint", "descript", "labels", "name-lines")
+LAYOUTS = ("auto", "otter", "teams", "zoom", "rev", "trint", "descript", "labels", "name-lines", "zoom-captions")
 
 
 @cli.command()
@@ -34,7 +34,8 @@ def init(ctx: click.Context, target: str | None, title: str) -> None:
 @click.option("--kind", type=click.Choice(KINDS), default="auto", show_default=True, help="How to read the files.")
 @click.option("--layout", type=click.Choice(LAYOUTS), default="auto", show_default=True,
               help="Transcript layout when guessing is not enough: otter/teams/zoom (name and time on a line, "
-                   "words below), rev/trint/descript/labels ('Name:' labels), name-lines (name alone on a line).")
+                   "words below), rev/trint/descript/labels ('Name:' labels), zoom-captions ('[Name] 10:02:33 : words', "
+                   "Zoom's saved captions), name-lines (name alone on a line).")
 @click.option("--wave", default=None, help="Wave of these sources (default: from file names like 'wave 2').")
 @click.option("--name", default=None, help="Source name for a single file (default: the file name without extension).")
 @click.option("--key", "key_column", default=None, help="Questionnaire column naming the respondent (case).")
@@ -48,7 +49,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, layout: str, w
 
     Transcripts are recognised by their content: Otter, Teams and Zoom exports (a name and
     a time on a line, the words below; Otter's keyword header and footer are not content),
-    WebVTT with <v Name> voices or 'Name:' cues, Rev 'Name (00:01:02):', Trint and
+    Zoom's saved captions ('[Name] 10:02:33 : words'), WebVTT with <v Name> voices or 'Name:' cues, Rev 'Name (00:01:02):', Trint and
     Descript '[00:01:02] Name:', 'NAME:', 'Q:'/'A:', 'I:'/'R:', and Word files with a
     speaker per paragraph. A file that looks like a transcript but gives no speakers is
     named in a warning: ingest it again with --kind transcript --layout LAYOUT and it is

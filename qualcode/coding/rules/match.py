@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from itertools import chain, repeat
+from itertools import chain
 
 import numpy as np
 from spacy.language import Language
@@ -143,6 +143,18 @@ class _Growable:
         return self.data[: self.size]
 
 
+class _ChunkRows(dict):
+    """Chunk -> row in the chunk tables; a chunk not seen yet reads as ``_NEW``.
+
+    One ``map(rows.__getitem__, chunks)`` then serves warm and cold batches alike: a
+    ``try`` over plain ``dict.__getitem__`` that falls back to ``dict.get`` on the first
+    unknown chunk walked a cold batch twice, which was most of an autocode run's first
+    pass over new text."""
+
+    def __missing__(self, chunk: str) -> int:
+        return _NEW
+
+
 class FastMatcher:
     """Vectorised matcher: chunk tokens cached as integer keys, patterns found with numpy."""
 
@@ -186,7 +198,7 @@ class FastMatcher:
         self._pair_beyond = np.array([any(len(rest) > 1 for rest, _ in self._pairs[k]) for k in self._pair_keys],
                                      dtype=bool)
         self._special = frozenset(nlp.tokenizer.rules or {})
-        self._chunk_row: dict[str, int] = {_MARK: _MARK_ROW}
+        self._chunk_row: dict[str, int] = _ChunkRows({_MARK: _MARK_ROW})
         self._marker_as_text: int | None = None
         self._offset, self._length = _Growable(), _Growable()
         self._keys, self._orths = _Growable(), _Growable()
@@ -199,8 +211,11 @@ class FastMatcher:
 
     def _add_chunks(self, chunks: list[str]) -> None:
         """Tokenize chunks not seen before and append them to the chunk tables."""
-        tokens = [self.split_chunk(c) for c in chunks]
-        for chunk, row in zip(chunks, self._append(tokens)):
+        tokens: list[list[str] | None] = [self._split_plain(c) for c in chunks]
+        hard = [i for i, words in enumerate(tokens) if words is None]
+        for i, words in zip(hard, self._tokenize_many([chunks[i] for i in hard])):
+            tokens[i] = words
+        for chunk, row in zip(chunks, self._append(tokens)):  # type: ignore[arg-type]
             self._chunk_row[chunk] = row
 
     def _append(self, tokens: list[list[str]]) -> range:
@@ -223,6 +238,11 @@ class FastMatcher:
         two -- exactly what spaCy's suffix rules give, checked against it for every word
         of the lemma table. Special cases ("can't", "e.g.") always go to spaCy.
         """
+        words = self._split_plain(chunk)
+        return words if words is not None else [t.text for t in self.nlp.tokenizer(chunk)]
+
+    def _split_plain(self, chunk: str) -> list[str] | None:
+        """The tokens of a chunk of the commonest shapes (see ``split_chunk``), else None."""
         if chunk not in self._special:
             if chunk.isalpha():
                 return [chunk]
@@ -232,7 +252,24 @@ class FastMatcher:
                     if word.isalpha() and word not in self._special and (suffix != "." or len(word) > 1):
                         return [word, suffix]
                     break
-        return [t.text for t in self.nlp.tokenizer(chunk)]
+        return None
+
+    def _tokenize_many(self, chunks: list[str]) -> list[list[str]]:
+        """spaCy's tokens of each chunk, from one tokenizer call over the chunks joined by
+        spaces. White space always ends a token and no tokenizer rule looks across it, so
+        this is each chunk's own tokens (the reference matcher relies on the same when it
+        tokenizes whole units); one call instead of one per chunk saves building a Doc
+        per chunk, most of the first pass over new text."""
+        if not chunks:
+            return []
+        out: list[list[str]] = [[]]
+        for token in self.nlp.tokenizer(" ".join(chunks)):
+            out[-1].append(token.text)
+            if token.whitespace_:
+                out.append([])
+        if len(out) != len(chunks):  # cannot happen for chunks without white space; be exact anyway
+            return [[t.text for t in self.nlp.tokenizer(c)] for c in chunks]
+        return out
 
     def tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For a batch: unit position, lemma-key id and exact-word id of every token.
@@ -251,14 +288,10 @@ class FastMatcher:
         empty = np.empty(0, dtype=np.int64)
         if not chunks:
             return empty, empty, empty
-        # chunk -> row by dict lookups at C speed (map over dict.get); new chunks are rare
+        # chunk -> row by dict lookups at C speed (one map over the dict; unseen chunks read as _NEW)
         rows_of = self._chunk_row
-        try:  # every chunk seen before: the common case once a run is under way
-            chunk_rows = np.fromiter(map(rows_of.__getitem__, chunks), dtype=np.int64, count=len(chunks))
-            new = chunk_rows[:0]
-        except KeyError:
-            chunk_rows = np.fromiter(map(rows_of.get, chunks, repeat(_NEW)), dtype=np.int64, count=len(chunks))
-            new = np.flatnonzero(chunk_rows == _NEW)
+        chunk_rows = np.fromiter(map(rows_of.__getitem__, chunks), dtype=np.int64, count=len(chunks))
+        new = np.flatnonzero(chunk_rows == _NEW)
         if len(new):
             unseen = [chunks[i] for i in new.tolist()]
             self._add_chunks(list(dict.fromkeys(unseen)))

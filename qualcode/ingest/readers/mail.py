@@ -26,8 +26,6 @@ from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
-import lxml.html
-
 from qualcode.errors import IngestError
 from qualcode.ingest.decode import decode_bytes, normalise_text
 from qualcode.ingest.records import ReadResult, SegmentRecord, SourceRecord
@@ -200,6 +198,8 @@ def message_from_email(message: EmailMessage, mbox: bool = False) -> Message:
     if part is not None:
         content = part.get_content()
         if part.get_content_type() == "text/html":
+            import lxml.html  # only HTML bodies need it
+
             content = lxml.html.fromstring(content).text_content() if content.strip() else ""
     content = normalise_text(content)
     if mbox:

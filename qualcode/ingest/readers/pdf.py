@@ -11,9 +11,6 @@ import struct
 import zlib
 from pathlib import Path
 
-import pypdf
-from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
-
 from qualcode.errors import IngestError
 from qualcode.ingest.decode import normalise_text
 from qualcode.ingest.records import ReadResult
@@ -25,12 +22,16 @@ from qualcode.ingest.readers.text import source_from_text
 #: (LookupError), a cycle (RecursionError), a bad stream (zlib/struct errors) or an
 #: assertion. The code in the ``try`` below is pypdf's alone, so each of these means
 #: "this file is damaged", never a bug of ours.
-PDF_FILE_ERRORS = (PyPdfError, ValueError, LookupError, TypeError, OSError, AttributeError, ArithmeticError,
+#: (``PyPdfError`` joins them in ``read_pdf``, where pypdf is imported.)
+PDF_FILE_ERRORS = (ValueError, LookupError, TypeError, OSError, AttributeError, ArithmeticError,
                    RuntimeError, AssertionError, EOFError, struct.error, zlib.error)
 
 
 def read_pdf(path: Path, *, name: str, kind: str = "auto", wave: str | None = None, layout: str = "auto") -> ReadResult:
     """Read a .pdf's text; kind ``document`` unless its text is speaker turns."""
+    import pypdf  # here, not at import: a folder of .txt transcripts need not load it
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+
     try:
         reader = pypdf.PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -42,7 +43,7 @@ def read_pdf(path: Path, *, name: str, kind: str = "auto", wave: str | None = No
         raise IngestError(
             f"{path}: the PDF is encrypted and cannot be opened; save an unprotected copy and ingest that"
         ) from None
-    except PDF_FILE_ERRORS as error:
+    except (PyPdfError, *PDF_FILE_ERRORS) as error:
         raise IngestError(
             f"{path}: not a readable PDF ({type(error).__name__}); re-export it as PDF or save it as .docx/.txt"
         ) from None

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from qualcode.ingest.readers.transcript import MAX_LABEL_WORDS, TurnLine, label_key, looks_like_name, parse_time
 
@@ -50,6 +51,18 @@ _CUE_NAME = re.compile(
     r"(?:[.,]\d{1,3})?[^\S\n]*\n(?:[^\S\n]*\n)?[^\S\n]*(?P<label>[^\W\d_][^\n]{0,60}?)[^\S\n]*$",
     re.MULTILINE,
 )
+# Cheap scans that find the only lines the patterns above can match, so that those run
+# at a few line starts instead of at every position of the text: a line ending in a
+# time (``:03``), a footer (both footers say "transcri..."), a line break before a name.
+_TIME_AT_LINE_END = re.compile(r":\d{2}[^\S\n]*$", re.MULTILINE)
+_TRANSCRI = re.compile(r"transcri", re.IGNORECASE)
+_NEXT_NAME_ALONE = re.compile(r"\n(?=[^\S\n]*(?:\*\*)?[^\W\d_])")
+#: Zoom's saved captions (``meeting_saved_closed_caption.txt``): ``[Jane Doe] 10:02:33 : words``,
+#: one caption a line, the clock time of day. Searched from the ``[`` (a literal, fast to
+#: find); the line must start there.
+_CAPTION = re.compile(
+    r"\[(?P<label>[^\]\n]{1,60})\][^\S\n]+(?P<time>\d{1,2}:\d{2}:\d{2})[^\S\n]*:(?:[^\S\n]+|(?=\n)|$)"
+)
 MIN_NAME_LINE_TURNS = 4
 MAX_NAME_LINE_SPEAKERS = 8
 
@@ -61,7 +74,7 @@ def find_timed_lines(text: str) -> list[TurnLine]:
     lower-case ``jane`` does in a transcript someone renamed by hand.
     """
     candidates = []
-    for match in _TIMED.finditer(text):
+    for match in _timed_matches(text):
         label = " ".join(match.group("label").split())
         if len(label.split()) > MAX_LABEL_WORDS or _FOOTER.fullmatch(match.group().strip()):
             continue
@@ -77,9 +90,31 @@ def find_timed_lines(text: str) -> list[TurnLine]:
     return lines
 
 
+def _timed_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_TIMED.finditer(text)``, tried only at the start of lines that end in ``:dd``."""
+    tried = -1
+    for end in _TIME_AT_LINE_END.finditer(text):
+        line_start = text.rfind("\n", 0, end.start()) + 1
+        if line_start == tried:
+            continue
+        tried = line_start
+        match = _TIMED.match(text, line_start)
+        if match is not None:
+            yield match
+
+
+def _line_starts(text: str, pattern: re.Pattern[str]) -> Iterator[int]:
+    """0, and the start of every line after a line break ``pattern`` finds."""
+    yield 0
+    for match in pattern.finditer(text):
+        yield match.start() + 1
+
+
 def find_cue_lines(text: str) -> list[TurnLine]:
     """Every ``0:0:3.120 --> 0:0:7.450`` line followed by a speaker's name (Teams' older
     Word transcripts); the speech starts on the line after the name."""
+    if "-->" not in text:
+        return []
     candidates = []
     for match in _CUE_NAME.finditer(text):
         label = " ".join(match.group("label").split())
@@ -95,6 +130,26 @@ def find_cue_lines(text: str) -> list[TurnLine]:
     return lines
 
 
+def find_caption_lines(text: str) -> list[TurnLine]:
+    """Every ``[Name] 10:02:33 : words`` line of Zoom's saved captions; each line is a
+    turn (a speaker's consecutive captions stay separate turns, as typed lines do), its
+    speech after the colon. The time is the clock time Zoom writes, kept as seconds."""
+    if "[" not in text:
+        return []
+    candidates = []
+    for match in _CAPTION.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if text[line_start:match.start()].strip():
+            continue  # a bracket inside someone's words, not a caption line
+        label = " ".join(match.group("label").split())
+        if not label or len(label.split()) > MAX_LABEL_WORDS or not label[0].isalpha():
+            continue
+        candidates.append((match, label))
+    counts = Counter(label_key(label) for _, label in candidates)
+    return [TurnLine(match.start(), match.end(), label, parse_time(match.group("time")))
+            for match, label in candidates if looks_like_name(label) or counts[label_key(label)] >= 2]
+
+
 def find_name_lines(text: str, *, strict: bool = True) -> list[TurnLine]:
     """Every line that holds only a speaker's name and is followed by words.
 
@@ -104,7 +159,10 @@ def find_name_lines(text: str, *, strict: bool = True) -> list[TurnLine]:
     """
     candidates = []
     said_until = len(text.rstrip())
-    for match in _NAME_ALONE.finditer(text):
+    for line_start in _line_starts(text, _NEXT_NAME_ALONE):
+        match = _NAME_ALONE.match(text, line_start)
+        if match is None:
+            continue
         label = " ".join(match.group("label").split())
         if not label or len(label.split()) > MAX_LABEL_WORDS or not looks_like_name(label):
             continue
@@ -130,6 +188,8 @@ def find_name_lines(text: str, *, strict: bool = True) -> list[TurnLine]:
 def stops(text: str) -> list[int]:
     """Offsets where a turn must end although no one starts speaking: Otter's footer,
     Teams' "started/stopped transcription" lines."""
+    if not _TRANSCRI.search(text):
+        return []
     return [match.start() for match in _FOOTER.finditer(text)]
 
 
@@ -147,6 +207,8 @@ def style(text: str, lines: list[TurnLine]) -> str:
         return "name lines"
     if "-->" in text[lines[0].line_start:lines[0].speech_start]:
         return "teams (cue lines)"
+    if _CAPTION.match(text, lines[0].line_start):
+        return "zoom captions"
     if _OTTER_HEADER.search(text, 0, lines[0].line_start) or re.search(r"otter\.ai", text, re.IGNORECASE):
         return "otter"
     if re.search(r"(?:started|stopped) transcription", text, re.IGNORECASE):

@@ -25,6 +25,7 @@ LAYOUTS = {
     "otter": "speaker-lines", "teams": "speaker-lines", "zoom": "speaker-lines", "speaker-lines": "speaker-lines",
     "rev": "labels", "trint": "labels", "descript": "labels", "labels": "labels", "qa": "labels",
     "name-lines": "name-lines",
+    "zoom-captions": "captions", "captions": "captions",
 }
 _TIME_STAMP = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
 
@@ -33,7 +34,7 @@ _TIME_STAMP = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
 class Layout:
     """How a transcript's turns were found: the layout, the tool's style, the turn lines."""
 
-    name: str  # labels, speaker-lines, name-lines
+    name: str  # labels, speaker-lines, captions, name-lines
     style: str  # rev, otter, teams, Q:/A:, Name: ...
     lines: list[transcript.TurnLine]
     stops: list[int]
@@ -53,21 +54,24 @@ def find_layout(text: str, layout: str = "auto", *, forced: bool = False) -> Lay
     if wanted is None:
         raise UsageError(f"unknown transcript layout {layout!r}; use one of {', '.join(LAYOUTS)}")
     options: list[Layout] = []
+    stops = speaker_lines.stops(text) if wanted in ("auto", "speaker-lines", "name-lines", "captions") else []
     if wanted in ("auto", "labels"):
         lines = transcript.find_turn_lines(text)
         options.append(Layout("labels", transcript.style(text, lines), lines, []))
     if wanted in ("auto", "speaker-lines"):
         cue_lines = speaker_lines.find_cue_lines(text)
         if cue_lines:
-            options.append(Layout("speaker-lines", speaker_lines.style(text, cue_lines), cue_lines,
-                                  speaker_lines.stops(text)))
+            options.append(Layout("speaker-lines", speaker_lines.style(text, cue_lines), cue_lines, stops))
         lines = speaker_lines.find_timed_lines(text)
         first = lines[0].line_start if lines else 0
-        options.append(Layout("speaker-lines", speaker_lines.style(text, lines), lines, speaker_lines.stops(text),
+        options.append(Layout("speaker-lines", speaker_lines.style(text, lines), lines, stops,
                               speaker_lines.otter_header_end(text, first)))
+    if wanted in ("auto", "captions"):
+        lines = speaker_lines.find_caption_lines(text)
+        options.append(Layout("captions", speaker_lines.style(text, lines), lines, stops))
     if wanted in ("auto", "name-lines"):
         lines = speaker_lines.find_name_lines(text, strict=wanted == "auto")
-        options.append(Layout("name-lines", "name lines", lines, speaker_lines.stops(text)))
+        options.append(Layout("name-lines", "name lines", lines, stops))
     explicit = forced or wanted != "auto"
     good = [o for o in options if o.lines and (explicit or _is_transcript(text, o))]
     if not good:

@@ -28,6 +28,9 @@ _TURN_BODY = rf"""[^\S\n]*
 # engine jump between newlines rather than try each position of the text.
 _FIRST_LINE = re.compile(_TURN_BODY, re.MULTILINE | re.VERBOSE)
 _NEXT_LINE = re.compile(r"\n" + _TURN_BODY, re.MULTILINE | re.VERBOSE)
+# A line break before a line with a colon in it: every turn line has one (after the label),
+# so the label pattern, costly on a long line of speech, runs only on those lines.
+_BREAK_BEFORE_COLON_LINE = re.compile(r"\n(?=[^\n:]*:)")
 _CONNECTORS = frozenset({"of", "the", "and", "de", "van", "von", "der", "da", "le", "la", "du", "di", "y", "&"})
 MAX_LABEL_WORDS = 4
 MIN_TURNS = 3  # fewer labelled lines could be a document's "Aims:" / "Method:"; force kind instead
@@ -75,7 +78,10 @@ def find_turn_lines(text: str) -> list[TurnLine]:
     it recurs at least three times, as ``interviewer:`` does in a lower-case transcript.
     """
     matches = [m for m in (_FIRST_LINE.match(text),) if m is not None]
-    matches += _NEXT_LINE.finditer(text)
+    for line_break in _BREAK_BEFORE_COLON_LINE.finditer(text):
+        match = _NEXT_LINE.match(text, line_break.start())
+        if match is not None:
+            matches.append(match)
     candidates = []
     for match in matches:
         label = match.group("label").strip()

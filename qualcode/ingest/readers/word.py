@@ -10,10 +10,7 @@ not reach an export. When the paragraphs are speaker turns the source is a trans
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from docx.table import Table
-from docx.text.paragraph import Paragraph
+from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import IngestError
 from qualcode.ingest.office import DOCX_FIX, library_errors, open_docx
@@ -21,6 +18,9 @@ from qualcode.ingest.decode import normalise_text
 from qualcode.ingest.records import ReadResult
 from qualcode.ingest.readers import normalise_wave
 from qualcode.ingest.readers.text import source_from_text
+
+if TYPE_CHECKING:  # python-docx loads when a .docx is read, not for a folder of .txt files
+    from docx.table import Table
 
 META_LABELS = frozenset({
     "participant", "case", "id", "interviewee", "respondent", "wave", "mode", "date", "role",
@@ -57,6 +57,8 @@ def _metadata(rows: list[list[str]]) -> dict[str, str] | None:
 
 def _blocks(document: Any) -> tuple[list[str], dict[str, Any]]:
     """Paragraph and table texts in document order, and the metadata table's fields."""
+    from docx.text.paragraph import Paragraph
+
     blocks: list[str] = []
     meta: dict[str, Any] = {}
     items_seen = 0
