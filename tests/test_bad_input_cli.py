@@ -76,3 +76,22 @@ def test_kind_subtitles_on_a_docx_is_refused(tmp_path: Path, target: list[str]) 
     assert "leave --kind out" in result.output and result.output.count("\n") == 1
     assert project_rows(target[1]) == before
     assert read_path(path).sources[0].kind == "transcript"  # without --kind it reads as before
+
+
+def test_a_stop_list_or_name_list_in_windows_1252_is_read_and_a_mixed_one_is_one_line(target: list[str],
+                                                                                     tmp_path: Path) -> None:
+    """``--stop`` and ``redact add --file`` read a small file the user wrote: decoded as
+    ingest decodes, never a UnicodeDecodeError traceback."""
+    stop = tmp_path / "stop.txt"
+    stop.write_bytes("board\nrégulièrement\n".encode("cp1252"))
+    result = run([*target, "stats", "words", "--stop", str(stop), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    words = [line.split(",")[0] for line in result.output.splitlines()[1:]]
+    assert words and "board" not in words  # the stop list was read and applied
+    mixed = tmp_path / "names.txt"
+    mixed.write_bytes("Zoë Hart\n".encode("utf-8") + b"Ren\xe9e Dubois\n")
+    before = project_rows(target[1])
+    result = run([*target, "redact", "add", "--file", str(mixed)])
+    assert result.exit_code == 1 and "Traceback" not in result.output and result.output.count("\n") == 1
+    assert "names.txt" in result.output and "byte offset" in result.output
+    assert project_rows(target[1]) == before

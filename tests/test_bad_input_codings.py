@@ -40,6 +40,21 @@ def test_weight_outside_the_codes_range_is_refused(study: Project, tmp_path: Pat
         study.code("CEO-07 wave 1", "Impact/Confidence", start=start, end=start + 20, coder="anna", weight=99)
 
 
+@pytest.mark.parametrize("weight", ["nan", "lots", "NaN"])
+def test_a_weight_that_is_not_a_number_is_refused(study: Project, tmp_path: Path, weight: str) -> None:
+    start = study.source_text("CEO-07 wave 1").index("I regained")
+    path = tmp_path / "codings.csv"
+    path.write_text("source,start,end,code,coder,weight\n"
+                    f"CEO-07 wave 1,{start},{start + 20},Impact/Confidence,anna,{weight}\n", encoding="utf-8")
+    before = project_rows(study)
+    with pytest.raises(CodingError) as error:
+        study.import_codings(path)
+    message = str(error.value)
+    assert "codings.csv: line 2" in message and f"weight '{weight}' is not a number" in message
+    assert "leave it empty" in message and "\n" not in message
+    assert project_rows(study) == before
+
+
 def test_weights_in_range_and_blank_are_imported(study: Project, tmp_path: Path) -> None:
     start = study.source_text("CEO-07 wave 1").index("I regained")
     path = tmp_path / "codings.csv"

@@ -44,7 +44,13 @@ filler_option = click.option(
 
 
 def _stop_words(stop_file: str | None) -> list[str]:
-    return Path(stop_file).read_text(encoding="utf-8-sig").split() if stop_file else []
+    """The words of a stop list, decoded as ingest decodes (a list saved by Notepad in
+    Windows-1252 is read; one that mixes encodings is one line naming the byte)."""
+    if not stop_file:
+        return []
+    from qualcode.ingest.decode import read_text_file
+
+    return read_text_file(stop_file)[0].split()
 
 
 @cli.group()

@@ -6,7 +6,6 @@ before names were detected.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -44,7 +43,9 @@ def redact_add(ctx: click.Context, names: tuple[str, ...], name_file: str | None
     """Confirm names, each one its own person, organisation or place (kind guessed)."""
     given = list(names)
     if name_file:
-        given += [line.strip() for line in Path(name_file).read_text(encoding="utf-8").splitlines()
+        from qualcode.ingest.decode import read_text_file  # decoded as ingest decodes: one line when it cannot be
+
+        given += [line.strip() for line in read_text_file(name_file)[0].splitlines()
                   if line.strip() and not line.startswith("#")]
     if not given:
         raise UsageError("give names, or --file with one name per line")

@@ -159,7 +159,8 @@ def _import_frame(conn: Connection, frame: pd.DataFrame, path: str, *, create_co
         bad = weight.isna() & (frame["weight"].str.strip() != "")
         if bad.any():
             i = int(np.argmax(bad.to_numpy()))
-            raise _fail(path, i, f"weight {frame['weight'].iloc[i]!r} is not a number")
+            raise _fail(path, i, f"weight {frame['weight'].iloc[i]!r} is not a number; "
+                                 "give a number in the code's range or leave it empty")
         # the same range ``code --weight`` enforces; inf and nan are never in it
         ranges = store_codes.weight_ranges(conn)
         ids = code_paths.map(known)
