@@ -530,6 +530,8 @@ def test_an_imported_qualcoder_project_keeps_interviewer_questions_out_of_words(
     assert "| stop |" not in words_table and "| go |" not in words_table and "| cost |" in words_table
     assert "for example R)" not in markdown
     assert "attributed by role" not in markdown and "at most one per source" in markdown
+    bars = (tmp_path / "report" / "figures" / "code-frequencies.svg").read_text(encoding="utf-8")
+    assert "top 20" not in bars  # three codes are not a "top 20"
 
 
 def test_report_options_add_what_the_demo_shows(tmp_path: Path) -> None:

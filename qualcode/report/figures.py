@@ -304,8 +304,10 @@ class _BackgroundSaver:
             batch, self.queue = self.queue[:len(self.queue) - keep], self.queue[len(self.queue) - keep:]
             # Objects that exist now leave the collector's view until the report is done:
             # its passes over them would write to (and so copy) pages the child shares.
-            gc.freeze()
-            self.frozen = True
+            # (Not if someone else froze objects: unfreezing would undo theirs.)
+            if not self.frozen and gc.get_freeze_count() == 0:
+                gc.freeze()
+                self.frozen = True
             pid = _fork_writer(batch)
             if pid is None:  # no fork here after all: write them now
                 for job in batch:
@@ -326,13 +328,17 @@ class _BackgroundSaver:
 
     def finish(self) -> None:
         """Write what is queued (a child and this process share it) and wait for every child."""
-        while self.queue:
-            self._reap(block=False)
-            if len(self.running) < self.processes and len(self.queue) > 1:
-                self._start(keep=1)  # a child takes all but the last; this process the last
-            _write_files(*self.queue.pop())
-        while self.running:
-            self._reap(block=True)
+        try:
+            while self.queue:
+                self._reap(block=False)
+                if len(self.running) < self.processes and len(self.queue) > 1:
+                    self._start(keep=1)  # a child takes all but the last; this process the last
+                _write_files(*self.queue.pop())
+            while self.running:
+                self._reap(block=True)
+        except BaseException:
+            self.abandon()
+            raise
         self._unfreeze()
         failed, self.failed = self.failed, []
         for job in failed:

@@ -318,7 +318,8 @@ def _codes_section(project: "Project", report: Report, figures_dir: Path, themat
                        "Code cloud: codes sized by number of applications", figures_dir, "code-cloud")
     section.add_figure(
         charts.frequency_bars(leaves, "cases", label="code", branch="top", colours=colours, top=options.top,
-                              title=f"Codes by number of {who} (top {options.top})",
+                              title=f"Codes by number of {who}" + (f" (top {options.top})" if len(leaves) > options.top
+                                                                    else ""),
                               xlabel="Participants (cases)" if base.unit == "case" else "Sources"),
         f"Codes by number of {who}", figures_dir, "code-frequencies",
     )
