@@ -125,18 +125,18 @@ def run_child(args: list[str], tree: Path) -> tuple[float, float, str]:
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args[:2])} failed in {tree}:\n{done.stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return cpu, wall, done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    return cpu, wall, done.stdout.strip()
 
 
 def run_step(step: str, folder: Path, tree: Path, scratch: Path) -> tuple[float, float, str]:
-    if step == "tokenise":
-        return run_child(["-c", CHILD_TOKENISE, str(folder)], tree)
-    if step == "read+segment":
-        return run_child(["-c", CHILD_SEGMENT, str(folder)], tree)
+    if step in ("tokenise", "read+segment", "api"):
+        project = scratch / f"bench-{step}.qcproj"
+        project.unlink(missing_ok=True)
+        code = {"tokenise": CHILD_TOKENISE, "read+segment": CHILD_SEGMENT, "api": CHILD_API}[step]
+        cpu, wall, out = run_child(["-c", code, str(folder), str(project)], tree)
+        return cpu, wall, out.splitlines()[-1] if out else ""
     project = scratch / f"bench-{step}.qcproj"
     project.unlink(missing_ok=True)
-    if step == "api":
-        return run_child(["-c", CHILD_API, str(folder), str(project)], tree)
     # cli: the project is made first (untimed), then one `qualcode ingest` process
     run_child(["-m", "qualcode", "init", str(project)], tree)
     cpu, wall, out = run_child(["-m", "qualcode", "-p", str(project), "ingest", str(folder)], tree)

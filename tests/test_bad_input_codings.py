@@ -55,6 +55,20 @@ def test_a_weight_that_is_not_a_number_is_refused(study: Project, tmp_path: Path
     assert project_rows(study) == before
 
 
+@pytest.mark.parametrize("start", ["81e9997", "1e300", "nan", "3.5", "twelve"])
+def test_an_offset_that_is_not_a_whole_number_is_refused(study: Project, tmp_path: Path, start: str) -> None:
+    """"81e9997" reads as a float (infinity) and once reached an integer cast unchecked."""
+    path = tmp_path / "codings.csv"
+    path.write_text("source,start,end,code,coder\n"
+                    f"CEO-07 wave 1,{start},20,Impact/Confidence,anna\n", encoding="utf-8")
+    before = project_rows(study)
+    with pytest.raises(CodingError) as error:
+        study.import_codings(path)
+    message = str(error.value)
+    assert "codings.csv: line 2" in message and f"start '{start}' is not a whole number" in message
+    assert project_rows(study) == before
+
+
 def test_weights_in_range_and_blank_are_imported(study: Project, tmp_path: Path) -> None:
     start = study.source_text("CEO-07 wave 1").index("I regained")
     path = tmp_path / "codings.csv"
