@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from qualcode.privacy.candidates import normalise
+from qualcode.privacy.name_scan import NameScanner
 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.report.content import Report
@@ -60,6 +61,7 @@ def _words(text: str, upper: bool = False) -> str:
     return r"\s+".join(re.escape(w.upper() if upper else w) for w in text.split())
 
 
+
 class Anonymiser:
     """Replace every variant of every confirmed entity (and every case name) by its pseudonym."""
 
@@ -89,7 +91,7 @@ class Anonymiser:
                 self._labels[normalise(text)] = CASE_PLACEHOLDER
                 alternatives.append(f"(?i:{_words(text)})")
         ordered = sorted(set(alternatives), key=lambda a: len(a.replace("(?i:", "")), reverse=True)
-        self._pattern = (re.compile(r"(?<![\w])(?:" + "|".join(ordered) + r")(?![\w])") if ordered else None)
+        self._pattern = NameScanner(ordered) if ordered else None
 
     def __bool__(self) -> bool:
         return self._pattern is not None

@@ -20,6 +20,7 @@ import pandas as pd
 from qualcode.privacy import patterns as pt
 from qualcode.privacy.detect import Mention, _is_proper, detect, ner_mentions
 from qualcode.privacy.lexicon import Lexicon, lexicon
+from qualcode.privacy.name_scan import NameScanner
 
 NAME_KINDS = ("person", "organisation", "place")
 SHAPED_KINDS = ("email", "phone", "postcode", "url")
@@ -63,7 +64,7 @@ def _context(text: str, start: int, end: int) -> str:
     return f"…{before} [{' '.join(text[start:end].split())}] {after}…"
 
 
-def _name_pattern(surfaces: Iterable[str]) -> re.Pattern[str] | None:
+def _name_pattern(surfaces: Iterable[str]) -> NameScanner | None:
     alternatives = set()
     for surface in surfaces:
         words = surface.split()
@@ -74,7 +75,7 @@ def _name_pattern(surfaces: Iterable[str]) -> re.Pattern[str] | None:
     if not alternatives:
         return None
     ordered = sorted(alternatives, key=len, reverse=True)
-    return re.compile(r"(?<![\w@.])(?:" + "|".join(ordered) + r")(?![\w@]|\.\w)")
+    return NameScanner(ordered, not_preceded_by=r"[\w@.]", not_followed_by=r"[\w@]|\.\w")
 
 
 def find_mentions(texts: Sequence[str], known: Iterable[KnownName] = (), lex: Lexicon | None = None,
