@@ -87,7 +87,8 @@ def lemma_lookup(lang: str = "en") -> dict[str, str]:
 
 #: Entries of the lookup table that are wrong for any reading of the word, not just
 #: ambiguous between noun and verb: "a bit" is not "bite", "evening" is not "even",
-#: "worse" is not "wrong", "data" is not "datum" in anyone's interview. They showed up
+#: "worse" is not "wrong", "data" is not "datum", "matter" is not "matt" (a reader takes
+#: "matt" for a name that escaped anonymising) in anyone's interview. They showed up
 #: in the demo's word cloud. Ambiguous ones ("meeting" -> "meet") are left as the table has them.
 LEMMA_CORRECTIONS: dict[str, dict[str, str]] = {
     "en": {
@@ -95,5 +96,6 @@ LEMMA_CORRECTIONS: dict[str, dict[str, str]] = {
         "evening": "evening", "evenings": "evening",
         "worse": "bad", "worst": "bad",
         "data": "data", "media": "media",
+        "matter": "matter",
     },
 }

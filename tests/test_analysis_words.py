@@ -101,8 +101,10 @@ def test_report_word_counts_equal_uncached_counts(study):
 def test_lookup_lemmas_corrected_where_the_table_is_wrong():
     """The lookup table maps "bit" to "bite" and "evening" to "even"; a word cloud of
     interviews must not show words nobody said."""
-    f = word_frequencies(["It helped a bit, and bits of it every evening were worse.", "Data were shared."])
+    f = word_frequencies(["It helped a bit, and bits of it every evening were worse.", "Data were shared.",
+                          "What matters mattered, as a matter of fact."])
     words = set(f["word"])
-    assert {"bit", "evening", "bad", "data"} <= words
-    assert not words & {"bite", "even", "wrong", "datum"}
+    assert {"bit", "evening", "bad", "data", "matter"} <= words
+    assert not words & {"bite", "even", "wrong", "datum", "matt"}
     assert f.set_index("word").loc["bit", "count"] == 2
+    assert f.set_index("word").loc["matter", "count"] == 3
