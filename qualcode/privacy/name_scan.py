@@ -60,7 +60,20 @@ class NameScanner:
                 self._before + "(?:" + "|".join(names) + ")" + self._after)
         return compiled
 
+    def _may_hold_a_name(self, text: str) -> bool:
+        """False when no word of ``text`` begins a name: most texts hold none, and one
+        pass in C over the folded text is far cheaper than visiting each word in Python.
+        A text whose folding changes its length (a "ß") is always scanned."""
+        if self._has_others:
+            return True
+        folded = text.casefold()
+        if len(folded) != len(text):
+            return True
+        return not self._by_word.keys().isdisjoint(_FIRST_WORD.findall(folded))
+
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if not self._may_hold_a_name(text):
+            return
         position = 0
         while True:
             run = self._scan.search(text, position)
