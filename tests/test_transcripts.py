@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -321,3 +322,21 @@ def test_a_bracket_in_speech_is_no_caption_line_and_layout_names_captions(tmp_pa
     assert len(turns) == 4
     forced = read_path(path, layout="zoom-captions").sources[0]
     assert [(t.start, t.end) for t in forced.segments] == [(t.start, t.end) for t in turns]
+
+
+def test_quotes_in_a_report_block_follow_a_role_change(otter_study) -> None:
+    """A report judges which excerpts are quotable once for all its codes; a speaker made
+    the interviewer in between (a write) must drop out of the next quotes all the same."""
+    project, _ = otter_study
+    project.add_code("Board", rules={"keywords": ["board", "trustees"]})
+    project.autocode(apply=True)
+    with project.cached():
+        first = project.quotes("Board", n=10)
+        again = project.quotes("Board", n=10)
+        pd.testing.assert_frame_equal(first, again)
+        assert "Nadia Petrov" in set(project.excerpts()["speaker"])
+        project.set_speaker_role("Nadia Petrov", "interviewer")
+        after = project.quotes("Board", n=10)
+    assert len(after) == len(first) - 1
+    outside = project.quotes("Board", n=10)
+    pd.testing.assert_frame_equal(after, outside)

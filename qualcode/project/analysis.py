@@ -416,10 +416,24 @@ class ProjectAnalysis(ProjectPrivacy):
         if fields is None:
             fields = [c for c in ("role", "wave") if c in f.descriptors.columns or c == "wave"]
         return qa.representative_quotes(
-            quotable(f.excerpts, self.speaker_roles()), f.apps, code, f.descriptors, f.codebook, fields=fields, n=n, per_case=per_case,
+            self._quotable(f.excerpts, where, base), f.apps, code, f.descriptors, f.codebook, fields=fields, n=n, per_case=per_case,
             descendants=descendants, anonymise=self.anonymiser(case_names=True).series,
             unit_label="Participant" if f.counted is None or f.counted.unit == "case" else "Source",
         )
+
+    def _quotable(self, excerpts: pd.DataFrame, where: Where, base: str) -> pd.DataFrame:
+        """:func:`quotable` of the excerpts in scope, judged once per ``cached()`` block: a
+        report asks for quotes of several codes, and judging every excerpt (interviewer?
+        only transcription marks?) took ~15 s a time on 10^6 excerpts."""
+        cache = self._db.frame_cache
+        key = ("quotable", _hashable(where), base)
+        if cache is not None and key in cache:
+            return cache[key].copy()  # type: ignore[union-attr]
+        chosen = quotable(excerpts, self.speaker_roles())
+        if cache is not None:
+            cache[key] = chosen
+            return chosen.copy()
+        return chosen
 
 
 def _hashable(value: Any) -> Any:
