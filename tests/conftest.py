@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,25 @@ def _count_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory)
         os.environ.pop("QUALCODE_CACHE_DIR", None)
     else:
         os.environ["QUALCODE_CACHE_DIR"] = before
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards; the test is skipped
+    when QUALCODE_TEST_PG_URL names no server (CI's `.ci/run` starts one and sets it)."""
+    server = os.environ.get("QUALCODE_TEST_PG_URL")
+    if not server:
+        pytest.skip("set QUALCODE_TEST_PG_URL to a PostgreSQL server to run")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"qc_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from qualcode import Project
 from qualcode.errors import CodingError
@@ -99,22 +95,6 @@ PG_URL = os.environ.get("QUALCODE_TEST_PG_URL")
 N_SPANS = 400
 WORKERS = 3
 
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    if not PG_URL:
-        pytest.skip("set QUALCODE_TEST_PG_URL to a PostgreSQL server to run")
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"qc_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _import(url: str, path: str, queue: multiprocessing.Queue) -> None:

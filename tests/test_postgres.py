@@ -3,13 +3,9 @@ where the user may create databases; ``.ci/run`` starts one when it can)."""
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from qualcode import Project
 from qualcode.errors import CodingError, IngestError
@@ -20,22 +16,6 @@ pytestmark = [
     pytest.mark.skipif(not PG_URL, reason="set QUALCODE_TEST_PG_URL to a PostgreSQL server to run"),
 ]
 
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh database for one test, dropped afterwards."""
-    assert PG_URL
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"qc_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_a_whole_small_study_on_postgresql(pg_url: str, study_files: Path) -> None:

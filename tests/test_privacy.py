@@ -328,37 +328,19 @@ def test_a_trained_pipeline_adds_its_entities(monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not __import__("os").environ.get("QUALCODE_TEST_PG_URL"),
-                    reason="set QUALCODE_TEST_PG_URL to a PostgreSQL server to run")
-def test_a_team_shares_its_decisions_on_postgresql(tmp_path: Path) -> None:
+def test_a_team_shares_its_decisions_on_postgresql(tmp_path: Path, pg_url: str) -> None:
     """Two members of a team on one PostgreSQL project: names one confirms are replaced
     in what the other exports, and numbers stay unique."""
-    import os
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(os.environ["QUALCODE_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
-    name = f"qc_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(os.environ["QUALCODE_TEST_PG_URL"]).set(database=name).render_as_string(hide_password=False)
-    try:
-        anna = Project.create(url, title="Team")
-        (tmp_path / "m").mkdir()
-        (tmp_path / "m" / "CEO-21 wave 1.txt").write_text(CEO_21, encoding="utf-8")
-        anna.ingest(tmp_path / "m", progress=False)
-        ben = Project.open(url)
-        assert anna.confirm_names(["Priya Patel", "Priya"]) == "[Person 1]"
-        assert ben.confirm_names(["Oakfield Trust"]) == "[Organisation 1]"
-        assert ben.confirm_names(["Sarah Jones", "Ms Jones"]) == "[Person 2]"
-        cleaned = ben.anonymiser().text(CEO_21)
-        assert "Priya" not in cleaned and "[Person 1] rings me" in cleaned and "[Organisation 1]" in cleaned
-        assert set(anna.redaction_candidates()["candidate"]) & {"Priya Patel", "Sarah Jones"} == set()
-        anna.close()
-        ben.close()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    anna = Project.create(pg_url, title="Team")
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "CEO-21 wave 1.txt").write_text(CEO_21, encoding="utf-8")
+    anna.ingest(tmp_path / "m", progress=False)
+    ben = Project.open(pg_url)
+    assert anna.confirm_names(["Priya Patel", "Priya"]) == "[Person 1]"
+    assert ben.confirm_names(["Oakfield Trust"]) == "[Organisation 1]"
+    assert ben.confirm_names(["Sarah Jones", "Ms Jones"]) == "[Person 2]"
+    cleaned = ben.anonymiser().text(CEO_21)
+    assert "Priya" not in cleaned and "[Person 1] rings me" in cleaned and "[Organisation 1]" in cleaned
+    assert set(anna.redaction_candidates()["candidate"]) & {"Priya Patel", "Sarah Jones"} == set()
+    anna.close()
+    ben.close()

@@ -3,14 +3,10 @@ call succeeds, every coding is there once, none is lost (see ``team_coding.py``)
 from __future__ import annotations
 
 import os
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 import team_coding
 from qualcode import Project
@@ -78,22 +74,6 @@ def check_team_coding(target: str, folder: Path) -> None:
 def test_four_coders_at_once_on_sqlite(tmp_path: Path) -> None:
     check_team_coding(str(tmp_path / "team.qcproj"), tmp_path)
 
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
-    if not PG_URL:
-        pytest.skip("set QUALCODE_TEST_PG_URL to a PostgreSQL server to run")
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"qc_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.mark.postgres
