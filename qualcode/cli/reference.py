@@ -59,7 +59,12 @@ def _section(root: click.Group, path: tuple[str, ...], command: click.Command) -
     for name in path[:-1]:
         parent = click.Context(parent.command.get_command(parent, name), info_name=name, parent=parent)
     context = click.Context(command, info_name=path[-1], parent=parent)
-    usage = " ".join(command.collect_usage_pieces(context))
+    pieces = command.collect_usage_pieces(context)
+    if isinstance(command, click.Group) and pieces:
+        # click 8.5 writes "[COMMAND]" for a group that runs without one, older clicks
+        # "COMMAND": say it ourselves, so the reference is the same whichever click pip chose
+        pieces[-1] = "[COMMAND] [ARGS]..." if command.invoke_without_command else "COMMAND [ARGS]..."
+    usage = " ".join(pieces)
     lines = [f'<a id="{"-".join(path)}"></a>', f"### qualcode {' '.join(path)}", ""]
     lines += ["```", f"qualcode {' '.join(path)} {usage}".rstrip(), "```", ""]
     lines += [_plain(command.help or ""), ""]
