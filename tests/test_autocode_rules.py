@@ -276,3 +276,32 @@ def test_short_chunk_table_finds_exactly_what_was_added_through_growth_and_colli
     assert (table.find(first, second) == -1).all()
     assert table.find(*keys(["a" * 15])[0]).tolist() == [5000]
     assert (sizes > 15).any()  # the 16-byte chunk was asked about and is never in the table
+
+
+def test_phrase_pairs_by_binary_search_agree_with_the_dense_table(monkeypatch):
+    """A codebook too large for the dense table of phrases' first-two-key pairs searches
+    the sorted pairs instead; both find the same phrases as spaCy's PhraseMatcher."""
+    rng = random.Random(8)
+    texts = [" ".join(rng.choice(TRICKY) for _ in range(rng.randint(0, 15))) for _ in range(400)]
+    dense = both(PHRASES, texts)
+    monkeypatch.setattr(FastMatcher, "DENSE_PAIR_CELLS", 0)
+    searched = both(PHRASES, texts)
+    assert dense[0] == searched[0] == dense[1] and any(len(p.split()) > 1 for p in PHRASES)
+
+
+def test_chunks_grouped_by_key_digest_are_told_apart_when_their_bytes_differ():
+    """New chunks are grouped by a digest of their byte key before becoming strings; two
+    different keys with one digest (forged here) must still get their own rows."""
+    from qualcode.coding.rules.match import _MIX_SECOND
+
+    matcher = FastMatcher([], get_nlp())
+    data = b" alpha beta alpha beta gamma " + b" " * 16
+    starts = np.array([1, 7, 12, 18, 23], dtype=np.int64)
+    ends = np.array([6, 11, 17, 22, 28], dtype=np.int64)
+    second = np.array([5 << 56, 4 << 56, 5 << 56, 4 << 56, 5 << 56], dtype=np.uint64)
+    first = np.array([11, 0, 11, 0, 12], dtype=np.uint64)
+    mixed = second * _MIX_SECOND  # (array arithmetic wraps silently)
+    first[[1, 3]] = np.uint64(11) ^ mixed[0] ^ mixed[1]  # beta's digest == alpha's
+    rows = matcher._rows_by_text(data, starts, ends, first, second).tolist()
+    chunk_of = {row: chunk for chunk, row in matcher._chunk_row.items()}
+    assert [chunk_of[r] for r in rows] == ["alpha", "beta", "alpha", "beta", "gamma"]

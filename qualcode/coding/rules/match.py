@@ -78,8 +78,9 @@ def _unique_pairs(units: list[int] | np.ndarray, pids: list[int] | np.ndarray) -
 
 def distinct(values: np.ndarray, counts: bool = False) -> Any:
     """Sorted distinct int64 values (and how often each occurs): a sort and a diff, several
-    times faster than ``numpy.unique``'s hash table on these arrays."""
-    ordered = np.sort(values, kind="stable") if len(values) else values.astype(np.int64)
+    times faster than ``numpy.unique``'s hash table on these arrays. (The default sort:
+    equal integers cannot be told apart, so a stable sort would only be slower.)"""
+    ordered = np.sort(values) if len(values) else values.astype(np.int64)
     first = np.empty(len(ordered), dtype=bool)
     if len(ordered):
         first[0] = True
@@ -288,6 +289,9 @@ def _white_space(buffer: np.ndarray, ascii_only: bool) -> np.ndarray:
 class FastMatcher:
     """Vectorised matcher: chunk tokens cached as integer keys, patterns found with numpy."""
 
+    #: The largest dense table of phrases' first-two-key pairs (cells); beyond it, a binary search.
+    DENSE_PAIR_CELLS = 1 << 22
+
     def __init__(self, patterns: Sequence[Pattern], nlp: Language) -> None:
         self.nlp = nlp
         self.table = key_table_for(nlp)
@@ -327,6 +331,20 @@ class FastMatcher:
         self._triple_pids = np.array([p for _, p in triples], dtype=np.int64)
         self._pair_beyond = np.array([any(len(rest) > 1 for rest, _ in self._pairs[k]) for k in self._pair_keys],
                                      dtype=bool)
+        # the pair of a phrase's first two keys -> its index in _pair_keys, as a dense table over the
+        # keys that start a pair and the keys that come second (a few hundred each in a codebook);
+        # a codebook so large that the table would pass 4 M cells searches _pair_keys instead
+        firsts = sorted({k >> 31 for k in self._pair_keys.tolist()})
+        seconds = sorted({k & ((1 << 31) - 1) for k in self._pair_keys.tolist()})
+        self._pair_table: np.ndarray | None = None
+        if len(firsts) * len(seconds) <= self.DENSE_PAIR_CELLS:
+            self._first_slot = np.full(max(self._n_pattern_ids, 1), -1, dtype=np.int64)
+            self._first_slot[firsts] = np.arange(len(firsts)) * len(seconds)
+            self._second_slot = np.full(max(self._n_pattern_ids, 1), -1, dtype=np.int64)
+            self._second_slot[seconds] = np.arange(len(seconds))
+            self._pair_table = np.full(max(len(firsts) * len(seconds), 1), -1, dtype=np.int64)
+            for index, k in enumerate(self._pair_keys.tolist()):
+                self._pair_table[self._first_slot[k >> 31] + self._second_slot[k & ((1 << 31) - 1)]] = index
         self._special = frozenset(nlp.tokenizer.rules or {})
         self._chunk_row: dict[str, int] = _ChunkRows()
         self._short = _ShortChunks()
@@ -450,12 +468,35 @@ class FastMatcher:
         rows = self._short.find(first, second)
         rest = np.flatnonzero(rows < 0)
         if len(rest):
-            rows[rest] = self._rows_of(
-                [data[a:b].decode("utf-8", "surrogatepass") for a, b in zip(starts[rest].tolist(), ends[rest].tolist())])
+            rows[rest] = self._rows_by_text(data, starts[rest], ends[rest], first[rest], second[rest])
             add = rest[size[rest] <= _SHORT]  # short chunks new to the table: store them once
             add = add[np.unique(rows[add], return_index=True)[1]]
             self._short.add(first[add], second[add], rows[add])
         return rows, chunk_unit
+
+    def _rows_by_text(self, data: bytes, starts: np.ndarray, ends: np.ndarray, first: np.ndarray,
+                      second: np.ndarray) -> np.ndarray:
+        """Rows of chunks the byte table did not hold (new ones, long ones), through their text.
+
+        A first batch holds 300,000 such chunks and 9,000 distinct ones: equal short keys
+        are grouped first (by a sort), so that one string per distinct chunk is made and
+        looked up. A chunk is grouped only when its words equal its group's first member's,
+        so the grouping is exact; long chunks and the members of a group that differ (two
+        keys with one digest) are made into strings one by one."""
+        digest = first ^ (second * _MIX_SECOND)
+        _, first_of_group, group = np.unique(digest, return_index=True, return_inverse=True)
+        lead = first_of_group[group]
+        alone = np.flatnonzero((first != first[lead]) | (second != second[lead]) | (second == _LONG))
+        text = self._text_of(data, starts, ends)
+        rows = self._rows_of(text(first_of_group))[group]
+        rows[alone] = self._rows_of(text(alone))
+        return rows
+
+    @staticmethod
+    def _text_of(data: bytes, starts: np.ndarray, ends: np.ndarray) -> Any:
+        def text(which: np.ndarray) -> list[str]:
+            return [data[a:b].decode("utf-8", "surrogatepass") for a, b in zip(starts[which].tolist(), ends[which].tolist())]
+        return text
 
     def _rows_of(self, chunks: list[str]) -> np.ndarray:
         """Chunk-table rows of chunks given as strings; new chunks are tokenized and added."""
@@ -501,10 +542,17 @@ class FastMatcher:
         ``known`` holds the positions of tokens whose key occurs in some pattern."""
         starts = known[:-1][np.diff(known) == 1]
         starts = starts[unit[starts] == unit[starts + 1]]
-        pair = _pair(values[starts], values[starts + 1])
-        at = np.minimum(np.searchsorted(self._pair_keys, pair), len(self._pair_keys) - 1)
-        found = self._pair_keys[at] == pair
-        starts, at = starts[found], at[found]
+        if self._pair_table is not None:  # both keys are pattern keys here: the slot tables cover them
+            row, column = self._first_slot[values[starts]], self._second_slot[values[starts + 1]]
+            found = np.flatnonzero((row >= 0) & (column >= 0))
+            at = self._pair_table[row[found] + column[found]]
+            found, at = found[at >= 0], at[at >= 0]
+            starts = starts[found]
+        else:
+            pair = _pair(values[starts], values[starts + 1])
+            at = np.minimum(np.searchsorted(self._pair_keys, pair), len(self._pair_keys) - 1)
+            found = self._pair_keys[at] == pair
+            starts, at = starts[found], at[found]
         two = self._pair_two[at] >= 0  # two-word phrases: found already
         units, pids = [unit[starts[two]]], [self._pair_two[at[two]]]
         n = len(values)
