@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import BigInteger, Connection, String, case, cast, func, select, type_coerce
 
-from qualcode.store import count_cache, schema
+from qualcode.store import count_cache, count_prefetch, schema
 from qualcode.store.dml import string_agg
 
 S, X, A, C, K, D = (
@@ -275,7 +275,10 @@ def counting_applications(conn: Connection, status: str | None = "applied",
     kept = count_cache.slot(conn, "_".join(("counting", status or "any", *extra)))
     values = count_cache.load(kept, width)
     if values is None:
-        values = counting_ids(conn, status, extra)
+        # the command line may have read them on a second thread while it started
+        values = _prefetched(kept) if status == "applied" and not extra else None
+        if values is None:
+            values = counting_ids(conn, status, extra)
         count_cache.save(kept, values)
     ids = values[:, :4].astype(np.int64, copy=False)
     srcs = source_table(conn) if sources is None else sources
@@ -340,6 +343,22 @@ def counting_ids(conn: Connection, status: str | None = "applied", extra: tuple[
         return values
     return np.column_stack([*_unpack(values[:, 0].astype(np.int64), bits), values[:, 1:]]) \
         .astype(values.dtype, copy=False)
+
+
+def _prefetched(kept: count_cache.Slot | None) -> np.ndarray | None:
+    """The ids :mod:`qualcode.store.count_prefetch` read for exactly this state (the same
+    cache file), as :func:`counting_ids` returns them; None when it read nothing."""
+    texts = count_prefetch.take(kept.path) if kept is not None else None
+    if texts is None:
+        return None
+    ids_text, packed_text, bits = texts
+    ids = np.fromstring(ids_text, dtype=np.int64, sep=" ")
+    packed = np.fromstring(packed_text, dtype=np.int64, sep=" ")
+    if len(ids) != len(packed):  # pragma: no cover - both come from one aggregate
+        return None
+    if len(ids) > 1 and not bool((ids[1:] > ids[:-1]).all()):
+        packed = packed[np.argsort(ids, kind="stable")]  # group_concat keeps no promised order
+    return np.column_stack(_unpack(packed, bits)) if len(packed) else np.zeros((0, 4), dtype=np.int64)
 
 
 def _id_bits(conn: Connection, budget: int) -> tuple[int, ...] | None:
