@@ -305,3 +305,15 @@ def test_chunks_grouped_by_key_digest_are_told_apart_when_their_bytes_differ():
     rows = matcher._rows_by_text(data, starts, ends, first, second).tolist()
     chunk_of = {row: chunk for chunk, row in matcher._chunk_row.items()}
     assert [chunk_of[r] for r in rows] == ["alpha", "beta", "alpha", "beta", "gamma"]
+
+
+def test_the_matchers_white_space_is_pythons():
+    """The byte-level chunker cuts at the ASCII white space it reads from ``str.isspace``
+    and at a fixed list of multi-byte characters: together they must be every character
+    ``str.split()`` splits on."""
+    from qualcode.coding.rules.match import _ASCII_SPACE_RUNS, MULTIBYTE_SPACES
+
+    python = {c for c in map(chr, range(0x110000)) if c.isspace()}
+    ours = {chr(first + k) for first, count in _ASCII_SPACE_RUNS for k in range(count)}
+    ours |= {b.decode("utf-8") for b in MULTIBYTE_SPACES}
+    assert ours == python and all(len(("a" + c + "b").split()) == 2 for c in python)

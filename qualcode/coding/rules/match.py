@@ -33,7 +33,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -261,12 +260,12 @@ def _space_runs(codes: list[int]) -> list[tuple[int, int]]:
 _ASCII_SPACE_RUNS = _space_runs([c for c in range(128) if chr(c).isspace()])
 
 
-@lru_cache(maxsize=1)
-def _multibyte_spaces() -> tuple[bytes, ...]:
-    """The UTF-8 bytes of every non-ASCII character ``str.split()`` splits on (no-break
-    space, the en quad to hair space, the line and paragraph separators...), read from
-    Python's own ``str.isspace`` so the two can never differ."""
-    return tuple(c.encode("utf-8") for c in filter(str.isspace, map(chr, range(128, 0x110000))))
+#: The non-ASCII characters ``str.split()`` splits on (next line, no-break space, ogham
+#: space mark, en quad to hair space, line and paragraph separators, narrow no-break,
+#: medium mathematical and ideographic spaces), as UTF-8. A test checks the list against
+#: ``str.isspace`` over every code point, so a Python with other white space fails it.
+MULTIBYTE_SPACES = tuple(chr(c).encode("utf-8") for c in (0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
+                                                          0x202F, 0x205F, 0x3000))
 
 
 def _white_space(buffer: np.ndarray, ascii_only: bool) -> np.ndarray:
@@ -277,7 +276,7 @@ def _white_space(buffer: np.ndarray, ascii_only: bool) -> np.ndarray:
         space |= (buffer - np.uint8(first)) < count
     if not ascii_only:
         leads = np.flatnonzero(buffer >= 0xC2)  # every multi-byte white space starts with C2, E1, E2 or E3
-        for sequence in _multibyte_spaces():
+        for sequence in MULTIBYTE_SPACES:
             at = leads[buffer[leads] == sequence[0]]
             for k in range(1, len(sequence)):
                 at = at[buffer[at + k] == sequence[k]]
