@@ -418,8 +418,9 @@ class FastMatcher:
             return [[t.text for t in self.nlp.tokenizer(c)] for c in chunks]
         return out
 
-    def tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For a batch: unit position, lemma-key id and exact-word id of every token."""
+    def tokens(self, texts: Sequence[str], exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For a batch: unit position, lemma-key id and exact-word id of every token (the
+        last empty when ``exact`` is false: no case-sensitive pattern needs it)."""
         empty = np.empty(0, dtype=np.int64)
         chunk_rows, chunk_unit = self._chunks(texts)
         if not len(chunk_rows):
@@ -429,7 +430,7 @@ class FastMatcher:
         ends = np.cumsum(lengths)
         flat = np.repeat(firsts - (ends - lengths), lengths) + np.arange(int(ends[-1]), dtype=np.int64)
         unit = np.repeat(chunk_unit, lengths)
-        return unit, self._keys.array[flat], self._orths.array[flat]
+        return unit, self._keys.array[flat], self._orths.array[flat] if exact else empty
 
     def _chunks(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The chunk-table row and the unit position of every chunk of a batch, in order.
@@ -509,7 +510,7 @@ class FastMatcher:
         return rows
 
     def hits(self, texts: Sequence[str]) -> Hits:
-        unit, keys, orths = self.tokens(texts)
+        unit, keys, orths = self.tokens(texts, exact=self._has_exact)
         found_units: list[np.ndarray] = []
         found_pids: list[np.ndarray] = []
         for values in (keys, orths) if self._has_exact else (keys,):
