@@ -31,6 +31,7 @@ from qualcode.report.html import write_html  # noqa: E402
 from qualcode.report.markdown import write_markdown  # noqa: E402
 from qualcode.report.content import write_csv  # noqa: E402
 from qualcode.report.figures import saving_in_background  # noqa: E402
+from qualcode.reporting.elsewhere import sections_elsewhere  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.analysis.base import AnalysisBase
@@ -76,6 +77,10 @@ class ReportOptions:
     #: processes that write figures while the report goes on (None: one per CPU beyond
     #: the first, on Linux; 0: write each figure in this process as it is drawn)
     figure_processes: int | None = None
+    #: processes that compute the middle sections (words, weights, quotes, machine coding,
+    #: questionnaire) while this one computes the code analyses, impact models and agreement
+    #: (None: one when figures are written in the background; 0: all in this process)
+    section_processes: int | None = None
 
 
 @dataclass
@@ -168,28 +173,40 @@ def _build_report(project: "Project", figures_dir: str | Path, options: ReportOp
     colours = _branch_colours(project)
     _material_section(project, report, sources, summary, base)
     first_analysis = len(report.sections)
-    if not thematic.empty and thematic["applications"].sum() > 0:
-        _codes_section(project, report, figures_dir, thematic, colours, options, base)
-        _priorities_section(project, report, figures_dir, material, colours, options, base)
-        _groups_section(project, report, figures_dir, material, options)
-        _waves_section(project, report, figures_dir, material, options)
-        _cooccurrence_section(project, report, figures_dir, material, thematic, options)
-        _name_the_base(report.sections[first_analysis:], base)
-        _words_section(project, report, figures_dir, sources, options)
-        _weights_section(project, report, material)
-        _quotes_section(project, report, material, thematic, options)
-    _machine_section(project, report)
-    if summary["questionnaire_responses"]:
-        _questionnaire_section(project, report, figures_dir, options)
-    if options.impact_models:
-        from qualcode.reporting.impact import add_impact_section
+    analyses = not thematic.empty and thematic["applications"].sum() > 0
 
-        for model_path in options.impact_models:
-            add_impact_section(project, report, figures_dir, model_path)
-    if options.agreement_coders:
-        from qualcode.reporting.agreement import add_agreement_section
+    def middle_sections(report: Report) -> None:
+        """Sections that need nothing the code analyses compute (another process may do them)."""
+        if analyses:
+            _words_section(project, report, figures_dir, sources, options)
+            _weights_section(project, report, material)
+            _quotes_section(project, report, material, thematic, options)
+        _machine_section(project, report)
+        if summary["questionnaire_responses"]:
+            _questionnaire_section(project, report, figures_dir, options)
 
-        add_agreement_section(project, report, options.agreement_coders, options.agreement_unit)
+    processes = options.section_processes
+    if processes is None and options.figure_processes == 0:
+        processes = 0  # everything in this process, as asked
+    # the middle sections are computed in a forked process meanwhile and take their place
+    with sections_elsewhere(project, report, middle_sections, processes) as middle:
+        if analyses:
+            _codes_section(project, report, figures_dir, thematic, colours, options, base)
+            _priorities_section(project, report, figures_dir, material, colours, options, base)
+            _groups_section(project, report, figures_dir, material, options)
+            _waves_section(project, report, figures_dir, material, options)
+            _cooccurrence_section(project, report, figures_dir, material, thematic, options)
+            _name_the_base(report.sections[first_analysis:], base)
+        middle.here()
+        if options.impact_models:
+            from qualcode.reporting.impact import add_impact_section
+
+            for model_path in options.impact_models:
+                add_impact_section(project, report, figures_dir, model_path)
+        if options.agreement_coders:
+            from qualcode.reporting.agreement import add_agreement_section
+
+            add_agreement_section(project, report, options.agreement_coders, options.agreement_unit)
     if options.include_memos:
         _memos_section(project, report)
     _codebook_section(project, report, options)

@@ -188,5 +188,13 @@ class Database:
     def close(self) -> None:
         self.engine.dispose()
 
+    def after_fork(self) -> None:
+        """In a child process made by ``os.fork``: use connections of its own from now on.
+
+        The parent's pooled connections are left alone (not closed: the parent goes on
+        using them), as SQLAlchemy prescribes for a forked process; a connection shared by
+        two processes corrupts what both read."""
+        self.engine.dispose(close=False)
+
     def __repr__(self) -> str:
         return f"Database({display_name(self.target)!r})"
