@@ -114,3 +114,27 @@ def test_a_figure_name_taken_meanwhile_is_computed_again_here(study: Project, tm
     pngs = sorted(p.name for p in tmp_path.iterdir())
     assert pngs == ["chart-2.png", "chart-2.svg", "chart.png", "chart.svg"]
     assert b"mine" in (tmp_path / "chart.svg").read_bytes() and b"child" in (tmp_path / "chart-2.svg").read_bytes()
+
+
+def test_work_done_meanwhile_is_done_by_the_end_of_the_block(tmp_path: Path) -> None:
+    from qualcode.reporting.elsewhere import meanwhile
+
+    target = tmp_path / "made.txt"
+    with meanwhile(lambda: target.write_text("from the child", encoding="utf-8"), 1):
+        mine = os.getpid()
+    assert target.read_text(encoding="utf-8") == "from the child" and os.getpid() == mine
+
+
+def test_work_that_fails_meanwhile_raises_its_own_error_here(tmp_path: Path) -> None:
+    from qualcode.reporting.elsewhere import meanwhile
+
+    calls = []
+
+    def work() -> None:
+        calls.append(os.getpid())  # the child's append is not seen here
+        raise OSError(f"cannot write {tmp_path / 'x.xlsx'}")
+
+    with pytest.raises(OSError, match="cannot write"):
+        with meanwhile(work, 1):
+            pass
+    assert calls == [os.getpid()]  # run again here, once, after the child failed

@@ -32,7 +32,7 @@ from qualcode.report.figures import background_processes, saving_here, unstage, 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.project import Project
 
-__all__ = ["Place", "sections_elsewhere"]
+__all__ = ["Place", "meanwhile", "sections_elsewhere"]
 
 
 class Place:
@@ -178,3 +178,42 @@ def _names_clash(report: Report, sections: list[Section]) -> bool:
     """True if a figure of ``sections`` has the file name of one already in ``report``."""
     taken = {ref.png.resolve() for _, ref in report.figures()}
     return any(ref.png.resolve() in taken for section in sections for ref in section.figures)
+
+
+@contextmanager
+def meanwhile(work: Callable[[], object], processes: int | None = None) -> Iterator[None]:
+    """Run ``work()`` (writing a file, say) in a forked process while the block runs here;
+    when the block ends it has run, there or, if that process failed, here (where an error
+    is raised as usual). ``processes`` as for :func:`sections_elsewhere`."""
+    if processes is None:
+        processes = 1 if background_processes() > 0 else 0
+    pid = None
+    if processes > 0:
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = None
+        if pid == 0:
+            code = 1
+            try:
+                work()
+                code = 0
+            except BaseException:  # noqa: BLE001 - reported by the exit code; the parent runs it again
+                code = 1
+            finally:
+                os._exit(code)
+    try:
+        yield
+    except BaseException:
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+        raise
+    if pid is not None:
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) == 0:
+            return
+    work()

@@ -31,7 +31,7 @@ from qualcode.report.html import write_html  # noqa: E402
 from qualcode.report.markdown import write_markdown  # noqa: E402
 from qualcode.report.content import write_csv  # noqa: E402
 from qualcode.report.figures import saving_in_background  # noqa: E402
-from qualcode.reporting.elsewhere import sections_elsewhere  # noqa: E402
+from qualcode.reporting.elsewhere import meanwhile, sections_elsewhere  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.analysis.base import AnalysisBase
@@ -78,7 +78,8 @@ class ReportOptions:
     #: the first, on Linux; 0: write each figure in this process as it is drawn)
     figure_processes: int | None = None
     #: processes that compute the middle sections (words, weights, quotes, machine coding,
-    #: questionnaire) while this one computes the code analyses, impact models and agreement
+    #: questionnaire) while this one computes the code analyses, impact models and agreement,
+    #: and that write the workbook while this one writes HTML, Markdown and CSV
     #: (None: one when figures are written in the background; 0: all in this process)
     section_processes: int | None = None
 
@@ -185,11 +186,8 @@ def _build_report(project: "Project", figures_dir: str | Path, options: ReportOp
         if summary["questionnaire_responses"]:
             _questionnaire_section(project, report, figures_dir, options)
 
-    processes = options.section_processes
-    if processes is None and options.figure_processes == 0:
-        processes = 0  # everything in this process, as asked
     # the middle sections are computed in a forked process meanwhile and take their place
-    with sections_elsewhere(project, report, middle_sections, processes) as middle:
+    with sections_elsewhere(project, report, middle_sections, _other_processes(options)) as middle:
         if analyses:
             _codes_section(project, report, figures_dir, thematic, colours, options, base)
             _priorities_section(project, report, figures_dir, material, colours, options, base)
@@ -211,6 +209,14 @@ def _build_report(project: "Project", figures_dir: str | Path, options: ReportOp
         _memos_section(project, report)
     _codebook_section(project, report, options)
     return report
+
+
+def _other_processes(options: ReportOptions) -> int | None:
+    """``options.section_processes``; 0 when figures are to be written in this process and
+    nothing else was said (everything here, as asked)."""
+    if options.section_processes is None and options.figure_processes == 0:
+        return 0
+    return options.section_processes
 
 
 def _name_the_base(sections: list[Section], base: "AnalysisBase") -> None:
@@ -244,10 +250,12 @@ def write_report(project: "Project", out_dir: str | Path, options: ReportOptions
     out.mkdir(parents=True, exist_ok=True)
     figures_dir = out / "figures"
     report = build_report(project, figures_dir, options)
-    xlsx = write_excel(report, out / "report.xlsx")
-    html = write_html(report, out / "report.html")
-    md = write_markdown(report, out / "report.md", figures_dir="figures")
-    csv = write_csv(report, out / "tables")
+    xlsx = out / "report.xlsx"
+    with meanwhile(lambda: write_excel(report, xlsx), _other_processes(options or ReportOptions())):
+        # the workbook is written in another process meanwhile
+        html = write_html(report, out / "report.html")
+        md = write_markdown(report, out / "report.md", figures_dir="figures")
+        csv = write_csv(report, out / "tables")
     figures = [ref.png for _, ref in report.figures()]
     return WrittenReport(out, xlsx, html, md, csv, figures)
 
