@@ -205,7 +205,8 @@ AWKWARD = ["well-being", "co-operate", "don't", "I’m", "mentors'", "Mentor-03:
            "2024-05-01", "#mentoring", "@ceo", "e.g.", "U.K.", "\x00", "a\x00b", "İstanbul", "ﬁnance",
            "naïve", "Straße", "x" * 15, "y" * 16, "é" * 7, "é" * 8, "trustees’", "(board)", "“board”", "—", "...",
            "self-belief", "board", "Boards", "meeting"]
-AWKWARD_SPACES = [" ", "  ", "\r\n", "\n\n", "\t", "\u00a0", "\u2009", "\u3000", "\u2028", "\x1c", "\x85", "\u200b", ""]
+AWKWARD_SPACES = [" ", "  ", "\r\n", "\n\n", "\t", "\u00a0", "\u2009", "\u3000", "\u2028", "\u1680", "\x1c", "\x85", "\u200b",
+                  ""]
 awkward_units = st.lists(st.lists(st.tuples(st.sampled_from(AWKWARD), st.sampled_from(AWKWARD_SPACES)), max_size=10),
                          min_size=1, max_size=8).map(lambda units: ["".join(w + s for w, s in u) for u in units])
 
@@ -305,3 +306,15 @@ def test_chunks_grouped_by_key_digest_are_told_apart_when_their_bytes_differ():
     rows = matcher._rows_by_text(data, starts, ends, first, second).tolist()
     chunk_of = {row: chunk for chunk, row in matcher._chunk_row.items()}
     assert [chunk_of[r] for r in rows] == ["alpha", "beta", "alpha", "beta", "gamma"]
+
+
+def test_the_matchers_white_space_is_pythons():
+    """The byte-level chunker cuts at the ASCII white space it reads from ``str.isspace``
+    and at a fixed list of multi-byte characters: together they must be every character
+    ``str.split()`` splits on."""
+    from qualcode.coding.rules.match import _ASCII_SPACE_RUNS, MULTIBYTE_SPACES
+
+    python = {c for c in map(chr, range(0x110000)) if c.isspace()}
+    ours = {chr(first + k) for first, count in _ASCII_SPACE_RUNS for k in range(count)}
+    ours |= {b.decode("utf-8") for b in MULTIBYTE_SPACES}
+    assert ours == python and all(len(("a" + c + "b").split()) == 2 for c in python)

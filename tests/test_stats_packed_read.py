@@ -130,3 +130,102 @@ def test_packed_ids_read_what_a_plain_select_reads_on_postgresql(pg_url: str, tm
         assert project.frequencies().set_index("code").loc["Far 1073741824", "excerpts"] == 1
     finally:
         project.close()
+
+
+# --------------------------------------------------------------- the prefetch thread
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record, for each counting read, whether the prefetched ids were used."""
+    used: list[bool] = []
+    original = frames._prefetched
+
+    def spy(kept):  # type: ignore[no-untyped-def]
+        values = original(kept)
+        used.append(values is not None)
+        return values
+
+    monkeypatch.setattr(frames, "_prefetched", spy)
+    return used
+
+
+@pytest.fixture
+def study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("QUALCODE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("QUALCODE_CACHE", raising=False)
+    project = _project(str(tmp_path / "study.qcproj"), tmp_path)
+    project.close()
+    return tmp_path / "study.qcproj"
+
+
+def test_ids_read_on_the_prefetch_thread_are_the_ids_a_plain_select_reads(study: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from qualcode.store import count_prefetch
+
+    used = _spy(monkeypatch)
+    count_prefetch.start(str(study))  # as `qualcode -p study.qcproj stats frequencies` does
+    project = Project.open(study)
+    try:
+        with project.database.connect() as conn:
+            lean = frames.counting_applications(conn, "applied")
+            plain = frames.counting_ids(conn, "applied", packed=False)
+        assert used == [True]
+        assert np.array_equal(lean[["excerpt_id", "source_id", "code_id"]].to_numpy(), plain[:, :3])
+        assert np.array_equal(_plain(project), plain)
+        # a second count in this process loads the kept file; no thread is running
+        with project.database.connect() as conn:
+            frames.counting_applications(conn, "applied")
+        assert used == [True]
+    finally:
+        project.close()
+
+
+def test_a_write_after_the_prefetch_began_is_counted(study: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qualcode.store import count_prefetch
+
+    used = _spy(monkeypatch)
+    count_prefetch.start(str(study))
+    project = Project.open(study)
+    try:
+        before = len(_plain(project))
+        project.code("Interview 1", "Issues", start=1300, end=1330, coder="dora")  # raises the change counter
+        with project.database.connect() as conn:
+            counted = frames.counting_ids(conn, "applied", packed=False)
+            lean = frames.counting_applications(conn, "applied")
+        assert used == [False]  # read for the state before the write: not used
+        assert len(lean) == len(counted) == before + 1
+        assert np.array_equal(lean["excerpt_id"].to_numpy(), counted[:, 0])
+    finally:
+        project.close()
+
+
+def test_prefetched_texts_in_any_order_give_rows_in_application_order(study: Path) -> None:
+    """group_concat keeps no promised order before SQLite 3.44: rows come back sorted."""
+    from qualcode.store import count_cache, count_prefetch
+
+    project = Project.open(study)
+    try:
+        with project.database.connect() as conn:
+            plain = frames.counting_ids(conn, "applied", packed=False)
+            app_ids = [r[0] for r in conn.execute(select(A.c.id).where(A.c.status == "applied").order_by(A.c.id))]
+            bits = frames._id_bits(conn, 63)
+            kept = count_cache.slot(conn, "counting_applied")
+        assert bits is not None and kept is not None
+        packed = (((plain[:, 0] << bits[1]) + plain[:, 1] << bits[2]) + plain[:, 2] << bits[3]) + plain[:, 3]
+        shuffled = np.random.default_rng(1).permutation(len(plain))
+        count_prefetch._read[kept.path] = (" ".join(str(app_ids[i]) for i in shuffled),
+                                           " ".join(str(v) for v in packed[shuffled]), bits)
+        assert np.array_equal(frames._prefetched(kept), plain)
+    finally:
+        project.close()
+
+
+def test_no_prefetch_when_the_cache_is_off_or_the_project_is_a_server(study: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from qualcode.store import count_prefetch
+
+    monkeypatch.setenv("QUALCODE_CACHE", "off")
+    count_prefetch.start(str(study))
+    assert not count_prefetch._threads
+    monkeypatch.delenv("QUALCODE_CACHE")
+    count_prefetch.start("postgresql://qualcode@localhost/nowhere")
+    assert not count_prefetch._threads
+    assert count_prefetch.project_file(None, study.parent) == study.resolve()  # the one *.qcproj here
