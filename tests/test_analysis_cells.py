@@ -74,7 +74,7 @@ def test_cells_count_what_scipy_counts(seed: int) -> None:
     assert np.array_equal(counts_by_unit(group, counts_by_unit(unit, cells, 30), 4).toarray(), (q @ p @ expected).toarray())
 
 
-def test_counts_by_unit_sorts_when_the_table_is_too_large_to_count_densely(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_counts_sort_when_the_table_is_too_large_to_count_densely(monkeypatch: pytest.MonkeyPatch) -> None:
     from qualcode.analysis import _matrix
 
     rows, cols, table = _random(4)
@@ -83,10 +83,15 @@ def test_counts_by_unit_sorts_when_the_table_is_too_large_to_count_densely(monke
     group = np.random.default_rng(6).integers(-1, 5, 50)
     dense = counts_by_unit(unit, cells, 50).toarray()
     dense_groups = counts_by_unit(group, counts_by_unit(unit, cells, 50), 5).toarray()
-    assert dense.sum() > 0 and dense_groups.sum() > 0
+    dense_present = unit_matrix(unit, cells, 50).toarray()
+    dense_summed = rollup(unit_matrix(unit, cells, 50), table).toarray()
+    assert dense.sum() > 0 and dense_groups.sum() > 0 and dense_present.max() == 1 and dense_summed.max() == 1
     monkeypatch.setattr(_matrix, "_DENSE_COUNT_LIMIT", 0)
+    monkeypatch.setattr(_matrix, "_FLAG_LIMIT", 0)
     assert np.array_equal(counts_by_unit(unit, cells, 50).toarray(), dense)
     assert np.array_equal(counts_by_unit(group, counts_by_unit(unit, cells, 50), 5).toarray(), dense_groups)
+    assert np.array_equal(unit_matrix(unit, cells, 50).toarray(), dense_present)
+    assert np.array_equal(rollup(unit_matrix(unit, cells, 50), table).toarray(), dense_summed)
 
 
 def test_ancestor_table_lists_each_code_then_its_ancestors() -> None:

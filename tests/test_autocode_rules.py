@@ -205,7 +205,8 @@ AWKWARD = ["well-being", "co-operate", "don't", "I’m", "mentors'", "Mentor-03:
            "2024-05-01", "#mentoring", "@ceo", "e.g.", "U.K.", "\x00", "a\x00b", "İstanbul", "ﬁnance",
            "naïve", "Straße", "x" * 15, "y" * 16, "é" * 7, "é" * 8, "trustees’", "(board)", "“board”", "—", "...",
            "self-belief", "board", "Boards", "meeting"]
-AWKWARD_SPACES = [" ", "  ", "\r\n", "\n\n", "\t", "\u00a0", "\u2009", "\u3000", "\u2028", "\x1c", "\x85", "\u200b", ""]
+AWKWARD_SPACES = [" ", "  ", "\r\n", "\n\n", "\t", "\u00a0", "\u2009", "\u3000", "\u2028", "\u1680", "\x1c", "\x85", "\u200b",
+                  ""]
 awkward_units = st.lists(st.lists(st.tuples(st.sampled_from(AWKWARD), st.sampled_from(AWKWARD_SPACES)), max_size=10),
                          min_size=1, max_size=8).map(lambda units: ["".join(w + s for w, s in u) for u in units])
 

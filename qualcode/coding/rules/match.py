@@ -24,7 +24,7 @@ bytes are cut at white space with numpy (exactly where ``str.split()`` cuts), a 
 up to 15 bytes is looked up by its bytes read as two integers in a numpy hash table
 (an exact key, not a digest), and only longer or new chunks become Python strings. Then
 numpy gathers give one integer key per token. One-word patterns are an array lookup;
-longer phrases are found by the integer pair of their first two keys (``numpy.isin``)
+longer phrases are found by the integer pair of their first two keys (a dense table)
 and checked on the few candidates.
 Tests compare the two matchers on the demo corpus and on generated text.
 """
@@ -266,6 +266,9 @@ _ASCII_SPACE_RUNS = _space_runs([c for c in range(128) if chr(c).isspace()])
 #: ``str.isspace`` over every code point, so a Python with other white space fails it.
 MULTIBYTE_SPACES = tuple(chr(c).encode("utf-8") for c in (0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
                                                           0x202F, 0x205F, 0x3000))
+_SPACES_BY_LEAD: dict[int, list[bytes]] = defaultdict(list)  # by first byte: one pass over the lead bytes each
+for _sequence in MULTIBYTE_SPACES:
+    _SPACES_BY_LEAD[_sequence[0]].append(_sequence)
 
 
 def _white_space(buffer: np.ndarray, ascii_only: bool) -> np.ndarray:
@@ -276,12 +279,14 @@ def _white_space(buffer: np.ndarray, ascii_only: bool) -> np.ndarray:
         space |= (buffer - np.uint8(first)) < count
     if not ascii_only:
         leads = np.flatnonzero(buffer >= 0xC2)  # every multi-byte white space starts with C2, E1, E2 or E3
-        for sequence in MULTIBYTE_SPACES:
-            at = leads[buffer[leads] == sequence[0]]
-            for k in range(1, len(sequence)):
-                at = at[buffer[at + k] == sequence[k]]
-            for k in range(len(sequence)):
-                space[at + k] = True
+        for lead, sequences in _SPACES_BY_LEAD.items():
+            at_lead = leads[buffer[leads] == lead]
+            for sequence in sequences:
+                at = at_lead
+                for k in range(1, len(sequence)):
+                    at = at[buffer[at + k] == sequence[k]]
+                for k in range(len(sequence)):
+                    space[at + k] = True
     return space
 
 
@@ -418,8 +423,9 @@ class FastMatcher:
             return [[t.text for t in self.nlp.tokenizer(c)] for c in chunks]
         return out
 
-    def tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For a batch: unit position, lemma-key id and exact-word id of every token."""
+    def tokens(self, texts: Sequence[str], exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For a batch: unit position, lemma-key id and exact-word id of every token (the
+        last empty when ``exact`` is false: no case-sensitive pattern needs it)."""
         empty = np.empty(0, dtype=np.int64)
         chunk_rows, chunk_unit = self._chunks(texts)
         if not len(chunk_rows):
@@ -429,7 +435,7 @@ class FastMatcher:
         ends = np.cumsum(lengths)
         flat = np.repeat(firsts - (ends - lengths), lengths) + np.arange(int(ends[-1]), dtype=np.int64)
         unit = np.repeat(chunk_unit, lengths)
-        return unit, self._keys.array[flat], self._orths.array[flat]
+        return unit, self._keys.array[flat], self._orths.array[flat] if exact else empty
 
     def _chunks(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The chunk-table row and the unit position of every chunk of a batch, in order.
@@ -509,7 +515,7 @@ class FastMatcher:
         return rows
 
     def hits(self, texts: Sequence[str]) -> Hits:
-        unit, keys, orths = self.tokens(texts)
+        unit, keys, orths = self.tokens(texts, exact=self._has_exact)
         found_units: list[np.ndarray] = []
         found_pids: list[np.ndarray] = []
         for values in (keys, orths) if self._has_exact else (keys,):
