@@ -105,3 +105,17 @@ def test_ancestor_table_lists_each_code_then_its_ancestors() -> None:
 def test_an_out_of_range_cell_is_refused() -> None:
     with pytest.raises(ValueError):
         Cells.distinct(np.array([0, 1]), np.array([0, 5]), (2, 5))
+
+
+def test_thematic_mask_of_a_categorical_is_the_mask_of_its_strings() -> None:
+    """The counting frames hold code paths as categoricals; which rows are questionnaire
+    structure must not depend on that."""
+    from qualcode.codebook.branches import thematic_mask
+
+    paths = pd.Series(["Impact/Confidence", "Questionnaire/Q1", None, "Issues", "Questionnaire/Q2", "Impact/Confidence"],
+                      index=[5, 3, 9, 1, 0, 2])
+    as_categories = paths.astype("category")
+    expected = [True, False, True, True, False, True]  # by hand: only the Questionnaire branch is structure
+    assert thematic_mask(paths).tolist() == expected
+    assert thematic_mask(as_categories).tolist() == expected
+    assert list(thematic_mask(as_categories).index) == [5, 3, 9, 1, 0, 2]
