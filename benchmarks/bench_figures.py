@@ -17,7 +17,14 @@ copied before anything opens it: a newer schema upgrades a project in place), or
 Printed: wall and CPU time (user + system of the process and every child it waited for,
 e.g. the processes that write figures), median and minimum; whether every CSV table is
 the same file in both versions; for each PNG the share of pixels that differ at all and
-by more than 32 levels; whether each SVG is the same once its random ids are renamed.
+by more than 32 levels; whether each SVG is the same once its random ids are renamed;
+whether report.html has the same text and report.xlsx the same values and number formats
+in every cell.
+
+The 10^6-codings report against the baseline, checked against main before a change:
+
+    python benchmarks/bench_figures.py --workdir DIR --baseline 3ad4238 --steps report \
+        --project /tmp/figures/big2/big.qcproj --same-as <main before the change> --repeat 3
 """
 from __future__ import annotations
 
@@ -72,6 +79,7 @@ def compare(a: Path, b: Path) -> list[str]:
                  + (f" (differing: {', '.join(differing)})" if differing else ""))
     md_same = (a / "report.md").read_bytes() == (b / "report.md").read_bytes()
     lines.append(f"report.md identical: {md_same}")
+    lines.append(_compare_html_and_xlsx(a, b))
     for png in sorted((a / "figures").glob("*.png")):
         other = b / "figures" / png.name
         if not other.exists():
@@ -90,6 +98,39 @@ def compare(a: Path, b: Path) -> list[str]:
                      f"{(diff > 32).mean():6.2%}), {png.stat().st_size // 1000:4d} -> {other.stat().st_size // 1000:4d} KB;"
                      f" SVG same: {svg}")
     return lines
+
+
+def _images_blanked(html: str) -> str:
+    """The HTML report's text: embedded SVGs and base64 images replaced by a mark."""
+    html = re.sub(r"<svg\b.*?</svg>", "SVG", html, flags=re.S)
+    return re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "IMAGE", html)
+
+
+def _compare_html_and_xlsx(a: Path, b: Path) -> str:
+    """report.html's text, and every cell's value and number format of report.xlsx (read
+    with openpyxl), plus which parts of the xlsx package differ byte for byte."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    html_a, html_b = (a / "report.html").read_text(encoding="utf-8"), (b / "report.html").read_text(encoding="utf-8")
+    html = "identical" if html_a == html_b else (
+        "same text (images differ)" if _images_blanked(html_a) == _images_blanked(html_b) else "DIFFERENT text")
+    with zipfile.ZipFile(a / "report.xlsx") as za, zipfile.ZipFile(b / "report.xlsx") as zb:
+        names = za.namelist()
+        parts = [n for n in names if n != "docProps/core.xml" and (n not in zb.namelist() or za.read(n) != zb.read(n))]
+    wa, wb = load_workbook(a / "report.xlsx", read_only=True), load_workbook(b / "report.xlsx", read_only=True)
+    cells, differing = 0, [s for s in wa.sheetnames if s not in wb.sheetnames]
+    for sheet in (s for s in wa.sheetnames if s in wb.sheetnames):
+        rows_a = [[(c.value, c.number_format) for c in r] for r in wa[sheet].iter_rows()]
+        rows_b = [[(c.value, c.number_format) for c in r] for r in wb[sheet].iter_rows()]
+        cells += sum(len(r) for r in rows_a)
+        if rows_a != rows_b:
+            differing.append(sheet)
+    same = not differing and wa.sheetnames == wb.sheetnames
+    return (f"report.html: {html}; report.xlsx: {len(wa.sheetnames)} sheets, {cells:,} cells, values and number "
+            f"formats the same: {same}" + (f" (differing: {', '.join(differing)})" if differing else "")
+            + f"; package parts differing byte for byte: {', '.join(parts) or 'none'}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import example, given, settings
@@ -190,3 +191,130 @@ def test_new_chunks_tokenized_in_one_call_give_each_chunks_own_tokens():
     matcher = FastMatcher([], get_nlp())
     alone = [[t.text for t in get_nlp().tokenizer(c)] for c in chunks]
     assert matcher._tokenize_many(chunks) == alone
+
+
+# ---------------------------------- the fast matcher's chunks and tokens on awkward text
+# Words and white space of real transcripts and exports: hyphens, curly and straight
+# apostrophes, emoji (with a skin tone), URLs, numbers and money, a NUL, CRLF,
+# no-break and thin spaces,
+# the ideographic space, a line separator, the information separators that
+# ``str.split()`` cuts at and the zero-width space that it does not, and chunks on both
+# sides of the 15-byte limit of the matcher's byte table ("é" is two bytes).
+AWKWARD = ["well-being", "co-operate", "don't", "I’m", "mentors'", "Mentor-03:", "😀", "👍🏽board", "board😀,",
+           "https://example.org/mentoring?id=3&x=y", "www.board.org.uk", "10,000", "£5.50", "3.5%", "10:30am",
+           "2024-05-01", "#mentoring", "@ceo", "e.g.", "U.K.", "\x00", "a\x00b", "İstanbul", "ﬁnance",
+           "naïve", "Straße", "x" * 15, "y" * 16, "é" * 7, "é" * 8, "trustees’", "(board)", "“board”", "—", "...",
+           "self-belief", "board", "Boards", "meeting"]
+AWKWARD_SPACES = [" ", "  ", "\r\n", "\n\n", "\t", "\u00a0", "\u2009", "\u3000", "\u2028", "\u1680", "\x1c", "\x85", "\u200b",
+                  ""]
+awkward_units = st.lists(st.lists(st.tuples(st.sampled_from(AWKWARD), st.sampled_from(AWKWARD_SPACES)), max_size=10),
+                         min_size=1, max_size=8).map(lambda units: ["".join(w + s for w, s in u) for u in units])
+
+
+@settings(max_examples=200, deadline=None)
+@example(["", " \r\n ", "a\x00b board", "😀" + "é" * 8 + "\u3000" + "x" * 15, ""])
+@given(awkward_units)
+def test_fast_matcher_chunks_are_str_split_of_each_unit(texts):
+    """The batch is cut into chunks on its UTF-8 bytes; that must be ``str.split()`` of
+    every unit, in order, whatever the characters (the second batch finds every chunk
+    in the byte table or the dictionary, the first adds them)."""
+    matcher = FastMatcher([], get_nlp())
+    chunk_of = {}
+    for _ in range(2):
+        rows, units = matcher._chunks(texts)
+        chunk_of = {row: chunk for chunk, row in matcher._chunk_row.items()}
+        got = [[] for _ in texts]
+        for row, unit in zip(rows.tolist(), units.tolist()):
+            got[unit].append(chunk_of[row])
+        assert got == [t.split() for t in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(awkward_units)
+def test_fast_matcher_tokens_are_spacys_tokens_on_awkward_text(texts):
+    """Every unit's tokens, read back from the matcher's exact-word ids, are spaCy's
+    tokenizer's tokens of the unit without the white-space tokens."""
+    nlp = get_nlp()
+    matcher = FastMatcher([Pattern(0, ("board",), exact=True)], nlp)  # an exact pattern: exact-word ids are kept
+    word_of = {}
+    for _ in range(2):  # new chunks, then the same chunks found in the tables
+        unit, _, orths = matcher.tokens(texts)
+        word_of = {i: key[1:] for key, i in matcher._ids.items() if key.startswith("=")}
+        got = [[] for _ in texts]
+        for u, o in zip(unit.tolist(), orths.tolist()):
+            got[u].append(word_of[o])
+        assert got == [[t.text for t in nlp.tokenizer(text) if not t.is_space] for text in texts]
+
+
+def test_short_chunk_table_finds_exactly_what_was_added_through_growth_and_collisions():
+    """The byte table starts at 4 slots, so adding 3,000 chunks in rounds makes it grow
+    and probe past taken slots; every added chunk gets its own row back, and chunks never
+    added (including ones that differ only in a byte past the 8th, in length, or that are
+    too long for the table) get none."""
+    from qualcode.coding.rules.match import _PAD, _ShortChunks, _short_keys
+
+    rng = random.Random(4)
+    alphabet = "abcdeé😀\x00-'"
+    chunks = list(dict.fromkeys("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 9))) for _ in range(5000)))
+    fits = [c for c in chunks if len(c.encode("utf-8")) <= 15]
+    added = fits[:3000]
+    absent = fits[3000:] + [c for c in chunks if len(c.encode("utf-8")) > 15] + ["abcdefghX", "abcdefghY", "a" * 16]
+
+    def keys(words):
+        data = " ".join(words).encode("utf-8", "surrogatepass") + _PAD
+        sizes = np.array([len(w.encode("utf-8")) for w in words], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes + 1)[:-1]]).astype(np.int64)
+        return _short_keys(data, starts, sizes), sizes
+
+    table = _ShortChunks(bits=2)
+    for lo in range(0, len(added), 700):
+        (first, second), _ = keys(added[lo : lo + 700])
+        table.add(first, second, np.arange(lo, lo + len(first), dtype=np.int64))
+    (first, second), _ = keys(added)
+    assert table.find(first, second).tolist() == list(range(len(added)))
+    table.add(*keys(["a" * 15])[0], np.array([5000]))
+    (first, second), sizes = keys([c for c in absent if c != "a" * 15])
+    assert (table.find(first, second) == -1).all()
+    assert table.find(*keys(["a" * 15])[0]).tolist() == [5000]
+    assert (sizes > 15).any()  # the 16-byte chunk was asked about and is never in the table
+
+
+def test_phrase_pairs_by_binary_search_agree_with_the_dense_table(monkeypatch):
+    """A codebook too large for the dense table of phrases' first-two-key pairs searches
+    the sorted pairs instead; both find the same phrases as spaCy's PhraseMatcher."""
+    rng = random.Random(8)
+    texts = [" ".join(rng.choice(TRICKY) for _ in range(rng.randint(0, 15))) for _ in range(400)]
+    dense = both(PHRASES, texts)
+    monkeypatch.setattr(FastMatcher, "DENSE_PAIR_CELLS", 0)
+    searched = both(PHRASES, texts)
+    assert dense[0] == searched[0] == dense[1] and any(len(p.split()) > 1 for p in PHRASES)
+
+
+def test_chunks_grouped_by_key_digest_are_told_apart_when_their_bytes_differ():
+    """New chunks are grouped by a digest of their byte key before becoming strings; two
+    different keys with one digest (forged here) must still get their own rows."""
+    from qualcode.coding.rules.match import _MIX_SECOND
+
+    matcher = FastMatcher([], get_nlp())
+    data = b" alpha beta alpha beta gamma " + b" " * 16
+    starts = np.array([1, 7, 12, 18, 23], dtype=np.int64)
+    ends = np.array([6, 11, 17, 22, 28], dtype=np.int64)
+    second = np.array([5 << 56, 4 << 56, 5 << 56, 4 << 56, 5 << 56], dtype=np.uint64)
+    first = np.array([11, 0, 11, 0, 12], dtype=np.uint64)
+    mixed = second * _MIX_SECOND  # (array arithmetic wraps silently)
+    first[[1, 3]] = np.uint64(11) ^ mixed[0] ^ mixed[1]  # beta's digest == alpha's
+    rows = matcher._rows_by_text(data, starts, ends, first, second).tolist()
+    chunk_of = {row: chunk for chunk, row in matcher._chunk_row.items()}
+    assert [chunk_of[r] for r in rows] == ["alpha", "beta", "alpha", "beta", "gamma"]
+
+
+def test_the_matchers_white_space_is_pythons():
+    """The byte-level chunker cuts at the ASCII white space it reads from ``str.isspace``
+    and at a fixed list of multi-byte characters: together they must be every character
+    ``str.split()`` splits on."""
+    from qualcode.coding.rules.match import _ASCII_SPACE_RUNS, MULTIBYTE_SPACES
+
+    python = {c for c in map(chr, range(0x110000)) if c.isspace()}
+    ours = {chr(first + k) for first, count in _ASCII_SPACE_RUNS for k in range(count)}
+    ours |= {b.decode("utf-8") for b in MULTIBYTE_SPACES}
+    assert ours == python and all(len(("a" + c + "b").split()) == 2 for c in python)

@@ -104,3 +104,29 @@ def test_a_function_that_needs_spacy_still_gets_it() -> None:
     """Lazy is not missing: cutting sentences loads spaCy when asked."""
     modules = loaded_after("from qualcode.ingest.segment import sentences\nassert sentences('One. Two.') == [(0, 4), (5, 9)]")
     assert "spacy" in modules
+
+
+STATS_COMMANDS = [["frequencies"], ["presence"], ["cooccurrence"], ["crosstab", "--by", "role"],
+                  ["crosstab", "--by", "role", "--by", "wave", "--long"], ["waves"], ["priorities"],
+                  ["weights", "--by", "role"]]
+
+
+def test_stats_commands_load_no_scipy(tmp_path: Path) -> None:
+    """The counting commands count with numpy (``analysis._matrix.Cells``): importing
+    scipy.sparse would cost about a quarter of a second of each (issue 20). Each runs in
+    a fresh interpreter, cold (no kept ids) and prints its table."""
+    from test_stats_counting_frames import _build  # tests/ is on sys.path under pytest
+
+    project = _build(tmp_path)[0]
+    project.close()
+    study = tmp_path / "study.qcproj"
+    for args in STATS_COMMANDS:
+        cache = tmp_path / ("cache-" + "-".join(args))
+        code = ("import io, contextlib\nfrom qualcode.cli import main\nout = io.StringIO()\n"
+                "with contextlib.redirect_stdout(out):\n"
+                f"    try:\n        main({['--project', str(study), 'stats', *args]!r})\n"
+                "    except SystemExit as stop:\n        assert not stop.code, out.getvalue()\n"
+                "assert 'Impact' in out.getvalue(), out.getvalue()")
+        modules = loaded_after(code, env={"QUALCODE_CACHE_DIR": str(cache)})
+        assert "qualcode.analysis._matrix" in modules or args[0] in ("weights",), args
+        assert heavy_in(modules, STATUS_HEAVY) == [], args

@@ -1,9 +1,12 @@
-"""Sparse incidence matrices shared by the counting analyses.
+"""Incidence matrices shared by the counting analyses.
 
-Every count in frequencies, crosstabs, waves and co-occurrence is a column sum or a
-product of one 0/1 matrix: excerpts x codes. Building it once with integer codes
-(``pd.factorize``) and scipy.sparse keeps 10^6 applications to a fraction of a second,
-where a Python loop over rows would take minutes.
+Every count in frequencies, crosstabs, waves and co-occurrence is a column count or a
+product of one 0/1 matrix: excerpts x codes. It is kept as its cells (:class:`Cells`:
+row and column of each 1) built with integer codes (``pd.factorize``), and counted with
+``bincount``: 10^6 applications take a fraction of a second, where a Python loop over
+rows would take minutes. The counting commands need no scipy (importing scipy.sparse
+costs about a quarter of a second of a command's start-up); ``Incidence.matrix`` builds
+a scipy.sparse matrix for the overlap counts that multiply by an excerpt x excerpt one.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from qualcode.analysis._tree import ancestor_matrix, code_table
+from qualcode.analysis._tree import ancestor_table, code_table
 from qualcode.errors import DescriptorError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,6 +41,91 @@ def require_apps(apps: pd.DataFrame, extra: Iterable[str] = ()) -> None:
     require(apps, [*APP_COLUMNS, *extra], "applications", "project.applications()")
 
 
+@dataclass(frozen=True)
+class Cells:
+    """A sparse matrix as its nonzero cells: ``rows[i], cols[i]`` holds ``values[i]``
+    (1 when ``values`` is None: a 0/1 matrix). Each cell appears once; the order of the
+    cells is not fixed (:meth:`distinct` gives row-major order)."""
+
+    rows: np.ndarray  # int64
+    cols: np.ndarray  # int64
+    shape: tuple[int, int]
+    values: np.ndarray | None = None  # int64 counts; None: every cell is 1
+
+    @classmethod
+    def distinct(cls, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> "Cells":
+        """The 0/1 matrix with a 1 wherever ``(rows[i], cols[i])`` occurs (once or more)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        n_rows, n_cols = shape
+        if len(rows) and (rows.min() < 0 or cols.min() < 0 or rows.max() >= n_rows or cols.max() >= n_cols):
+            raise ValueError(f"cell index out of range for a {n_rows} x {n_cols} matrix")
+        if not n_cols:
+            return cls(rows[:0], cols[:0], shape)
+        key = _sorted_distinct(rows * n_cols + cols)
+        return cls(key // n_cols, key % n_cols, shape)
+
+    def counts(self) -> np.ndarray:
+        """The value of each cell."""
+        return self.values if self.values is not None else np.ones(len(self.rows), dtype=np.int64)
+
+    def ones(self) -> "Cells":
+        """A 0/1 copy: 1 wherever a value is stored."""
+        return Cells(self.rows, self.cols, self.shape)
+
+    def column_cells(self) -> np.ndarray:
+        """Cells per column: for a 0/1 matrix, the rows that have each column."""
+        return np.bincount(self.cols, minlength=self.shape[1])
+
+    def toarray(self) -> np.ndarray:
+        """The dense int64 matrix."""
+        out = np.zeros(self.shape, dtype=np.int64)
+        out[self.rows, self.cols] = self.counts()
+        return out
+
+    def to_sparse(self) -> "sparse.csr_matrix":
+        """The same matrix in scipy.sparse (for the overlap products)."""
+        from scipy import sparse
+
+        return sparse.csr_matrix((self.counts().astype(np.int32), (self.rows, self.cols)), shape=self.shape)
+
+    def gram(self) -> np.ndarray:
+        """``M.T @ M`` of a 0/1 matrix, dense: cell ``[a, b]`` counts the rows with both
+        columns. With the cells in row order, two cells ``d`` apart in the same row are
+        a pair; a pass per distance ``d`` over the cells of rows with more than ``d``
+        cells counts them all (one pass when most excerpts carry one code, a few with
+        child-sum incidence)."""
+        n = self.shape[1]
+        out = np.bincount(self.cols * (n + 1), minlength=n * n)  # the diagonal: rows with the column
+        rows, cols = self.rows, self.cols
+        if len(rows) > 1 and not bool((rows[1:] >= rows[:-1]).all()):
+            order = np.argsort(rows, kind="stable")
+            rows, cols = rows[order], cols[order]
+        size = np.bincount(rows, minlength=self.shape[0])[rows]  # cells in each cell's row
+        d = 1
+        while True:
+            longer = size > d
+            rows, cols, size = rows[longer], cols[longer], size[longer]
+            if len(rows) <= d:
+                break
+            same = rows[d:] == rows[:-d]
+            a, b = cols[:-d][same], cols[d:][same]
+            out += np.bincount(a * n + b, minlength=n * n) + np.bincount(b * n + a, minlength=n * n)
+            d += 1
+        return out.reshape(n, n).astype(np.int64)
+
+
+def _sorted_distinct(key: np.ndarray) -> np.ndarray:
+    """The distinct values of ``key``, sorted. A stable sort, not ``np.unique``: the
+    keys of an incidence come nearly sorted (applications in id order), which the
+    stable sort takes in one pass (a few ms for 10^6), where numpy 2's ``unique``
+    hashes every value (about a second)."""
+    if len(key) < 2 or bool((key[1:] > key[:-1]).all()):
+        return key
+    key = np.sort(key, kind="stable")
+    return key[np.r_[True, key[1:] != key[:-1]]]
+
+
 @dataclass
 class Incidence:
     """Excerpts x codes, 0/1, plus what each excerpt row belongs to.
@@ -51,14 +139,19 @@ class Incidence:
     """
 
     codes: pd.DataFrame
-    matrix: sparse.csr_matrix
+    cells: Cells
     excerpts: pd.DataFrame
     app_rows: np.ndarray  # matrix row of each application row (same order as apps)
     app_cols: np.ndarray  # matrix column of each application row
 
+    @cached_property
+    def matrix(self) -> "sparse.csr_matrix":
+        """The incidence as a scipy.sparse matrix (the overlap counts multiply with it)."""
+        return self.cells.to_sparse()
+
     @property
     def shape(self) -> tuple[int, int]:
-        return self.matrix.shape
+        return self.cells.shape
 
     @cached_property
     def source_idx(self) -> np.ndarray:
@@ -129,18 +222,13 @@ def incidence(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *, child
     ``child_sum`` a parent is set on every excerpt that carries it or any descendant.
     ``extra`` names more excerpt-level columns of ``apps`` to keep in ``excerpts``.
     """
-    from scipy import sparse  # loaded by the counts that use it: filters and start-up need none
-
     require_apps(apps)
     if table is None:
         table = code_table(apps, codebook)
     ex_idx, ex_ids = pd.factorize(apps["excerpt_id"], sort=False)
     cols = _codes_for(apps, table) if len(apps) else np.zeros(0, dtype=np.int64)
     n_ex, n_codes = len(ex_ids), len(table)
-    data = np.ones(len(apps), dtype=np.int32)
-    m = sparse.csr_matrix((data, (ex_idx, cols)), shape=(n_ex, n_codes))
-    m.sum_duplicates()
-    m.data[:] = 1
+    m = Cells.distinct(ex_idx, cols, (n_ex, n_codes))
     if child_sum:
         m = rollup(m, table)
     # first application row of each excerpt carries the excerpt-level columns
@@ -151,58 +239,67 @@ def incidence(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *, child
     wanted = ("excerpt_id", "source_id", "source", "case", "wave", "start", "end", *extra)
     keep = [c for c in dict.fromkeys(wanted) if c in apps.columns]
     excerpts = apps[keep].iloc[first].reset_index(drop=True)
-    return Incidence(table, m.tocsr(), excerpts, ex_idx, cols)
+    return Incidence(table, m, excerpts, ex_idx, cols)
 
 
-def unit_matrix(unit: np.ndarray, m: sparse.csr_matrix, n_units: int) -> sparse.csr_matrix:
-    """Units x codes 0/1: a unit (case, source) has a code when any of its excerpts has it."""
-    out = counts_by_unit(unit, m, n_units)
-    out.data[:] = 1
-    return out
+def unit_matrix(unit: np.ndarray, m: Cells, n_units: int) -> Cells:
+    """Units x codes 0/1: a unit (case, source) has a code when any of its rows has it."""
+    return counts_by_unit(unit, m, n_units).ones()
 
 
-def rollup(m: sparse.csr_matrix, table: pd.DataFrame) -> sparse.csr_matrix:
-    """Child-sum version of a 0/1 excerpt x code matrix (each ancestor set once)."""
-    out = (m @ ancestor_matrix(table)).tocsr()
-    out.data[:] = 1
-    return out
+def rollup(m: Cells, table: pd.DataFrame) -> Cells:
+    """Child-sum version of a 0/1 row x code matrix: each row also has every ancestor of
+    each of its codes, once. A row with one code gets its ancestors as they are (they
+    are distinct); only rows with several codes need duplicates removed."""
+    ancestors = ancestor_table(table)  # code -> itself and its ancestors, -1 padded
+    per_row = np.bincount(m.rows, minlength=m.shape[0])
+    several = per_row[m.rows] > 1
+    parts_rows, parts_cols = [], []
+    for chosen in (~several, several):
+        rows, cols = m.rows[chosen], m.cols[chosen]
+        for level in range(ancestors.shape[1]):  # the code itself, its parent, grandparent...
+            up = ancestors[:, level][cols]
+            ok = up >= 0
+            parts_rows.append(rows[ok])
+            parts_cols.append(up[ok])
+    alone = len(parts_rows) // 2
+    shared = Cells.distinct(np.concatenate(parts_rows[alone:]), np.concatenate(parts_cols[alone:]), m.shape)
+    return Cells(np.concatenate([*parts_rows[:alone], shared.rows]),
+                 np.concatenate([*parts_cols[:alone], shared.cols]), m.shape)
 
 
-def counts_by_unit(unit: np.ndarray, m: sparse.csr_matrix, n_units: int) -> sparse.csr_matrix:
-    """Units x codes: how many rows (excerpts) of each unit carry each code; unit -1 ignored.
+def counts_by_unit(unit: np.ndarray, m: Cells, n_units: int) -> Cells:
+    """Units x codes: how many rows (excerpts) of each unit carry each code, summing the
+    values of ``m`` (1 each for a 0/1 matrix); unit -1 ignored.
 
-    The same numbers as the product ``P @ m`` with ``P`` the units x rows 0/1 matrix,
-    counted directly from ``m``'s stored entries: one integer key (unit, code) per entry
-    and a ``bincount`` (or a sort, when units x codes is too large to count densely).
-    For 10^6 excerpts this is a few times faster than the sparse product.
+    The same numbers as the product ``P @ m`` with ``P`` the units x rows 0/1 matrix:
+    one integer key (unit, code) per cell and a ``bincount`` (or a sort, when units x
+    codes is too large to count densely).
     """
-    from scipy import sparse
-
-    m = m.tocsr()
     n_cols = m.shape[1]
     unit = np.asarray(unit, dtype=np.int64)
-    entry_unit = np.repeat(unit, np.diff(m.indptr))
+    entry_unit = unit[m.rows]
     keep = entry_unit >= 0
-    key = entry_unit[keep] * n_cols + m.indices[keep]
-    data = m.data[keep]
-    ones = bool((data == 1).all())
+    key = entry_unit[keep] * n_cols + m.cols[keep]
+    data = m.values[keep] if m.values is not None else None
     size = n_units * n_cols
     if size <= _DENSE_COUNT_LIMIT:
-        counts = np.bincount(key, minlength=size) if ones else \
+        counts = np.bincount(key, minlength=size) if data is None else \
             np.bincount(key, weights=data, minlength=size).astype(np.int64)
         cells = np.flatnonzero(counts)
         values = counts[cells].astype(np.int64)
     else:
         order = np.argsort(key, kind="stable")
-        key, data = key[order], data[order].astype(np.int64)
-        cells, first = np.unique(key, return_index=True)
+        key = key[order]
+        data = data[order].astype(np.int64) if data is not None else np.ones(len(key), dtype=np.int64)
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, dtype=np.int64)
+        cells = key[first]
         values = np.add.reduceat(data, first) if len(first) else np.zeros(0, dtype=np.int64)
         nonzero = values != 0
         cells, values = cells[nonzero], values[nonzero]
-    rows = cells // n_cols if n_cols else cells
-    indptr = np.zeros(n_units + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_units), out=indptr[1:])
-    return sparse.csr_matrix((values, (cells % n_cols) if n_cols else cells, indptr), shape=(n_units, n_cols))
+    if not n_cols:
+        return Cells(cells, cells, (n_units, n_cols), values)
+    return Cells(cells // n_cols, cells % n_cols, (n_units, n_cols), values)
 
 
 def base_cases(apps: pd.DataFrame, base: object) -> set:

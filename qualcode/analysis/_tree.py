@@ -9,15 +9,10 @@ the codebook.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
 from qualcode.errors import NotFoundError, UsageError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from scipy import sparse
 
 SEP = "/"
 TABLE_COLUMNS = ["code", "name", "depth", "top", "parent"]
@@ -89,27 +84,20 @@ def in_tree_order(codebook: pd.DataFrame) -> pd.DataFrame:
     return ranked.sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
 
 
-def ancestor_matrix(table: pd.DataFrame) -> sparse.csr_matrix:
-    """``A[i, j] = 1`` when code ``j`` is code ``i`` or one of its ancestors.
+def ancestor_table(table: pd.DataFrame) -> np.ndarray:
+    """Row ``i``: code ``i``'s column, then its ancestors' (nearest first) that are in
+    the table, padded with -1 (codes x (deepest + 1), int64).
 
-    Multiplying an excerpt x code incidence by ``A`` and clipping to 1 gives child-sum
-    incidence: an excerpt counts once for a parent however many of its children it has.
+    Giving a row of an excerpt x code incidence every column of its codes' rows gives
+    child-sum incidence: an excerpt counts once for a parent however many of its
+    children it has (:func:`qualcode.analysis._matrix.rollup`).
     """
-    from scipy import sparse  # here, not at the top: the filters and ``status`` need no scipy
-
     index = {p: i for i, p in enumerate(table["code"])}
-    rows: list[int] = []
-    cols: list[int] = []
-    for i, p in enumerate(table["code"]):
-        rows.append(i)
-        cols.append(i)
-        for a in _ancestors(p):
-            if a in index:
-                rows.append(i)
-                cols.append(index[a])
-    n = len(table)
-    data = np.ones(len(rows), dtype=np.int32)
-    return sparse.csr_matrix((data, (rows, cols)), shape=(n, n))
+    lines = [[i, *(index[a] for a in _ancestors(p) if a in index)] for i, p in enumerate(table["code"])]
+    out = np.full((len(lines), max((len(line) for line in lines), default=1)), -1, dtype=np.int64)
+    for i, line in enumerate(lines):
+        out[i, :len(line)] = line
+    return out
 
 
 def resolve(table: pd.DataFrame, code: str) -> str:

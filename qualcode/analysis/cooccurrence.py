@@ -1,4 +1,4 @@
-"""Code co-occurrence: which codes are applied together, counted as sparse products.
+"""Code co-occurrence: which codes are applied together.
 
 The unit is always the *excerpt*. In the default mode an excerpt counts for the pair
 (a, b) when it carries both codes, so the count matrix is ``E.T @ E`` for the 0/1
@@ -88,10 +88,10 @@ def _touch(inc: Incidence) -> sparse.csr_matrix:
 
 def _counts(inc: Incidence, overlap: bool) -> tuple[np.ndarray, np.ndarray]:
     """(count matrix, same-excerpt matrix) as dense code x code int arrays."""
-    e = inc.matrix
-    both = (e.T @ e).toarray().astype(np.int64)
+    both = inc.cells.gram()
     if not overlap:
         return both, both
+    e = inc.matrix
     t = (e.T @ _touch(inc)).toarray().astype(np.int64)
     return t + t.T - both, both
 
@@ -165,8 +165,9 @@ def cooccurrence_excerpts(apps: pd.DataFrame, code_a: str, code_b: str,
     a, b = resolve(inc.codes, code_a), resolve(inc.codes, code_b)
     pos = pd.Index(inc.codes["code"])
     ca, cb = pos.get_loc(a), pos.get_loc(b)
-    e = inc.matrix[:, [ca, cb]].toarray().astype(bool)
-    has_a, has_b = e[:, 0], e[:, 1]
+    has_a, has_b = np.zeros(inc.shape[0], dtype=bool), np.zeros(inc.shape[0], dtype=bool)
+    has_a[inc.cells.rows[inc.cells.cols == ca]] = True
+    has_b[inc.cells.rows[inc.cells.cols == cb]] = True
     if overlap:
         o = _excerpt_overlaps(inc)
         touch_b = (o @ has_b.astype(np.int32)) > 0

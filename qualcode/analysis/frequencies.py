@@ -18,7 +18,6 @@ from qualcode.analysis._matrix import (
     rollup,
     unit_matrix,
 )
-from qualcode.analysis._tree import ancestor_matrix
 
 __all__ = ["frequencies", "code_application", "code_presence", "excerpts_per_source"]
 
@@ -45,20 +44,17 @@ def frequencies(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *,
     out = inc.codes.copy()
     out["applications"] = np.bincount(inc.app_cols, minlength=len(out)) if len(apps) else 0
     n_base = len(inc.cases) if base is None else case_base_size(apps, base)
-    # sources x codes from the one big product; cases x codes from sources (a source has
-    # one case); child-sum at source/case level is the same OR over descendants, so it
-    # is a small product with the ancestor matrix rather than a second pass over excerpts
+    # sources x codes from the excerpt rows; cases x codes from sources (a source has one
+    # case); child-sum the same from the child-sum excerpt rows (an OR over descendants)
     n_src = int(inc.source_idx.max()) + 1 if len(inc.source_idx) else 0
-    by_source = unit_matrix(inc.source_idx, inc.matrix, n_src)
     source_case = np.full(n_src, -1, dtype=np.int64)
     source_case[inc.source_idx] = inc.case_idx
-    by_case = unit_matrix(source_case, by_source, len(inc.cases))
-    anc = ancestor_matrix(inc.codes)
-    for suffix, ex, src, cas in (("", inc.matrix, by_source, by_case),
-                                 ("_sum", rollup(inc.matrix, inc.codes), _clip(by_source @ anc), _clip(by_case @ anc))):
-        out["excerpts" + suffix] = _column_nnz(ex, len(out))
-        out["sources" + suffix] = _column_nnz(src, len(out))
-        out["cases" + suffix] = _column_nnz(cas, len(out))
+    for suffix, ex in (("", inc.cells), ("_sum", rollup(inc.cells, inc.codes))):
+        by_source = unit_matrix(inc.source_idx, ex, n_src)
+        by_case = unit_matrix(source_case, by_source, len(inc.cases))
+        out["excerpts" + suffix] = ex.column_cells()
+        out["sources" + suffix] = by_source.column_cells()
+        out["cases" + suffix] = by_case.column_cells()
     for suffix in ("", "_sum"):
         out["pct_cases" + suffix] = 100.0 * out["cases" + suffix] / n_base if n_base else np.nan
     out["case_base"] = n_base
@@ -66,20 +62,6 @@ def frequencies(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *,
              "excerpts", "sources", "cases", "pct_cases",
              "excerpts_sum", "sources_sum", "cases_sum", "pct_cases_sum", "case_base"]
     return out[order]
-
-
-def _clip(m):
-    """A 0/1 copy of a count matrix."""
-    m = m.tocsr()
-    m.data[:] = 1
-    return m
-
-
-def _column_nnz(m, n_cols: int) -> np.ndarray:
-    """Stored entries per column: for a 0/1 matrix, rows having the code."""
-    m = m.tocsr()
-    m.eliminate_zeros()
-    return np.bincount(m.indices, minlength=n_cols)
 
 
 def code_application(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *,
@@ -95,8 +77,8 @@ def code_application(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *
     require(apps, ["excerpt_id", "code", by], "applications", "project.applications()")
     inc = incidence(apps, codebook, child_sum=child_sum)
     unit_idx, units = factorize_labels(inc.excerpts[by])
-    um = counts_by_unit(np.asarray(unit_idx), inc.matrix, len(units))
-    frame = pd.DataFrame(um.T.toarray(), index=pd.Index(inc.codes["code"], name="code"),
+    um = counts_by_unit(np.asarray(unit_idx), inc.cells, len(units))
+    frame = pd.DataFrame(um.toarray().T, index=pd.Index(inc.codes["code"], name="code"),
                          columns=pd.Index(units, name=by))
     return frame
 

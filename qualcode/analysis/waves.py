@@ -68,12 +68,14 @@ def wave_change(apps: pd.DataFrame, first: object, second: object, codebook: pd.
     pres = {}
     for name, w, allowed in (("a", str(first), base_a), ("b", str(second), base_b)):
         ok = (wave == w) & (allowed.get_indexer(case) >= 0)
-        pres[name] = unit_matrix(np.where(ok, cidx, -1), inc.matrix, len(cases))
+        pres[name] = unit_matrix(np.where(ok, cidx, -1), inc.cells, len(cases))
     a, b = pres["a"], pres["b"]
     out = inc.codes[["code", "name", "depth", "top"]].copy()
-    n_a = np.asarray(a.sum(axis=0)).ravel()
-    n_b = np.asarray(b.sum(axis=0)).ravel()
-    both = np.asarray(a.multiply(b).sum(axis=0)).ravel()
+    n_codes = len(out)
+    n_a, n_b = a.column_cells(), b.column_cells()
+    # cells (case, code) present in both waves; each matrix holds a cell once
+    in_both = np.intersect1d(a.rows * n_codes + a.cols, b.rows * n_codes + b.cols, assume_unique=True)
+    both = np.bincount(in_both % n_codes, minlength=n_codes) if n_codes else np.zeros(0, dtype=np.int64)
     out["cases_first"], out["cases_second"], out["both"] = n_a, n_b, both
     out["only_first"], out["only_second"] = n_a - both, n_b - both
     out["base_first"], out["base_second"] = len(base_a), len(base_b)

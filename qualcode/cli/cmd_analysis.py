@@ -53,9 +53,20 @@ def _stop_words(stop_file: str | None) -> list[str]:
     return read_text_file(stop_file)[0].split()
 
 
+#: the ``stats`` commands that count codings (they read every applied coding's ids)
+COUNTING_COMMANDS = frozenset({"frequencies", "presence", "cooccurrence", "crosstab", "weights", "waves", "priorities"})
+
+
 @cli.group()
-def stats() -> None:
+@click.pass_context
+def stats(ctx: click.Context) -> None:
     """Tables: frequencies, presence, cooccurrence, crosstab, weights, waves, priorities, words, keywords, questionnaire."""
+    if ctx.invoked_subcommand in COUNTING_COMMANDS:
+        # the first count after a write reads 10^6 ids: SQLite starts on the second core
+        # while pandas and SQLAlchemy load (qualcode.store.count_prefetch)
+        from qualcode.store import count_prefetch
+
+        count_prefetch.start((ctx.find_root().obj or {}).get("project"))
 
 
 @stats.command("frequencies")

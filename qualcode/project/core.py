@@ -457,6 +457,23 @@ class ProjectCore:
         cache[key] = frame
         return frame.copy(deep=False)
 
+    def _excerpt_frame(self) -> pd.DataFrame:
+        """``frames.excerpts`` (every excerpt with its text, speaker and codes), through the
+        cache like :meth:`_frame`, built from the kept source table and applied codings
+        rather than reading both again."""
+        cache = self._db.frame_cache
+        key = (frames.excerpts.__name__, ())
+        if cache is not None and key in cache:
+            return cache[key].copy(deep=False)  # type: ignore[attr-defined]
+        applied = self._counting_applications()[["excerpt_id", "code"]]
+        table = self._source_table()
+        with self._db.connect() as conn:
+            frame = frames.excerpts(conn, table, applied)
+        if cache is not None:
+            cache[key] = frame
+            return frame.copy(deep=False)
+        return frame
+
     def _source_table(self) -> pd.DataFrame:
         """``frames.source_table``, kept like the counting frames (read once per change)."""
         return self._lasting_frame(frames.source_table)
@@ -595,14 +612,18 @@ class ProjectCore:
         included unless ``descendants=False``) and ``coder``. ``status=None`` with no code
         or coder lists every excerpt, the uncoded and the machine-suggested ones too, which
         is what the analyses use as their base of material."""
-        ex = self._frame(frames.excerpts)
+        ex = self._excerpt_frame()
         descriptors = self.descriptors() if where else None
         src = self._source_name(source)
         if ex.empty:
             return ex
         mask = pd.Series(True, index=ex.index)
         if code is not None or coder is not None or status is not None:
-            apps = self.applications(code, descendants=descendants, coder=coder, status=status)
+            if status == "applied":  # the lean counting frame has every applied coding's code and coder
+                apps = filter_applications(self._counting_applications(), code, self.codes() if code is not None else None,
+                                           descendants=descendants, coder=coder)
+            else:
+                apps = self.applications(code, descendants=descendants, coder=coder, status=status)
             mask &= ex["excerpt_id"].isin(apps["excerpt_id"] if not apps.empty else [])
         if src is not None:
             mask &= ex["source"] == src

@@ -10,11 +10,15 @@ fit, wrapped long text, and colour scales on heat-map tables.
 Excerpt text is participants' words, so no text cell is ever written as a formula: text
 that begins with ``=``, ``+``, ``-`` or ``@`` (or tab / CR) is stored as a string with
 Excel's quote prefix. The workbook is written in openpyxl's write-only mode so a project
-with 10^5-10^6 excerpts streams to disk instead of building every cell in memory.
+with 10^5-10^6 excerpts streams to disk instead of building every cell in memory, and the
+tables' data rows (numbers and text) are rendered by :mod:`qualcode.report.xlsx_rows` as
+the markup openpyxl writes for them, ten times faster than a cell object per value.
 """
 from __future__ import annotations
 
 import math
+import re
+import tempfile
 from copy import copy
 from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Sequence
@@ -33,6 +37,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from PIL import Image as PILImage
+
+from qualcode.report import xlsx_rows
+from qualcode.report.xlsx_rows import BlockColumn, RowBlock
 
 from qualcode.report.content import (
     FORMULA_PREFIXES,
@@ -113,7 +120,7 @@ def _excel_value(value: Any) -> Any:
     if isinstance(value, (int, date)):
         return value
     text = value if isinstance(value, str) else str(value)
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    text = _NOT_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", text))
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - 1] + "…"
     return text
@@ -150,9 +157,14 @@ def _needs_text_cell(value: object) -> bool:
     return isinstance(value, str) and (value.startswith(FORMULA_PREFIXES) or value in _ERROR_CODES)
 
 
+#: code points XML 1.0 cannot hold beyond openpyxl's control characters (lxml refuses them,
+#: and a lone surrogate cannot be encoded): dropped like the control characters
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
 def _clean_text(value: str) -> str:
-    if not value.isprintable():  # cheap test first; the regex only for the rare control character
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.isprintable():  # cheap test first; the regexes only for the rare control character
+        value = _NOT_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", value))
     if len(value) > MAX_CELL_CHARS:
         value = value[: MAX_CELL_CHARS - 1] + "…"
     return value
@@ -169,6 +181,8 @@ def _numbers_kept_as_text(series: pd.Series) -> bool:
     present = series.dropna()
     if present.empty or not all(isinstance(v, str) for v in present.head(1000).tolist()):
         return False
+    if not present.head(1000).astype(str).str.fullmatch(_WHOLE_NUMBER).all():
+        return False  # a text column shows it in its first rows: 10^5 excerpts are not all matched
     return bool(present.astype(str).str.fullmatch(_WHOLE_NUMBER).all())
 
 
@@ -269,9 +283,11 @@ def _check(report: Report) -> None:
 
 
 def _write_table_sheet(wb: Workbook, sheet: str, table: Table, contents: str,
-                       images: Sequence[tuple[str, XLImage]] = ()) -> int:
+                       images: Sequence[tuple[str, XLImage]] = (), blocks: list[RowBlock] | None = None) -> int:
     """Write one table, with ``images`` (anchor cell, image) beside it; returns the number
-    of data rows written."""
+    of data rows written. With ``blocks``, the data rows are added there as a
+    :class:`RowBlock` for :func:`xlsx_rows.splice` (when every value is one it renders)
+    instead of being streamed cell by cell through openpyxl."""
     ws = wb.create_sheet(sheet)
     data = table.data()
     for cell, image in images:
@@ -314,6 +330,11 @@ def _write_table_sheet(wb: Workbook, sheet: str, table: Table, contents: str,
         cell.alignment = _HEADER_ALIGN
         header.append(cell)
     ws.append(header)
+    if blocks is not None and n_rows and columns:
+        block = _row_block(ws, columns)
+        if block is not None:
+            blocks.append(block)
+            return n_rows
     makers = [col.maker() for col in columns]
     plain = all(m is None for m in makers)
     for row in zip(*(col.values for col in columns)):
@@ -322,6 +343,37 @@ def _write_table_sheet(wb: Workbook, sheet: str, table: Table, contents: str,
         else:
             ws.append([v if m is None or v is None else m(v) for v, m in zip(row, makers)])
     return n_rows
+
+
+def _row_block(ws: Any, columns: Sequence[_Column]) -> RowBlock | None:
+    """The table's data rows as a :class:`RowBlock`, or None when a value needs openpyxl
+    (a date, a time). The styles the rows use are registered with the workbook in the
+    order a cell-by-cell write would first meet them (row by row), and only those, so the
+    styles part and every ``s`` attribute are the same as openpyxl's."""
+    if not all(xlsx_rows.writable(col.values) for col in columns):
+        return None
+    firsts: list[tuple[int, int, WriteOnlyCell]] = []  # (row, column, a cell whose style is first met there)
+    block_columns = []
+    for i, col in enumerate(columns):
+        values = col.values
+        guarded_at = next((r for r, v in enumerate(values) if v.__class__ is str and v.startswith(FORMULA_PREFIXES)),
+                          None)
+        styled = guarded = None
+        if col.numeric or col.wrap:
+            first = next((r for r, v in enumerate(values)
+                          if v is not None and not (v.__class__ is str and v.startswith(FORMULA_PREFIXES))), None)
+            if first is not None:
+                styled = _styled(ws, None, col.style)
+                firsts.append((first, i, styled))
+        if guarded_at is not None:  # the column's style with the quote prefix (plain: the prefix alone)
+            guarded = _text_cell(ws, "=", col.style if col.numeric or col.wrap else None)
+            firsts.append((guarded_at, i, guarded))
+        block_columns.append((values, styled, guarded))
+    ids = {id(cell): cell.style_id for _, _, cell in sorted(firsts, key=lambda f: f[:2])}
+    return RowBlock(ws, HEADER_ROW + 1, [
+        BlockColumn(values, ids[id(styled)] if styled is not None else None,
+                    ids[id(guarded)] if guarded is not None else None)
+        for values, styled, guarded in block_columns])
 
 
 def _image_for_sheet(png: Path) -> XLImage:
@@ -390,19 +442,24 @@ def _write_figures_sheet(wb: Workbook, sheet: str, layout: list[tuple[int, str, 
         ws.add_image(image, f"A{row + 1}")
 
 
-def _write_quotes_sheet(wb: Workbook, sheet: str, report: Report, contents: str) -> None:
+def _write_quotes_sheet(wb: Workbook, sheet: str, report: Report, contents: str,
+                        blocks: list[RowBlock] | None = None) -> None:
     rows = [(s.title, q.text, q.attribution) for s in report.sections for q in s.quotes]
     table = Table(pd.DataFrame(rows, columns=["Section", "Quote", "Attribution"]), "Quotes")
-    _write_table_sheet(wb, sheet, table, contents)
+    _write_table_sheet(wb, sheet, table, contents, blocks=blocks)
 
 
-def write_excel(report: Report, path: str | Path) -> Path:
+def write_excel(report: Report, path: str | Path, *, cell_by_cell: bool = False) -> Path:
     """Write ``report`` as one ``.xlsx`` workbook at ``path`` (folders created); returns it.
 
     Sheets: Contents (title, headline, a link and caption per sheet and figure), one per
     table in report order (named after the table, made valid and unique) with its
     section's figures beside it, Figures (the PNGs of sections without a table, under
     their captions) and Quotes when there are any.
+
+    Tables' data rows are rendered by :mod:`qualcode.report.xlsx_rows` and spliced into
+    the saved package (the same bytes, ten times faster); ``cell_by_cell`` streams every
+    cell through openpyxl instead (what the tests compare with).
     """
     _check(report)
     path = Path(path)
@@ -456,12 +513,19 @@ def write_excel(report: Report, path: str | Path) -> Path:
         n_quotes = sum(len(s.quotes) for s in report.sections)
         ws.append([link("Quotes"), _text_cell(ws, f"{n_quotes} quotes with attributions"), None, n_quotes])
 
+    blocks: list[RowBlock] | None = None if cell_by_cell else []
     for sheet, (_, table) in zip(sheets, tables):
-        _write_table_sheet(wb, sheet, table, contents, [(p.cell, p.image) for p in placed if p.sheet == sheet])
+        _write_table_sheet(wb, sheet, table, contents, [(p.cell, p.image) for p in placed if p.sheet == sheet], blocks)
     if gallery:
         _write_figures_sheet(wb, "Figures", [(p.row, p.caption, p.image) for p in placed if p.sheet == "Figures"],
                              contents)
     if has_quotes:
-        _write_quotes_sheet(wb, "Quotes", report, contents)
-    wb.save(path)
+        _write_quotes_sheet(wb, "Quotes", report, contents, blocks)
+    if not blocks:
+        wb.save(path)
+        return path
+    with tempfile.TemporaryFile() as saved:  # the workbook without the blocks' rows: captions, headers, figures
+        wb.save(saved)
+        saved.seek(0)
+        xlsx_rows.splice(saved, blocks, path)
     return path

@@ -91,8 +91,9 @@ class WrittenReport:
 
 
 def coded_sources(project: "Project") -> list[str]:
-    """Sources carrying at least one thematic (non-structural) applied code."""
-    apps = project.applications()
+    """Sources carrying at least one thematic (non-structural) applied code (from the
+    analyses' lean frame: the full ``applications()`` frame reads every timestamp)."""
+    apps = project.analysis_frames().apps
     if apps.empty:
         return []
     return sorted(apps.loc[thematic_mask(apps["code"]), "source"].unique().tolist())

@@ -25,7 +25,6 @@ the counter, and the rows come over the network in bulk anyway.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Connection
 
-from qualcode.store import revision
+from qualcode.store import count_prefetch, revision
 
 @dataclass(frozen=True)
 class Slot:
@@ -47,7 +46,7 @@ class Slot:
 def slot(conn: Connection, name: str) -> Slot | None:
     """The cache file for array ``name`` of the project behind ``conn`` as it is now,
     or None when there is no cache (PostgreSQL, an in-memory database, turned off)."""
-    if os.environ.get("QUALCODE_CACHE", "").strip().lower() in ("0", "off", "no", "false"):
+    if count_prefetch.cache_off():
         return None
     if conn.dialect.name != "sqlite":
         return None
@@ -55,27 +54,9 @@ def slot(conn: Connection, name: str) -> Slot | None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     path = Path(database).resolve()
-    stamps = []
-    for part, with_time in ((path, True), (path.with_name(path.name + "-wal"), False)):
-        try:
-            st = part.stat()
-        except FileNotFoundError:
-            stamps.append("-")
-            continue
-        # the log's time changes whenever a process re-creates it: its size says enough
-        stamps.append(f"{st.st_size}:{st.st_mtime_ns}" if with_time else str(st.st_size))
-    stamps.append(revision.read(conn))
-    project = hashlib.sha256(str(path).encode()).hexdigest()[:16]
-    state = hashlib.sha256("|".join([*stamps, name]).encode()).hexdigest()[:24]
-    return Slot(_folder() / f"{project}-{name}-{state}.npy", f"{project}-{name}-")
-
-
-def _folder() -> Path:
-    chosen = os.environ.get("QUALCODE_CACHE_DIR")
-    if chosen:
-        return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "qualcode" / "counts"
+    stamps = count_prefetch.file_stamps(path)  # before the counter (see the module's docstring)
+    where, project = count_prefetch.slot_path(path, stamps, revision.read(conn), name)
+    return Slot(where, project)
 
 
 def load(where: Slot | None, columns: int) -> np.ndarray | None:

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, case, func, select, type_coerce
+from sqlalchemy import BigInteger, Connection, String, case, cast, func, select, type_coerce
 
-from qualcode.store import count_cache, schema
+from qualcode.store import count_cache, count_prefetch, schema
 from qualcode.store.dml import string_agg
 
 S, X, A, C, K, D = (
@@ -244,6 +244,15 @@ def source_table(conn: Connection) -> pd.DataFrame:
                      .select_from(S.outerjoin(C, S.c.case_id == C.c.id)))
 
 
+#: what each of ``COUNT_EXTRAS`` reads: a NULL weight is read as 0 with a flag beside it,
+#: so every value is a number and the rows go into numpy without a per-row conversion
+_COUNT_EXTRA_COLUMNS = {"start": [X.c.start], "end": [X.c.end], "final": [A.c.final],
+                        "weight": [func.coalesce(A.c.weight, 0), A.c.weight.is_(None)]}
+#: the four ids of an application, in the order of the array's first columns
+_COUNT_IDS = (A.c.excerpt_id, X.c.source_id, A.c.code_id, A.c.coder_id)
+_ID_TABLES = (X, S, K, D)
+
+
 def counting_applications(conn: Connection, status: str | None = "applied",
                           extra: tuple[str, ...] = (), sources: pd.DataFrame | None = None) -> pd.DataFrame:
     """Applications with only what counting them needs: excerpt, source, code, coder
@@ -260,23 +269,16 @@ def counting_applications(conn: Connection, status: str | None = "applied",
     if unknown:
         raise ValueError(f"not a counting column: {unknown[0]!r} (one of {', '.join(COUNT_EXTRAS)})")
     extra = tuple(c for c in COUNT_EXTRAS if c in extra)
-    # a NULL weight is read as 0 with a flag beside it, so every value is a number and the
-    # rows go into numpy without a per-row conversion; the flag turns it into NaN below
-    picked = {"start": [X.c.start], "end": [X.c.end], "final": [A.c.final],
-              "weight": [func.coalesce(A.c.weight, 0), A.c.weight.is_(None)]}
-    stmt = (
-        select(A.c.excerpt_id, X.c.source_id, A.c.code_id, A.c.coder_id, *chain.from_iterable(picked[c] for c in extra))
-        .select_from(A.join(X, A.c.excerpt_id == X.c.id))
-        .order_by(A.c.id)
-    )
-    if status:
-        stmt = stmt.where(A.c.status == status)
-    width = 4 + len(extra) + ("weight" in extra)
+    picked = [*chain.from_iterable(_COUNT_EXTRA_COLUMNS[c] for c in extra)]
+    width = 4 + len(picked)
     # a SQLite project keeps these numbers on disk between processes (store.count_cache)
     kept = count_cache.slot(conn, "_".join(("counting", status or "any", *extra)))
     values = count_cache.load(kept, width)
     if values is None:
-        values = _id_rows(conn, stmt, width, floats="weight" in extra)
+        # the command line may have read them on a second thread while it started
+        values = _prefetched(kept) if status == "applied" and not extra else None
+        if values is None:
+            values = counting_ids(conn, status, extra)
         count_cache.save(kept, values)
     ids = values[:, :4].astype(np.int64, copy=False)
     srcs = source_table(conn) if sources is None else sources
@@ -307,6 +309,80 @@ def counting_applications(conn: Connection, status: str | None = "applied",
         else:
             frame[name] = column.astype(np.int64)
     return frame
+
+
+def counting_ids(conn: Connection, status: str | None = "applied", extra: tuple[str, ...] = (),
+                 *, packed: bool = True) -> np.ndarray:
+    """The numbers :func:`counting_applications` counts, one row per application (in
+    application id order): excerpt, source, code and coder id, then for each of
+    ``extra`` (in ``COUNT_EXTRAS`` order) its value (``weight``: value and a NULL flag).
+
+    The driver makes a Python object per value, the bulk of a read of 10^6 rows; so when
+    the four ids fit in one 63-bit integer (53 bits when a float column comes with them)
+    they are packed into one in SQL, each in as many bits as its table's largest id
+    needs, and taken apart in numpy: one object per row instead of four (about half the
+    read). Ids that do not fit (or a negative id) are read as four columns: the same
+    array either way. ``packed=False`` always reads four columns.
+    """
+    extra = tuple(c for c in COUNT_EXTRAS if c in extra)
+    picked = [*chain.from_iterable(_COUNT_EXTRA_COLUMNS[c] for c in extra)]
+    floats = "weight" in extra
+    bits = _id_bits(conn, budget=53 if floats else 63) if packed else None
+    if bits is None:
+        columns: list[Any] = list(_COUNT_IDS)
+    else:
+        total: Any = cast(_COUNT_IDS[0], BigInteger)
+        for column, width in zip(_COUNT_IDS[1:], bits[1:]):
+            total = total * (1 << width) + column
+        columns = [total.label("ids")]
+    stmt = select(*columns, *picked).select_from(A.join(X, A.c.excerpt_id == X.c.id)).order_by(A.c.id)
+    if status:
+        stmt = stmt.where(A.c.status == status)
+    values = _id_rows(conn, stmt, len(columns) + len(picked), floats=floats)
+    if bits is None:
+        return values
+    return np.column_stack([*_unpack(values[:, 0].astype(np.int64), bits), values[:, 1:]]) \
+        .astype(values.dtype, copy=False)
+
+
+def _prefetched(kept: count_cache.Slot | None) -> np.ndarray | None:
+    """The ids :mod:`qualcode.store.count_prefetch` read for exactly this state (the same
+    cache file), as :func:`counting_ids` returns them; None when it read nothing."""
+    texts = count_prefetch.take(kept.path) if kept is not None else None
+    if texts is None:
+        return None
+    ids_text, packed_text, bits = texts
+    ids = np.fromstring(ids_text, dtype=np.int64, sep=" ")
+    packed = np.fromstring(packed_text, dtype=np.int64, sep=" ")
+    if len(ids) != len(packed):  # pragma: no cover - both come from one aggregate
+        return None
+    if len(ids) > 1 and not bool((ids[1:] > ids[:-1]).all()):
+        packed = packed[np.argsort(ids, kind="stable")]  # group_concat keeps no promised order
+    return np.column_stack(_unpack(packed, bits)) if len(packed) else np.zeros((0, 4), dtype=np.int64)
+
+
+def _id_bits(conn: Connection, budget: int) -> tuple[int, ...] | None:
+    """Bits each of excerpt, source, code and coder ids needs (from each table's
+    largest id), or None when together they need more than ``budget`` bits or an id is
+    negative. Two indexed look-ups per table."""
+    bounds = conn.execute(select(*chain.from_iterable(
+        (select(func.min(t.c.id)).scalar_subquery(), select(func.max(t.c.id)).scalar_subquery())
+        for t in _ID_TABLES))).one()
+    lows, highs = bounds[0::2], bounds[1::2]
+    if any(low is not None and int(low) < 0 for low in lows):
+        return None
+    bits = tuple(max(1, int(high or 0).bit_length()) for high in highs)
+    return bits if sum(bits) <= budget else None
+
+
+def _unpack(packed: np.ndarray, bits: tuple[int, ...]) -> list[np.ndarray]:
+    """The ids :func:`counting_ids` packed, first to last."""
+    out: list[np.ndarray] = []
+    shift = sum(bits)
+    for width in bits:
+        shift -= width
+        out.append((packed >> shift) & ((1 << width) - 1))
+    return out
 
 
 def _id_rows(conn: Connection, stmt: Any, width: int, *, floats: bool) -> np.ndarray:
@@ -376,40 +452,94 @@ def material(conn: Connection, sources: pd.DataFrame | None = None) -> pd.DataFr
     return frame
 
 
-def excerpts(conn: Connection) -> pd.DataFrame:
-    """Excerpts read without joins (a plain scan), then joined to the small sources
-    table in pandas: 10^5 excerpts list in well under a second."""
-    columns = ["excerpt_id", "source_id", "source", "kind", "case", "wave", "start", "end", "text", "speaker", "codes"]
-    frame = _read_raw(conn, select(X.c.id.label("excerpt_id"), X.c.source_id, X.c.start, X.c.end, X.c.text))
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    srcs = _read(
-        conn,
-        select(S.c.id.label("source_id"), S.c.name.label("source"), S.c.kind, C.c.name.label("case"), S.c.wave)
-        .select_from(S.outerjoin(C, S.c.case_id == C.c.id)),
-    )
-    frame = frame.merge(srcs, on="source_id", how="left").sort_values(["source", "start", "end"], kind="stable")
-    frame = frame.reset_index(drop=True)
-    frame["case"] = _nullable_str(frame["case"])
-    frame["wave"] = _nullable_str(frame["wave"])
+EXCERPT_COLUMNS = ["excerpt_id", "source_id", "source", "kind", "case", "wave", "start", "end", "text", "speaker",
+                   "codes"]
+
+
+def excerpts(conn: Connection, sources: pd.DataFrame | None = None, applied: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every excerpt with its source, case, wave, span, text, speaker and the paths of its
+    applied codes ("a; b", in path order), sorted by source name, start and end.
+
+    Built column by column: ids and spans go from the driver into one numpy array, texts
+    into one string array, and the names are spread from the small sources table by
+    position (a merge and a sort on the source's name cost seconds at 10^6 excerpts).
+    ``sources`` is :func:`source_table` and ``applied`` the applied codings' ``excerpt_id``
+    and ``code`` (path) columns (:func:`counting_applications`), when the caller has them
+    already; otherwise they are read here.
+    """
+    ids = _id_rows(conn, select(X.c.id, X.c.source_id, X.c.start, X.c.end).order_by(X.c.id), 4, floats=False)
+    if not len(ids):
+        return pd.DataFrame(columns=EXCERPT_COLUMNS)
+    result = conn.execute(select(X.c.text).order_by(X.c.id))  # the same rows, in the same order
+    try:
+        texts = [text for (text,) in result.cursor.fetchall()]
+    finally:
+        result.close()
+    srcs = source_table(conn) if sources is None else sources
+    at = _positions(srcs, ids[:, 1])
+    # the sort of the old merge: source name, then start, then end (stable)
+    names = srcs["name"].to_numpy(dtype=object)
+    _, rank = np.unique(names, return_inverse=True) if len(names) else (None, np.zeros(0, dtype=np.int64))
+    order = np.lexsort((ids[:, 3], ids[:, 2], np.append(rank, -1)[at]))
+    ids, at = ids[order], at[order]
+    frame = pd.DataFrame({
+        "excerpt_id": ids[:, 0],
+        "source_id": ids[:, 1],
+        "source": pd.array(_spread(srcs, "name", at), dtype="str"),
+        "kind": pd.array(_spread(srcs, "kind", at), dtype="str"),
+        "case": pd.array(_spread(srcs, "case", at), dtype="string"),
+        "wave": pd.array(_spread(srcs, "wave", at), dtype="string"),
+        "start": ids[:, 2],
+        "end": ids[:, 3],
+        "text": pd.array(np.asarray(texts, dtype=object)[order], dtype="str"),
+    })
     frame["speaker"] = _speakers(conn, frame)
-    distinct_paths = (
-        select(A.c.excerpt_id, K.c.path)
-        .select_from(A.join(K, A.c.code_id == K.c.id))
-        .where(A.c.status == "applied")
-        .distinct()
-        .order_by(A.c.excerpt_id, K.c.path)
-        .subquery()
-    )
-    applied = _read(
-        conn,
-        select(distinct_paths.c.excerpt_id, string_agg(conn, distinct_paths.c.path, "; ").label("codes"))
-        .group_by(distinct_paths.c.excerpt_id),
-    )
-    codes_by_excerpt = pd.Series(applied["codes"].to_numpy(), index=applied["excerpt_id"].to_numpy()) if not applied.empty else pd.Series(dtype=object)
-    listed = frame["excerpt_id"].map(codes_by_excerpt)  # float NaN throughout when nothing is coded
-    frame["codes"] = listed.astype(object).where(listed.notna(), "").astype(str)
-    return frame[columns]
+    frame["codes"] = pd.array(_code_lists(conn, frame["excerpt_id"].to_numpy(), applied), dtype="str")
+    return frame[EXCERPT_COLUMNS]
+
+
+def _spread(table: pd.DataFrame, name: str, at: np.ndarray) -> np.ndarray:
+    """``table[name]`` at rows ``at`` (None where ``at`` is -1 or the value is missing)."""
+    values = np.append(table[name].to_numpy(dtype=object), None)
+    spread = values[np.where(at >= 0, at, -1)]
+    spread[pd.isna(spread)] = None
+    return spread
+
+
+def _code_lists(conn: Connection, excerpt_ids: np.ndarray, applied: pd.DataFrame | None) -> np.ndarray:
+    """For each of ``excerpt_ids``, the distinct paths of its applied codes in path order
+    joined by "; " ("" when none). Counted in numpy from (excerpt, code) pairs: SQL's
+    DISTINCT, ORDER BY and group_concat over 10^6 applications took seconds."""
+    if applied is None:
+        pairs = _id_rows(conn, select(A.c.excerpt_id, A.c.code_id).where(A.c.status == "applied"), 2, floats=False)
+        paths = _read_raw(conn, select(K.c.id, K.c.path))
+        excerpt_of = pairs[:, 0]
+        codes = pd.Categorical.from_codes(_positions(paths, pairs[:, 1]), categories=pd.Index(paths["path"]))
+    else:
+        excerpt_of = applied["excerpt_id"].to_numpy(dtype=np.int64)
+        codes = pd.Categorical(applied["code"])  # the counting frame's column is one already
+    listed = np.full(len(excerpt_ids), "", dtype=object)
+    if not len(excerpt_of):
+        return listed
+    # each code's place among the paths in sorted order: the few categories are sorted, not 10^6 strings
+    names = np.asarray(codes.categories, dtype=object)
+    by_path = np.argsort(names, kind="stable")
+    names = names[by_path]
+    rank_of_category = np.empty(len(names), dtype=np.int64)
+    rank_of_category[by_path] = np.arange(len(names))
+    path_rank = rank_of_category[np.asarray(codes.codes, dtype=np.int64)]
+    keys = np.unique(excerpt_of * len(names) + path_rank)  # distinct pairs, by excerpt then path
+    excerpt, path = keys // len(names), keys % len(names)
+    first = np.flatnonzero(np.r_[True, excerpt[1:] != excerpt[:-1]])
+    counts = np.diff(np.r_[first, len(keys)])
+    joined = names[path[first]]
+    for i in np.flatnonzero(counts > 1):  # excerpts with several codes: joined one by one
+        joined[i] = "; ".join(names[path[first[i]:first[i] + counts[i]]])
+    where = np.searchsorted(excerpt[first], excerpt_ids)
+    found = where < len(first)
+    found[found] = excerpt[first][where[found]] == excerpt_ids[found]
+    listed[found] = joined[where[found]]
+    return listed
 
 
 def _speakers(conn: Connection, frame: pd.DataFrame) -> pd.Series:

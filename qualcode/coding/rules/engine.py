@@ -281,11 +281,21 @@ class RuleSet:
             if task.rule.speakers:
                 keep = (t != i) | _speaker_mask(task.rule, units)[u]
                 u, t, n = u[keep], t[keep], n[keep]
-        code_ids = np.array([task.rule.code_id for task in self.tasks], dtype=np.int64)
-        code_names = np.array([task.rule.code for task in self.tasks], dtype=object)
-        confidence = np.where(n > 0, 1.0 - 0.5 ** n.astype(float), 1.0)
-        return pd.DataFrame({"row": u, "code_id": code_ids[t], "code": code_names[t], "matches": n,
-                             "confidence": confidence})
+        code_ids, code_names = self._codes()
+        # 1 - 0.5 ** n by a table look-up (n distinct hits; 0 for speaker and question rules: 1.0)
+        by_matches = 1.0 - 0.5 ** np.arange(int(n.max(initial=0)) + 1, dtype=float)
+        by_matches[0] = 1.0
+        return pd.DataFrame({"row": u, "code_id": code_ids[t], "code": code_names.take(t), "matches": n,
+                             "confidence": by_matches[n]})
+
+    def _codes(self) -> tuple[np.ndarray, pd.Index]:
+        """Each task's code id and code name, built once: the names as an Index, whose ``take``
+        gives the frame's string column without checking a Python string per row."""
+        cache = self.__dict__.setdefault("_code_columns", {})
+        if not cache:
+            cache["ids"] = np.array([task.rule.code_id for task in self.tasks], dtype=np.int64)
+            cache["names"] = pd.Index([task.rule.code for task in self.tasks])
+        return cache["ids"], cache["names"]
 
     def keyword_hits(self, texts: Sequence[str]) -> pd.DataFrame:
         """Which keyword or regex of which rule occurs in which text: ``row, code,

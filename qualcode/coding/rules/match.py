@@ -19,9 +19,13 @@ tokenizer works on white-space-delimited chunks one at a time -- white space alw
 token and no rule looks across it -- so a unit's tokens are the concatenation of its
 chunks' tokens. Chunks repeat endlessly ("the", "board,", "I'm"), so each distinct chunk
 is tokenized once per process and its token keys kept in flat integer arrays. A batch
-of units is then one ``str.split``, a dictionary lookup per chunk (``map(dict.get)``, at
-C speed) and numpy gathers: one integer key per token. One-word patterns are an array lookup; longer phrases are found by the
-integer pair of their first two keys (``numpy.isin``) and checked on the few candidates.
+of units is found chunk by chunk without a Python object per chunk: the batch's UTF-8
+bytes are cut at white space with numpy (exactly where ``str.split()`` cuts), a chunk of
+up to 15 bytes is looked up by its bytes read as two integers in a numpy hash table
+(an exact key, not a digest), and only longer or new chunks become Python strings. Then
+numpy gathers give one integer key per token. One-word patterns are an array lookup;
+longer phrases are found by the integer pair of their first two keys (a dense table)
+and checked on the few candidates.
 Tests compare the two matchers on the demo corpus and on generated text.
 """
 from __future__ import annotations
@@ -30,7 +34,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from itertools import chain
 
 import numpy as np
 from spacy.language import Language
@@ -40,9 +43,10 @@ from spacy.tokens import Doc
 from qualcode.coding.rules.lemma_keys import KeyTable, key_table_for
 
 Hits = tuple[np.ndarray, np.ndarray]  # (unit position, pattern id), unique pairs
-_MARK = "\x00"  # a chunk between units of a batch (a unit that contains it is split alone)
-_UNIT_MARK = f" {_MARK} "
-_MARK_ROW, _NEW = -1, -2  # chunk rows of the marker, and of a chunk not seen yet
+_NEW = -2  # the chunk row of a chunk not seen yet
+_SHORT = 15  # chunks of at most this many UTF-8 bytes are looked up by their bytes, as two integers
+_PAD = b" " * 16  # after a batch's bytes: an 8-byte read at any chunk start or 8 bytes in stays inside
+_BYTE_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)  # the first n bytes of 8
 _SPLIT_SUFFIXES = ("'s", "’s", ",", ";", ":", "!", "?", ")", ".")
 
 
@@ -73,8 +77,9 @@ def _unique_pairs(units: list[int] | np.ndarray, pids: list[int] | np.ndarray) -
 
 def distinct(values: np.ndarray, counts: bool = False) -> Any:
     """Sorted distinct int64 values (and how often each occurs): a sort and a diff, several
-    times faster than ``numpy.unique``'s hash table on these arrays."""
-    ordered = np.sort(values, kind="stable") if len(values) else values.astype(np.int64)
+    times faster than ``numpy.unique``'s hash table on these arrays. (The default sort:
+    equal integers cannot be told apart, so a stable sort would only be slower.)"""
+    ordered = np.sort(values) if len(values) else values.astype(np.int64)
     first = np.empty(len(ordered), dtype=bool)
     if len(ordered):
         first[0] = True
@@ -144,19 +149,152 @@ class _Growable:
 
 
 class _ChunkRows(dict):
-    """Chunk -> row in the chunk tables; a chunk not seen yet reads as ``_NEW``.
-
-    One ``map(rows.__getitem__, chunks)`` then serves warm and cold batches alike: a
-    ``try`` over plain ``dict.__getitem__`` that falls back to ``dict.get`` on the first
-    unknown chunk walked a cold batch twice, which was most of an autocode run's first
-    pass over new text."""
+    """Chunk -> row in the chunk tables; a chunk not seen yet reads as ``_NEW``, so one
+    ``map(rows.__getitem__, chunks)`` serves known and new chunks alike (the long and new
+    chunks of a batch; the short known ones are found by :class:`_ShortChunks`)."""
 
     def __missing__(self, chunk: str) -> int:
         return _NEW
 
 
+# Odd constants of the short-chunk table's hash (multiplying by them is a bijection mod 2**64).
+_MIX_FIRST, _MIX_SECOND = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
+_LONG = np.uint64(0xFF << 56)  # the second word of a chunk too long for the table: matches no key
+
+
+class _ShortChunks:
+    """Chunk rows of the chunks of at most 15 UTF-8 bytes, keyed by the chunk's exact bytes:
+    bytes 0-7 as one little-endian integer, and bytes 8-14 with the length in the top byte
+    as another (see :func:`_short_keys`).
+
+    An open-addressing hash table (linear probing, at most half full) in numpy arrays, so
+    that a batch's 300,000 chunks are found in a few vectorised passes instead of one
+    Python string and one dictionary lookup each (which was most of the matcher's time).
+    The key is the chunk itself, not a digest of it: a hit is exact.
+    """
+
+    def __init__(self, bits: int = 12) -> None:
+        self._allocate(bits)
+
+    def _allocate(self, bits: int) -> None:
+        size = 1 << bits
+        self.bits, self.count = bits, 0
+        self.first = np.zeros(size, dtype=np.uint64)
+        self.second = np.full(size, _LONG, dtype=np.uint64)  # an empty slot: no key has this second word
+        self.row = np.full(size, -1, dtype=np.int64)
+
+    def _slots(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        return (((first ^ (second * _MIX_SECOND)) * _MIX_FIRST) >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def find(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """The row of each key, or -1 where the table does not hold it (always for a long chunk)."""
+        slot = self._slots(first, second)
+        held = self.second[slot]
+        same = (held == second) & (self.first[slot] == first)
+        rows = np.where(same, self.row[slot], -1)
+        wrap = (1 << self.bits) - 1
+        pending = np.flatnonzero(~same & (held != _LONG) & (second != _LONG))  # another key's slot: probe on
+        slot = (slot[pending] + 1) & wrap
+        while len(pending):
+            held = self.second[slot]
+            same = (held == second[pending]) & (self.first[slot] == first[pending])
+            rows[pending[same]] = self.row[slot[same]]
+            probe = np.flatnonzero(~same & (held != _LONG))
+            pending, slot = pending[probe], (slot[probe] + 1) & wrap
+        return rows
+
+    def add(self, first: np.ndarray, second: np.ndarray, rows: np.ndarray) -> None:
+        """Store keys that the table does not hold yet (distinct, short) with their rows."""
+        if 2 * (self.count + len(rows)) > (1 << self.bits):
+            held = np.flatnonzero(self.second != _LONG)
+            old = self.first[held], self.second[held], self.row[held]
+            bits = self.bits
+            while 2 * (len(held) + len(rows)) > (1 << bits):
+                bits += 1
+            self._allocate(bits)
+            self._insert(*old)
+        self._insert(first, second, rows)
+
+    def _insert(self, first: np.ndarray, second: np.ndarray, rows: np.ndarray) -> None:
+        wrap = (1 << self.bits) - 1
+        pending = np.arange(len(rows), dtype=np.int64)
+        slot = self._slots(first, second)
+        while len(pending):
+            free = self.second[slot] == _LONG
+            _, first_of_slot = np.unique(slot[free], return_index=True)  # one key per free slot per round
+            won = np.flatnonzero(free)[first_of_slot]
+            at, key = slot[won], pending[won]
+            self.first[at], self.second[at], self.row[at] = first[key], second[key], rows[key]
+            self.count += len(won)
+            lost = np.ones(len(pending), dtype=bool)
+            lost[won] = False  # every other key's slot is taken now: probe the next
+            pending, slot = pending[lost], (slot[lost] + 1) & wrap
+
+
+def _short_keys(data: bytes, starts: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two table words of each chunk (``data[start:start + size]``): bytes 0-7, and
+    bytes 8-14 with the length in the top byte; ``_LONG`` as the second word of a chunk of
+    more than 15 bytes. ``data`` must hold 16 bytes after the last chunk."""
+    words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))  # unaligned reads
+    first = words[starts] & _BYTE_MASKS[np.minimum(size, 8)]
+    second = np.full(len(starts), _LONG, dtype=np.uint64)
+    second[size <= _SHORT] = size[size <= _SHORT].astype(np.uint64) << np.uint64(56)
+    tail = np.flatnonzero((size > 8) & (size <= _SHORT))
+    second[tail] |= words[starts[tail] + 8] & _BYTE_MASKS[size[tail] - 8]
+    return first, second
+
+
+def _space_runs(codes: list[int]) -> list[tuple[int, int]]:
+    """Consecutive code points as (first, count) runs."""
+    runs: list[tuple[int, int]] = []
+    for c in codes:
+        if runs and runs[-1][0] + runs[-1][1] == c:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((c, 1))
+    return runs
+
+
+#: The ASCII characters ``str.split()`` splits on (tab to carriage return, the four
+#: information separators, space), as (first byte, count) runs.
+_ASCII_SPACE_RUNS = _space_runs([c for c in range(128) if chr(c).isspace()])
+
+
+#: The non-ASCII characters ``str.split()`` splits on (next line, no-break space, ogham
+#: space mark, en quad to hair space, line and paragraph separators, narrow no-break,
+#: medium mathematical and ideographic spaces), as UTF-8. A test checks the list against
+#: ``str.isspace`` over every code point, so a Python with other white space fails it.
+MULTIBYTE_SPACES = tuple(chr(c).encode("utf-8") for c in (0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
+                                                          0x202F, 0x205F, 0x3000))
+_SPACES_BY_LEAD: dict[int, list[bytes]] = defaultdict(list)  # by first byte: one pass over the lead bytes each
+for _sequence in MULTIBYTE_SPACES:
+    _SPACES_BY_LEAD[_sequence[0]].append(_sequence)
+
+
+def _white_space(buffer: np.ndarray, ascii_only: bool) -> np.ndarray:
+    """Which bytes of UTF-8 text are (part of) a character ``str.split()`` splits on."""
+    first, count = _ASCII_SPACE_RUNS[0]
+    space = (buffer - np.uint8(first)) < count  # uint8 arithmetic wraps: one compare per run
+    for first, count in _ASCII_SPACE_RUNS[1:]:
+        space |= (buffer - np.uint8(first)) < count
+    if not ascii_only:
+        leads = np.flatnonzero(buffer >= 0xC2)  # every multi-byte white space starts with C2, E1, E2 or E3
+        for lead, sequences in _SPACES_BY_LEAD.items():
+            at_lead = leads[buffer[leads] == lead]
+            for sequence in sequences:
+                at = at_lead
+                for k in range(1, len(sequence)):
+                    at = at[buffer[at + k] == sequence[k]]
+                for k in range(len(sequence)):
+                    space[at + k] = True
+    return space
+
+
 class FastMatcher:
     """Vectorised matcher: chunk tokens cached as integer keys, patterns found with numpy."""
+
+    #: The largest dense table of phrases' first-two-key pairs (cells); beyond it, a binary search.
+    DENSE_PAIR_CELLS = 1 << 22
 
     def __init__(self, patterns: Sequence[Pattern], nlp: Language) -> None:
         self.nlp = nlp
@@ -197,9 +335,23 @@ class FastMatcher:
         self._triple_pids = np.array([p for _, p in triples], dtype=np.int64)
         self._pair_beyond = np.array([any(len(rest) > 1 for rest, _ in self._pairs[k]) for k in self._pair_keys],
                                      dtype=bool)
+        # the pair of a phrase's first two keys -> its index in _pair_keys, as a dense table over the
+        # keys that start a pair and the keys that come second (a few hundred each in a codebook);
+        # a codebook so large that the table would pass 4 M cells searches _pair_keys instead
+        firsts = sorted({k >> 31 for k in self._pair_keys.tolist()})
+        seconds = sorted({k & ((1 << 31) - 1) for k in self._pair_keys.tolist()})
+        self._pair_table: np.ndarray | None = None
+        if len(firsts) * len(seconds) <= self.DENSE_PAIR_CELLS:
+            self._first_slot = np.full(max(self._n_pattern_ids, 1), -1, dtype=np.int64)
+            self._first_slot[firsts] = np.arange(len(firsts)) * len(seconds)
+            self._second_slot = np.full(max(self._n_pattern_ids, 1), -1, dtype=np.int64)
+            self._second_slot[seconds] = np.arange(len(seconds))
+            self._pair_table = np.full(max(len(firsts) * len(seconds), 1), -1, dtype=np.int64)
+            for index, k in enumerate(self._pair_keys.tolist()):
+                self._pair_table[self._first_slot[k >> 31] + self._second_slot[k & ((1 << 31) - 1)]] = index
         self._special = frozenset(nlp.tokenizer.rules or {})
-        self._chunk_row: dict[str, int] = _ChunkRows({_MARK: _MARK_ROW})
-        self._marker_as_text: int | None = None
+        self._chunk_row: dict[str, int] = _ChunkRows()
+        self._short = _ShortChunks()
         self._offset, self._length = _Growable(), _Growable()
         self._keys, self._orths = _Growable(), _Growable()
 
@@ -271,42 +423,11 @@ class FastMatcher:
             return [[t.text for t in self.nlp.tokenizer(c)] for c in chunks]
         return out
 
-    def tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For a batch: unit position, lemma-key id and exact-word id of every token.
-
-        The batch is joined with a marker chunk between units and split once (a split
-        per unit costs several times more); the markers then count the units.
-        """
-        joined = _UNIT_MARK.join(texts)
-        per_unit: np.ndarray | None = None
-        if joined.count(_MARK) != len(texts) - 1:  # a unit holds the marker itself: split unit by unit
-            split = [t.split() for t in texts]
-            per_unit = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
-            chunks = list(chain.from_iterable(split))
-        else:
-            chunks = joined.split()
+    def tokens(self, texts: Sequence[str], exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For a batch: unit position, lemma-key id and exact-word id of every token (the
+        last empty when ``exact`` is false: no case-sensitive pattern needs it)."""
         empty = np.empty(0, dtype=np.int64)
-        if not chunks:
-            return empty, empty, empty
-        # chunk -> row by dict lookups at C speed (one map over the dict; unseen chunks read as _NEW)
-        rows_of = self._chunk_row
-        chunk_rows = np.fromiter(map(rows_of.__getitem__, chunks), dtype=np.int64, count=len(chunks))
-        new = np.flatnonzero(chunk_rows == _NEW)
-        if len(new):
-            unseen = [chunks[i] for i in new.tolist()]
-            self._add_chunks(list(dict.fromkeys(unseen)))
-            chunk_rows[new] = np.fromiter(map(rows_of.__getitem__, unseen), dtype=np.int64, count=len(unseen))
-        if per_unit is None:
-            is_mark = chunk_rows == _MARK_ROW
-            chunk_unit = np.cumsum(is_mark)[~is_mark]
-            chunk_rows = chunk_rows[~is_mark]
-        else:  # the marker is text here: tokenize it like any chunk
-            is_mark = chunk_rows == _MARK_ROW
-            if is_mark.any():
-                if self._marker_as_text is None:
-                    self._marker_as_text = self._append([self.split_chunk(_MARK)])[0]
-                chunk_rows[is_mark] = self._marker_as_text
-            chunk_unit = np.repeat(np.arange(len(texts), dtype=np.int64), per_unit)
+        chunk_rows, chunk_unit = self._chunks(texts)
         if not len(chunk_rows):
             return empty, empty, empty
         lengths = self._length.array[chunk_rows]
@@ -314,10 +435,87 @@ class FastMatcher:
         ends = np.cumsum(lengths)
         flat = np.repeat(firsts - (ends - lengths), lengths) + np.arange(int(ends[-1]), dtype=np.int64)
         unit = np.repeat(chunk_unit, lengths)
-        return unit, self._keys.array[flat], self._orths.array[flat]
+        return unit, self._keys.array[flat], self._orths.array[flat] if exact else empty
+
+    def _chunks(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The chunk-table row and the unit position of every chunk of a batch, in order.
+
+        The units are joined by spaces and encoded once; chunks are the runs of bytes
+        between white-space characters (the same cuts as ``str.split()``), and a chunk's
+        unit is found from where the units start. Short chunks seen before are found in
+        :class:`_ShortChunks` by their bytes; the rest (new, or longer than 15 bytes)
+        become strings and go through the chunk dictionary, new ones to the tokenizer.
+        """
+        empty = np.empty(0, dtype=np.int64)
+        if not len(texts):
+            return empty, empty
+        joined = " ".join(texts)
+        # one space before (so every chunk has a start edge) and 16 after; lone surrogates kept
+        data = b" " + joined.encode("utf-8", "surrogatepass") + _PAD
+        buffer = np.frombuffer(data, dtype=np.uint8)
+        ascii_only = len(data) == len(joined) + 1 + len(_PAD)
+        word = ~_white_space(buffer, ascii_only)
+        edges = np.flatnonzero(word[1:] != word[:-1]) + 1  # start, end, start, end... (spaces at both ends)
+        starts, ends = edges[0::2], edges[1::2]
+        if not len(starts):
+            return empty, empty
+        # the unit of each chunk: units start one past the previous unit's end in ``joined``
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        unit_start = np.cumsum(lengths + 1) - lengths  # in characters of ``data`` (after the leading space)
+        if not ascii_only:  # characters -> bytes: a character starts at every byte but 10xxxxxx
+            unit_start = np.flatnonzero((buffer & 0xC0) != 0x80)[unit_start]
+        first_chunk = np.searchsorted(starts, unit_start)
+        chunk_unit = np.repeat(np.arange(len(texts), dtype=np.int64),
+                               np.diff(np.append(first_chunk, len(starts))))
+        # short chunks by their bytes (two integers); the rest as strings through the dictionary
+        size = ends - starts
+        first, second = _short_keys(data, starts, size)
+        rows = self._short.find(first, second)
+        rest = np.flatnonzero(rows < 0)
+        if len(rest):
+            rows[rest] = self._rows_by_text(data, starts[rest], ends[rest], first[rest], second[rest])
+            add = rest[size[rest] <= _SHORT]  # short chunks new to the table: store them once
+            add = add[np.unique(rows[add], return_index=True)[1]]
+            self._short.add(first[add], second[add], rows[add])
+        return rows, chunk_unit
+
+    def _rows_by_text(self, data: bytes, starts: np.ndarray, ends: np.ndarray, first: np.ndarray,
+                      second: np.ndarray) -> np.ndarray:
+        """Rows of chunks the byte table did not hold (new ones, long ones), through their text.
+
+        A first batch holds 300,000 such chunks and 9,000 distinct ones: equal short keys
+        are grouped first (by a sort), so that one string per distinct chunk is made and
+        looked up. A chunk is grouped only when its words equal its group's first member's,
+        so the grouping is exact; long chunks and the members of a group that differ (two
+        keys with one digest) are made into strings one by one."""
+        digest = first ^ (second * _MIX_SECOND)
+        _, first_of_group, group = np.unique(digest, return_index=True, return_inverse=True)
+        lead = first_of_group[group]
+        alone = np.flatnonzero((first != first[lead]) | (second != second[lead]) | (second == _LONG))
+        text = self._text_of(data, starts, ends)
+        rows = self._rows_of(text(first_of_group))[group]
+        rows[alone] = self._rows_of(text(alone))
+        return rows
+
+    @staticmethod
+    def _text_of(data: bytes, starts: np.ndarray, ends: np.ndarray) -> Any:
+        def text(which: np.ndarray) -> list[str]:
+            return [data[a:b].decode("utf-8", "surrogatepass") for a, b in zip(starts[which].tolist(), ends[which].tolist())]
+        return text
+
+    def _rows_of(self, chunks: list[str]) -> np.ndarray:
+        """Chunk-table rows of chunks given as strings; new chunks are tokenized and added."""
+        rows_of = self._chunk_row
+        rows = np.fromiter(map(rows_of.__getitem__, chunks), dtype=np.int64, count=len(chunks))
+        new = np.flatnonzero(rows == _NEW)
+        if len(new):
+            unseen = [chunks[i] for i in new.tolist()]
+            self._add_chunks(list(dict.fromkeys(unseen)))
+            rows[new] = np.fromiter(map(rows_of.__getitem__, unseen), dtype=np.int64, count=len(unseen))
+        return rows
 
     def hits(self, texts: Sequence[str]) -> Hits:
-        unit, keys, orths = self.tokens(texts)
+        unit, keys, orths = self.tokens(texts, exact=self._has_exact)
         found_units: list[np.ndarray] = []
         found_pids: list[np.ndarray] = []
         for values in (keys, orths) if self._has_exact else (keys,):
@@ -349,10 +547,17 @@ class FastMatcher:
         ``known`` holds the positions of tokens whose key occurs in some pattern."""
         starts = known[:-1][np.diff(known) == 1]
         starts = starts[unit[starts] == unit[starts + 1]]
-        pair = _pair(values[starts], values[starts + 1])
-        at = np.minimum(np.searchsorted(self._pair_keys, pair), len(self._pair_keys) - 1)
-        found = self._pair_keys[at] == pair
-        starts, at = starts[found], at[found]
+        if self._pair_table is not None:  # both keys are pattern keys here: the slot tables cover them
+            row, column = self._first_slot[values[starts]], self._second_slot[values[starts + 1]]
+            found = np.flatnonzero((row >= 0) & (column >= 0))
+            at = self._pair_table[row[found] + column[found]]
+            found, at = found[at >= 0], at[at >= 0]
+            starts = starts[found]
+        else:
+            pair = _pair(values[starts], values[starts + 1])
+            at = np.minimum(np.searchsorted(self._pair_keys, pair), len(self._pair_keys) - 1)
+            found = self._pair_keys[at] == pair
+            starts, at = starts[found], at[found]
         two = self._pair_two[at] >= 0  # two-word phrases: found already
         units, pids = [unit[starts[two]]], [self._pair_two[at[two]]]
         n = len(values)
