@@ -44,7 +44,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_stats import export_ref  # noqa: E402
+from bench_stats import compile_tree, export_ref  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -156,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     versions = {"base": (f"baseline {args.baseline}", base),
                 "current": (f"current {args.current or 'working tree'}", current)}
     same_as = export_ref(args.same_as, Path(tempfile.mkdtemp(prefix="qc-same-"))) if args.same_as else None
+    for code_dir in {base, current, *([same_as] if same_as else [])}:
+        compile_tree(code_dir)  # as an installed package is: no run pays for compiling qualcode
+    print(f"load average at the start (1, 5, 15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
 
     projects: dict[str, Path] = {}
     if "report" in steps:

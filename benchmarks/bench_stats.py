@@ -150,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs of each command with the baseline (default: --repeat; the baseline's "
                              "commands take minutes on a busy machine)")
     parser.add_argument("--skip-notebook", action="store_true")
+    parser.add_argument("--baseline-warm", action="store_true",
+                        help="also time the baseline warm (a baseline with the count cache, 45b05af or later)")
     parser.add_argument("--only", default=None,
                         help="comma-separated commands to run (e.g. 'frequencies,crosstab'; default: all)")
     parser.add_argument("--notebook-calls", type=int, default=4, help="calls per analysis in the notebook process")
@@ -193,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
                 # cold: a cache folder of its own, empty (as after a write); warm: the same again
                 folder = caches / f"{rep}-{'-'.join(command[1:])}-{version.split()[0]}"
                 shutil.rmtree(folder, ignore_errors=True)
-                states = ("cold", "warm") if version == current else ("cold",)
+                states = ("cold", "warm") if version == current or args.baseline_warm else ("cold",)
                 for state in states:
                     wall, cpu, rss, out = _popen_usage(code_dir, ["-m", "qualcode", "-p", str(projects[version]),
                                                                   *command], {"QUALCODE_CACHE_DIR": str(folder)})

@@ -74,7 +74,7 @@ def test_cells_count_what_scipy_counts(seed: int) -> None:
     assert np.array_equal(counts_by_unit(group, counts_by_unit(unit, cells, 30), 4).toarray(), (q @ p @ expected).toarray())
 
 
-def test_counts_by_unit_sorts_when_the_table_is_too_large_to_count_densely(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_counts_sort_when_the_table_is_too_large_to_count_densely(monkeypatch: pytest.MonkeyPatch) -> None:
     from qualcode.analysis import _matrix
 
     rows, cols, table = _random(4)
@@ -83,10 +83,15 @@ def test_counts_by_unit_sorts_when_the_table_is_too_large_to_count_densely(monke
     group = np.random.default_rng(6).integers(-1, 5, 50)
     dense = counts_by_unit(unit, cells, 50).toarray()
     dense_groups = counts_by_unit(group, counts_by_unit(unit, cells, 50), 5).toarray()
-    assert dense.sum() > 0 and dense_groups.sum() > 0
+    dense_present = unit_matrix(unit, cells, 50).toarray()
+    dense_summed = rollup(unit_matrix(unit, cells, 50), table).toarray()
+    assert dense.sum() > 0 and dense_groups.sum() > 0 and dense_present.max() == 1 and dense_summed.max() == 1
     monkeypatch.setattr(_matrix, "_DENSE_COUNT_LIMIT", 0)
+    monkeypatch.setattr(_matrix, "_FLAG_LIMIT", 0)
     assert np.array_equal(counts_by_unit(unit, cells, 50).toarray(), dense)
     assert np.array_equal(counts_by_unit(group, counts_by_unit(unit, cells, 50), 5).toarray(), dense_groups)
+    assert np.array_equal(unit_matrix(unit, cells, 50).toarray(), dense_present)
+    assert np.array_equal(rollup(unit_matrix(unit, cells, 50), table).toarray(), dense_summed)
 
 
 def test_ancestor_table_lists_each_code_then_its_ancestors() -> None:
@@ -100,3 +105,17 @@ def test_ancestor_table_lists_each_code_then_its_ancestors() -> None:
 def test_an_out_of_range_cell_is_refused() -> None:
     with pytest.raises(ValueError):
         Cells.distinct(np.array([0, 1]), np.array([0, 5]), (2, 5))
+
+
+def test_thematic_mask_of_a_categorical_is_the_mask_of_its_strings() -> None:
+    """The counting frames hold code paths as categoricals; which rows are questionnaire
+    structure must not depend on that."""
+    from qualcode.codebook.branches import thematic_mask
+
+    paths = pd.Series(["Impact/Confidence", "Questionnaire/Q1", None, "Issues", "Questionnaire/Q2", "Impact/Confidence"],
+                      index=[5, 3, 9, 1, 0, 2])
+    as_categories = paths.astype("category")
+    expected = [True, False, True, True, False, True]  # by hand: only the Questionnaire branch is structure
+    assert thematic_mask(paths).tolist() == expected
+    assert thematic_mask(as_categories).tolist() == expected
+    assert list(thematic_mask(as_categories).index) == [5, 3, 9, 1, 0, 2]

@@ -55,6 +55,8 @@ def _report(rows: int = 300, seed: int = 7) -> Report:
         "count": pd.array([None if i % 7 == 0 else i for i in range(rows)], dtype="Int64"),
         "group": pd.Categorical([rng.choice(["CEO", "Mentor", "=Trustee"]) for _ in range(rows)]),
         "empty": [None] * rows,
+        "huge": [10**17 + 3 * i if i % 2 else -(10**15) + i for i in range(rows)],  # past %.16g's exact digits
+        "small": [i - rows // 2 for i in range(rows)],
         "long": ["word " * rng.randrange(1, 40) + "\nnext line" for _ in range(rows)],
     }), "Numbers of every kind", name="Numbers", formats={"pct_cases": "percent", "mean": "decimal", "p": "pvalue"},
         decimals={"mean": 2})

@@ -97,3 +97,15 @@ def test_an_empty_project_has_an_empty_frame_with_the_columns(project):
     assert list(project.excerpts(status=None).columns) == frames.EXCERPT_COLUMNS
     with project._db.connect() as conn:
         assert frames.excerpts(conn).empty
+
+
+def test_the_numbers_parsed_from_one_text_per_column_are_the_rows(study, tmp_path):
+    project = _coded(study, tmp_path)
+    from sqlalchemy import select
+
+    from qualcode.store.schema import excerpts as X
+
+    with project._db.connect() as conn:
+        parsed = frames._excerpt_numbers(conn)
+        rows = conn.execute(select(X.c.id, X.c.source_id, X.c.start, X.c.end).order_by(X.c.id)).all()
+    assert parsed.tolist() == [list(r) for r in rows] and len(rows) == 6

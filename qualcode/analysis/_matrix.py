@@ -28,6 +28,9 @@ APP_COLUMNS = ("excerpt_id", "code")
 #: units x codes cells counted with a dense ``bincount`` (64 MB of counters) before
 #: :func:`counts_by_unit` sorts instead
 _DENSE_COUNT_LIMIT = 8_000_000
+#: units x codes cells marked with a dense array of flags (64 MB) before
+#: :func:`unit_matrix` sorts instead
+_FLAG_LIMIT = 64_000_000
 
 
 def require(frame: pd.DataFrame, columns: Iterable[str], what: str, how: str) -> None:
@@ -243,8 +246,25 @@ def incidence(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *, child
 
 
 def unit_matrix(unit: np.ndarray, m: Cells, n_units: int) -> Cells:
-    """Units x codes 0/1: a unit (case, source) has a code when any of its rows has it."""
-    return counts_by_unit(unit, m, n_units).ones()
+    """Units x codes 0/1: a unit (case, source) has a code when any of its rows has it.
+
+    One flag per units x codes cell (a byte each: 6 MB for 30,000 sources x 200 codes),
+    set at each row's (unit, code) and read back in order; a table too large for flags
+    is sorted instead."""
+    n_cols = m.shape[1]
+    unit = np.asarray(unit, dtype=np.int64)
+    entry_unit = unit[m.rows]
+    keep = entry_unit >= 0
+    key = entry_unit[keep] * n_cols + m.cols[keep]
+    if n_units * n_cols <= _FLAG_LIMIT:
+        flags = np.zeros(n_units * n_cols, dtype=bool)
+        flags[key] = True
+        key = np.flatnonzero(flags)
+    else:
+        key = _sorted_distinct(key)
+    if not n_cols:
+        return Cells(key, key, (n_units, n_cols))
+    return Cells(key // n_cols, key % n_cols, (n_units, n_cols))
 
 
 def rollup(m: Cells, table: pd.DataFrame) -> Cells:
@@ -263,7 +283,15 @@ def rollup(m: Cells, table: pd.DataFrame) -> Cells:
             parts_rows.append(rows[ok])
             parts_cols.append(up[ok])
     alone = len(parts_rows) // 2
-    shared = Cells.distinct(np.concatenate(parts_rows[alone:]), np.concatenate(parts_cols[alone:]), m.shape)
+    rows, cols = np.concatenate(parts_rows[alone:]), np.concatenate(parts_cols[alone:])
+    n_rows, n_cols = m.shape
+    if n_rows * n_cols <= _FLAG_LIMIT and len(rows):  # a flag per cell (sources x codes)
+        flags = np.zeros(n_rows * n_cols, dtype=bool)
+        flags[rows * n_cols + cols] = True
+        key = np.flatnonzero(flags)
+        shared = Cells(key // n_cols, key % n_cols, m.shape)
+    else:  # a sort (excerpts x codes: few rows have several codes)
+        shared = Cells.distinct(rows, cols, m.shape)
     return Cells(np.concatenate([*parts_rows[:alone], shared.rows]),
                  np.concatenate([*parts_cols[:alone], shared.cols]), m.shape)
 

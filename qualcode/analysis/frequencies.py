@@ -49,8 +49,9 @@ def frequencies(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *,
     n_src = int(inc.source_idx.max()) + 1 if len(inc.source_idx) else 0
     source_case = np.full(n_src, -1, dtype=np.int64)
     source_case[inc.source_idx] = inc.case_idx
-    for suffix, ex in (("", inc.cells), ("_sum", rollup(inc.cells, inc.codes))):
-        by_source = unit_matrix(inc.source_idx, ex, n_src)
+    by_source = unit_matrix(inc.source_idx, inc.cells, n_src)
+    for suffix, ex, by_source in (("", inc.cells, by_source),
+                                  ("_sum", rollup(inc.cells, inc.codes), rollup(by_source, inc.codes))):
         by_case = unit_matrix(source_case, by_source, len(inc.cases))
         out["excerpts" + suffix] = ex.column_cells()
         out["sources" + suffix] = by_source.column_cells()

@@ -109,13 +109,13 @@ def benjamini_hochberg(p: pd.Series, tests: pd.Series | None = None) -> pd.Serie
     ``tests`` (the ``test`` column) names what was done per row; rows whose test is in
     :data:`UNTESTED` are left out of the adjustment and get no q-value, as do missing
     p-values."""
-    from scipy import stats
+    from qualcode.analysis.exact_tests import benjamini_hochberg_q
 
     q = pd.Series(np.nan, index=p.index, dtype=float)
     tested = p if tests is None else p[~tests.isin(UNTESTED)]
     tested = tested.dropna()
     if len(tested):
-        q[tested.index] = stats.false_discovery_control(tested.to_numpy(dtype=float), method="bh")
+        q[tested.index] = benjamini_hochberg_q(tested.to_numpy(dtype=float))
     return q
 
 
@@ -144,7 +144,7 @@ def group_tests(table: pd.DataFrame, by: str, *, max_tables: int = MAX_TABLES, d
     ``cramers_v`` (effect size, 0 to 1), ``p_value``, ``q_value``; codes in the table's
     order.
     """
-    from scipy import stats
+    from qualcode.analysis.exact_tests import chi2_sf, fisher_exact_p
 
     require(table, ["code", by, "cases", "group_cases"], "table", f"project.crosstab({by!r})")
     used = table[table["group_cases"] > 0]
@@ -171,14 +171,14 @@ def group_tests(table: pd.DataFrame, by: str, *, max_tables: int = MAX_TABLES, d
             row.update(chi_square=chi, cramers_v=math.sqrt(chi / n))
             if len(sizes) == 2:
                 row["test"] = "Fisher's exact"
-                row["p_value"] = float(stats.fisher_exact([[with_code[0], sizes[0] - with_code[0]],
-                                                           [with_code[1], sizes[1] - with_code[1]]]).pvalue)
+                row["p_value"] = fisher_exact_p([[with_code[0], sizes[0] - with_code[0]],
+                                                 [with_code[1], sizes[1] - with_code[1]]])
             elif _table_count(sizes, k, max_tables) <= max_tables:
                 row["test"] = "exact chi-square"
                 row["p_value"] = exact_chi_square_p(with_code, sizes)
             elif min((sizes * k / n).min(), (sizes * (n - k) / n).min()) >= MIN_EXPECTED:
                 row["test"] = "chi-square"
-                row["p_value"] = float(stats.chi2.sf(chi, len(sizes) - 1))
+                row["p_value"] = float(chi2_sf(chi, len(sizes) - 1))
             else:
                 row["test"] = f"chi-square, Monte Carlo ({draws:,} draws)"
                 row["p_value"] = _monte_carlo_p(with_code, sizes, draws, seed)
@@ -202,7 +202,7 @@ def paired_wave_tests(change: pd.DataFrame) -> pd.DataFrame:
     Adds ``test``, ``p_value`` and ``q_value`` (Benjamini-Hochberg across the codes
     where some case changed; "no change" codes get no q-value) to ``change``.
     """
-    from scipy import stats
+    from qualcode.analysis.exact_tests import binomial_test_p
 
     require(change, ["code", "only_first", "only_second", "base_first", "base_second"], "change",
             "project.wave_change(paired=True)")
@@ -211,7 +211,7 @@ def paired_wave_tests(change: pd.DataFrame) -> pd.DataFrame:
     out = change.copy()
     changed = (out["only_first"] + out["only_second"]).astype(int)
     out["test"] = np.where(changed > 0, "exact McNemar", "no change")
-    out["p_value"] = [float(stats.binomtest(int(a), int(t), 0.5).pvalue) if t else 1.0
+    out["p_value"] = [binomial_test_p(int(a), int(t), 0.5) if t else 1.0
                       for a, t in zip(out["only_first"], changed)]
     out["q_value"] = benjamini_hochberg(out["p_value"], out["test"])
     return out

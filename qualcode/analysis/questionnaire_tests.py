@@ -33,7 +33,7 @@ def answer_group_tests(responses: pd.DataFrame, questions: pd.DataFrame, by: str
     Columns: ``column, question, type, groups, n, highest, highest_median, highest_mean,
     lowest, lowest_median, lowest_mean, test, h, epsilon_squared, p_value, q_value``.
     """
-    from scipy import stats
+    from qualcode.analysis.exact_tests import kruskal, rankdata
 
     rows = []
     for item, samples in item_answers(responses, questions, by, descriptors, types=types, columns=columns,
@@ -43,7 +43,7 @@ def answer_group_tests(responses: pd.DataFrame, questions: pd.DataFrame, by: str
                                   "n": int(sum(len(v) for v in samples.values()))}
         if samples:
             pooled = np.concatenate(list(samples.values()))
-            ranks = stats.rankdata(pooled)
+            ranks = rankdata(pooled)
             mean_rank, start = {}, 0
             for group, values in samples.items():
                 mean_rank[group] = ranks[start:start + len(values)].mean()
@@ -56,10 +56,9 @@ def answer_group_tests(responses: pd.DataFrame, questions: pd.DataFrame, by: str
         elif len(np.unique(pooled)) == 1:
             row.update(test="no variation", h=0.0, epsilon_squared=0.0, p_value=1.0)
         else:
-            result = stats.kruskal(*samples.values())
+            h, p_value = kruskal(*samples.values())
             n = row["n"]
-            row.update(test="Kruskal-Wallis", h=float(result.statistic),
-                       epsilon_squared=float(result.statistic) / (n - 1), p_value=float(result.pvalue))
+            row.update(test="Kruskal-Wallis", h=h, epsilon_squared=h / (n - 1), p_value=p_value)
         rows.append(row)
     out = pd.DataFrame(rows, columns=["column", "question", "type", "groups", "n", "highest", "highest_median",
                                       "highest_mean", "lowest", "lowest_median", "lowest_mean", "test", "h",

@@ -164,7 +164,9 @@ def representative_quotes(excerpts: pd.DataFrame, apps: pd.DataFrame, code: str,
         return anonymise(series) if anonymise is not None else redact(series, all_names)
 
     attributed = clean(attribution(chosen, fields, descriptors))
-    attributed = attributed.where(attributed.astype(str).str.strip() != "", _pseudonyms(excerpts, chosen, unit_label))
+    unattributed = attributed.astype(str).str.strip() == ""
+    if unattributed.any():  # numbering every voice of the material is only needed then
+        attributed = attributed.where(~unattributed, _pseudonyms(excerpts, chosen, unit_label))
     out = pd.DataFrame({
         "code": resolve(table, code),
         "excerpt_id": chosen["excerpt_id"].to_numpy(),

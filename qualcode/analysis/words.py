@@ -183,7 +183,7 @@ def distinguishing_words(group_a: object, group_b: object, *, method: str = "log
     signed square root of chi2, positive = over-used in a). Sorted by ``z`` descending;
     ``n`` keeps the top n of each direction (2n rows).
     """
-    from scipy import stats
+    from qualcode.analysis.exact_tests import chi2_sf
 
     if method not in ("log_odds", "chi2"):
         raise UsageError(f"method must be 'log_odds' or 'chi2', got {method!r}")
@@ -221,7 +221,7 @@ def distinguishing_words(group_a: object, group_b: object, *, method: str = "log
         with np.errstate(invalid="ignore", divide="ignore"):
             chi2 = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
         out["chi2"] = chi2
-        out["p"] = stats.chi2.sf(chi2, df=1)
+        out["p"] = chi2_sf(chi2, 1)
         out["z"] = np.sign(ya / na - yb / nb) * np.sqrt(chi2)
     out = out[keep].sort_values(["z", "word"], ascending=[False, True]).reset_index(drop=True)
     if n is not None:

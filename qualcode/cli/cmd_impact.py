@@ -8,7 +8,7 @@ import click
 from qualcode.cli.context import open_project
 from qualcode.cli.main import cli
 from qualcode.cli.output import emit_frame
-from qualcode.impact.model import COOCCURRENCE
+from qualcode.impact import COOCCURRENCE
 from qualcode.search.mask import parse_where
 
 

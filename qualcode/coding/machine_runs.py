@@ -8,12 +8,10 @@ one function writes it, in one transaction.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -22,6 +20,9 @@ from qualcode.errors import UsageError
 from qualcode.store import coding as store_coding
 from qualcode.store import review_store
 from qualcode.store.database import Database
+
+if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import Future
 
 #: Source text per batch: bounds memory and feeds the progress bar.
 BATCH_CHARS = 2_000_000
@@ -123,6 +124,9 @@ def run_batches(jobs: Iterable[tuple[int, tuple[Any, ...]]], worker: BatchWorker
             results.append(worker.run(*job))
             bar.update(n)
         return results
+    # processes load with a run that uses them: every Project imports this module
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(n_process, mp_context=_fork_context(), initializer=_init_worker,
                              initargs=(worker,)) as pool:
         pending: deque[tuple[int, Future[pd.DataFrame]]] = deque()
@@ -152,5 +156,7 @@ def _work(job: tuple[Any, ...]) -> pd.DataFrame:
 
 
 def _fork_context() -> Any:
+    import multiprocessing as mp
+
     methods = mp.get_all_start_methods()
     return mp.get_context("fork" if "fork" in methods else "spawn")

@@ -27,6 +27,10 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from qualcode.impact.summary import ImpactSummary, summarise
 
+#: Where two elements count as coded together: on one excerpt, on overlapping excerpts,
+#: in one source. Here, not in ``model``, so the command line's option list loads no YAML.
+COOCCURRENCE = ("excerpt", "overlap", "source")
+
 #: Public names and the module each comes from; loaded on first use (PEP 562), so that
 #: reading a model's constants does not load the analyses (scipy) behind ``summarise``.
 _EXPORTS = {

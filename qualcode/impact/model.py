@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from qualcode.errors import NotFoundError, QualcodeError, UsageError
+from qualcode.impact import COOCCURRENCE
 from qualcode.yaml_files import read_yaml_file
 from qualcode.untrusted import BoundedSafeLoader
 
@@ -43,9 +44,8 @@ STAGES = ("rationale", "objectives", "inputs", "activities", "outputs", "outcome
 MEASURES = ("pct_agree", "pct_levels", "pct_at_least", "pct_yes", "mean", "median")
 EVIDENCE_MEASURES = ("pct_cases", "cases", "excerpts")
 BASES = ("coded", "all")
-#: Where two elements count as coded together: on one excerpt, on overlapping excerpts
-#: of one source, or anywhere in one source.
-COOCCURRENCE = ("excerpt", "overlap", "source")
+#: (``COOCCURRENCE``, where two elements count as coded together: on one excerpt, on
+#: overlapping excerpts of one source, or anywhere in one source, is in ``qualcode.impact``.)
 #: The default evidence thresholds: % of cases (at least), strongest first.
 DEFAULT_LEVELS = (("strong", 50.0), ("moderate", 25.0), ("emerging", 0.0))
 #: Fields of the excerpt frames a ``where`` filter may use besides case descriptors.

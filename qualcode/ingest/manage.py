@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import regex
 
 from qualcode.errors import ImportFormatError, UsageError
 from qualcode.ingest.decode import decode_bytes
-from qualcode.ingest.office import read_excel_frame
+
+if TYPE_CHECKING:  # pragma: no cover
+    import regex
+
+# ``regex`` and the Excel reader (zip limits, YAML) load when a pattern or a mapping is
+# used: every ``Project`` imports this module, and a count needs neither.
 
 PATTERN_SECONDS = 1.0
 
@@ -75,6 +80,8 @@ class RemoveReport:
 
 
 def compile_pattern(pattern: str) -> regex.Pattern:
+    import regex
+
     try:
         compiled = regex.compile(pattern)
     except regex.error as exc:
@@ -118,6 +125,8 @@ def read_mapping(path: str | Path) -> dict[str, str]:
                 f"{path}: cannot be read as a table ({str(exc).strip()}); save it as a csv with a header row: source,case"
             ) from None
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
+        from qualcode.ingest.office import read_excel_frame
+
         frame = read_excel_frame(path, str(path), ImportFormatError, dtype=str, keep_default_na=False)
     else:
         raise ImportFormatError(f"{path}: a mapping must be .csv or .xlsx with two columns: source, case")

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qualcode.interop.refi_positions import convention_from_spec
 
 
 def _plural(n: int, word: str) -> str:
@@ -146,6 +145,8 @@ def positions_lines(positions: list[dict[str, Any]]) -> list[str]:
 
 
 def _describe(spec: str) -> str:
+    from qualcode.interop.refi_positions import convention_from_spec  # with an import, not with Project
+
     return convention_from_spec(spec).describe()
 
 

@@ -178,8 +178,12 @@ class ProjectAnalysis(ProjectPrivacy):
         return set(cache[("coded_source_ids",)])  # type: ignore[call-overload]
 
     def _without_cases(self) -> bool:
-        """True when the project has material and no source belongs to a case (two SQL
-        counts: the sources frame parses every source's timestamps)."""
+        """True when the project has material and no source belongs to a case: from the
+        kept source table when a count has read it (counting always does), else two SQL
+        counts (scanning the sources table reads past every text: 0.05 s for 30,000)."""
+        kept = self._db.lasting_cache().get((frames.source_table.__name__, ()))
+        if kept is not None:
+            return len(kept) > 0 and not kept["case"].notna().any()  # type: ignore[index]
         with self._db.connect() as conn:
             counts = frames.source_counts(conn)
         return counts["sources"] > 0 and counts["with_case"] == 0

@@ -110,6 +110,12 @@ class ProjectCore:
     def close(self) -> None:
         self._db.close()
 
+    def after_fork(self) -> None:
+        """Call in a process forked from the one that opened the project (before it reads
+        anything): it gets database connections of its own and keeps the frames already
+        read (``cached()``)."""
+        self._db.after_fork()
+
     def __enter__(self) -> "Self":
         return self
 

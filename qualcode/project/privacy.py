@@ -16,7 +16,7 @@ import csv
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -91,11 +91,18 @@ class ProjectPrivacy(ProjectCore):
         entities = []
         if not table.empty:
             accepted = table[table["status"] == "accepted"]
-            for entity_id, rows in accepted.groupby("entity_id", sort=True):
-                first = rows.iloc[0]
-                entities.append(Entity(first["kind"], 0, [Variant(n, bool(m)) for n, m in
-                                                          zip(rows["name"], rows["match_case"])],
-                                       label=first["pseudonym"], entity_id=int(entity_id)))
+            # each entity's names in table order, entities by id (a plain loop: a report asks for
+            # this a dozen times, and a pandas group per entity cost 50 ms each time)
+            rows: dict[Any, list[tuple[Any, Any, Any, Any]]] = {}
+            for entity_id, kind, name, match_case, label in zip(accepted["entity_id"], accepted["kind"],
+                                                                 accepted["name"], accepted["match_case"],
+                                                                 accepted["pseudonym"]):
+                if not pd.isna(entity_id):
+                    rows.setdefault(entity_id, []).append((kind, name, match_case, label))
+            for entity_id in sorted(rows):
+                kind, _, _, label = rows[entity_id][0]
+                entities.append(Entity(kind, 0, [Variant(n, bool(m)) for _, n, m, _ in rows[entity_id]],
+                                       label=label, entity_id=int(entity_id)))
         cases = self.descriptors()["case"].dropna().astype(str).tolist() if case_names else []
         return Anonymiser(entities, cases)
 

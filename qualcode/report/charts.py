@@ -481,9 +481,9 @@ def likert_bars(counts: pd.DataFrame, *, levels: Sequence[str] | None = None, la
 
 
 def _t_quantile(df: float) -> float:
-    from scipy.stats import t
+    from scipy.special import stdtrit  # what scipy.stats.t.ppf calls, without importing scipy.stats (~1 s)
 
-    return float(t.ppf(0.975, df))
+    return float(stdtrit(df, 0.975))
 
 
 @styled

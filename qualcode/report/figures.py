@@ -250,9 +250,13 @@ def save_figure(fig: Figure, path: str | Path, formats: Sequence[str] = ("png", 
     stem.parent.mkdir(parents=True, exist_ok=True)
     order = ["png", *dict.fromkeys(f for f in formats if f != "png")]
     written = {fmt: stem.with_name(stem.name + "." + fmt) for fmt in order}
-    saver = _BACKGROUND.get()
+    saver, staged = _BACKGROUND.get(), _STAGED.get()
     if saver is not None:
         saver.submit(fig, written, dpi)
+    elif staged is not None:
+        hidden = {fmt: out.with_name(f".qualcode-{os.getpid()}-{out.name}") for fmt, out in written.items()}
+        staged.update((written[fmt], hidden[fmt]) for fmt in written)
+        _write_files(fig, hidden, dpi)
     else:
         _write_files(fig, written, dpi)
     return SavedFigure(png=written["png"], svg=written.get("svg"))
@@ -273,16 +277,21 @@ def _write_files(fig: Figure, written: Mapping[str, Path], dpi: int) -> None:
 
 _Job = tuple[Figure, Mapping[str, Path], int]
 
+#: most figures one writing process takes: a child that took a long queue would leave this
+#: process, once the report is computed, waiting for it with nothing to write itself
+BATCH = 2
+
 
 class _BackgroundSaver:
     """Writes figures in forked processes while the report goes on computing.
 
     A forked child has the figures already in memory (nothing is pickled), writes their
     files and exits. At most ``processes`` children run at once; figures that find them
-    all busy wait in a queue, and the next child takes the whole queue (a fork costs the
-    copying of every page either process writes to afterwards, so fewer forks are
-    cheaper). When the report is done the queue is shared between a child and this
-    process. A child that fails is not trusted: its figures are written again here, where
+    all busy wait in a queue, and the next child takes the first :data:`BATCH` of them (a
+    fork costs the copying of every page either process writes to afterwards, so fewer
+    forks are cheaper; but a child holding many figures at the end would leave this process
+    idle). When the report is done, or this process waits for another, the queue is shared
+    between a child and this process. A child that fails is not trusted: its figures are written again here, where
     an error is raised as usual.
     """
 
@@ -299,9 +308,11 @@ class _BackgroundSaver:
         self._start()
 
     def _start(self, keep: int = 0) -> None:
-        """Hand the queue (all but its last ``keep`` figures) to a child, if one is free."""
+        """Hand the queue's first figures (at most :data:`BATCH`, leaving the last ``keep``)
+        to a child, if one is free."""
         if len(self.queue) > keep and len(self.running) < self.processes:
-            batch, self.queue = self.queue[:len(self.queue) - keep], self.queue[len(self.queue) - keep:]
+            size = min(BATCH, len(self.queue) - keep)
+            batch, self.queue = self.queue[:size], self.queue[size:]
             # Objects that exist now leave the collector's view until the report is done:
             # its passes over them would write to (and so copy) pages the child shares.
             # (Not if someone else froze objects: unfreezing would undo theirs.)
@@ -326,14 +337,19 @@ class _BackgroundSaver:
             if block:
                 return
 
+    def write_queued(self) -> None:
+        """Write what is queued, shared between a child and this process (which has
+        nothing else to do)."""
+        while self.queue:
+            self._reap(block=False)
+            if len(self.running) < self.processes and len(self.queue) > 1:
+                self._start(keep=1)  # a child takes all but the last; this process the last
+            _write_files(*self.queue.pop())
+
     def finish(self) -> None:
         """Write what is queued (a child and this process share it) and wait for every child."""
         try:
-            while self.queue:
-                self._reap(block=False)
-                if len(self.running) < self.processes and len(self.queue) > 1:
-                    self._start(keep=1)  # a child takes all but the last; this process the last
-                _write_files(*self.queue.pop())
+            self.write_queued()
             while self.running:
                 self._reap(block=True)
         except BaseException:
@@ -421,6 +437,49 @@ def saving_in_background(processes: int | None = None) -> Iterator[None]:
         raise
     _BACKGROUND.reset(token)
     saver.finish()
+
+
+def write_queued_here() -> None:
+    """Inside :func:`saving_in_background`, write the figures still waiting for a writer
+    in this process, now: for a process about to wait for another one."""
+    saver = _BACKGROUND.get()
+    if saver is not None:
+        try:
+            saver.write_queued()
+        except BaseException:
+            saver.abandon()
+            raise
+
+
+#: files written under a hidden name beside their own, final path -> path written (see :func:`saving_here`)
+_STAGED: ContextVar[dict[Path, Path] | None] = ContextVar("qualcode_staged_figures", default=None)
+
+
+@contextmanager
+def saving_here(staged: dict[Path, Path] | None = None) -> Iterator[None]:
+    """Within the block :func:`save_figure` writes each figure at once, in this process,
+    even inside :func:`saving_in_background` (a forked process that computes sections of
+    a report writes their figures itself: the parent's writers are not its children).
+
+    With ``staged`` (an empty dict) every file is written beside its path under a hidden
+    name, recorded in ``staged`` (path -> name written), and left for :func:`unstage` to
+    move into place or remove: the forked process cannot know which names the parent's
+    figures take meanwhile."""
+    token, staging = _BACKGROUND.set(None), _STAGED.set(staged)
+    try:
+        yield
+    finally:
+        _STAGED.reset(staging)
+        _BACKGROUND.reset(token)
+
+
+def unstage(staged: dict[Path, Path], keep: bool = True) -> None:
+    """Move files written inside ``saving_here(staged)`` to their paths (``keep``) or delete them."""
+    for final, written in staged.items():
+        if keep:
+            os.replace(written, final)
+        else:
+            written.unlink(missing_ok=True)
 
 
 #: zlib level of saved PNGs: flat-coloured charts compress nearly as well at 3 as at 6,

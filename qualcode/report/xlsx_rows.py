@@ -93,12 +93,22 @@ def _escape(text: str) -> str:
 
 def _column_cells(letter: str, column: BlockColumn, first_row: int, start: int, stop: int) -> list[str]:
     """The ``<c>`` elements of rows ``start:stop`` of one column ("" where it is empty)."""
+    values = column.values[start:stop]
+    rows = range(first_row + start, first_row + stop)
     styled = f' s="{column.style}"' if column.style is not None else ""
     guarded = f' s="{column.guarded_style}"'
+    kinds = {value.__class__ for value in values}
+    if kinds == {str}:  # a text column (the excerpts' texts, names): one expression a cell
+        texts = values if not _needs_escaping(values) else [_escape(value) for value in values]
+        return [f'<c r="{letter}{row}"{guarded if value.startswith(FORMULA_PREFIXES) else styled} t="inlineStr">'
+                + ("</c>" if not value else
+                   f'<is><t{"" if value == value.strip() else _PRESERVE}>{text}</t></is></c>')
+                for row, value, text in zip(rows, values, texts)]
+    if kinds == {int} and -_EXACT < min(values) and max(values) < _EXACT:  # ids, counts: "%.16g" is str()
+        return [f'<c r="{letter}{row}"{styled} t="n"><v>{value}</v></c>' for row, value in zip(rows, values)]
     out: list[str] = []
     append = out.append
-    row = first_row + start
-    for value in column.values[start:stop]:
+    for row, value in zip(rows, values):
         if value is None:
             append("")
         elif value.__class__ is str:
@@ -106,16 +116,25 @@ def _column_cells(letter: str, column: BlockColumn, first_row: int, start: int, 
             if not value:
                 append(f'<c r="{letter}{row}"{attrs} t="inlineStr"></c>')
             elif value != value.strip():
-                append(f'<c r="{letter}{row}"{attrs} t="inlineStr"><is><t xml:space="preserve">'
-                       f'{_escape(value)}</t></is></c>')
+                append(f'<c r="{letter}{row}"{attrs} t="inlineStr"><is><t{_PRESERVE}>{_escape(value)}</t></is></c>')
             else:
                 append(f'<c r="{letter}{row}"{attrs} t="inlineStr"><is><t>{_escape(value)}</t></is></c>')
         elif value is True or value is False:
             append(f'<c r="{letter}{row}"{styled} t="b"><v>{1 if value else 0}</v></c>')
         else:
             append(f'<c r="{letter}{row}"{styled} t="n"><v>{"%.16g" % value}</v></c>')
-        row += 1
     return out
+
+
+_PRESERVE = ' xml:space="preserve"'
+#: integers below this print the same with str() as with openpyxl's "%.16g"
+_EXACT = 10**15
+
+
+def _needs_escaping(texts: Sequence[str]) -> bool:
+    """Whether any of ``texts`` holds a character lxml escapes (one scan of their join)."""
+    joined = "".join(texts)
+    return "&" in joined or "<" in joined or ">" in joined or "\r" in joined
 
 
 def render(block: RowBlock, start: int, stop: int) -> bytes:

@@ -31,6 +31,7 @@ from qualcode.report.html import write_html  # noqa: E402
 from qualcode.report.markdown import write_markdown  # noqa: E402
 from qualcode.report.content import write_csv  # noqa: E402
 from qualcode.report.figures import saving_in_background  # noqa: E402
+from qualcode.reporting.elsewhere import meanwhile, sections_elsewhere  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.analysis.base import AnalysisBase
@@ -76,6 +77,11 @@ class ReportOptions:
     #: processes that write figures while the report goes on (None: one per CPU beyond
     #: the first, on Linux; 0: write each figure in this process as it is drawn)
     figure_processes: int | None = None
+    #: processes that compute the middle sections (words, weights, quotes, machine coding,
+    #: questionnaire) while this one computes the code analyses, impact models and agreement,
+    #: and that write the workbook while this one writes HTML, Markdown and CSV
+    #: (None: one when figures are written in the background; 0: all in this process)
+    section_processes: int | None = None
 
 
 @dataclass
@@ -169,32 +175,49 @@ def _build_report(project: "Project", figures_dir: str | Path, options: ReportOp
     colours = _branch_colours(project)
     _material_section(project, report, sources, summary, base)
     first_analysis = len(report.sections)
-    if not thematic.empty and thematic["applications"].sum() > 0:
-        _codes_section(project, report, figures_dir, thematic, colours, options, base)
-        _priorities_section(project, report, figures_dir, material, colours, options, base)
-        _groups_section(project, report, figures_dir, material, options)
-        _waves_section(project, report, figures_dir, material, options)
-        _cooccurrence_section(project, report, figures_dir, material, thematic, options)
-        _name_the_base(report.sections[first_analysis:], base)
-        _words_section(project, report, figures_dir, sources, options)
-        _weights_section(project, report, material)
-        _quotes_section(project, report, material, thematic, options)
-    _machine_section(project, report)
-    if summary["questionnaire_responses"]:
-        _questionnaire_section(project, report, figures_dir, options)
-    if options.impact_models:
-        from qualcode.reporting.impact import add_impact_section
+    analyses = not thematic.empty and thematic["applications"].sum() > 0
 
-        for model_path in options.impact_models:
-            add_impact_section(project, report, figures_dir, model_path)
-    if options.agreement_coders:
-        from qualcode.reporting.agreement import add_agreement_section
+    def middle_sections(report: Report) -> None:
+        """Sections that need nothing the code analyses compute (another process may do them)."""
+        if analyses:
+            _words_section(project, report, figures_dir, sources, options)
+            _weights_section(project, report, material)
+            _quotes_section(project, report, material, thematic, options)
+        _machine_section(project, report)
+        if summary["questionnaire_responses"]:
+            _questionnaire_section(project, report, figures_dir, options)
 
-        add_agreement_section(project, report, options.agreement_coders, options.agreement_unit)
+    # the middle sections are computed in a forked process meanwhile and take their place
+    with sections_elsewhere(project, report, middle_sections, _other_processes(options)) as middle:
+        if analyses:
+            _codes_section(project, report, figures_dir, thematic, colours, options, base)
+            _priorities_section(project, report, figures_dir, material, colours, options, base)
+            _groups_section(project, report, figures_dir, material, options)
+            _waves_section(project, report, figures_dir, material, options)
+            _cooccurrence_section(project, report, figures_dir, material, thematic, options)
+            _name_the_base(report.sections[first_analysis:], base)
+        middle.here()
+        if options.impact_models:
+            from qualcode.reporting.impact import add_impact_section
+
+            for model_path in options.impact_models:
+                add_impact_section(project, report, figures_dir, model_path)
+        if options.agreement_coders:
+            from qualcode.reporting.agreement import add_agreement_section
+
+            add_agreement_section(project, report, options.agreement_coders, options.agreement_unit)
     if options.include_memos:
         _memos_section(project, report)
     _codebook_section(project, report, options)
     return report
+
+
+def _other_processes(options: ReportOptions) -> int | None:
+    """``options.section_processes``; 0 when figures are to be written in this process and
+    nothing else was said (everything here, as asked)."""
+    if options.section_processes is None and options.figure_processes == 0:
+        return 0
+    return options.section_processes
 
 
 def _name_the_base(sections: list[Section], base: "AnalysisBase") -> None:
@@ -228,10 +251,12 @@ def write_report(project: "Project", out_dir: str | Path, options: ReportOptions
     out.mkdir(parents=True, exist_ok=True)
     figures_dir = out / "figures"
     report = build_report(project, figures_dir, options)
-    xlsx = write_excel(report, out / "report.xlsx")
-    html = write_html(report, out / "report.html")
-    md = write_markdown(report, out / "report.md", figures_dir="figures")
-    csv = write_csv(report, out / "tables")
+    xlsx = out / "report.xlsx"
+    with meanwhile(lambda: write_excel(report, xlsx), _other_processes(options or ReportOptions())):
+        # the workbook is written in another process meanwhile
+        html = write_html(report, out / "report.html")
+        md = write_markdown(report, out / "report.md", figures_dir="figures")
+        csv = write_csv(report, out / "tables")
     figures = [ref.png for _, ref in report.figures()]
     return WrittenReport(out, xlsx, html, md, csv, figures)
 

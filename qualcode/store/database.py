@@ -50,6 +50,7 @@ class Database:
         #: frames kept between calls (see :meth:`lasting_cache`), valid for one revision
         self._lasting: dict[tuple, object] = {}
         self._lasting_revision: str | None = None
+        self._parents_pool: object | None = None  # see after_fork
 
     @classmethod
     def create(cls, target: str | Path, title: str = "") -> "Database":
@@ -187,6 +188,18 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def after_fork(self) -> None:
+        """In a child process made by ``os.fork``: use connections of its own from now on.
+
+        The parent's pooled connections are left alone (not closed: the parent goes on
+        using them), as SQLAlchemy prescribes for a forked process; a connection shared by
+        two processes corrupts what both read. The parent's pool is kept referenced, never
+        used: freeing it would finalise its connections (libpq's goodbye on a PostgreSQL
+        socket the parent still uses); the child leaves with ``os._exit``, which runs no
+        finaliser."""
+        self._parents_pool = self.engine.pool
+        self.engine.dispose(close=False)
 
     def __repr__(self) -> str:
         return f"Database({display_name(self.target)!r})"

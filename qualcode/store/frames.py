@@ -467,7 +467,7 @@ def excerpts(conn: Connection, sources: pd.DataFrame | None = None, applied: pd.
     and ``code`` (path) columns (:func:`counting_applications`), when the caller has them
     already; otherwise they are read here.
     """
-    ids = _id_rows(conn, select(X.c.id, X.c.source_id, X.c.start, X.c.end).order_by(X.c.id), 4, floats=False)
+    ids = _excerpt_numbers(conn)
     if not len(ids):
         return pd.DataFrame(columns=EXCERPT_COLUMNS)
     result = conn.execute(select(X.c.text).order_by(X.c.id))  # the same rows, in the same order
@@ -496,6 +496,28 @@ def excerpts(conn: Connection, sources: pd.DataFrame | None = None, applied: pd.
     frame["speaker"] = _speakers(conn, frame)
     frame["codes"] = pd.array(_code_lists(conn, frame["excerpt_id"].to_numpy(), applied), dtype="str")
     return frame[EXCERPT_COLUMNS]
+
+
+def _excerpt_numbers(conn: Connection) -> np.ndarray:
+    """Every excerpt's id, source id, start and end (n x 4, in id order).
+
+    On SQLite each column comes as one ``group_concat`` text parsed by numpy: the
+    driver would make a Python integer per value (4 x 10^6 of them; 1.2 s against 0.5 s).
+    The four aggregates of one query see the rows in one order (the columns are NOT
+    NULL, so none is skipped); the rows are put in id order after. Elsewhere, or if the
+    texts do not parse to four equal columns, the rows are read as numbers."""
+    stmt = select(X.c.id, X.c.source_id, X.c.start, X.c.end)
+    if conn.dialect.name == "sqlite":
+        texts = conn.execute(select(*(func.group_concat(column, " ") for column in stmt.selected_columns))).one()
+        if texts[0] is None:
+            return np.zeros((0, 4), dtype=np.int64)
+        columns = [np.fromstring(text, dtype=np.int64, sep=" ") for text in texts]
+        if all(len(column) == len(columns[0]) for column in columns):
+            ids = np.column_stack(columns)
+            if len(ids) > 1 and not bool((ids[1:, 0] > ids[:-1, 0]).all()):
+                ids = ids[np.argsort(ids[:, 0], kind="stable")]
+            return ids
+    return _id_rows(conn, stmt.order_by(X.c.id), 4, floats=False)
 
 
 def _spread(table: pd.DataFrame, name: str, at: np.ndarray) -> np.ndarray:
