@@ -184,10 +184,13 @@ def _pseudonyms(excerpts: pd.DataFrame, chosen: pd.DataFrame, unit_label: str) -
     ("Source 2"). Stable across codes, since it depends on the material, not the quote."""
     def voice(frame: pd.DataFrame) -> pd.Series:
         case = frame["case"] if "case" in frame.columns else pd.Series(pd.NA, index=frame.index)
-        source = frame["source"].astype(str) if "source" in frame.columns else frame["excerpt_id"].astype(str)
-        return case.astype(object).where(case.notna(), "\0" + source)
+        missing = case.isna()
+        if not missing.any():  # the usual report: every excerpt is a case's (no string per row)
+            return case.astype(object)
+        source = frame["source"] if "source" in frame.columns else frame["excerpt_id"]
+        return case.astype(object).where(~missing, "\0" + source.astype(str))
 
-    everyone = sorted(set(voice(excerpts).tolist()))
+    everyone = sorted(set(pd.unique(voice(excerpts).to_numpy(dtype=object))))
     number = {v: i + 1 for i, v in enumerate(everyone)}
     labels = [f"Source {number[v]}" if str(v).startswith("\0") else f"{unit_label} {number[v]}"
               for v in voice(chosen)]

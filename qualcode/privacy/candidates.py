@@ -82,7 +82,7 @@ def find_mentions(texts: Sequence[str], known: Iterable[KnownName] = (), lex: Le
                   use_ner: bool = True) -> tuple[list[list[Mention]], dict[str, Candidate]]:
     """Every mention in every text (detected, then looked for everywhere) and the
     candidates by key."""
-    lex = lex or lexicon()
+    # the word tables (a 12 MB pickle) load when a text first has a capital to judge
     first_pass = [detect(text, lex) for text in texts]
     ner = ner_mentions(list(texts)) if use_ner else None
     if ner is not None:
@@ -112,6 +112,7 @@ def find_mentions(texts: Sequence[str], known: Iterable[KnownName] = (), lex: Le
         if len(words) < 2:
             continue
         parts = {words[0], words[-1]} if cand.kind == "person" else {words[0]}
+        lex = lex or lexicon()
         for part in parts:
             part = re.sub(r"['’]s$", "", part)
             if normalise(part) in candidates or not _is_proper(part, False, lex):

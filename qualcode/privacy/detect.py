@@ -45,6 +45,20 @@ _TOKEN = regex.compile(r"(?<![\w'’.-])(?:\p{Lu}(?:[\w'’.-]*[^\W_])?|(?:"
                        + "|".join(sorted(pt.CONNECTORS - {"&"}, key=len, reverse=True))
                        + r")(?![\w'’-])|&)")
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
+#: a name's run begins with a capital (``_TOKEN``'s ``\p{Lu}``): a text without one holds no name
+_CAPITAL = regex.compile(r"\p{Lu}")
+#: phone numbers and postcodes hold digits (the same ``\d`` as their patterns)
+_DIGIT = re.compile(r"\d")
+
+
+def _has_capital(text: str) -> bool:
+    """Whether ``text`` holds a ``\p{Lu}`` letter (in ASCII, one that lower-casing changes)."""
+    return text.lower() != text if text.isascii() else bool(_CAPITAL.search(text))
+
+
+def _has_digit(text: str) -> bool:
+    """Whether ``text`` holds a ``\d`` digit (in ASCII: 0-9, each found by a C substring search)."""
+    return any(d in text for d in "0123456789") if text.isascii() else bool(_DIGIT.search(text))
 _START_BEFORE = re.compile(r"(?:^|[.!?:;\n…]|\]\s*|\s[–—-])[\s\"'“‘(\[*_–—-]*$")
 #: a mid-sentence word whose lower-case form is this common ("What", "Will") is not a name
 COMMON_WORD_PROBABILITY = -8.0
@@ -100,12 +114,24 @@ def _adjacent(text: str, end: int, start: int, previous: str = "") -> bool:
 
 
 _URL_HINT = re.compile(r"https?://|www\.|\.(?:org|com|net|gov|nhs|ac|co|edu|io|info)\b", re.IGNORECASE)
+#: ``_URL_HINT`` on a lower-cased ASCII text, in parts each starting with a literal
+#: (``re`` then skips along in C; the one alternation stopped at every character)
+_URL_HINT_PARTS = (re.compile(r"https?://"), re.compile(r"www\."),
+                   re.compile(r"\.(?:org|com|net|gov|nhs|ac|co|edu|io|info)\b"))
+
+
+def _has_url_hint(text: str) -> bool:
+    """``_URL_HINT.search(text)``, faster on ASCII text (where ignoring case is lower-casing)."""
+    if not text.isascii():
+        return bool(_URL_HINT.search(text))
+    lowered = text.lower()
+    return any(part.search(lowered) for part in _URL_HINT_PARTS)
 
 
 def _shaped(text: str) -> list[Mention]:
     found: list[Mention] = []
-    shapes = [("phone", pt.PHONE), ("postcode", pt.POSTCODE)]
-    if _URL_HINT.search(text):  # the URL pattern is slow; most texts have no address at all
+    shapes = [("phone", pt.PHONE), ("postcode", pt.POSTCODE)] if _has_digit(text) else []
+    if _has_url_hint(text):  # the URL pattern is slow; most texts have no address at all
         shapes.insert(0, ("url", pt.URL))
     if "@" in text:
         shapes.insert(0, ("email", pt.EMAIL))
@@ -189,6 +215,8 @@ def _previous_word(text: str, start: int) -> str:
 
 def name_mentions(text: str, lex: Lexicon | None = None, skip: list[tuple[int, int]] | None = None) -> list[Mention]:
     """Capitalised runs that look like names, with a suggested kind."""
+    if not _has_capital(text):
+        return []  # every run starts at a capitalised token (``_runs``); connectors alone make none
     lex = lex or lexicon()
     tokens = _tokens(text)
     if skip:

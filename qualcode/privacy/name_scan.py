@@ -8,7 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
+
+from qualcode.trie import literal_trie
+
 _FIRST_WORD = re.compile(r"\w+")
+_WORD_CHARACTER = re.compile(r"\w")
+#: the one character that is not a word character but case-folds to one (U+0345 -> "ι");
+#: every other single-character folding keeps a character's \w-ness (checked in the tests)
+_FOLDS_INTO_A_WORD = "\u0345"
 
 
 def _first_word(alternative: str) -> str | None:
@@ -49,6 +56,12 @@ class NameScanner:
             scan = "(?P<other>" + self._before + "(?:" + "|".join(others) + ")" + self._after + ")|" + scan
         self._scan = re.compile(scan)
         self._has_others = bool(others)
+        # the runs of word characters that begin a name, found in the case-folded text in
+        # one pass in C: a text without one (most texts) costs no Python per word
+        # (the trie comes first: ``re`` then skips to the characters that can begin a
+        # name in C; with a look-behind first it would stop at every character)
+        self._name_runs = (re.compile(literal_trie(self._by_word) + r"(?!\w)")
+                           if self._by_word and not others else None)
 
     def _names_starting(self, word: str) -> re.Pattern[str] | None:
         compiled = self._compiled.get(word)
@@ -72,8 +85,42 @@ class NameScanner:
         return not self._by_word.keys().isdisjoint(_FIRST_WORD.findall(folded))
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if not self._may_hold_a_name(text):
+        if self._name_runs is not None:
+            folded = text.casefold()
+            if len(folded) == len(text) and _FOLDS_INTO_A_WORD not in text:
+                yield from self._finditer_folded(text, folded)
+                return
+        elif not self._may_hold_a_name(text):
             return
+        yield from self._finditer_runs(text)
+
+    def _finditer_folded(self, text: str, folded: str) -> Iterator[re.Match[str]]:
+        """:meth:`_finditer_runs` visiting only the runs that begin a name. When folding
+        keeps every character one character (and its \\w-ness, U+0345 aside), the folded
+        text's runs are the text's own at the same offsets, each folded: those whose
+        folding begins a name are where ``_name_runs`` matches after a non-word character."""
+        assert self._name_runs is not None
+        search, word_character = self._name_runs.search, _WORD_CHARACTER.match
+        position = 0
+        while True:
+            run = search(folded, position)
+            if run is None:
+                return
+            start = run.start()
+            if start and word_character(folded, start - 1):
+                position = start + 1  # inside a run: not where a name can begin
+                continue
+            names = self._names_starting(run.group())
+            found = names.match(text, start) if names is not None else None
+            if found is not None:
+                yield found
+                position = found.end()
+            else:
+                position = run.end()
+
+    def _finditer_runs(self, text: str) -> Iterator[re.Match[str]]:
+        """Every run of word characters (and name starting with another character) in
+        turn: the names starting with the run are tried there, longest first."""
         position = 0
         while True:
             run = self._scan.search(text, position)

@@ -432,11 +432,11 @@ class ProjectAnalysis(ProjectPrivacy):
         cache = self._db.frame_cache
         key = ("quotable", _hashable(where), base)
         if cache is not None and key in cache:
-            return cache[key].copy()  # type: ignore[union-attr]
+            return cache[key].copy(deep=False)  # type: ignore[union-attr]
         chosen = quotable(excerpts, self.speaker_roles())
         if cache is not None:
             cache[key] = chosen
-            return chosen.copy()
+            return chosen.copy(deep=False)  # representative_quotes reads it, never writes
         return chosen
 
 
@@ -458,10 +458,16 @@ def quotable(excerpts: pd.DataFrame, roles: SpeakerRoles) -> pd.DataFrame:
         return excerpts
     keep = ~np.asarray(roles.interviewer_mask(excerpts["speaker"]) if "speaker" in excerpts else
                        [False] * len(excerpts), dtype=bool)
-    texts = excerpts["text"].astype(str)
-    keep &= ~np.asarray([only_marks(t) for t in texts], dtype=bool)
-    chosen = excerpts[keep].copy()
-    chosen["text"] = [strip_marks(t) for t in chosen["text"].astype(str)]
+    texts = excerpts["text"].astype(str).to_numpy(dtype=object)
+    # a mark is bracketed: only texts with a bracket can be only marks or lose any
+    bracketed = np.fromiter(("[" in t or "(" in t for t in texts), dtype=bool, count=len(texts))
+    for i in np.flatnonzero(bracketed & keep):
+        keep[i] = not only_marks(texts[i])
+    chosen = excerpts[keep].copy(deep=False)
+    shown = texts[keep]
+    for i in np.flatnonzero(bracketed[keep]):
+        shown[i] = strip_marks(shown[i])
+    chosen["text"] = shown
     return chosen
 
 

@@ -72,16 +72,17 @@ class SpeakerRoles:
 
     def interviewer_mask(self, speakers: Iterable[object]) -> list[bool]:
         """One flag per speaker (a Series or list; missing speakers are not interviewers).
-        Each distinct name is judged once."""
-        seen: dict[object, bool] = {}
-        flags = []
-        for speaker in speakers:
-            key = speaker if isinstance(speaker, str) else None
-            flag = seen.get(key)
-            if flag is None:
-                flag = seen[key] = self.is_interviewer(key)
-            flags.append(flag)
-        return flags
+        Each distinct name is judged once (10^6 excerpts have a few hundred speakers)."""
+        import numpy as np
+        import pandas as pd
+
+        values = speakers.to_numpy(dtype=object) if isinstance(speakers, pd.Series) else list(speakers)
+        if len(values) == 0:
+            return []
+        codes, distinct = pd.factorize(np.asarray(values, dtype=object))  # None and NaN -> -1
+        flags = np.array([self.is_interviewer(v if isinstance(v, str) else None) for v in distinct] + [False],
+                         dtype=bool)
+        return flags[codes].tolist()  # code -1 picks the trailing False
 
     def interviewers(self) -> list[str]:
         """Speaker keys the project names as interviewers (label-rule ones not included)."""
