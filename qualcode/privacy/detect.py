@@ -52,12 +52,12 @@ _DIGIT = re.compile(r"\d")
 
 
 def _has_capital(text: str) -> bool:
-    """Whether ``text`` holds a ``\p{Lu}`` letter (in ASCII, one that lower-casing changes)."""
+    r"""Whether ``text`` holds a ``\p{Lu}`` letter (in ASCII, one that lower-casing changes)."""
     return text.lower() != text if text.isascii() else bool(_CAPITAL.search(text))
 
 
 def _has_digit(text: str) -> bool:
-    """Whether ``text`` holds a ``\d`` digit (in ASCII: 0-9, each found by a C substring search)."""
+    r"""Whether ``text`` holds a ``\d`` digit (in ASCII: 0-9, each found by a C substring search)."""
     return any(d in text for d in "0123456789") if text.isascii() else bool(_DIGIT.search(text))
 _START_BEFORE = re.compile(r"(?:^|[.!?:;\n…]|\]\s*|\s[–—-])[\s\"'“‘(\[*_–—-]*$")
 #: a mid-sentence word whose lower-case form is this common ("What", "Will") is not a name
