@@ -224,6 +224,19 @@ def test_cooccurrence_heatmap_blanks_the_diagonal():
     assert image.norm.vmax == matrix.where(~np.eye(5, dtype=bool)).max().max()
 
 
+@pytest.mark.parametrize("top", [2, 3, 7, 40])
+def test_a_count_heatmaps_colour_bar_is_ticked_at_whole_numbers(top):
+    """A co-occurrence of at most 2 excerpts once showed ticks at 0.25, 0.5 ... 1.75
+    excerpts; counts are whole, so is every tick a reader sees."""
+    table = pd.DataFrame([[0, 1], [top, 1]], index=["Impact", "Issues"], columns=["CEO", "Mentor"])
+    fig = charts.heatmap(table, value_label="Excerpts coded with both")
+    FigureCanvasAgg(fig).draw()
+    bar = fig.axes[1]
+    ticks = [t for t in bar.get_yticks() if 0 <= t <= top]
+    assert len(ticks) >= 2
+    assert all(float(t).is_integer() for t in ticks), ticks
+
+
 def test_heatmap_percent_cells():
     fig = charts.heatmap(pd.DataFrame({"CEO": [62.5]}, index=["a"]), fmt="percent")
     assert [t.get_text() for t in fig.axes[0].texts] == ["62%"]

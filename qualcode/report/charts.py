@@ -265,6 +265,10 @@ def heatmap(table: pd.DataFrame, *, title: str | None = None, value_label: str =
     if fmt == "percent":
         bar.formatter = FuncFormatter(lambda v, _: f"{v:.0f}%")
         bar.update_ticks()
+    elif fmt == "count" and not decimals:
+        # counts are whole: a scale of 0..2 would otherwise be ticked 0.25, 0.5, ... 1.75
+        bar.locator = MaxNLocator(integer=True)
+        bar.update_ticks()
     if row_title:
         ax.set_ylabel(row_title)
     if col_title:
