@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib.util import find_spec
+from typing import TYPE_CHECKING
 
-import spacy
-from spacy.language import Language
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.language import Language
+
+# spaCy itself is imported by the functions that build a pipeline: asking whether a
+# trained pipeline is installed (every name scan does) costs no spaCy import.
 
 TRAINED_PIPELINES = ("en_core_web_trf", "en_core_web_lg", "en_core_web_md", "en_core_web_sm")
 
@@ -31,6 +35,8 @@ def get_nlp(ner: bool = False) -> Language:
 
     The lookup lemmatizer lower-cases nothing, so callers match on ``lemma_.lower()``.
     """
+    import spacy
+
     if ner:
         name = trained_pipeline_name()
         if name is not None:
@@ -58,6 +64,8 @@ _DEFAULT_BUILT: list[Language] = []
 
 @lru_cache(maxsize=1)
 def _blank_english() -> Language:
+    import spacy
+
     nlp = spacy.blank("en")
     nlp.max_length = 50_000_000
     return nlp

@@ -413,9 +413,12 @@ def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
 
 
 def _default_nlp() -> Language:
-    from qualcode.nlp import get_nlp  # spaCy loads only when rules run
+    """The tokenizer and vocabulary rules match with (keys come from the lookup table of
+    :mod:`~qualcode.coding.rules.lemma_keys`, not from a pipeline component): no
+    lemmatizer is initialised for them."""
+    from qualcode.nlp import get_tokenizer_nlp  # spaCy loads only when rules run
 
-    return get_nlp()
+    return get_tokenizer_nlp()
 
 
 _LEADING_WORD = re.compile(r"[^\W\d_]+")
