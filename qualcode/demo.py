@@ -103,7 +103,9 @@ def run_demo(out_dir: str | Path, root: Path | None = None, progress: bool | Non
     paths = demo_paths(root)
     models = [paths.codebook.with_name(name) for name in ("advance-impact-model.yaml", "advance-logic-model.yaml")]
     project = build_demo_project(out_dir, root, progress)
-    add_machine_suggestions(project, progress)
-    options = ReportOptions(impact_models=[m for m in models if m.exists()], agreement_coders=["anna", "ben"])
+    # the rules' suggestions are made while the report computes its code analyses, which
+    # do not count them (on a second CPU; first thing in the report's own process otherwise)
+    options = ReportOptions(impact_models=[m for m in models if m.exists()], agreement_coders=["anna", "ben"],
+                            machine_run=lambda p: add_machine_suggestions(p, progress))
     written = write_report(project, out_dir, options)
     return project, written

@@ -138,3 +138,65 @@ def test_work_that_fails_meanwhile_raises_its_own_error_here(tmp_path: Path) -> 
         with meanwhile(work, 1):
             pass
     assert calls == [os.getpid()]  # run again here, once, after the child failed
+
+
+@pytest.mark.parametrize("processes", [1, 0])
+def test_a_machine_run_done_first_gives_the_report_of_a_project_coded_before(
+        demo: Project, tmp_path: Path, processes: int) -> None:
+    """``ReportOptions.machine_run`` (what ``qualcode demo`` does): the rules' suggestions
+    are made while the report computes, in the process that computes the machine-coding
+    section; the report and the project are those of autocoding first."""
+    from qualcode.demo import add_machine_suggestions, build_demo_project
+
+    before = build_report(demo, tmp_path / "before", _options(0))
+    fresh = build_demo_project(tmp_path / "fresh", progress=False)
+    try:
+        assert fresh.applications(status="suggested").empty
+        options = _options(processes)
+        options.machine_run = lambda p: add_machine_suggestions(p, progress=False)
+        during = build_report(fresh, tmp_path / "during", options)
+        a, b = _content(before), _content(during)
+        assert [s[0] for s in a] == [s[0] for s in b]
+        assert "Machine coding" in [s[0] for s in b]
+        for (title, text, tables, figures, quotes), (_, text2, tables2, figures2, quotes2) in zip(a, b):
+            assert (text, figures, quotes) == (text2, figures2, quotes2), title
+            for (caption, _, note, frame), (caption2, _, note2, frame2) in zip(tables, tables2):
+                assert (caption, note) == (caption2, note2)
+                pd.testing.assert_frame_equal(frame, frame2)
+        # the suggestions are in the project, once: as many as autocoding before made
+        assert len(fresh.applications(status="suggested")) == len(demo.applications(status="suggested")) > 0
+        assert len(fresh.runs()) == 1
+    finally:
+        fresh.close()
+
+
+def test_a_first_step_is_done_once_when_the_child_fails_after_it(study: Project, tmp_path: Path) -> None:
+    """The child did ``first`` (a write) and then failed: its sections are computed again
+    here, where their error is raised, but ``first`` is not done a second time."""
+    done = tmp_path / "first.log"
+
+    def first() -> None:
+        with done.open("a", encoding="utf-8") as log:
+            log.write(f"{os.getpid()}\n")
+
+    report = Report("r")
+    with pytest.raises(ValueError, match="middle cannot be computed"):
+        with sections_elsewhere(study, report, _add("middle", tmp_path, fail=True), 1, first=first):
+            report.add_section("mine")
+    lines = done.read_text(encoding="utf-8").split()
+    assert len(lines) == 1 and lines[0] != str(os.getpid())  # once, in the child
+
+
+def test_a_first_step_that_fails_in_the_child_is_done_here_and_raises(study: Project, tmp_path: Path) -> None:
+    calls = []
+
+    def first() -> None:
+        calls.append(os.getpid())  # the child's append is not seen here
+        raise OSError("the rules cannot run")
+
+    report = Report("r")
+    with pytest.raises(OSError, match="the rules cannot run"):
+        with sections_elsewhere(study, report, _add("middle", tmp_path), 1, first=first):
+            report.add_section("mine")
+    assert calls == [os.getpid()]
+    assert [s.title for s in report.sections] == ["mine"]  # no section without its first step

@@ -418,6 +418,11 @@ class ProjectCore:
         return CodeView(self, source, coder or default_coder())
 
     # ----------------------------------------------------------------- retrieval
+    def changed_elsewhere(self) -> None:
+        """Another process (a forked one, say) wrote to the project: frames this one read
+        inside ``cached()`` are read again."""
+        self._db.forget_frames()
+
     def cached(self) -> Any:
         """``with project.cached(): ...`` reads each frame once for the whole block (a
         write inside the block clears the cache)."""

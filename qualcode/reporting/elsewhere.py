@@ -9,7 +9,10 @@ this process computes the earlier ones, then sends its finished sections back pi
 the order they would have had, so the report is the one a single process would build.
 
 The child starts with everything this process had read (the frames of ``project.cached()``)
-and opens database connections of its own (``Project.after_fork``). A child that fails is
+and opens database connections of its own (``Project.after_fork``). Work that only those
+sections depend on (the demo's machine run: suggestions, which count in no analysis) can
+go with them as ``first``: the child does it, once, before them, and this process reads
+the project afresh when the child is done. A child that fails is
 not trusted: its sections are computed again here, where an error is raised as usual. Its
 figures are written under hidden names and moved into place when its sections are taken;
 if one would take the name of a figure this process wrote meanwhile (a name is made
@@ -39,8 +42,10 @@ class Place:
     """Where the sections computed elsewhere go: :meth:`here` marks it among the sections
     the block adds (by default they follow all of them)."""
 
-    def __init__(self, report: Report, work: Callable[[Report], None], forked: bool) -> None:
+    def __init__(self, report: Report, work: Callable[[Report], None], forked: bool,
+                 first: Callable[[], object] | None = None) -> None:
         self.report, self.work, self.forked = report, work, forked
+        self.first = first  # not yet done (None once it is)
         self.index: int | None = None
 
     def here(self) -> None:
@@ -49,24 +54,36 @@ class Place:
             return
         self.index = len(self.report.sections)
         if not self.forked:
+            self._first()
             self.work(self.report)  # in this process, in its place
+
+    def _first(self) -> None:
+        first, self.first = self.first, None
+        if first is not None:
+            first()
 
     def compute_here(self) -> None:
         """Compute ``work``'s sections in this process and put them in their place."""
-        first = len(self.report.sections)
+        self._first()
+        start = len(self.report.sections)
         self.work(self.report)
-        added = self.report.sections[first:]
-        del self.report.sections[first:]
-        index = first if self.index is None else self.index
+        added = self.report.sections[start:]
+        del self.report.sections[start:]
+        index = start if self.index is None else self.index
         self.report.sections[index:index] = added
 
 
 @contextmanager
 def sections_elsewhere(project: "Project", report: Report, work: Callable[[Report], None],
-                       processes: int | None = None) -> Iterator[Place]:
+                       processes: int | None = None, first: Callable[[], object] | None = None) -> Iterator[Place]:
     """Run ``work(report)`` (which adds sections to ``report``) in a forked process while
     the block runs here; its sections take the place the block marks with ``here()`` on
     the object it is given (or follow every section the block adds).
+
+    ``first()``, if given, writes to the project what ``work`` alone reads; it is done
+    once, just before ``work``, wherever ``work`` runs (here, it comes after what the
+    block computed before ``here()``). The block must read nothing ``first`` changes.
+    When the child did it, the frames this process had read are read again afterwards.
 
     ``processes``: 1 forks, 0 runs ``work`` here, in its place; None forks when
     :func:`~qualcode.report.figures.background_processes` finds a CPU to spare (Linux, two
@@ -74,8 +91,8 @@ def sections_elsewhere(project: "Project", report: Report, work: Callable[[Repor
     """
     if processes is None:
         processes = 1 if background_processes() > 0 else 0
-    child = _fork(project, report, work) if processes > 0 else None
-    place = Place(report, work, forked=child is not None)
+    child = _fork(project, report, work, first) if processes > 0 else None
+    place = Place(report, work, forked=child is not None, first=first)
     try:
         yield place
         if child is not None:
@@ -88,7 +105,10 @@ def sections_elsewhere(project: "Project", report: Report, work: Callable[[Repor
         if place.index is None:
             place.here()
         return
-    done = _join(*child)
+    first_done, done = _join(*child)
+    if first_done:
+        place.first = None
+        project.changed_elsewhere()  # the child wrote: frames read here before are stale
     if done is not None:
         sections, staged = done
         clash = _names_clash(report, sections)
@@ -102,7 +122,13 @@ def sections_elsewhere(project: "Project", report: Report, work: Callable[[Repor
     place.compute_here()  # as without a child: a failure raises its real error
 
 
-def _fork(project: "Project", report: Report, work: Callable[[Report], None]) -> tuple[int, int, bool] | None:
+#: the child's first byte: ``first()`` is done (committed), whatever happens after
+_FIRST_DONE = b"F"
+_NOTHING_FIRST = b"-"
+
+
+def _fork(project: "Project", report: Report, work: Callable[[Report], None],
+          first: Callable[[], object] | None = None) -> tuple[int, int, bool] | None:
     """Start the child; (pid, read end of its pipe, whether this process froze the
     collector), or None when fork failed."""
     # Objects that exist now leave the collector's view while the child runs: its passes over
@@ -126,15 +152,18 @@ def _fork(project: "Project", report: Report, work: Callable[[Report], None]) ->
     try:  # the child: compute, send, leave without running the parent's exit handlers
         os.close(read_end)
         project.after_fork()
-        first = len(report.sections)
-        with saving_here(staged):
-            work(report)
-        sections = report.sections[first:]
-        for section in sections:
-            section.report = None  # not the whole report again
-        payload = pickle.dumps((sections, staged), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(payload)
+            if first is not None:
+                first()
+            pipe.write(_FIRST_DONE if first is not None else _NOTHING_FIRST)
+            pipe.flush()  # the parent learns it even if what follows fails
+            start = len(report.sections)
+            with saving_here(staged):
+                work(report)
+            sections = report.sections[start:]
+            for section in sections:
+                section.report = None  # not the whole report again
+            pipe.write(pickle.dumps((sections, staged), protocol=pickle.HIGHEST_PROTOCOL))
         code = 0
     except BaseException:  # noqa: BLE001 - reported by the exit code; the parent computes again and raises
         code = 1
@@ -143,9 +172,9 @@ def _fork(project: "Project", report: Report, work: Callable[[Report], None]) ->
         os._exit(code)
 
 
-def _join(pid: int, read_end: int, froze: bool) -> tuple[list[Section], dict] | None:
-    """The child's sections and the figure files it staged (path -> hidden name), or None
-    if it failed."""
+def _join(pid: int, read_end: int, froze: bool) -> tuple[bool, tuple[list[Section], dict] | None]:
+    """Whether the child did ``first``, and its sections and the figure files it staged
+    (path -> hidden name), or None if it failed."""
     try:
         with os.fdopen(read_end, "rb") as pipe:
             payload = pipe.read()  # to the end before waiting: a large payload fills the pipe
@@ -153,10 +182,11 @@ def _join(pid: int, read_end: int, froze: bool) -> tuple[list[Section], dict] | 
     finally:
         if froze:
             gc.unfreeze()
-    if os.waitstatus_to_exitcode(status) != 0 or not payload:
-        return None
-    done: tuple[list[Section], dict] = pickle.loads(payload)
-    return done
+    first_done = payload[:1] == _FIRST_DONE
+    if os.waitstatus_to_exitcode(status) != 0 or len(payload) < 2:
+        return first_done, None
+    done: tuple[list[Section], dict] = pickle.loads(payload[1:])
+    return first_done, done
 
 
 def _stop(pid: int, read_end: int, froze: bool) -> None:

@@ -11,6 +11,7 @@ whose material was coded, not out of everyone who filled in a questionnaire.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,6 +83,11 @@ class ReportOptions:
     #: and that write the workbook while this one writes HTML, Markdown and CSV
     #: (None: one when figures are written in the background; 0: all in this process)
     section_processes: int | None = None
+    #: a machine-coding run to do first (the demo's ``autocode``): it stores suggestions,
+    #: which count in no analysis and only the machine-coding section reads, so it runs
+    #: just before that section, in the process computing it (a forked one, see
+    #: ``section_processes``) while this one computes the code analyses
+    machine_run: "Callable[[Project], object] | None" = None
 
 
 @dataclass
@@ -188,7 +194,8 @@ def _build_report(project: "Project", figures_dir: str | Path, options: ReportOp
             _questionnaire_section(project, report, figures_dir, options)
 
     # the middle sections are computed in a forked process meanwhile and take their place
-    with sections_elsewhere(project, report, middle_sections, _other_processes(options)) as middle:
+    machine_run = (lambda: options.machine_run(project)) if options.machine_run is not None else None
+    with sections_elsewhere(project, report, middle_sections, _other_processes(options), first=machine_run) as middle:
         if analyses:
             _codes_section(project, report, figures_dir, thematic, colours, options, base)
             _priorities_section(project, report, figures_dir, material, colours, options, base)

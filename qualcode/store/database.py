@@ -135,6 +135,11 @@ class Database:
             if not outer:
                 self.frame_cache = None
 
+    def forget_frames(self) -> None:
+        """Frames read inside :meth:`cached` are read again (another process wrote)."""
+        if self.frame_cache is not None:
+            self.frame_cache.clear()
+
     def lasting_cache(self) -> dict[tuple, object]:
         """Frames kept from one call to the next while the project is unchanged.
 
