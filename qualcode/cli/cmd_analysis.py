@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from qualcode.cli import collector
 from qualcode.cli.context import open_project
 from qualcode.cli.main import cli, end_quickly
 from qualcode.cli.output import emit_frame, format_option
@@ -71,6 +72,7 @@ class StatsGroup(click.Group):
 def stats(ctx: click.Context) -> None:
     """Tables: frequencies, presence, cooccurrence, crosstab, weights, waves, priorities, words, keywords, questionnaire."""
     end_quickly()  # every stats command only reads (qualcode.cli.main.end_quickly)
+    collector.pause()  # until the project opens (qualcode.cli.collector)
     if ctx.invoked_subcommand in COUNTING_COMMANDS and not ctx.meta.get("qualcode.stats.help"):
         # the first count after a write reads 10^6 ids: SQLite starts on the second core
         # while pandas and SQLAlchemy load (qualcode.store.count_prefetch)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from qualcode.cli import collector
 from qualcode.version import __version__
 from qualcode.errors import QualcodeError
 
@@ -57,6 +58,7 @@ def end_quickly() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    collector.own_process()
     try:
         cli.main(args=argv, prog_name="qualcode")
     except SystemExit as done:

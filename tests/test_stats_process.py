@@ -1,4 +1,5 @@
-"""A ``stats`` command ends its process without Python's tear-down (cli.main.end_quickly):
+"""A ``stats`` command in a process of its own: it ends without Python's tear-down
+(cli.main.end_quickly) and leaves its start-up's objects out of collections (cli.collector):
 what a user sees must not change. The table reaches a file or a pipe whole, errors keep
 their exit code and one line, ``atexit`` functions still run, and ``--help`` reads
 nothing ahead."""
@@ -84,3 +85,36 @@ def test_help_of_a_counting_command_reads_nothing_ahead(coded: Path, args: list[
     with mock.patch.object(count_prefetch, "start") as start:
         CliRunner().invoke(cli, ["-p", str(coded), "stats", "frequencies"])
     assert start.called
+
+
+def test_the_collector_is_paused_for_start_up_and_resumed_with_the_imports_frozen(monkeypatch) -> None:
+    import gc
+
+    from qualcode.cli import collector
+
+    # in a notebook or under pytest (no ``main()``) nothing is touched
+    monkeypatch.setattr(collector, "_own_process", False)
+    collector.pause()
+    assert gc.isenabled()
+    before = gc.get_freeze_count()
+    collector.settle()
+    assert gc.get_freeze_count() == before
+    # in the command's own process: paused, then frozen and collecting again
+    monkeypatch.setattr(collector, "_own_process", True)
+    try:
+        collector.pause()
+        assert not gc.isenabled()
+        collector.settle()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_a_stats_process_collects_the_cycles_it_makes_after_start_up(coded: Path) -> None:
+    prelude = ("import atexit, gc, sys\n"
+               "atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr))")
+    done = _as_a_process(["-p", str(coded), "stats", "frequencies"], prelude)
+    assert done.returncode == 0
+    assert done.stderr.split() == ["True", "True"]
