@@ -78,7 +78,9 @@ def stats(ctx: click.Context) -> None:
         # while pandas and SQLAlchemy load (qualcode.store.count_prefetch)
         from qualcode.store import count_prefetch
 
-        count_prefetch.start((ctx.find_root().obj or {}).get("project"))
+        # ``weights`` counts the weights too: read with the ids, in the same pass
+        count_prefetch.start((ctx.find_root().obj or {}).get("project"),
+                             ("weight",) if ctx.invoked_subcommand == "weights" else ())
 
 
 @stats.command("frequencies")

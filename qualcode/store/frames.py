@@ -276,7 +276,7 @@ def counting_applications(conn: Connection, status: str | None = "applied",
     values = count_cache.load(kept, width)
     if values is None:
         # the command line may have read them on a second thread while it started
-        values = _prefetched(kept) if status == "applied" and not extra else None
+        values = _prefetched(kept) if status == "applied" and set(extra) <= set(count_prefetch.EXTRAS) else None
         if values is None:
             values = counting_ids(conn, status, extra)
         count_cache.save(kept, values)
@@ -351,14 +351,21 @@ def _prefetched(kept: count_cache.Slot | None) -> np.ndarray | None:
     texts = count_prefetch.take(kept.path) if kept is not None else None
     if texts is None:
         return None
-    ids_text, packed_text, bits = texts
+    ids_text, packed_text, bits, *weighted = texts
     ids = np.fromstring(ids_text, dtype=np.int64, sep=" ")
     packed = np.fromstring(packed_text, dtype=np.int64, sep=" ")
     if len(ids) != len(packed):  # pragma: no cover - both come from one aggregate
         return None
     if len(ids) > 1 and not bool((ids[1:] > ids[:-1]).all()):
         packed = packed[np.argsort(ids, kind="stable")]  # group_concat keeps no promised order
-    return np.column_stack(_unpack(packed, bits)) if len(packed) else np.zeros((0, 4), dtype=np.int64)
+    if not weighted:
+        return np.column_stack(_unpack(packed, bits)) if len(packed) else np.zeros((0, 4), dtype=np.int64)
+    # ``stats weights``: each weight's number in the distinct weights (0: none) sits below the ids
+    weights = np.array((0.0, *weighted[0]), dtype=np.float64)
+    weight_bits = len(weighted[0]).bit_length()
+    numbers = packed & ((1 << weight_bits) - 1)
+    columns = [*_unpack(packed >> weight_bits, bits), weights[numbers], numbers == 0]
+    return np.column_stack(columns).astype(np.float64) if len(packed) else np.zeros((0, 6), dtype=np.float64)
 
 
 def _id_bits(conn: Connection, budget: int) -> tuple[int, ...] | None:
