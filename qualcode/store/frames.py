@@ -279,7 +279,7 @@ def counting_applications(conn: Connection, status: str | None = "applied",
         values = _prefetched(kept) if status == "applied" and set(extra) <= set(count_prefetch.EXTRAS) else None
         if values is None:
             values = counting_ids(conn, status, extra)
-        count_cache.save(kept, values)
+        count_cache.save_soon(kept, values)  # written while the frame is built (never changed below)
     ids = values[:, :4].astype(np.int64, copy=False)
     srcs = source_table(conn) if sources is None else sources
     paths = _read_raw(conn, select(K.c.id, K.c.path))
@@ -405,8 +405,20 @@ def _id_rows(conn: Connection, stmt: Any, width: int, *, floats: bool) -> np.nda
 
 
 def _positions(table: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
-    """Row of ``table`` (by its ``id`` column) for each id."""
-    return pd.Index(table["id"]).get_indexer(ids) if len(table) else np.zeros(len(ids), dtype=np.int64)
+    """Row of ``table`` (by its ``id`` column, unique) for each id; -1 for an id not in it.
+
+    Ids are small non-negative integers, so a look-up array indexed by id answers 10^6
+    of them in a few milliseconds, where hashing them into an index costs tens; ids
+    spread too thinly for such an array are hashed."""
+    if not len(table):
+        return np.zeros(len(ids), dtype=np.int64)
+    keys = table["id"].to_numpy()
+    if keys.dtype.kind not in "iu" or keys.min() < 0 or keys.max() > 8 * len(keys) + 65_536:
+        return pd.Index(table["id"]).get_indexer(ids)
+    lookup = np.full(int(keys.max()) + 2, -1, dtype=np.int64)  # the last slot: any id outside
+    lookup[keys] = np.arange(len(keys))
+    ids = np.asarray(ids)
+    return lookup[np.where((ids >= 0) & (ids <= keys.max()), ids, len(lookup) - 1)]
 
 
 def _column(table: pd.DataFrame, name: str, at: np.ndarray, nullable: bool = False) -> pd.Categorical:
