@@ -78,6 +78,7 @@ def load(where: Slot | None, columns: int) -> np.ndarray | None:
 
 _saving: list[threading.Thread] = []
 _saving_lock = threading.Lock()
+_waits_at_exit = False
 
 
 def save_soon(where: Slot | None, values: np.ndarray) -> None:
@@ -90,10 +91,12 @@ def save_soon(where: Slot | None, values: np.ndarray) -> None:
     if where is None:
         return
     thread = threading.Thread(target=save, args=(where, values), name="qualcode-count-save")
+    global _waits_at_exit
     with _saving_lock:
         _saving[:] = [done for done in _saving if done.is_alive()]  # a long-lived process (the web workspace)
-        if not _saving:
-            atexit.register(wait_for_saves)  # once: registering again would only move it
+        if not _waits_at_exit:
+            atexit.register(wait_for_saves)
+            _waits_at_exit = True
         _saving.append(thread)
     thread.start()
 
@@ -105,7 +108,6 @@ def wait_for_saves() -> None:
         _saving.clear()
     for thread in pending:
         thread.join()
-    atexit.unregister(wait_for_saves)
 
 
 def save(where: Slot | None, values: np.ndarray) -> None:
