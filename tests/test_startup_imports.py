@@ -25,21 +25,26 @@ API_HEAVY = ["spacy", "scipy.stats", "sklearn", "matplotlib", "wordcloud", "open
 STATUS_HEAVY = [*API_HEAVY, "scipy"]
 
 
-def loaded_after(code: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> list[str]:
-    """Run ``code`` in a new interpreter and return the top modules it left in sys.modules."""
+def loaded_after(code: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+                 printed: list[str] | None = None) -> list[str]:
+    """Run ``code`` in a new interpreter and return the top modules it left in sys.modules
+    (read at exit: a ``stats`` command ends its process as soon as it is done, running the
+    ``atexit`` functions only). What it printed is added to ``printed`` when given."""
     probe = (
-        "import sys, json\n"
+        "import sys, json, atexit\n"
+        "atexit.register(lambda: print('\\nMODULES=' + json.dumps(sorted(sys.modules)), file=sys.__stdout__,"
+        " flush=True))\n"
         "try:\n"
         + "".join(f"    {line}\n" for line in code.splitlines())
         + "except SystemExit:\n    pass\n"
-        "sys.stdout = sys.__stdout__\n"
-        "print('\\nMODULES=' + json.dumps(sorted(sys.modules)))\n"
     )
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=full_env,
                           cwd=cwd or REPO, timeout=300)
     assert done.returncode == 0, done.stderr
     line = [x for x in done.stdout.splitlines() if x.startswith("MODULES=")][-1]
+    if printed is not None:
+        printed.append(done.stdout)
     return json.loads(line[len("MODULES="):])
 
 
@@ -122,11 +127,9 @@ def test_stats_commands_load_no_scipy(tmp_path: Path) -> None:
     study = tmp_path / "study.qcproj"
     for args in STATS_COMMANDS:
         cache = tmp_path / ("cache-" + "-".join(args))
-        code = ("import io, contextlib\nfrom qualcode.cli import main\nout = io.StringIO()\n"
-                "with contextlib.redirect_stdout(out):\n"
-                f"    try:\n        main({['--project', str(study), 'stats', *args]!r})\n"
-                "    except SystemExit as stop:\n        assert not stop.code, out.getvalue()\n"
-                "assert 'Impact' in out.getvalue(), out.getvalue()")
-        modules = loaded_after(code, env={"QUALCODE_CACHE_DIR": str(cache)})
+        printed: list[str] = []
+        code = CLI.format(argv=["--project", str(study), "stats", *args])
+        modules = loaded_after(code, env={"QUALCODE_CACHE_DIR": str(cache)}, printed=printed)
+        assert "Impact" in printed[0], printed[0]
         assert "qualcode.analysis._matrix" in modules or args[0] in ("weights",), args
         assert heavy_in(modules, STATUS_HEAVY) == [], args

@@ -39,6 +39,9 @@ def _frequencies(target: Path) -> pd.DataFrame:
 
 
 def _kept(tmp_path: Path) -> list[Path]:
+    from qualcode.store import count_cache
+
+    count_cache.wait_for_saves()  # the arrays are written on a thread while the count goes on
     return sorted((tmp_path / "cache").glob("*.npy"))
 
 

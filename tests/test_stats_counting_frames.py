@@ -10,6 +10,7 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -196,3 +197,17 @@ def test_a_failed_write_keeps_the_revision_and_the_cache(built):
     with project.database.connect() as conn:
         assert int(revision.read(conn)) == int(first) + 1
     assert "Issues/Staffing" in set(project.frequencies()["code"])
+
+
+def test_rows_found_by_id_are_the_rows_an_index_finds() -> None:
+    """``frames._positions`` spreads names over 10^6 codings by id: a look-up array for
+    dense ids, hashing for sparse ones; both must find what ``pandas.Index`` finds,
+    -1 for an id the table lacks (a negative one, one past the largest)."""
+    from qualcode.store.frames import _positions
+
+    rng = np.random.default_rng(7)
+    for keys in (np.arange(1, 3001), rng.permutation(np.arange(5, 9000))[:2000], np.array([3, 10**12, 7])):
+        table = pd.DataFrame({"id": keys, "name": [f"s{k}" for k in keys]})
+        ids = np.concatenate([rng.choice(keys, 5000), [-5, 0, 10**13, 2, int(keys.max()) + 1]])
+        assert np.array_equal(_positions(table, ids), pd.Index(table["id"]).get_indexer(ids))
+    assert np.array_equal(_positions(pd.DataFrame({"id": []}), np.array([1, 2])), [0, 0])

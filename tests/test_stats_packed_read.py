@@ -178,6 +178,59 @@ def test_ids_read_on_the_prefetch_thread_are_the_ids_a_plain_select_reads(study:
         project.close()
 
 
+def test_weights_read_on_the_prefetch_thread_are_the_exact_floats_a_plain_select_reads(
+        study: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``stats weights`` prefetches the weights as text: 1/3 must come back as the very
+    same float (SQLite's own REAL-to-text keeps 15 digits, 0.333333333333333)."""
+    from sqlalchemy import update
+
+    from qualcode.store import count_prefetch
+
+    project = Project.open(study)
+    try:
+        ids = _plain(project)  # noqa: F841 (the study is read once before the edit)
+        with project.database.begin() as conn:
+            first = [r[0] for r in conn.execute(select(A.c.id).where(A.c.weight.is_not(None)).order_by(A.c.id)
+                                                .limit(3))]
+            for app_id, weight in zip(first, (1 / 3, 14 / 3, 123456789.12345679)):
+                conn.execute(update(A).where(A.c.id == app_id).values(weight=weight))
+    finally:
+        project.close()
+    used = _spy(monkeypatch)
+    count_prefetch.start(str(study), ("weight",))  # as `qualcode -p study.qcproj stats weights` does
+    project = Project.open(study)
+    try:
+        with project.database.connect() as conn:
+            lean = frames.counting_applications(conn, "applied", ("weight",))
+            plain = frames.counting_ids(conn, "applied", ("weight",), packed=False)
+        assert used == [True]
+        expected = _plain(project, with_weight=True)
+        assert np.array_equal(plain, expected)
+        weights = lean["weight"].to_numpy()
+        assert np.array_equal(np.isnan(weights), expected[:, 5] == 1)  # missing weights stay missing
+        assert (weights[~np.isnan(weights)] == expected[expected[:, 5] == 0, 4]).all()  # bit for bit
+        assert {1 / 3, 14 / 3, 123456789.12345679} <= set(weights[~np.isnan(weights)].tolist())
+    finally:
+        project.close()
+
+
+def test_a_plain_prefetch_does_not_serve_a_count_of_weights(study: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qualcode.store import count_prefetch
+
+    used = _spy(monkeypatch)
+    count_prefetch.start(str(study))  # read for the ids alone
+    project = Project.open(study)
+    try:
+        with project.database.connect() as conn:
+            lean = frames.counting_applications(conn, "applied", ("weight",))
+        assert used == [False]
+        assert np.array_equal(np.isnan(lean["weight"].to_numpy()), _plain(project, with_weight=True)[:, 5] == 1)
+    finally:
+        project.close()
+    with pytest.raises(ValueError):
+        count_prefetch.start(str(study), ("start",))
+
+
 def test_a_write_after_the_prefetch_began_is_counted(study: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from qualcode.store import count_prefetch
 

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from qualcode.cli import collector
 from qualcode.cli.context import open_project
-from qualcode.cli.main import cli
+from qualcode.cli.main import cli, end_quickly
 from qualcode.cli.output import emit_frame, format_option
 from qualcode.errors import UsageError
 from qualcode.search.mask import parse_where
@@ -57,16 +58,29 @@ def _stop_words(stop_file: str | None) -> list[str]:
 COUNTING_COMMANDS = frozenset({"frequencies", "presence", "cooccurrence", "crosstab", "weights", "waves", "priorities"})
 
 
-@cli.group()
+class StatsGroup(click.Group):
+    """The ``stats`` group, noting whether its command was asked for ``--help`` (then
+    nothing will be counted, and nothing should be read ahead)."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[no-untyped-def]
+        ctx.meta["qualcode.stats.help"] = any(arg in ctx.help_option_names for arg in args[1:])
+        return super().resolve_command(ctx, args)
+
+
+@cli.group(cls=StatsGroup)
 @click.pass_context
 def stats(ctx: click.Context) -> None:
     """Tables: frequencies, presence, cooccurrence, crosstab, weights, waves, priorities, words, keywords, questionnaire."""
-    if ctx.invoked_subcommand in COUNTING_COMMANDS:
+    end_quickly()  # every stats command only reads (qualcode.cli.main.end_quickly)
+    collector.pause()  # until the project opens (qualcode.cli.collector)
+    if ctx.invoked_subcommand in COUNTING_COMMANDS and not ctx.meta.get("qualcode.stats.help"):
         # the first count after a write reads 10^6 ids: SQLite starts on the second core
         # while pandas and SQLAlchemy load (qualcode.store.count_prefetch)
         from qualcode.store import count_prefetch
 
-        count_prefetch.start((ctx.find_root().obj or {}).get("project"))
+        # ``weights`` counts the weights too: read with the ids, in the same pass
+        count_prefetch.start((ctx.find_root().obj or {}).get("project"),
+                             ("weight",) if ctx.invoked_subcommand == "weights" else ())
 
 
 @stats.command("frequencies")

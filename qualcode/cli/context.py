@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from qualcode.cli import collector
+
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.project import Project
 
@@ -12,6 +14,8 @@ if TYPE_CHECKING:  # pragma: no cover
 def open_project(ctx: click.Context) -> Project:
     """The project named by --project / QUALCODE_PROJECT / the one *.qcproj here."""
     from qualcode.project import Project  # loaded when a command needs the project, not for --help
+
+    collector.settle()  # the heavy imports are done (qualcode.cli.collector)
 
     root = ctx.find_root()
     project = Project.locate((root.obj or {}).get("project"))

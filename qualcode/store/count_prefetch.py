@@ -19,6 +19,14 @@ caller puts the rows in id order. The ids are packed into one integer per row as
 ``frames.counting_ids`` packs them (bits from each table's largest id); ids too large
 to pack, a locked or damaged file: nothing is prefetched and the command reads as usual.
 
+``stats weights`` counts the weights too (the ``weight`` columns of
+``frames.counting_applications(conn, "applied", ("weight",))``). A study uses a handful
+of distinct weights, so the thread reads those first, as the driver gives them (exact
+floats: SQLite's own REAL-to-text keeps 15 digits, and parsing 10^6 texts as floats
+would cost half a second), and packs each coding's weight as its number in that list
+(0: no weight) into the low bits of its packed ids. More distinct weights than fit
+beside the ids: nothing is prefetched.
+
 This module is imported by the command line before anything heavy: standard library only.
 """
 from __future__ import annotations
@@ -30,15 +38,22 @@ import threading
 from pathlib import Path
 
 #: the cache name of the array read here: applied codings, no extra column
-#: (``frames.counting_applications(conn, "applied")``)
+#: (``frames.counting_applications(conn, "applied")``); with the weights, ``NAME + "_weight"``
 NAME = "counting_applied"
+#: the extra columns the thread can read beside the ids (``frames.COUNT_EXTRAS``)
+EXTRAS = ("weight",)
 #: ``frames._ID_TABLES``: excerpt, source, code, coder
 _ID_TABLES = ("excerpts", "sources", "codes", "coders")
 _PACK_BITS = 63
+#: with the weights the ids travel in a float64 array: none may need more than 53 bits
+_FLOAT_BITS = 53
 
 _lock = threading.Lock()
 _threads: dict[Path, threading.Thread] = {}
-_read: dict[Path, tuple[str, str, tuple[int, ...]]] = {}
+#: what was read, by cache file: application ids and packed ids as texts, the bits of
+#: each id, then (for the weights) the distinct weights whose numbers are packed below them
+Texts = tuple  # (str, str, tuple[int, ...]) or (str, str, tuple[int, ...], tuple[float, ...])
+_read: dict[Path, Texts] = {}
 
 
 def cache_off() -> bool:
@@ -97,28 +112,32 @@ def project_file(target: str | None, folder: str | Path = ".") -> Path | None:
     return path.resolve() if path.is_file() else None
 
 
-def start(target: str | None) -> None:
+def start(target: str | None, extra: tuple[str, ...] = ()) -> None:
     """Begin reading the counting ids of the project ``target`` names (as the command
     line's ``--project``) on a daemon thread, unless the cache is off, the project is not
-    a SQLite file, or a read of it is already under way."""
+    a SQLite file, or a read of it is already under way. ``extra``: ``("weight",)`` to
+    read the weights with them (``stats weights``)."""
     if cache_off():
         return
+    if any(column not in EXTRAS for column in extra):
+        raise ValueError(f"the prefetch reads only {EXTRAS} beside the ids, not {extra}")
     path = project_file(target)
     if path is None:
         return
     with _lock:
         if path in _threads and _threads[path].is_alive():
             return
-        thread = threading.Thread(target=_prefetch, args=(path,), name="qualcode-count-prefetch", daemon=True)
+        thread = threading.Thread(target=_prefetch, args=(path, tuple(extra)), name="qualcode-count-prefetch",
+                                  daemon=True)
         _threads[path] = thread
     thread.start()
 
 
-def take(where: Path) -> tuple[str, str, tuple[int, ...]] | None:
+def take(where: Path) -> Texts | None:
     """What the thread read for cache file ``where`` (waiting for it to finish): the
-    application ids and the packed ids as texts of space-separated numbers, and the bits
-    of each packed id; None when nothing was read for exactly that state. Whatever else
-    was read is dropped."""
+    application ids and the packed ids as texts of space-separated numbers, the bits of
+    each packed id, and for the weights the distinct weights; None when nothing was read for
+    exactly that state. Whatever else was read is dropped."""
     with _lock:
         threads = list(_threads.values())
     for thread in threads:
@@ -130,7 +149,7 @@ def take(where: Path) -> tuple[str, str, tuple[int, ...]] | None:
         return texts
 
 
-def read_texts(con: sqlite3.Connection, path: Path) -> tuple[Path, tuple[str, str, tuple[int, ...]] | None]:
+def read_texts(con: sqlite3.Connection, path: Path, extra: tuple[str, ...] = ()) -> tuple[Path, Texts | None]:
     """In one read transaction on ``con``: the cache file for the state seen, and (unless
     that file exists already or the ids cannot be packed) the texts :func:`take` gives."""
     # the command's own connection holds the write-ahead log open when it takes its
@@ -140,36 +159,47 @@ def read_texts(con: sqlite3.Connection, path: Path) -> tuple[Path, tuple[str, st
     con.execute("BEGIN")
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
-        where, _ = slot_path(path, stamps, (row[0] if row and row[0] else "0"), NAME)
+        name = "_".join((NAME, *extra))
+        where, _ = slot_path(path, stamps, (row[0] if row and row[0] else "0"), name)
         if where.exists():
             return where, None  # a warm command: the kept array is loaded, nothing to read
-        bits = _bits(con)
-        if bits is None:
+        weights: tuple[float, ...] = ()
+        if extra:
+            weights = tuple(float(r[0]) for r in con.execute(
+                "SELECT DISTINCT weight FROM applications WHERE status = 'applied' AND weight IS NOT NULL "
+                "ORDER BY weight"))
+        weight_bits = len(weights).bit_length() if extra else 0
+        bits = _bits(con, _PACK_BITS - weight_bits)
+        if bits is None or (extra and max(bits) > _FLOAT_BITS):
             return where, None
         packed = "CAST(a.excerpt_id AS INTEGER)"
         for table, width in zip(("x.source_id", "a.code_id", "a.coder_id"), bits[1:]):
             packed = f"({packed} * {1 << width} + {table})"
+        if extra:  # each weight's number in ``weights`` (from 1; 0: none) in the low bits
+            numbered = " ".join(f"WHEN ? THEN {i}" for i in range(1, len(weights) + 1))
+            packed = f"({packed} * {1 << weight_bits} + CASE a.weight {numbered} ELSE 0 END)" if weights \
+                else f"({packed} * {1 << weight_bits})"
         ids, values = con.execute(
             f"SELECT group_concat(a.id, ' '), group_concat({packed}, ' ') "
             "FROM applications AS a JOIN excerpts AS x ON a.excerpt_id = x.id "
-            "WHERE a.status = 'applied'").fetchone()
-        return where, (ids or "", values or "", bits)
+            "WHERE a.status = 'applied'", weights).fetchone()
+        return where, ((ids or "", values or "", bits, weights) if extra else (ids or "", values or "", bits))
     finally:
         con.execute("COMMIT")
 
 
-def _bits(con: sqlite3.Connection) -> tuple[int, ...] | None:
-    """Bits of each id as ``frames._id_bits`` counts them (None: they do not fit)."""
+def _bits(con: sqlite3.Connection, budget: int = _PACK_BITS) -> tuple[int, ...] | None:
+    """Bits of each id as ``frames._id_bits`` counts them (None: they do not fit in ``budget``)."""
     bounds = con.execute("SELECT " + ", ".join(
         f"(SELECT min(id) FROM {t}), (SELECT max(id) FROM {t})" for t in _ID_TABLES)).fetchone()
     lows, highs = bounds[0::2], bounds[1::2]
     if any(low is not None and int(low) < 0 for low in lows):
         return None
     bits = tuple(max(1, int(high or 0).bit_length()) for high in highs)
-    return bits if sum(bits) <= _PACK_BITS else None
+    return bits if sum(bits) <= budget else None
 
 
-def _prefetch(path: Path) -> None:
+def _prefetch(path: Path, extra: tuple[str, ...] = ()) -> None:
     """The thread: read, keep the texts under their cache file name. A file SQLite cannot
     read (locked past the timeout, not a project, damaged) leaves nothing: the command
     then reads through the store and reports the problem itself."""
@@ -179,7 +209,7 @@ def _prefetch(path: Path) -> None:
     except sqlite3.Error:
         return
     try:
-        where, texts = read_texts(con, path)
+        where, texts = read_texts(con, path, extra)
     except sqlite3.Error:
         return
     finally:

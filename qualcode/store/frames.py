@@ -276,10 +276,10 @@ def counting_applications(conn: Connection, status: str | None = "applied",
     values = count_cache.load(kept, width)
     if values is None:
         # the command line may have read them on a second thread while it started
-        values = _prefetched(kept) if status == "applied" and not extra else None
+        values = _prefetched(kept) if status == "applied" and set(extra) <= set(count_prefetch.EXTRAS) else None
         if values is None:
             values = counting_ids(conn, status, extra)
-        count_cache.save(kept, values)
+        count_cache.save_soon(kept, values)  # written while the frame is built (never changed below)
     ids = values[:, :4].astype(np.int64, copy=False)
     srcs = source_table(conn) if sources is None else sources
     paths = _read_raw(conn, select(K.c.id, K.c.path))
@@ -351,14 +351,21 @@ def _prefetched(kept: count_cache.Slot | None) -> np.ndarray | None:
     texts = count_prefetch.take(kept.path) if kept is not None else None
     if texts is None:
         return None
-    ids_text, packed_text, bits = texts
+    ids_text, packed_text, bits, *weighted = texts
     ids = np.fromstring(ids_text, dtype=np.int64, sep=" ")
     packed = np.fromstring(packed_text, dtype=np.int64, sep=" ")
     if len(ids) != len(packed):  # pragma: no cover - both come from one aggregate
         return None
     if len(ids) > 1 and not bool((ids[1:] > ids[:-1]).all()):
         packed = packed[np.argsort(ids, kind="stable")]  # group_concat keeps no promised order
-    return np.column_stack(_unpack(packed, bits)) if len(packed) else np.zeros((0, 4), dtype=np.int64)
+    if not weighted:
+        return np.column_stack(_unpack(packed, bits)) if len(packed) else np.zeros((0, 4), dtype=np.int64)
+    # ``stats weights``: each weight's number in the distinct weights (0: none) sits below the ids
+    weights = np.array((0.0, *weighted[0]), dtype=np.float64)
+    weight_bits = len(weighted[0]).bit_length()
+    numbers = packed & ((1 << weight_bits) - 1)
+    columns = [*_unpack(packed >> weight_bits, bits), weights[numbers], numbers == 0]
+    return np.column_stack(columns).astype(np.float64) if len(packed) else np.zeros((0, 6), dtype=np.float64)
 
 
 def _id_bits(conn: Connection, budget: int) -> tuple[int, ...] | None:
@@ -398,8 +405,20 @@ def _id_rows(conn: Connection, stmt: Any, width: int, *, floats: bool) -> np.nda
 
 
 def _positions(table: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
-    """Row of ``table`` (by its ``id`` column) for each id."""
-    return pd.Index(table["id"]).get_indexer(ids) if len(table) else np.zeros(len(ids), dtype=np.int64)
+    """Row of ``table`` (by its ``id`` column, unique) for each id; -1 for an id not in it.
+
+    Ids are small non-negative integers, so a look-up array indexed by id answers 10^6
+    of them in a few milliseconds, where hashing them into an index costs tens; ids
+    spread too thinly for such an array are hashed."""
+    if not len(table):
+        return np.zeros(len(ids), dtype=np.int64)
+    keys = table["id"].to_numpy()
+    if keys.dtype.kind not in "iu" or keys.min() < 0 or keys.max() > 8 * len(keys) + 65_536:
+        return pd.Index(table["id"]).get_indexer(ids)
+    lookup = np.full(int(keys.max()) + 2, -1, dtype=np.int64)  # the last slot: any id outside
+    lookup[keys] = np.arange(len(keys))
+    ids = np.asarray(ids)
+    return lookup[np.where((ids >= 0) & (ids <= keys.max()), ids, len(lookup) - 1)]
 
 
 def _column(table: pd.DataFrame, name: str, at: np.ndarray, nullable: bool = False) -> pd.Categorical:

@@ -1,0 +1,120 @@
+"""A ``stats`` command in a process of its own: it ends without Python's tear-down
+(cli.main.end_quickly) and leaves its start-up's objects out of collections (cli.collector):
+what a user sees must not change. The table reaches a file or a pipe whole, errors keep
+their exit code and one line, ``atexit`` functions still run, and ``--help`` reads
+nothing ahead."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from click.testing import CliRunner
+
+from qualcode.cli import cli
+
+CODINGS = """source,start,end,code,coder
+CEO-07 wave 1,0,60,Impact,anna
+CEO-07 wave 1,60,140,Impact/Confidence,anna
+Mentor-03 wave 1,0,80,Impact,ben
+Mentor-03 wave 1,80,120,Issues,ben
+"""
+
+
+@pytest.fixture
+def coded(study, tmp_path: Path) -> Path:
+    """The tiny study with four codings by two coders, closed (processes open it)."""
+    for path in ("Impact", "Impact/Confidence", "Issues"):
+        if path not in set(study.codes()["path"]):
+            study.add_code(path)
+    (tmp_path / "codings.csv").write_text(CODINGS, encoding="utf-8")
+    study.import_codings(tmp_path / "codings.csv")
+    study.close()
+    return tmp_path / "study.qcproj"
+
+
+def _as_a_process(args: list[str], prelude: str = "") -> subprocess.CompletedProcess[str]:
+    """``qualcode <args>`` in a new Python process, as the console script runs it."""
+    code = f"{prelude}\nfrom qualcode.cli import main\nmain({args!r})\n"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+@pytest.mark.parametrize("command", [["frequencies"], ["cooccurrence"], ["crosstab", "--by", "role"],
+                                     ["frequencies", "--format", "csv"]])
+def test_a_stats_table_reaches_the_pipe_whole(coded: Path, command: list[str]) -> None:
+    expected = CliRunner().invoke(cli, ["-p", str(coded), "stats", *command], catch_exceptions=False)
+    assert expected.exit_code == 0
+    done = _as_a_process(["-p", str(coded), "stats", *command])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == expected.output
+    assert "Impact/Confidence" in done.stdout  # the last rows too, not only what fit a buffer
+    assert done.stderr == ""
+
+
+def test_an_error_keeps_its_exit_code_and_single_line(coded: Path) -> None:
+    args = ["-p", str(coded), "stats", "crosstab", "--by", "no such field"]
+    expected = CliRunner().invoke(cli, args)
+    assert expected.exit_code == 2  # a usage error (qualcode.errors.UsageError)
+    done = _as_a_process(args)
+    assert done.returncode == expected.exit_code
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:"), done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_atexit_functions_still_run_after_a_stats_command(coded: Path) -> None:
+    prelude = "import atexit, sys\natexit.register(lambda: print('at exit ran', file=sys.stderr))"
+    done = _as_a_process(["-p", str(coded), "stats", "frequencies"], prelude)
+    assert done.returncode == 0
+    assert done.stderr.strip() == "at exit ran"
+    assert "Impact" in done.stdout
+
+
+@pytest.mark.parametrize("args", [["frequencies", "--help"], ["priorities", "-h"]])
+def test_help_of_a_counting_command_reads_nothing_ahead(coded: Path, args: list[str]) -> None:
+    from qualcode.store import count_prefetch
+
+    with mock.patch.object(count_prefetch, "start") as start:
+        result = CliRunner().invoke(cli, ["-p", str(coded), "stats", *args])
+    assert result.exit_code == 0 and "Usage:" in result.output
+    assert not start.called
+    with mock.patch.object(count_prefetch, "start") as start:
+        CliRunner().invoke(cli, ["-p", str(coded), "stats", "frequencies"])
+    assert start.called
+
+
+def test_the_collector_is_paused_for_start_up_and_resumed_with_the_imports_frozen(monkeypatch) -> None:
+    import gc
+
+    from qualcode.cli import collector
+
+    # in a notebook or under pytest (no ``main()``) nothing is touched
+    monkeypatch.setattr(collector, "_own_process", False)
+    collector.pause()
+    assert gc.isenabled()
+    before = gc.get_freeze_count()
+    collector.settle()
+    assert gc.get_freeze_count() == before
+    # in the command's own process: paused, then frozen and collecting again
+    monkeypatch.setattr(collector, "_own_process", True)
+    try:
+        collector.pause()
+        assert not gc.isenabled()
+        collector.settle()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_a_stats_process_collects_the_cycles_it_makes_after_start_up(coded: Path) -> None:
+    prelude = ("import atexit, gc, sys\n"
+               "atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr))")
+    done = _as_a_process(["-p", str(coded), "stats", "frequencies"], prelude)
+    assert done.returncode == 0
+    assert done.stderr.split() == ["True", "True"]
