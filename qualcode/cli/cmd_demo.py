@@ -11,8 +11,14 @@ from qualcode.cli.main import cli
               help="Folder for the demo project and its report.")
 def demo(out_dir: str) -> None:
     """Build the demo study (a mentoring programme, two waves) and write its full report."""
-    from qualcode.demo import run_demo
+    from qualcode.cli import collector
+    from qualcode.cli.main import end_quickly
 
+    collector.pause()  # no collections while the libraries load (qualcode.cli.collector)
+    from qualcode.demo import run_demo
+    from qualcode.reporting import study  # noqa: F401 - matplotlib and the report's writers, loaded now
+
+    collector.settle()
     project, written = run_demo(out_dir)
     try:
         from qualcode.cli.cmd_project import emit_summary
@@ -24,3 +30,6 @@ def demo(out_dir: str) -> None:
                    f"{len(written.csv)} tables in {written.folder / 'tables'}")
     finally:
         project.close()
+    # Every write is committed and the project closed: the process may end without freeing
+    # the report's frames and figures object by object (qualcode.cli.main.end_quickly).
+    end_quickly()
