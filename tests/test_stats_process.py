@@ -80,7 +80,7 @@ def test_help_of_a_counting_command_reads_nothing_ahead(coded: Path, args: list[
 
     with mock.patch.object(count_prefetch, "start") as start:
         result = CliRunner().invoke(cli, ["-p", str(coded), "stats", *args])
-    assert result.exit_code == 0 and "Usage:" in result.output
+    assert result.exit_code == 0 and "Usage:" in result.output, (result.output, result.exception)
     assert not start.called
     with mock.patch.object(count_prefetch, "start") as start:
         CliRunner().invoke(cli, ["-p", str(coded), "stats", "frequencies"])
