@@ -19,6 +19,7 @@ def demo(out_dir: str) -> None:
     from qualcode.reporting import study  # noqa: F401 - matplotlib and the report's writers, loaded now
 
     collector.settle()
+    collector.collect_less_often()  # a report's objects are many and short-lived
     project, written = run_demo(out_dir)
     try:
         from qualcode.cli.cmd_project import emit_summary
