@@ -13,7 +13,11 @@ web corpus: ``lexeme_prob`` (log probability of each *cased* form) and
 
 Reading the two 1-million-entry tables takes about 6 seconds and 350 MB, so the few
 facts needed (one number and a flag per capitalised word) are kept in a small cache
-file (``$XDG_CACHE_HOME/qualcode``) after the first use.
+file (``$XDG_CACHE_HOME/qualcode``) after the first use. The file holds the 380,000
+words sorted, as one string, and their numbers as three packed arrays: reading it makes
+no Python object per word's facts (a pickled dict of tuples took half a second to load
+in every command that looks names up, the demo's and every report's included), and a
+word is found by binary search.
 """
 from __future__ import annotations
 
@@ -21,11 +25,14 @@ import gzip
 import json
 import os
 import pickle
+from array import array
+from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 #: Brown clusters of the English tables whose members are mostly given names / places
 GIVEN_NAME_CLUSTERS = frozenset({1014, 502})
 PLACE_CLUSTERS = frozenset({166, 678})
@@ -47,10 +54,55 @@ class WordFacts:
     place: bool
 
 
+class PackedTable:
+    """The compact table (word -> capital ratio, probability, flags) as a sorted list of
+    words and three arrays in the same order: what the cache file stores."""
+
+    def __init__(self, words: list[str], ratio: array, prob: array, flags: array) -> None:
+        self._words, self._ratio, self._prob, self._flags = words, ratio, prob, flags
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, tuple[float, float, int]]) -> "PackedTable":
+        words = sorted(table)
+        return cls(words, array("d", (table[w][0] for w in words)), array("d", (table[w][1] for w in words)),
+                   array("B", (table[w][2] for w in words)))
+
+    def stored(self) -> tuple[str, str, bytes, bytes, bytes]:
+        """What the cache file holds (see :meth:`from_stored`)."""
+        return "packed", "\n".join(self._words), self._ratio.tobytes(), self._prob.tobytes(), self._flags.tobytes()
+
+    @classmethod
+    def from_stored(cls, stored: object) -> "PackedTable | None":
+        """The table of :meth:`stored`'s tuple, or None if it is something else."""
+        if not (isinstance(stored, tuple) and len(stored) == 5 and stored[0] == "packed"):
+            return None
+        _, joined, ratio_bytes, prob_bytes, flag_bytes = stored
+        words = joined.split("\n") if joined else []
+        ratio, prob, flags = array("d"), array("d"), array("B")
+        ratio.frombytes(ratio_bytes)
+        prob.frombytes(prob_bytes)
+        flags.frombytes(flag_bytes)
+        if not len(words) == len(ratio) == len(prob) == len(flags):
+            return None
+        return cls(words, ratio, prob, flags)
+
+    def get(self, word: str) -> tuple[float, float, int] | None:
+        at = bisect_left(self._words, word)
+        if at < len(self._words) and self._words[at] == word:
+            return self._ratio[at], self._prob[at], self._flags[at]
+        return None
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.get(word) is not None
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+
 class Lexicon:
     """Lookups over the compact table: ``facts("Sarah")``, ``is_ordinary("Trust")``..."""
 
-    def __init__(self, table: dict[str, tuple[float, float, int]]) -> None:
+    def __init__(self, table: "Mapping[str, tuple[float, float, int]] | PackedTable") -> None:
         self._table = table
 
     def facts(self, word: str) -> WordFacts | None:
@@ -111,9 +163,9 @@ def _data_dir() -> Path | None:
     return folder if (folder / "en_lexeme_prob.json.gz").exists() else None
 
 
-def _cache_file() -> Path:
+def _cache_file(version: int = CACHE_VERSION) -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "qualcode" / f"privacy-lexicon-v{CACHE_VERSION}.pickle"
+    return Path(base) / "qualcode" / f"privacy-lexicon-v{version}.pickle"
 
 
 def build_table(data_dir: Path) -> dict[str, tuple[float, float, int]]:
@@ -138,28 +190,39 @@ def build_table(data_dir: Path) -> dict[str, tuple[float, float, int]]:
     return table
 
 
+def _read_cache(path: Path) -> object:
+    """What a cache file holds, or None when it is missing or damaged."""
+    if not path.exists():
+        return None
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        return None  # a damaged cache is rebuilt
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """The English lexicon (cached in memory and on disk); empty when the tables are missing."""
     cache = _cache_file()
-    if cache.exists():
-        try:
-            with cache.open("rb") as handle:
-                stored = pickle.load(handle)
-            if isinstance(stored, dict):
-                return Lexicon(stored)
-        except (OSError, pickle.UnpicklingError, EOFError):
-            pass  # a damaged cache is rebuilt below
-    data_dir = _data_dir()
-    if data_dir is None:
-        return Lexicon({})
-    table = build_table(data_dir)
+    packed = PackedTable.from_stored(_read_cache(cache))
+    if packed is not None:
+        return Lexicon(packed)
+    earlier = _read_cache(_cache_file(2))  # the same facts as a dict: no need to read the tables again
+    if isinstance(earlier, dict) and earlier:
+        table = earlier
+    else:
+        data_dir = _data_dir()
+        if data_dir is None:
+            return Lexicon({})
+        table = build_table(data_dir)
+    packed = PackedTable.from_table(table)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(f".{os.getpid()}.tmp")
         with partial.open("wb") as handle:
-            pickle.dump(table, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(packed.stored(), handle, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(cache)
     except OSError:
         pass  # a read-only home: the table is rebuilt next time, nothing else is lost
-    return Lexicon(table)
+    return Lexicon(packed)
