@@ -26,7 +26,7 @@ def markdown_reference(root: click.Group) -> str:
     """Markdown for every command under ``root``: usage, description and options, in order."""
     lines = [HEADER]
     lines += ["## Global options (before the command)", "", "| option | what it does |", "| --- | --- |"]
-    context = click.Context(root, info_name="qualcode")
+    context = _root_context(root)
     for parameter in root.get_params(context):
         record = parameter.get_help_record(context) if isinstance(parameter, click.Option) else None
         if record is not None and "--help" not in record[0]:
@@ -41,9 +41,17 @@ def markdown_reference(root: click.Group) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _root_context(root: click.Group) -> click.Context:
+    """A context of the root group with its own settings (``-h`` beside ``--help``). Click
+    keeps the help option a command first builds; one built from a bare context would
+    know only ``--help``, and ``qualcode stats priorities -h`` run later in the same
+    process (a notebook, the test suite) would be refused."""
+    return click.Context(root, info_name="qualcode", **root.context_settings)
+
+
 def _walk(group: click.Group, prefix: tuple[str, ...]):
     """(path, command) for every command below ``group``, depth first, names sorted."""
-    context = click.Context(group, info_name="qualcode")
+    context = _root_context(group)
     for name in group.list_commands(context):
         command = group.get_command(context, name)
         if command is None or command.hidden:
@@ -55,7 +63,7 @@ def _walk(group: click.Group, prefix: tuple[str, ...]):
 
 
 def _section(root: click.Group, path: tuple[str, ...], command: click.Command) -> list[str]:
-    parent = click.Context(root, info_name="qualcode")
+    parent = _root_context(root)
     for name in path[:-1]:
         parent = click.Context(parent.command.get_command(parent, name), info_name=name, parent=parent)
     context = click.Context(command, info_name=path[-1], parent=parent)
