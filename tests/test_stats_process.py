@@ -118,3 +118,26 @@ def test_a_stats_process_collects_the_cycles_it_makes_after_start_up(coded: Path
     done = _as_a_process(["-p", str(coded), "stats", "frequencies"], prelude)
     assert done.returncode == 0
     assert done.stderr.split() == ["True", "True"]
+
+
+def test_a_report_in_its_own_process_writes_every_file_whole(coded: Path, tmp_path: Path) -> None:
+    """``report`` also ends its process without the tear-down: every file must be written
+    and closed first (the same files and tables as in-process, a workbook that opens)."""
+    import openpyxl
+
+    expected = CliRunner().invoke(cli, ["-p", str(coded), "report", "--out", str(tmp_path / "here")],
+                                  catch_exceptions=False)
+    assert expected.exit_code == 0, expected.output
+    done = _as_a_process(["-p", str(coded), "report", "--out", str(tmp_path / "there")])
+    assert done.returncode == 0, done.stderr
+    here = sorted(p.relative_to(tmp_path / "here") for p in (tmp_path / "here").rglob("*") if p.is_file())
+    there = sorted(p.relative_to(tmp_path / "there") for p in (tmp_path / "there").rglob("*") if p.is_file())
+    assert here == there and len(there) > 10
+    for table in (p for p in there if p.suffix == ".csv"):
+        assert (tmp_path / "there" / table).read_bytes() == (tmp_path / "here" / table).read_bytes(), table
+    workbook = next(p for p in there if p.suffix == ".xlsx")
+    books = [openpyxl.load_workbook(tmp_path / side / workbook) for side in ("here", "there")]
+    assert books[0].sheetnames == books[1].sheetnames and "Code frequencies" in books[1].sheetnames
+    assert [[c.value for c in row] for row in books[0]["Code frequencies"].iter_rows()] == \
+        [[c.value for c in row] for row in books[1]["Code frequencies"].iter_rows()]
+    assert (tmp_path / "there" / next(p for p in there if p.suffix == ".html")).read_text().rstrip().endswith("</html>")

@@ -350,6 +350,7 @@ def report(ctx: click.Context, out_dir: str, title: str | None, by: tuple[str, .
            priorities_branch: str | None, priorities_for: tuple[str, ...], stop_file: str | None, keep_filler: bool,
            no_memos: bool) -> None:
     """Write the whole analysis: Excel workbook, self-contained HTML, Markdown, PNG/SVG figures, CSV tables."""
+    collector.pause()  # no collections while the libraries load; the project's opening resumes them
     from qualcode.reporting import ReportOptions, write_report
 
     options = ReportOptions(title=title, excerpt_rows=excerpt_rows, impact_models=[Path(m) for m in impact_models],
@@ -360,9 +361,14 @@ def report(ctx: click.Context, out_dir: str, title: str | None, by: tuple[str, .
         options.agreement_coders = [c.strip() for c in agreement_coders.split(",") if c.strip()]
     if by:
         options.by, options.by_required = list(by), True
-    written = write_report(open_project(ctx), out_dir, options)
+    project = open_project(ctx)
+    collector.collect_less_often()  # a report's objects are many and short-lived
+    written = write_report(project, out_dir, options)
     click.echo(f"wrote {written.html}, {written.xlsx}, {written.markdown}, "
                f"{len(written.figures)} figure(s) and {len(written.csv)} table(s)")
+    # every file is written and closed, and the project closes with the command: the
+    # process may end without freeing the report's frames and figures one by one
+    end_quickly()
 
 
 @cli.command()
