@@ -98,18 +98,11 @@ def add_machine_suggestions(project: Project, progress: bool | None = None) -> N
 
 def run_demo(out_dir: str | Path, root: Path | None = None, progress: bool | None = None) -> tuple[Project, "WrittenReport"]:
     """Build the demo project and write its full report into ``out_dir``."""
-    from qualcode.reporting.elsewhere import meanwhile
+    from qualcode.reporting import ReportOptions, write_report
 
     paths = demo_paths(root)
     models = [paths.codebook.with_name(name) for name in ("advance-impact-model.yaml", "advance-logic-model.yaml")]
-    # The project is built by another process (on a second CPU) while this one loads the
-    # libraries the report needs; without a second CPU, or if that process fails, it is
-    # built here afterwards (where an error is raised as usual).
-    with meanwhile(lambda: build_demo_project(out_dir, root, progress).close()):
-        from qualcode.reporting import ReportOptions, load_libraries, write_report
-
-        load_libraries()
-    project = Project.open(Path(out_dir) / f"{DEMO_NAME}.qcproj")
+    project = build_demo_project(out_dir, root, progress)
     # the rules' suggestions are made while the report computes its code analyses, which
     # do not count them (on a second CPU; first thing in the report's own process otherwise)
     options = ReportOptions(impact_models=[m for m in models if m.exists()], agreement_coders=["anna", "ben"],

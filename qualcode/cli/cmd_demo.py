@@ -16,6 +16,7 @@ def demo(out_dir: str) -> None:
 
     collector.pause()  # no collections while the libraries load (qualcode.cli.collector)
     from qualcode.demo import run_demo
+    from qualcode.reporting import study  # noqa: F401 - matplotlib and the report's writers, loaded now
 
     collector.settle()
     collector.collect_less_often()  # a report's objects are many and short-lived

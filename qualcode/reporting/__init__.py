@@ -15,7 +15,6 @@ convenience that imports it when called.
 """
 from __future__ import annotations
 
-from qualcode.reporting.study import (ReportOptions, WrittenReport, build_report, export_one, load_libraries,
-                                      write_report)
+from qualcode.reporting.study import ReportOptions, WrittenReport, build_report, export_one, write_report
 
-__all__ = ["ReportOptions", "WrittenReport", "build_report", "export_one", "load_libraries", "write_report"]
+__all__ = ["ReportOptions", "WrittenReport", "build_report", "export_one", "write_report"]

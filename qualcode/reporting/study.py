@@ -102,18 +102,6 @@ class WrittenReport:
     figures: list[Path]
 
 
-def load_libraries() -> None:
-    """Import now what a report imports as it goes (scipy's special functions and sparse
-    matrices, matplotlib's PNG and SVG writers, Pillow, wordcloud): for a caller with a
-    moment to spare, such as the demo while another process builds its project. A report
-    imports them itself when they are not loaded."""
-    import scipy.sparse  # noqa: F401 - co-occurrence counts
-    import scipy.special  # noqa: F401 - the exact tests
-    import wordcloud  # noqa: F401 - the clouds
-    from matplotlib.backends import backend_agg, backend_svg  # noqa: F401 - the figures' files
-    from PIL import Image  # noqa: F401 - PNG writing
-
-
 def coded_sources(project: "Project") -> list[str]:
     """Sources carrying at least one thematic (non-structural) applied code (from the
     analyses' lean frame: the full ``applications()`` frame reads every timestamp)."""
