@@ -200,3 +200,27 @@ def test_a_first_step_that_fails_in_the_child_is_done_here_and_raises(study: Pro
             report.add_section("mine")
     assert calls == [os.getpid()]
     assert [s.title for s in report.sections] == ["mine"]  # no section without its first step
+
+
+def test_the_demo_reports_its_project_whole_with_the_rules_run_beside_the_report(tmp_path: Path) -> None:
+    """``run_demo`` (``qualcode demo``): the rules' suggestions are made while the report
+    computes (``ReportOptions.machine_run``); the folder holds the project, coded by hand
+    and by the rules once, and the whole report."""
+    import sqlite3
+
+    from qualcode.demo import run_demo
+
+    project, written = run_demo(tmp_path / "demo", progress=False)
+    try:
+        assert project.summary()["coded_excerpts"] > 0
+    finally:
+        project.close()
+    with sqlite3.connect(tmp_path / "demo" / "advance-demo.qcproj") as db:  # read apart from qualcode
+        statuses = dict(db.execute("SELECT status, count(*) FROM applications GROUP BY status").fetchall())
+        runs = db.execute("SELECT count(*) FROM runs").fetchone()[0]
+    assert statuses.get("applied", 0) > 0 and statuses.get("suggested", 0) > 0 and runs == 1
+    assert written.xlsx.exists() and written.html.exists() and written.markdown.exists()
+    assert len(written.figures) == 12 and all(p.exists() and p.with_suffix(".svg").exists() for p in written.figures)
+    text = written.markdown.read_text(encoding="utf-8")
+    assert ". Machine coding" in text and f"proposed {statuses['suggested']:,} codings" in text
+    assert not [p.name for p in (tmp_path / "demo").rglob(".qualcode-*")]  # nothing staged left behind
