@@ -179,3 +179,28 @@ def test_a_write_by_another_tool_that_keeps_the_project_open_is_counted(built, t
         left = check.execute("SELECT count(*) FROM applications a JOIN codes c ON a.code_id = c.id "
                              "WHERE c.path = 'Issues/Funding' AND a.status = 'applied'").fetchone()[0]
     assert after.loc["Issues/Funding", "applications"] == left
+
+
+def test_a_notebook_sees_a_write_by_another_tool_that_keeps_the_project_open(built) -> None:
+    """``Project`` keeps frames between calls in memory: another program's delete (no
+    change counter raised, the log reused after a checkpoint) must show on the next call."""
+    import sqlite3
+
+    from qualcode import Project
+
+    target, codings, case_of = built
+    other = sqlite3.connect(target, isolation_level=None)
+    try:
+        other.execute("PRAGMA journal_mode=WAL")
+        for _ in range(3):
+            other.execute("INSERT INTO meta (key, value) VALUES ('scratch', 'x')")
+            other.execute("DELETE FROM meta WHERE key = 'scratch'")
+        other.execute("PRAGMA wal_checkpoint(RESTART)")
+        with Project.open(target) as project:
+            before = project.frequencies().set_index("code").loc["Issues/Funding", "applications"]
+            other.execute("DELETE FROM applications WHERE id = (SELECT a.id FROM applications a JOIN codes c "
+                          "ON a.code_id = c.id WHERE c.path = 'Issues/Funding' ORDER BY a.id LIMIT 1)")
+            after = project.frequencies().set_index("code").loc["Issues/Funding", "applications"]
+    finally:
+        other.close()
+    assert after == before - 1
