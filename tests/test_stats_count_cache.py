@@ -146,3 +146,61 @@ def test_a_wide_presence_table_prints_as_pandas_prints_it() -> None:
     lines = _wide_count_table(frame)
     assert lines is not None and "\n".join(lines) == frame.to_string()
     assert _wide_count_table(frame.astype(float)) is None  # not counts: pandas prints it
+
+
+def test_a_write_by_another_tool_that_keeps_the_project_open_is_counted(built, tmp_path: Path) -> None:
+    """Another program (a database browser, a team's own script) holds the project open
+    and deletes codings. SQLite then writes the change into a write-ahead log that it
+    reuses from its start after a checkpoint: the log keeps its size, the project file
+    keeps its time, and qualcode's change counter does not move. The next count must
+    still see the change (the log's index says which frames are valid)."""
+    import sqlite3
+
+    target, codings, case_of = built
+    other = sqlite3.connect(target, isolation_level=None)
+    try:
+        other.execute("PRAGMA journal_mode=WAL")
+        for _ in range(3):  # a log with some frames in it
+            other.execute("INSERT INTO meta (key, value) VALUES ('scratch', 'x')")
+            other.execute("DELETE FROM meta WHERE key = 'scratch'")
+        other.execute("PRAGMA wal_checkpoint(RESTART)")  # copied into the project; the log starts over
+        before = _frequencies(target)  # counted and kept
+        log = target.with_name(target.name + "-wal")
+        size, when = log.stat().st_size, target.stat().st_mtime_ns
+        gone = other.execute("SELECT a.id FROM applications a JOIN codes c ON a.code_id = c.id "
+                             "WHERE c.path = 'Issues/Funding' ORDER BY a.id LIMIT 1").fetchone()[0]
+        other.execute("DELETE FROM applications WHERE id = ?", (gone,))
+        assert log.stat().st_size == size and target.stat().st_mtime_ns == when  # what made it hard to see
+        after = _frequencies(target)
+    finally:
+        other.close()
+    assert after.loc["Issues/Funding", "applications"] == before.loc["Issues/Funding", "applications"] - 1
+    with sqlite3.connect(target) as check:
+        left = check.execute("SELECT count(*) FROM applications a JOIN codes c ON a.code_id = c.id "
+                             "WHERE c.path = 'Issues/Funding' AND a.status = 'applied'").fetchone()[0]
+    assert after.loc["Issues/Funding", "applications"] == left
+
+
+def test_a_notebook_sees_a_write_by_another_tool_that_keeps_the_project_open(built) -> None:
+    """``Project`` keeps frames between calls in memory: another program's delete (no
+    change counter raised, the log reused after a checkpoint) must show on the next call."""
+    import sqlite3
+
+    from qualcode import Project
+
+    target, codings, case_of = built
+    other = sqlite3.connect(target, isolation_level=None)
+    try:
+        other.execute("PRAGMA journal_mode=WAL")
+        for _ in range(3):
+            other.execute("INSERT INTO meta (key, value) VALUES ('scratch', 'x')")
+            other.execute("DELETE FROM meta WHERE key = 'scratch'")
+        other.execute("PRAGMA wal_checkpoint(RESTART)")
+        with Project.open(target) as project:
+            before = project.frequencies().set_index("code").loc["Issues/Funding", "applications"]
+            other.execute("DELETE FROM applications WHERE id = (SELECT a.id FROM applications a JOIN codes c "
+                          "ON a.code_id = c.id WHERE c.path = 'Issues/Funding' ORDER BY a.id LIMIT 1)")
+            after = project.frequencies().set_index("code").loc["Issues/Funding", "applications"]
+    finally:
+        other.close()
+    assert after == before - 1

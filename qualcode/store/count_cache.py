@@ -8,8 +8,10 @@ array in the user's cache folder, valid exactly while the project is unchanged:
 
 * the key holds the project's change counter (:mod:`qualcode.store.revision`), which
   every qualcode write raises, in this process or any other, plus the size and
-  modification time of the project file and the size of its write-ahead log (most
-  writes made with other tools change one of them);
+  modification time of the project file, the size of its write-ahead log and which of
+  the log's frames are valid (from the log's index, ``-shm``): a write made with another
+  tool changes one of them, also while that tool keeps the project open
+  (``count_prefetch.file_stamps``);
 * the stamps are taken *before* the counter and the rows are read, so a write that lands
   in between leaves a file newer than its key, never older;
 * only plain numbers are stored (``allow_pickle=False``), written to a temporary file

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 
 from qualcode.errors import ProjectError
-from qualcode.store import revision, schema
+from qualcode.store import count_prefetch, revision, schema
 from qualcode.store.engine import WRITE_OPTION, check_is_project, display_name, make_engine, sqlite_path
 from qualcode.store.migrations import create_schema, upgrade
 
@@ -49,7 +49,10 @@ class Database:
         self.frame_cache: dict[tuple, object] | None = None
         #: frames kept between calls (see :meth:`lasting_cache`), valid for one revision
         self._lasting: dict[tuple, object] = {}
-        self._lasting_revision: str | None = None
+        self._lasting_revision: tuple[str, ...] | None = None
+        path = sqlite_path(target)
+        #: the SQLite file whose stamps join the revision in the lasting cache's key
+        self._stamped_file: Path | None = path.resolve() if path is not None and path.exists() else None
         self._parents_pool: object | None = None  # see after_fork
 
     @classmethod
@@ -144,13 +147,16 @@ class Database:
         """Frames kept from one call to the next while the project is unchanged.
 
         Keyed on the project's revision (:mod:`qualcode.store.revision`), which every
-        write transaction raises, in this process or any other; when it has moved, the
-        cache is emptied first, so a frame from it is never older than the last write.
-        The revision is read before the caller reads its frame: a write landing in
-        between makes the frame newer than its key, never older.
+        write transaction raises, in this process or any other, and for a SQLite file on
+        its stamps (``count_prefetch.file_stamps``: size, time, which frames of the
+        write-ahead log are valid), which a write by another program changes; when the
+        key has moved, the cache is emptied first, so a frame from it is never older
+        than the last write. The key is read before the caller reads its frame: a write
+        landing in between makes the frame newer than its key, never older.
         """
         with self.connect() as conn:
-            current = revision.read(conn)
+            stamps = count_prefetch.file_stamps(self._stamped_file) if self._stamped_file is not None else []
+            current = (revision.read(conn), *stamps)
         if current != self._lasting_revision:
             self._lasting.clear()
             self._lasting_revision = current
