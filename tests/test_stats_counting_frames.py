@@ -211,3 +211,36 @@ def test_rows_found_by_id_are_the_rows_an_index_finds() -> None:
         ids = np.concatenate([rng.choice(keys, 5000), [-5, 0, 10**13, 2, int(keys.max()) + 1]])
         assert np.array_equal(_positions(table, ids), pd.Index(table["id"]).get_indexer(ids))
     assert np.array_equal(_positions(pd.DataFrame({"id": []}), np.array([1, 2])), [0, 0])
+
+
+def test_one_codes_excerpts_read_alone_are_the_rows_of_the_whole_frame(tmp_path: Path) -> None:
+    """``excerpts(code)`` outside a report reads only that code's excerpts (not every
+    text): the rows, columns and types must be those of the whole frame narrowed, and
+    the excerpts those a plain query finds carrying the code (children included)."""
+    from sqlalchemy import text
+
+    project = _build(tmp_path)[0]
+    try:
+        with project.cached():  # inside a report: the whole frame, read once
+            whole = {path: project.excerpts(path) for path in project.codes()["path"]}
+            whole_by_coder = project.excerpts(coder="anna")
+            nowhere = project.excerpts("Impact", where={"role": ["nobody"]})
+        for path, expected in whole.items():
+            alone = project.excerpts(path)
+            pd.testing.assert_frame_equal(alone, expected)
+            with project.database.connect() as conn:
+                ids = {r[0] for r in conn.execute(text(
+                    "SELECT DISTINCT a.excerpt_id FROM applications a JOIN codes c ON a.code_id = c.id "
+                    "WHERE a.status = 'applied' AND (c.path = :p OR c.path LIKE :p || '/%')"), {"p": path})}
+            assert set(alone["excerpt_id"]) == ids, path
+        assert not whole_by_coder.empty
+        pd.testing.assert_frame_equal(project.excerpts(coder="anna"), whole_by_coder)
+        pd.testing.assert_frame_equal(project.excerpts("Impact", where={"role": ["nobody"]}), nowhere)
+        project.add_code("Unused")
+        with project.cached():
+            empty_whole = project.excerpts("Unused")
+        empty = project.excerpts("Unused")
+        assert empty.empty
+        pd.testing.assert_frame_equal(empty, empty_whole)  # the same columns and types, no rows
+    finally:
+        project.close()

@@ -468,16 +468,21 @@ class ProjectCore:
         cache[key] = frame
         return frame.copy(deep=False)
 
-    def _excerpt_frame(self) -> pd.DataFrame:
+    def _excerpt_frame(self, only: Any = None) -> pd.DataFrame:
         """``frames.excerpts`` (every excerpt with its text, speaker and codes), through the
         cache like :meth:`_frame`, built from the kept source table and applied codings
-        rather than reading both again."""
+        rather than reading both again. ``only``: the excerpt ids a caller will keep (one
+        code's), read alone outside ``cached()``; inside it (a report) the whole frame is
+        read once for every caller."""
         cache = self._db.frame_cache
         key = (frames.excerpts.__name__, ())
         if cache is not None and key in cache:
             return cache[key].copy(deep=False)  # type: ignore[attr-defined]
         applied = self._counting_applications()[["excerpt_id", "code"]]
         table = self._source_table()
+        if only is not None and cache is None:
+            with self._db.connect() as conn:
+                return frames.excerpts(conn, table, applied, only=only)
         with self._db.connect() as conn:
             frame = frames.excerpts(conn, table, applied)
         if cache is not None:
@@ -623,18 +628,22 @@ class ProjectCore:
         included unless ``descendants=False``) and ``coder``. ``status=None`` with no code
         or coder lists every excerpt, the uncoded and the machine-suggested ones too, which
         is what the analyses use as their base of material."""
-        ex = self._excerpt_frame()
-        descriptors = self.descriptors() if where else None
-        src = self._source_name(source)
-        if ex.empty:
-            return ex
-        mask = pd.Series(True, index=ex.index)
+        apps = None
         if code is not None or coder is not None or status is not None:
             if status == "applied":  # the lean counting frame has every applied coding's code and coder
                 apps = filter_applications(self._counting_applications(), code, self.codes() if code is not None else None,
                                            descendants=descendants, coder=coder)
             else:
                 apps = self.applications(code, descendants=descendants, coder=coder, status=status)
+        # one code's (or coder's) excerpts: only their texts are read (not all 10^6)
+        narrowed = apps is not None and (code is not None or coder is not None)
+        ex = self._excerpt_frame(only=apps["excerpt_id"].to_numpy() if narrowed else None)
+        descriptors = self.descriptors() if where else None
+        src = self._source_name(source)
+        if ex.empty:
+            return ex
+        mask = pd.Series(True, index=ex.index)
+        if apps is not None:
             mask &= ex["excerpt_id"].isin(apps["excerpt_id"] if not apps.empty else [])
         if src is not None:
             mask &= ex["source"] == src
