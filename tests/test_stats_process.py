@@ -141,3 +141,18 @@ def test_a_report_in_its_own_process_writes_every_file_whole(coded: Path, tmp_pa
     assert [[c.value for c in row] for row in books[0]["Code frequencies"].iter_rows()] == \
         [[c.value for c in row] for row in books[1]["Code frequencies"].iter_rows()]
     assert (tmp_path / "there" / next(p for p in there if p.suffix == ".html")).read_text().rstrip().endswith("</html>")
+
+
+def test_a_command_process_asks_numpy_for_small_pages_unless_the_user_chose(coded: Path) -> None:
+    """``NUMPY_MADVISE_HUGEPAGE=0`` for the command's process (cli.main), set before NumPy
+    loads, so NumPy's own setting is off; a value set by the user stays."""
+    prelude = ("import atexit, os, sys\n"
+               "def said():\n"
+               "    import numpy._core.multiarray as m\n"
+               "    print(os.environ.get('NUMPY_MADVISE_HUGEPAGE'), m._get_madvise_hugepage(), file=sys.stderr)\n"
+               "atexit.register(said)")
+    done = _as_a_process(["-p", str(coded), "stats", "frequencies"], prelude)
+    assert done.returncode == 0 and done.stderr.split() == ["0", "False"], done.stderr
+    chosen = _as_a_process(["-p", str(coded), "stats", "frequencies"],
+                           prelude + "\nos.environ['NUMPY_MADVISE_HUGEPAGE'] = '1'")
+    assert chosen.returncode == 0 and chosen.stderr.split() == ["1", "True"], chosen.stderr

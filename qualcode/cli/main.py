@@ -59,12 +59,27 @@ def end_quickly() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     collector.own_process()
+    _small_pages_for_numpy()
     try:
         cli.main(args=argv, prog_name="qualcode")
     except SystemExit as done:
         if not _end_quickly or not (done.code is None or isinstance(done.code, int)):
             raise
         _end_now(done.code or 0)
+
+
+def _small_pages_for_numpy() -> None:
+    """Ask NumPy (imported later, by the command) not to advise huge pages for its arrays.
+
+    NumPy marks every array of 4 MB or more for transparent huge pages; a command builds
+    and drops dozens of them (10^6 ids, flags, roll-ups) in a second or two, and the
+    kernel zeroes, and when memory is fragmented compacts, 2 MB per page fault. On the
+    machine behind ``benchmarks/RESULTS.md`` that made the first count after a write
+    (``stats priorities``, 8 runs each) 1.70-2.07 s without the advice against 1.53-2.89 s
+    with it, system time 0.6-0.8 s against 0.6-1.6 s. Documented by NumPy
+    (``NUMPY_MADVISE_HUGEPAGE``); a value the user set is kept, and a notebook, which does
+    not come through here, keeps NumPy's default."""
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 
 def _end_now(code: int) -> None:
