@@ -178,24 +178,10 @@ def test_ids_read_on_the_prefetch_thread_are_the_ids_a_plain_select_reads(study:
         project.close()
 
 
-def test_weights_read_on_the_prefetch_thread_are_the_exact_floats_a_plain_select_reads(
-        study: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``stats weights`` prefetches the weights as text: 1/3 must come back as the very
-    same float (SQLite's own REAL-to-text keeps 15 digits, 0.333333333333333)."""
-    from sqlalchemy import update
-
+def _weights_prefetched(study: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[bool], pd.DataFrame, np.ndarray]:
+    """``stats weights``'s read: prefetched as the command line does, then counted."""
     from qualcode.store import count_prefetch
 
-    project = Project.open(study)
-    try:
-        ids = _plain(project)  # noqa: F841 (the study is read once before the edit)
-        with project.database.begin() as conn:
-            first = [r[0] for r in conn.execute(select(A.c.id).where(A.c.weight.is_not(None)).order_by(A.c.id)
-                                                .limit(3))]
-            for app_id, weight in zip(first, (1 / 3, 14 / 3, 123456789.12345679)):
-                conn.execute(update(A).where(A.c.id == app_id).values(weight=weight))
-    finally:
-        project.close()
     used = _spy(monkeypatch)
     count_prefetch.start(str(study), ("weight",))  # as `qualcode -p study.qcproj stats weights` does
     project = Project.open(study)
@@ -203,15 +189,57 @@ def test_weights_read_on_the_prefetch_thread_are_the_exact_floats_a_plain_select
         with project.database.connect() as conn:
             lean = frames.counting_applications(conn, "applied", ("weight",))
             plain = frames.counting_ids(conn, "applied", ("weight",), packed=False)
-        assert used == [True]
         expected = _plain(project, with_weight=True)
         assert np.array_equal(plain, expected)
-        weights = lean["weight"].to_numpy()
-        assert np.array_equal(np.isnan(weights), expected[:, 5] == 1)  # missing weights stay missing
-        assert (weights[~np.isnan(weights)] == expected[expected[:, 5] == 0, 4]).all()  # bit for bit
-        assert {1 / 3, 14 / 3, 123456789.12345679} <= set(weights[~np.isnan(weights)].tolist())
+        return used, lean, expected
     finally:
         project.close()
+
+
+def _check_weights(lean: pd.DataFrame, expected: np.ndarray) -> None:
+    weights = lean["weight"].to_numpy()
+    assert np.array_equal(np.isnan(weights), expected[:, 5] == 1)  # missing weights stay missing
+    assert (weights[~np.isnan(weights)] == expected[expected[:, 5] == 0, 4]).all()  # bit for bit
+    assert np.array_equal(lean[["excerpt_id", "source_id", "code_id"]].to_numpy(), expected[:, :3].astype(np.int64))
+
+
+def test_whole_number_weights_are_read_on_the_prefetch_thread(study: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Weights 1, 2, 3 and none, and the extremes -510 and 511: packed below the ids."""
+    from sqlalchemy import update
+
+    project = Project.open(study)
+    try:
+        with project.database.begin() as conn:
+            first = [r[0] for r in conn.execute(select(A.c.id).where(A.c.weight.is_not(None)).order_by(A.c.id)
+                                                .limit(2))]
+            for app_id, weight in zip(first, (-510, 511)):
+                conn.execute(update(A).where(A.c.id == app_id).values(weight=weight))
+    finally:
+        project.close()
+    used, lean, expected = _weights_prefetched(study, monkeypatch)
+    assert used == [True]
+    _check_weights(lean, expected)
+    assert {-510.0, 511.0, 1.0, 2.0, 3.0} <= set(lean["weight"].dropna().tolist())
+
+
+@pytest.mark.parametrize("odd", [1 / 3, 2.5, 512, -511, 123456789.12345679])
+def test_a_weight_the_prefetch_cannot_say_exactly_is_read_afresh(study: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 odd: float) -> None:
+    """One coding weighted 1/3 (or 2.5, or past the packed range): the prefetch is not used
+    and the count reads the weights from the project, the very same floats."""
+    from sqlalchemy import update
+
+    project = Project.open(study)
+    try:
+        with project.database.begin() as conn:
+            one = conn.execute(select(A.c.id).where(A.c.weight.is_not(None)).order_by(A.c.id).limit(1)).scalar()
+            conn.execute(update(A).where(A.c.id == one).values(weight=odd))
+    finally:
+        project.close()
+    used, lean, expected = _weights_prefetched(study, monkeypatch)
+    assert used == [False]
+    _check_weights(lean, expected)
+    assert odd in set(lean["weight"].dropna().tolist())
 
 
 def test_a_plain_prefetch_does_not_serve_a_count_of_weights(study: Path, monkeypatch: pytest.MonkeyPatch) -> None:

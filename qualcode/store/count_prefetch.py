@@ -20,12 +20,12 @@ caller puts the rows in id order. The ids are packed into one integer per row as
 to pack, a locked or damaged file: nothing is prefetched and the command reads as usual.
 
 ``stats weights`` counts the weights too (the ``weight`` columns of
-``frames.counting_applications(conn, "applied", ("weight",))``). A study uses a handful
-of distinct weights, so the thread reads those first, as the driver gives them (exact
-floats: SQLite's own REAL-to-text keeps 15 digits, and parsing 10^6 texts as floats
-would cost half a second), and packs each coding's weight as its number in that list
-(0: no weight) into the low bits of its packed ids. More distinct weights than fit
-beside the ids: nothing is prefetched.
+``frames.counting_applications(conn, "applied", ("weight",))``). Studies weight codings
+with whole numbers (a rating from 1 to 5), so the thread packs each coding's weight into
+10 bits below its ids: none, a whole number from -510 to 511 (exact as a float), or
+"other". Texts of floats would lose digits (SQLite's REAL-to-text keeps 15) and cost half
+a second to parse, and a first pass for the distinct weights cost 0.4 s; a single coding
+weighted otherwise (2.5) makes ``frames`` read the weights afresh instead.
 
 This module is imported by the command line before anything heavy: standard library only.
 """
@@ -49,11 +49,18 @@ _ID_TABLES = ("excerpts", "sources", "codes", "coders")
 _PACK_BITS = 63
 #: with the weights the ids travel in a float64 array: none may need more than 53 bits
 _FLOAT_BITS = 53
+#: bits for a coding's weight below its packed ids, and the weights they can say exactly:
+#: number 0 is no weight, 1 a weight that is not a whole number from -510 to 511 (then
+#: ``frames`` reads the weights afresh), 2 and up the whole numbers from -510
+_WEIGHT_BITS = 10
+_LOWEST_WEIGHT = -510
+#: the weight of each number from 1 (``nan``: not said here, read the project)
+WEIGHT_VALUES: tuple[float, ...] = (float("nan"), *(float(w) for w in range(_LOWEST_WEIGHT, 512)))
 
 _lock = threading.Lock()
 _threads: dict[Path, threading.Thread] = {}
 #: what was read, by cache file: application ids and packed ids as texts, the bits of
-#: each id, then (for the weights) the distinct weights whose numbers are packed below them
+#: each id, then (for the weights) the weight of each number packed below them (``WEIGHT_VALUES``)
 Texts = tuple  # (str, str, tuple[int, ...]) or (str, str, tuple[int, ...], tuple[float, ...])
 _read: dict[Path, Texts] = {}
 
@@ -174,7 +181,7 @@ def start(target: str | None, extra: tuple[str, ...] = ()) -> None:
 def take(where: Path) -> Texts | None:
     """What the thread read for cache file ``where`` (waiting for it to finish): the
     application ids and the packed ids as texts of space-separated numbers, the bits of
-    each packed id, and for the weights the distinct weights; None when nothing was read for
+    each packed id, and for the weights ``WEIGHT_VALUES``; None when nothing was read for
     exactly that state. Whatever else was read is dropped."""
     with _lock:
         threads = list(_threads.values())
@@ -201,26 +208,23 @@ def read_texts(con: sqlite3.Connection, path: Path, extra: tuple[str, ...] = ())
         where, _ = slot_path(path, stamps, (row[0] if row and row[0] else "0"), name)
         if where.exists():
             return where, None  # a warm command: the kept array is loaded, nothing to read
-        weights: tuple[float, ...] = ()
-        if extra:
-            weights = tuple(float(r[0]) for r in con.execute(
-                "SELECT DISTINCT weight FROM applications WHERE status = 'applied' AND weight IS NOT NULL "
-                "ORDER BY weight"))
-        weight_bits = len(weights).bit_length() if extra else 0
+        weight_bits = _WEIGHT_BITS if extra else 0
         bits = _bits(con, _PACK_BITS - weight_bits)
         if bits is None or (extra and max(bits) > _FLOAT_BITS):
             return where, None
         packed = "CAST(a.excerpt_id AS INTEGER)"
         for table, width in zip(("x.source_id", "a.code_id", "a.coder_id"), bits[1:]):
             packed = f"({packed} * {1 << width} + {table})"
-        if extra:  # each weight's number in ``weights`` (from 1; 0: none) in the low bits
-            numbered = " ".join(f"WHEN ? THEN {i}" for i in range(1, len(weights) + 1))
-            packed = f"({packed} * {1 << weight_bits} + CASE a.weight {numbered} ELSE 0 END)" if weights \
-                else f"({packed} * {1 << weight_bits})"
+        if extra:  # each weight's number (``WEIGHT_VALUES``) in the low bits
+            packed = (f"({packed} * {1 << weight_bits} + CASE WHEN a.weight IS NULL THEN 0 "
+                      f"WHEN a.weight = CAST(a.weight AS INTEGER) AND a.weight BETWEEN {_LOWEST_WEIGHT} "
+                      f"AND {_LOWEST_WEIGHT + len(WEIGHT_VALUES) - 2} "
+                      f"THEN CAST(a.weight AS INTEGER) - {_LOWEST_WEIGHT - 2} ELSE 1 END)")
         ids, values = con.execute(
             f"SELECT group_concat(a.id, ' '), group_concat({packed}, ' ') "
             "FROM applications AS a JOIN excerpts AS x ON a.excerpt_id = x.id "
-            "WHERE a.status = 'applied'", weights).fetchone()
+            "WHERE a.status = 'applied'").fetchone()
+        weights = WEIGHT_VALUES
         return where, ((ids or "", values or "", bits, weights) if extra else (ids or "", values or "", bits))
     finally:
         con.execute("COMMIT")

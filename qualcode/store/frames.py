@@ -360,11 +360,14 @@ def _prefetched(kept: count_cache.Slot | None) -> np.ndarray | None:
         packed = packed[np.argsort(ids, kind="stable")]  # group_concat keeps no promised order
     if not weighted:
         return np.column_stack(_unpack(packed, bits)) if len(packed) else np.zeros((0, 4), dtype=np.int64)
-    # ``stats weights``: each weight's number in the distinct weights (0: none) sits below the ids
+    # ``stats weights``: each weight's number (count_prefetch.WEIGHT_VALUES; 0: none) sits below the ids
     weights = np.array((0.0, *weighted[0]), dtype=np.float64)
     weight_bits = len(weighted[0]).bit_length()
     numbers = packed & ((1 << weight_bits) - 1)
-    columns = [*_unpack(packed >> weight_bits, bits), weights[numbers], numbers == 0]
+    values = weights[numbers]
+    if np.isnan(values).any():  # a weight the numbers cannot say exactly (2.5): read the project
+        return None
+    columns = [*_unpack(packed >> weight_bits, bits), values, numbers == 0]
     return np.column_stack(columns).astype(np.float64) if len(packed) else np.zeros((0, 6), dtype=np.float64)
 
 
