@@ -196,6 +196,21 @@ def _weights_prefetched(study: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[l
         project.close()
 
 
+def _reweigh(study: Path, weights: tuple[float, ...]) -> None:
+    """Give the first weighted codings these weights (straight in the table, as a script might)."""
+    from sqlalchemy import update
+
+    project = Project.open(study)
+    try:
+        with project.database.begin() as conn:
+            first = [r[0] for r in conn.execute(select(A.c.id).where(A.c.weight.is_not(None)).order_by(A.c.id)
+                                                .limit(len(weights)))]
+            for app_id, weight in zip(first, weights):
+                conn.execute(update(A).where(A.c.id == app_id).values(weight=weight))
+    finally:
+        project.close()
+
+
 def _check_weights(lean: pd.DataFrame, expected: np.ndarray) -> None:
     weights = lean["weight"].to_numpy()
     assert np.array_equal(np.isnan(weights), expected[:, 5] == 1)  # missing weights stay missing
@@ -205,17 +220,7 @@ def _check_weights(lean: pd.DataFrame, expected: np.ndarray) -> None:
 
 def test_whole_number_weights_are_read_on_the_prefetch_thread(study: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Weights 1, 2, 3 and none, and the extremes -510 and 511: packed below the ids."""
-    from sqlalchemy import update
-
-    project = Project.open(study)
-    try:
-        with project.database.begin() as conn:
-            first = [r[0] for r in conn.execute(select(A.c.id).where(A.c.weight.is_not(None)).order_by(A.c.id)
-                                                .limit(2))]
-            for app_id, weight in zip(first, (-510, 511)):
-                conn.execute(update(A).where(A.c.id == app_id).values(weight=weight))
-    finally:
-        project.close()
+    _reweigh(study, (-510, 511))
     used, lean, expected = _weights_prefetched(study, monkeypatch)
     assert used == [True]
     _check_weights(lean, expected)
@@ -227,15 +232,7 @@ def test_a_weight_the_prefetch_cannot_say_exactly_is_read_afresh(study: Path, mo
                                                                  odd: float) -> None:
     """One coding weighted 1/3 (or 2.5, or past the packed range): the prefetch is not used
     and the count reads the weights from the project, the very same floats."""
-    from sqlalchemy import update
-
-    project = Project.open(study)
-    try:
-        with project.database.begin() as conn:
-            one = conn.execute(select(A.c.id).where(A.c.weight.is_not(None)).order_by(A.c.id).limit(1)).scalar()
-            conn.execute(update(A).where(A.c.id == one).values(weight=odd))
-    finally:
-        project.close()
+    _reweigh(study, (odd,))
     used, lean, expected = _weights_prefetched(study, monkeypatch)
     assert used == [False]
     _check_weights(lean, expected)
