@@ -33,6 +33,7 @@ from qualcode.store.database import Database
 from qualcode.store.engine import display_name, is_database_url
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     from typing_extensions import Self
 
     from qualcode.coding.bulk_import import CodingImportReport
@@ -468,7 +469,7 @@ class ProjectCore:
         cache[key] = frame
         return frame.copy(deep=False)
 
-    def _excerpt_frame(self, only: Any = None) -> pd.DataFrame:
+    def _excerpt_frame(self, only: np.ndarray | None = None) -> pd.DataFrame:
         """``frames.excerpts`` (every excerpt with its text, speaker and codes), through the
         cache like :meth:`_frame`, built from the kept source table and applied codings
         rather than reading both again. ``only``: the excerpt ids a caller will keep (one

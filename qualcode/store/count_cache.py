@@ -11,7 +11,7 @@ array in the user's cache folder, valid exactly while the project is unchanged:
   modification time of the project file, the size of its write-ahead log and which of
   the log's frames are valid (from the log's index, ``-shm``): a write made with another
   tool changes one of them, also while that tool keeps the project open
-  (``count_prefetch.file_stamps``);
+  (``store.file_stamps``);
 * the stamps are taken *before* the counter and the rows are read, so a write that lands
   in between leaves a file newer than its key, never older;
 * only plain numbers are stored (``allow_pickle=False``), written to a temporary file
@@ -38,6 +38,7 @@ import numpy as np
 from sqlalchemy import Connection
 
 from qualcode.store import count_prefetch, revision
+from qualcode.store.file_stamps import file_stamps
 
 @dataclass(frozen=True)
 class Slot:
@@ -58,7 +59,7 @@ def slot(conn: Connection, name: str) -> Slot | None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     path = Path(database).resolve()
-    stamps = count_prefetch.file_stamps(path)  # before the counter (see the module's docstring)
+    stamps = file_stamps(path)  # before the counter (see the module's docstring)
     where, project = count_prefetch.slot_path(path, stamps, revision.read(conn), name)
     return Slot(where, project)
 

@@ -17,8 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 
 from qualcode.errors import ProjectError
-from qualcode.store import count_prefetch, revision, schema
+from qualcode.store import revision, schema
 from qualcode.store.engine import WRITE_OPTION, check_is_project, display_name, make_engine, sqlite_path
+from qualcode.store.file_stamps import file_stamps
 from qualcode.store.migrations import create_schema, upgrade
 
 T = TypeVar("T")
@@ -148,14 +149,14 @@ class Database:
 
         Keyed on the project's revision (:mod:`qualcode.store.revision`), which every
         write transaction raises, in this process or any other, and for a SQLite file on
-        its stamps (``count_prefetch.file_stamps``: size, time, which frames of the
+        its stamps (``store.file_stamps``: size, time, which frames of the
         write-ahead log are valid), which a write by another program changes; when the
         key has moved, the cache is emptied first, so a frame from it is never older
         than the last write. The key is read before the caller reads its frame: a write
         landing in between makes the frame newer than its key, never older.
         """
         with self.connect() as conn:
-            stamps = count_prefetch.file_stamps(self._stamped_file) if self._stamped_file is not None else []
+            stamps = file_stamps(self._stamped_file) if self._stamped_file is not None else []
             current = (revision.read(conn), *stamps)
         if current != self._lasting_revision:
             self._lasting.clear()
