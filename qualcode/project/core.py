@@ -493,7 +493,7 @@ class ProjectCore:
 
     def _source_table(self) -> pd.DataFrame:
         """``frames.source_table``, kept like the counting frames (read once per change)."""
-        return self._lasting_frame(frames.source_table)
+        return self._lasting_frame(frames.source_table, True)
 
     def _material(self) -> pd.DataFrame:
         """``frames.material`` (one row per source with excerpts), kept like the counting frames."""
@@ -501,7 +501,7 @@ class ProjectCore:
         if ("material", ()) not in cache:
             table = self._source_table()
             with self._db.connect() as conn:
-                cache[("material", ())] = frames.material(conn, sources=table)
+                cache[("material", ())] = frames.material(conn, sources=table, kept=True)
         return cache[("material", ())].copy(deep=False)  # type: ignore[union-attr]
 
     def _source_name(self, source: str | None) -> str | None:
@@ -559,7 +559,7 @@ class ProjectCore:
         return CodebookView(codes)
 
     def descriptors(self) -> pd.DataFrame:
-        return self._lasting_frame(frames.descriptors)
+        return self._lasting_frame(frames.descriptors, True)
 
     def segments(self, source: str | None = None) -> pd.DataFrame:
         if source is None:

@@ -31,8 +31,10 @@ import atexit
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 from sqlalchemy import Connection
@@ -48,9 +50,10 @@ class Slot:
     project: str  # file name prefix shared by every array of this project
 
 
-def slot(conn: Connection, name: str) -> Slot | None:
+def slot(conn: Connection, name: str, suffix: str = ".npy") -> Slot | None:
     """The cache file for array ``name`` of the project behind ``conn`` as it is now,
-    or None when there is no cache (PostgreSQL, an in-memory database, turned off)."""
+    or None when there is no cache (PostgreSQL, an in-memory database, turned off).
+    ``suffix``: ``.json`` for the small tables (:mod:`qualcode.store.kept_tables`)."""
     if count_prefetch.cache_off():
         return None
     if conn.dialect.name != "sqlite":
@@ -60,7 +63,7 @@ def slot(conn: Connection, name: str) -> Slot | None:
         return None
     path = Path(database).resolve()
     stamps = file_stamps(path)  # before the counter (see the module's docstring)
-    where, project = count_prefetch.slot_path(path, stamps, revision.read(conn), name)
+    where, project = count_prefetch.slot_path(path, stamps, revision.read(conn), name, suffix)
     return Slot(where, project)
 
 
@@ -91,9 +94,18 @@ def save_soon(where: Slot | None, values: np.ndarray) -> None:
     exit, also when a ``stats`` command ends its process early), and a reader never sees
     half a file (:func:`save` renames a whole one into place), so a command that looks
     before the write is done just reads the project."""
+    _soon(save, where, values)
+
+
+def save_text_soon(where: Slot | None, text: str) -> None:
+    """:func:`save_text` on a thread of its own, like :func:`save_soon`."""
+    _soon(save_text, where, text)
+
+
+def _soon(write: Callable[[Slot | None, Any], None], where: Slot | None, content: object) -> None:
     if where is None:
         return
-    thread = threading.Thread(target=save, args=(where, values), name="qualcode-count-save")
+    thread = threading.Thread(target=write, args=(where, content), name="qualcode-count-save")
     global _waits_at_exit
     with _saving_lock:
         _saving[:] = [done for done in _saving if done.is_alive()]  # a long-lived process (the web workspace)
@@ -117,6 +129,17 @@ def save(where: Slot | None, values: np.ndarray) -> None:
     """Keep ``values`` for this state and drop this project's older arrays of the same
     name. A cache folder that cannot be written (read-only home, full disk) only means
     the next command reads the project again: not an error the user has to handle."""
+    _write(where, lambda out: np.save(out, values, allow_pickle=False))
+
+
+def save_text(where: Slot | None, text: str) -> None:
+    """Keep ``text`` (UTF-8) for this state, like :func:`save`."""
+    _write(where, lambda out: out.write(text.encode("utf-8")))
+
+
+def _write(where: Slot | None, write: Callable[[BinaryIO], object]) -> None:
+    """Write a whole file for ``where`` (a temporary file renamed into place), then drop
+    the same name's files of earlier states."""
     if where is None:
         return
     folder = where.path.parent
@@ -125,14 +148,20 @@ def save(where: Slot | None, values: np.ndarray) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-", suffix=".tmp")
         with os.fdopen(handle, "wb") as out:
-            np.save(out, values, allow_pickle=False)
+            write(out)
         os.replace(temporary, where.path)
         temporary = None
     except OSError:
         if temporary is not None:
             _remove(Path(temporary))
         return
-    for stale in folder.glob(where.project + "*.npy"):
+    remove_older(where)
+
+
+def remove_older(where: Slot) -> None:
+    """Drop this project's files of the same name kept for earlier states."""
+    folder = where.path.parent
+    for stale in folder.glob(where.project + "*" + where.path.suffix):
         if stale != where.path:
             _remove(stale)
 

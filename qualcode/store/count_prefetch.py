@@ -35,8 +35,10 @@ import hashlib
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
+from qualcode.store import small_tables
 from qualcode.store.file_stamps import file_stamps
 
 #: the cache name of the array read here: applied codings, no extra column
@@ -58,11 +60,13 @@ _LOWEST_WEIGHT = -510
 WEIGHT_VALUES: tuple[float, ...] = (float("nan"), *(float(w) for w in range(_LOWEST_WEIGHT, 512)))
 
 _lock = threading.Lock()
-_threads: dict[Path, threading.Thread] = {}
+#: the threads under way, by what they read ("ids" or "tables") and project file
+_threads: dict[tuple[str, Path], threading.Thread] = {}
 #: what was read, by cache file: application ids and packed ids as texts, the bits of
 #: each id, then (for the weights) the weight of each number packed below them (``WEIGHT_VALUES``)
 Texts = tuple  # (str, str, tuple[int, ...]) or (str, str, tuple[int, ...], tuple[float, ...])
-_read: dict[Path, Texts] = {}
+#: (for "tables": the JSON text of each small table), by kind and cache file
+_read: dict[tuple[str, Path], object] = {}
 
 
 def cache_off() -> bool:
@@ -80,13 +84,14 @@ def cache_folder() -> Path:
     return Path(base) / "qualcode" / "counts"
 
 
-def slot_path(path: Path, stamps: list[str], revision: str, name: str) -> tuple[Path, str]:
+def slot_path(path: Path, stamps: list[str], revision: str, name: str, suffix: str = ".npy") -> tuple[Path, str]:
     """The cache file of array ``name`` of the project file ``path`` in the state given by
     its ``stamps`` and change counter ``revision``, and the prefix every array of that
-    project's ``name`` shares."""
+    project's ``name`` shares. ``suffix``: ``.json`` for the small tables
+    (:mod:`qualcode.store.kept_tables`)."""
     project = hashlib.sha256(str(path).encode()).hexdigest()[:16]
     state = hashlib.sha256("|".join([*stamps, revision, name]).encode()).hexdigest()[:24]
-    return cache_folder() / f"{project}-{name}-{state}.npy", f"{project}-{name}-"
+    return cache_folder() / f"{project}-{name}-{state}{suffix}", f"{project}-{name}-"
 
 
 def project_file(target: str | None, folder: str | Path = ".") -> Path | None:
@@ -107,9 +112,13 @@ def project_file(target: str | None, folder: str | Path = ".") -> Path | None:
 
 def start(target: str | None, extra: tuple[str, ...] = ()) -> None:
     """Begin reading the counting ids of the project ``target`` names (as the command
-    line's ``--project``) on a daemon thread, unless the cache is off, the project is not
-    a SQLite file, or a read of it is already under way. ``extra``: ``("weight",)`` to
-    read the weights with them (``stats weights``)."""
+    line's ``--project``) on a daemon thread, and its small tables
+    (:mod:`qualcode.store.small_tables`) on another, unless the cache is off, the project
+    is not a SQLite file, or a read of it is already under way. ``extra``:
+    ``("weight",)`` to read the weights with the ids (``stats weights``)."""
+    with _lock:  # threads that ended without anyone taking their read (a command that failed early)
+        for key in [key for key, thread in _threads.items() if not thread.is_alive()]:
+            del _threads[key]
     if cache_off():
         return
     if any(column not in EXTRAS for column in extra):
@@ -117,13 +126,14 @@ def start(target: str | None, extra: tuple[str, ...] = ()) -> None:
     path = project_file(target)
     if path is None:
         return
-    with _lock:
-        if path in _threads and _threads[path].is_alive():
-            return
-        thread = threading.Thread(target=_prefetch, args=(path, tuple(extra)), name="qualcode-count-prefetch",
-                                  daemon=True)
-        _threads[path] = thread
-    thread.start()
+    for kind, job, args in (("ids", _prefetch, (path, tuple(extra))), ("tables", _prefetch_tables, (path,))):
+        with _lock:
+            running = _threads.get((kind, path))
+            if running is not None and running.is_alive():
+                continue
+            thread = threading.Thread(target=job, args=args, name=f"qualcode-prefetch-{kind}", daemon=True)
+            _threads[(kind, path)] = thread
+        thread.start()
 
 
 def take(where: Path) -> Texts | None:
@@ -131,15 +141,27 @@ def take(where: Path) -> Texts | None:
     application ids and the packed ids as texts of space-separated numbers, the bits of
     each packed id, and for the weights ``WEIGHT_VALUES``; None when nothing was read for
     exactly that state. Whatever else was read is dropped."""
+    return _take("ids", where)  # type: ignore[return-value]
+
+
+def take_tables(where: Path) -> dict[str, str] | None:
+    """The small tables' JSON texts (:func:`qualcode.store.small_tables.read`) read for
+    cache file ``where`` (waiting for the thread), or None, like :func:`take`."""
+    return _take("tables", where)  # type: ignore[return-value]
+
+
+def _take(kind: str, where: Path) -> object:
     with _lock:
-        threads = list(_threads.values())
+        threads = [thread for (k, _), thread in _threads.items() if k == kind]
     for thread in threads:
         thread.join()
     with _lock:
-        texts = _read.pop(where, None)
-        _read.clear()  # a read for another state is of no use to anyone now
-        _threads.clear()
-        return texts
+        found = _read.pop((kind, where), None)
+        for key in [key for key in _read if key[0] == kind]:
+            del _read[key]  # a read for another state is of no use to anyone now
+        for key in [key for key in _threads if key[0] == kind]:
+            del _threads[key]
+        return found
 
 
 def read_texts(con: sqlite3.Connection, path: Path, extra: tuple[str, ...] = ()) -> tuple[Path, Texts | None]:
@@ -151,9 +173,8 @@ def read_texts(con: sqlite3.Connection, path: Path, extra: tuple[str, ...] = ())
     stamps = file_stamps(path)
     con.execute("BEGIN")
     try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
         name = "_".join((NAME, *extra))
-        where, _ = slot_path(path, stamps, (row[0] if row and row[0] else "0"), name)
+        where, _ = slot_path(path, stamps, _revision(con), name)
         if where.exists():
             return where, None  # a warm command: the kept array is loaded, nothing to read
         weight_bits = _WEIGHT_BITS if extra else 0
@@ -178,6 +199,25 @@ def read_texts(con: sqlite3.Connection, path: Path, extra: tuple[str, ...] = ())
         con.execute("COMMIT")
 
 
+def read_tables(con: sqlite3.Connection, path: Path) -> tuple[Path, dict[str, str] | None]:
+    """Like :func:`read_texts`, for the small tables: their cache file for the state seen
+    and (unless that file exists already) their JSON texts."""
+    con.execute("SELECT count(*) FROM meta").fetchone()
+    stamps = file_stamps(path)
+    con.execute("BEGIN")
+    try:
+        where, _ = slot_path(path, stamps, _revision(con), small_tables.NAME, small_tables.SUFFIX)
+        return where, (None if where.exists() else small_tables.read(con))
+    finally:
+        con.execute("COMMIT")
+
+
+def _revision(con: sqlite3.Connection) -> str:
+    """The change counter as ``store.revision.read`` gives it."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+    return row[0] if row and row[0] else "0"
+
+
 def _bits(con: sqlite3.Connection, budget: int = _PACK_BITS) -> tuple[int, ...] | None:
     """Bits of each id as ``frames._id_bits`` counts them (None: they do not fit in ``budget``)."""
     bounds = con.execute("SELECT " + ", ".join(
@@ -190,20 +230,29 @@ def _bits(con: sqlite3.Connection, budget: int = _PACK_BITS) -> tuple[int, ...] 
 
 
 def _prefetch(path: Path, extra: tuple[str, ...] = ()) -> None:
-    """The thread: read, keep the texts under their cache file name. A file SQLite cannot
-    read (locked past the timeout, not a project, damaged) leaves nothing: the command
-    then reads through the store and reports the problem itself."""
+    """The ids thread: read, keep the texts under their cache file name. A file SQLite
+    cannot read (locked past the timeout, not a project, damaged) leaves nothing: the
+    command then reads through the store and reports the problem itself."""
+    _keep("ids", path, lambda con: read_texts(con, path, extra))
+
+
+def _prefetch_tables(path: Path) -> None:
+    """The small tables' thread, like :func:`_prefetch`."""
+    _keep("tables", path, lambda con: read_tables(con, path))
+
+
+def _keep(kind: str, path: Path, read: Callable[[sqlite3.Connection], tuple[Path, object]]) -> None:
     try:
         con = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=5, isolation_level=None,
                               check_same_thread=False)
     except sqlite3.Error:
         return
     try:
-        where, texts = read_texts(con, path, extra)
+        where, found = read(con)
     except sqlite3.Error:
         return
     finally:
         con.close()
-    if texts is not None:
+    if found is not None:
         with _lock:
-            _read[where] = texts
+            _read[(kind, where)] = found

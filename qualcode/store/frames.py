@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import BigInteger, Connection, String, case, cast, func, select, type_coerce
 
-from qualcode.store import count_cache, count_prefetch, schema
+from qualcode.store import count_cache, count_prefetch, kept_tables, schema, small_tables
 from qualcode.store.dml import string_agg
 
 S, X, A, C, K, D = (
@@ -235,13 +235,30 @@ COUNT_EXTRAS = ("start", "end", "weight", "final")
 COUNT_COLUMNS = ["excerpt_id", "source_id", "source", "kind", "case", "wave", "code_id", "code", "coder"]
 
 
-def source_table(conn: Connection) -> pd.DataFrame:
+def source_table(conn: Connection, kept: bool = False) -> pd.DataFrame:
     """Every source's ``id, name, kind, case, wave`` (case and wave as read, None when
-    missing): what a count needs of the sources. The sources table stores each text
-    in its rows, so scanning it costs a read of every text; read this once and pass it
-    to :func:`counting_applications` and :func:`material`."""
-    return _read_raw(conn, select(S.c.id, S.c.name, S.c.kind, C.c.name.label("case"), S.c.wave)
-                     .select_from(S.outerjoin(C, S.c.case_id == C.c.id)))
+    missing), in id order: what a count needs of the sources. The sources table stores
+    each text in its rows, so scanning it costs a read of every text; read this once and
+    pass it to :func:`counting_applications` and :func:`material`. ``kept``: take the
+    rows kept between commands (``store.kept_tables``; only on a connection outside any
+    write)."""
+    return _small_table(conn, "sources", kept, lambda: _read_raw(
+        conn, select(S.c.id, S.c.name, S.c.kind, C.c.name.label("case"), S.c.wave)
+        .select_from(S.outerjoin(C, S.c.case_id == C.c.id)).order_by(S.c.id)))
+
+
+def _small_table(conn: Connection, name: str, kept: bool, read: Any) -> pd.DataFrame:
+    """Small table ``name`` (``store.small_tables``) from the kept rows when ``kept`` and
+    they are kept, else from ``read()``: the same frame either way."""
+    kept_columns = kept_tables.columns(conn, name) if kept else None
+    if kept_columns is None:
+        return read()
+    names = list(small_tables.TABLES[name][0])
+    if not kept_columns[names[0]]:
+        return pd.DataFrame(columns=names)
+    # object columns, then pandas' inference per column: what ``_read_raw``'s
+    # ``from_records`` makes of the same values (int64 ids, object texts with None)
+    return pd.DataFrame({n: np.array(kept_columns[n], dtype=object) for n in names}).infer_objects()
 
 
 #: what each of ``COUNT_EXTRAS`` reads: a NULL weight is read as 0 with a flag beside it,
@@ -442,17 +459,19 @@ def _column(table: pd.DataFrame, name: str, at: np.ndarray, nullable: bool = Fal
         return pd.Categorical.from_codes(spread, categories=categories)
 
 
-def material(conn: Connection, sources: pd.DataFrame | None = None) -> pd.DataFrame:
+def material(conn: Connection, sources: pd.DataFrame | None = None, kept: bool = False) -> pd.DataFrame:
     """One row per source with at least one excerpt (``source_id, source, kind, case,
     wave``): the material that "% of cases" counts from.
 
     Every count's denominator is the distinct cases (or case x group pairs) among the
     excerpts, and each excerpt's case, kind and wave are its source's, so the sources
     that have excerpts give the same denominator as the 10^6-row excerpt table.
+    ``kept``: as for :func:`source_table`.
     """
     has_excerpts = select(X.c.id).where(X.c.source_id == S.c.id).exists()
     if sources is not None:  # :func:`source_table`, read already: only which sources have excerpts
-        with_material = [row[0] for row in conn.execute(select(S.c.id).where(has_excerpts)).all()]
+        with_material = _small_table(conn, "material", kept,
+                                     lambda: _read_raw(conn, select(S.c.id).where(has_excerpts)))["id"]
         frame = sources[sources["id"].isin(with_material)].rename(columns={"id": "source_id", "name": "source"})
         frame = frame.sort_values("source", kind="stable").reset_index(drop=True)
         if frame.empty:
@@ -653,12 +672,17 @@ def _speakers(conn: Connection, frame: pd.DataFrame) -> pd.Series:
     return result
 
 
-def descriptors(conn: Connection) -> pd.DataFrame:
+def descriptors(conn: Connection, kept: bool = False) -> pd.DataFrame:
+    """One row per case (``case``, then each descriptor field typed). ``kept``: as for
+    :func:`source_table`."""
     V, F = schema.descriptor_values, schema.descriptor_fields
     # raw rows: ids and text (``levels`` is JSON text on SQLite, which _as_list reads)
-    case_frame = _read_raw(conn, select(C.c.id, C.c.name.label("case")).order_by(C.c.name))
-    fields = _read_raw(conn, select(F.c.id, F.c.name, F.c.type, F.c.levels).order_by(F.c.position, F.c.id))
-    values = _read_raw(conn, select(V.c.case_id, V.c.field_id, V.c.value))
+    case_frame = _small_table(conn, "cases", kept, lambda: _read_raw(
+        conn, select(C.c.id, C.c.name.label("case")).order_by(C.c.name)))
+    fields = _small_table(conn, "fields", kept, lambda: _read_raw(
+        conn, select(F.c.id, F.c.name, F.c.type, F.c.levels).order_by(F.c.position, F.c.id)))
+    values = _small_table(conn, "values", kept, lambda: _read_raw(
+        conn, select(V.c.case_id, V.c.field_id, V.c.value).order_by(V.c.id)))
     out = pd.DataFrame({"case": case_frame["case"].astype("string") if not case_frame.empty else pd.Series(dtype="string")})
     if fields.empty:
         return out
