@@ -158,9 +158,14 @@ class Incidence:
 
     @cached_property
     def source_idx(self) -> np.ndarray:
+        """A number per source for each excerpt row (which number is which source is not
+        fixed: only per-source counts use it)."""
         ex = self.excerpts
         key = ex["source_id"] if "source_id" in ex.columns else ex.get("source")
-        return np.asarray(pd.factorize(key)[0]) if key is not None else np.arange(len(ex))
+        if key is None:
+            return np.arange(len(ex))
+        dense = _dense_numbers(key)
+        return dense if dense is not None else np.asarray(pd.factorize(key)[0])
 
     @cached_property
     def _case_factors(self) -> tuple[np.ndarray, pd.Index]:
@@ -176,6 +181,21 @@ class Incidence:
     @property
     def cases(self) -> pd.Index:
         return self._case_factors[1]
+
+
+def _dense_numbers(key: pd.Series) -> np.ndarray | None:
+    """Numbers 0..k-1 for the k distinct values of an integer column of small
+    non-negative ids (the project's source ids), in id order: a flag per id and a running
+    count, where hashing 10^6 values costs several times more. None for any other column."""
+    values = key.to_numpy()
+    if values.dtype.kind not in "iu" or not len(values):
+        return None
+    low, high = int(values.min()), int(values.max())
+    if low < 0 or high > 8 * len(values) + 65_536:
+        return None
+    present = np.zeros(high + 1, dtype=bool)
+    present[values] = True
+    return (np.cumsum(present) - 1)[values]
 
 
 def factorize_labels(column: pd.Series) -> tuple[np.ndarray, pd.Index]:

@@ -73,15 +73,7 @@ def code_application(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *
     ``code``, tree order), columns = source (or case) names in order of first appearance,
     values = int counts. Dedoose's "Code Application" chart.
     """
-    if by not in ("source", "case"):
-        raise ValueError(f"by must be 'source' or 'case', got {by!r}")
-    require(apps, ["excerpt_id", "code", by], "applications", "project.applications()")
-    inc = incidence(apps, codebook, child_sum=child_sum)
-    unit_idx, units = factorize_labels(inc.excerpts[by])
-    um = counts_by_unit(np.asarray(unit_idx), inc.cells, len(units))
-    frame = pd.DataFrame(um.toarray().T, index=pd.Index(inc.codes["code"], name="code"),
-                         columns=pd.Index(units, name=by))
-    return frame
+    return _codes_by_unit(apps, codebook, by, child_sum, presence=False)
 
 
 def code_presence(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *,
@@ -90,8 +82,24 @@ def code_presence(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *,
 
     Same shape and labels as :func:`code_application`; Dedoose's "Code Presence".
     """
-    counts = code_application(apps, codebook, by=by, child_sum=child_sum)
-    return (counts > 0).astype(int)
+    return _codes_by_unit(apps, codebook, by, child_sum, presence=True)
+
+
+def _codes_by_unit(apps: pd.DataFrame, codebook: pd.DataFrame | None, by: str, child_sum: bool,
+                   presence: bool) -> pd.DataFrame:
+    """The codes x units table of :func:`code_application` (counts) or
+    :func:`code_presence` (0/1), laid out once in its final shape: 200 codes x 30,000
+    sources is 48 MB, so no transposed or intermediate copy is made."""
+    if by not in ("source", "case"):
+        raise ValueError(f"by must be 'source' or 'case', got {by!r}")
+    require(apps, ["excerpt_id", "code", by], "applications", "project.applications()")
+    inc = incidence(apps, codebook, child_sum=child_sum)
+    unit_idx, units = factorize_labels(inc.excerpts[by])
+    um = counts_by_unit(np.asarray(unit_idx), inc.cells, len(units))
+    values = np.zeros((um.shape[1], um.shape[0]), dtype=np.int64)
+    values[um.cols, um.rows] = 1 if presence else um.counts()
+    return pd.DataFrame(values, index=pd.Index(inc.codes["code"], name="code"),
+                        columns=pd.Index(units, name=by), copy=False)
 
 
 def excerpts_per_source(excerpts: pd.DataFrame, apps: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
-from qualcode.analysis._matrix import attach_fields, require_apps
+from qualcode.analysis._matrix import attach_fields, descriptor_lookup, require_apps
 from qualcode.analysis._tree import code_table
 
 __all__ = ["code_weights"]
@@ -29,10 +30,13 @@ def code_weights(apps: pd.DataFrame, by: str | Sequence[str] | None = None,
     """
     require_apps(apps, ["weight"])
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    frame = attach_fields(apps, descriptors, by) if by else apps
-    frame = frame.dropna(subset=by) if by else frame
-    w = pd.to_numeric(frame["weight"], errors="coerce")
-    g = w.groupby([frame["code"].astype(str)] + [frame[f] for f in by], sort=True, dropna=True)
+    keys = [_group_key(apps, descriptors, field) for field in by]
+    w = pd.to_numeric(apps["weight"], errors="coerce")
+    # the project's counting frames hold paths as a categorical: grouped by its integer
+    # codes (no hashing of 10^6 texts), the labels made text once per group below
+    code = apps["code"] if isinstance(apps["code"].dtype, pd.CategoricalDtype) else apps["code"].astype(str)
+    # rows with a missing group value are left out (``dropna``)
+    g = w.groupby([code.rename("code"), *keys], sort=True, dropna=True, observed=True)
     out = pd.DataFrame({
         "applications": g.size(),
         "n": g.count(),
@@ -41,7 +45,34 @@ def code_weights(apps: pd.DataFrame, by: str | Sequence[str] | None = None,
         "max": g.max(),
         "sd": g.std(ddof=1),
     }).reset_index()
-    out = out.rename(columns={out.columns[0]: "code"})
+    out["code"] = out["code"].astype(str)
+    for field, key in zip(by, keys):
+        if key.attrs.get("text"):  # a descriptor grouped by its cases' numbers: text, as attach_fields gives it
+            out[field] = out[field].astype(str)
     order = {p: i for i, p in enumerate(code_table(apps, codebook)["code"])}
     out["_o"] = out["code"].map(order)
     return out.sort_values(["_o", *by], kind="stable").drop(columns="_o").reset_index(drop=True)
+
+
+def _group_key(apps: pd.DataFrame, descriptors: pd.DataFrame | None, field: str) -> pd.Series:
+    """What ``field`` groups the applications by: their own column, or the case
+    descriptor (as :func:`~qualcode.analysis._matrix.attach_fields` joins it).
+
+    A text descriptor of the counting frames' categorical ``case`` is made a categorical
+    from the cases' integer codes (a value per case, not per application: grouping 10^6
+    texts hashes each one); ``attrs["text"]`` marks it, so the table's column is made
+    text again."""
+    case = apps["case"] if "case" in apps.columns else None
+    if field in apps.columns or case is None or not isinstance(case.dtype, pd.CategoricalDtype):
+        return attach_fields(apps, descriptors, [field])[field]
+    values = descriptor_lookup(descriptors, [field])[field]
+    if not (pd.api.types.is_string_dtype(values.dtype) or (isinstance(values.dtype, pd.CategoricalDtype)
+                                                           and pd.api.types.is_string_dtype(values.dtype.categories))):
+        return attach_fields(apps, descriptors, [field])[field]
+    per_case = values.reindex(case.cat.categories)  # the value of each case the frame can name (NA: none)
+    small, labels = pd.factorize(per_case.astype(object), use_na_sentinel=True)
+    codes = np.append(small, -1)[case.cat.codes.to_numpy()]  # a row with no case: -1, missing
+    key = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object)), index=apps.index,
+                    name=field)
+    key.attrs["text"] = True
+    return key

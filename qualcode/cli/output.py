@@ -42,8 +42,13 @@ def emit_frame(frame: pd.DataFrame, fmt: str, *, max_text: int = 70, index: bool
     if index and frame.size > _WIDE_CELLS:
         fast = _wide_count_table(frame)
         if fast is not None:
+            # bytes straight to standard output: ``click.echo`` would decode, search for
+            # colour codes and encode again each line of 30,000 numbers
+            click.get_text_stream("stdout").flush()
+            out = click.get_binary_stream("stdout")
             for line in fast:
-                click.echo(line)
+                out.write(line)
+            out.flush()
             return
     shown = frame.copy()
     for column in shown.columns:
@@ -59,12 +64,12 @@ def emit_frame(frame: pd.DataFrame, fmt: str, *, max_text: int = 70, index: bool
 _WIDE_CELLS = 100_000
 
 
-def _wide_count_table(frame: pd.DataFrame) -> Iterator[str] | None:
+def _wide_count_table(frame: pd.DataFrame) -> Iterator[bytes] | None:
     """The lines ``frame.to_string()`` prints for a table of counts (non-negative integer
-    columns, text labels), character for character, made a few rows at a time with
-    numpy (each row's digits laid into a byte buffer at its columns' right edges) and
-    handed out one by one, so the whole text is never held at once. None when the frame
-    is anything else (pandas prints it then)."""
+    columns, text labels), character for character, as UTF-8 with their newlines, made a
+    few rows at a time with numpy (each row's digits laid into a byte buffer at its
+    columns' right edges) and handed out one by one, so the whole text is never held at
+    once. None when the frame is anything else (pandas prints it then)."""
     import numpy as np
     import pandas as pd
 
@@ -86,21 +91,23 @@ def _wide_count_table(frame: pd.DataFrame) -> Iterator[str] | None:
     first = max([len(x) for x in labels] + [len(str(row_name or "")), len(str(column_name or ""))])
     ends = np.cumsum(widths + 2)  # each column: two spaces, then the value right-aligned
 
-    def lines() -> Iterator[str]:
-        yield str(column_name or "").ljust(first) + "".join("  " + n.rjust(w) for n, w in zip(names, widths))
+    def lines() -> Iterator[bytes]:
+        yield (str(column_name or "").ljust(first) + "".join("  " + n.rjust(w) for n, w in zip(names, widths))
+               + "\n").encode("utf-8")
         if row_name is not None:
-            yield str(row_name).ljust(first) + " " * int(ends[-1])
+            yield (str(row_name).ljust(first) + " " * int(ends[-1]) + "\n").encode("utf-8")
         chunk = max(1, 4_000_000 // int(ends[-1]))  # rows laid out at once: a few MB of buffer
         for top in range(0, len(labels), chunk):
             rest = values[top:top + chunk].copy()
             width = digits[top:top + chunk]
-            buffer = np.full((len(rest), int(ends[-1])), ord(" "), dtype=np.uint8)
+            buffer = np.full((len(rest), int(ends[-1]) + 1), ord(" "), dtype=np.uint8)
+            buffer[:, -1] = ord("\n")
             for place in range(int(width.max())):
                 at = ends - 1 - place
                 buffer[:, at] = np.where(width > place, ord("0") + rest % 10, buffer[:, at])
                 rest //= 10
             for label, row in zip(labels[top:top + chunk], buffer):
-                yield label.ljust(first) + row.tobytes().decode("ascii")
+                yield label.ljust(first).encode("utf-8") + row.tobytes()
 
     return lines()
 

@@ -60,8 +60,11 @@ _LOWEST_WEIGHT = -510
 WEIGHT_VALUES: tuple[float, ...] = (float("nan"), *(float(w) for w in range(_LOWEST_WEIGHT, 512)))
 
 _lock = threading.Lock()
-#: the threads under way, by what they read ("ids" or "tables") and project file
-_threads: dict[tuple[str, Path], threading.Thread] = {}
+#: the reads a thread makes, in its order
+_KINDS = ("tables", "ids")
+#: the threads under way, by project file, and for each read an event set when it is over
+_threads: dict[Path, threading.Thread] = {}
+_done: dict[tuple[str, Path], threading.Event] = {}
 #: what was read, by cache file: application ids and packed ids as texts, the bits of
 #: each id, then (for the weights) the weight of each number packed below them (``WEIGHT_VALUES``)
 Texts = tuple  # (str, str, tuple[int, ...]) or (str, str, tuple[int, ...], tuple[float, ...])
@@ -111,11 +114,15 @@ def project_file(target: str | None, folder: str | Path = ".") -> Path | None:
 
 
 def start(target: str | None, extra: tuple[str, ...] = ()) -> None:
-    """Begin reading the counting ids of the project ``target`` names (as the command
-    line's ``--project``) on a daemon thread, and its small tables
-    (:mod:`qualcode.store.small_tables`) on another, unless the cache is off, the project
-    is not a SQLite file, or a read of it is already under way. ``extra``:
-    ``("weight",)`` to read the weights with the ids (``stats weights``)."""
+    """Begin reading the project ``target`` names (as the command line's ``--project``)
+    on a daemon thread: first its small tables (:mod:`qualcode.store.small_tables`, which
+    a count needs first), then its counting ids; unless the cache is off, the project is
+    not a SQLite file, or a read of it is already under way. ``extra``: ``("weight",)``
+    to read the weights with the ids (``stats weights``).
+
+    One thread, not one per read: with the command's own imports that would be three
+    busy threads on a two-core machine, and the imports (the command's critical path)
+    would lose more than the reads gain."""
     with _lock:  # threads that ended without anyone taking their read (a command that failed early)
         for key in [key for key, thread in _threads.items() if not thread.is_alive()]:
             del _threads[key]
@@ -126,14 +133,17 @@ def start(target: str | None, extra: tuple[str, ...] = ()) -> None:
     path = project_file(target)
     if path is None:
         return
-    for kind, job, args in (("ids", _prefetch, (path, tuple(extra))), ("tables", _prefetch_tables, (path,))):
-        with _lock:
-            running = _threads.get((kind, path))
-            if running is not None and running.is_alive():
-                continue
-            thread = threading.Thread(target=job, args=args, name=f"qualcode-prefetch-{kind}", daemon=True)
-            _threads[(kind, path)] = thread
-        thread.start()
+    with _lock:
+        running = _threads.get(path)
+        if running is not None and running.is_alive():
+            return
+        done = {kind: threading.Event() for kind in _KINDS}
+        for kind, event in done.items():
+            _done[(kind, path)] = event
+        thread = threading.Thread(target=_prefetch, args=(path, tuple(extra), done), name="qualcode-prefetch",
+                                  daemon=True)
+        _threads[path] = thread
+    thread.start()
 
 
 def take(where: Path) -> Texts | None:
@@ -146,21 +156,22 @@ def take(where: Path) -> Texts | None:
 
 def take_tables(where: Path) -> dict[str, str] | None:
     """The small tables' JSON texts (:func:`qualcode.store.small_tables.read`) read for
-    cache file ``where`` (waiting for the thread), or None, like :func:`take`."""
+    cache file ``where`` (waiting for the thread to have read them), or None, like
+    :func:`take`."""
     return _take("tables", where)  # type: ignore[return-value]
 
 
 def _take(kind: str, where: Path) -> object:
     with _lock:
-        threads = [thread for (k, _), thread in _threads.items() if k == kind]
-    for thread in threads:
-        thread.join()
+        waits = [event for (k, _), event in _done.items() if k == kind]
+    for event in waits:
+        event.wait()
     with _lock:
         found = _read.pop((kind, where), None)
         for key in [key for key in _read if key[0] == kind]:
             del _read[key]  # a read for another state is of no use to anyone now
-        for key in [key for key in _threads if key[0] == kind]:
-            del _threads[key]
+        for key in [key for key in _done if key[0] == kind]:
+            del _done[key]
         return found
 
 
@@ -229,16 +240,19 @@ def _bits(con: sqlite3.Connection, budget: int = _PACK_BITS) -> tuple[int, ...] 
     return bits if sum(bits) <= budget else None
 
 
-def _prefetch(path: Path, extra: tuple[str, ...] = ()) -> None:
-    """The ids thread: read, keep the texts under their cache file name. A file SQLite
-    cannot read (locked past the timeout, not a project, damaged) leaves nothing: the
-    command then reads through the store and reports the problem itself."""
-    _keep("ids", path, lambda con: read_texts(con, path, extra))
-
-
-def _prefetch_tables(path: Path) -> None:
-    """The small tables' thread, like :func:`_prefetch`."""
-    _keep("tables", path, lambda con: read_tables(con, path))
+def _prefetch(path: Path, extra: tuple[str, ...], done: dict[str, threading.Event]) -> None:
+    """The thread: the small tables, then the ids, each kept under its cache file name
+    and its event set when its read is over (read or not). A file SQLite cannot read
+    (locked past the timeout, not a project, damaged) leaves nothing: the command then
+    reads through the store and reports the problem itself."""
+    try:
+        _keep("tables", path, lambda con: read_tables(con, path))
+    finally:
+        done["tables"].set()
+    try:
+        _keep("ids", path, lambda con: read_texts(con, path, extra))
+    finally:
+        done["ids"].set()
 
 
 def _keep(kind: str, path: Path, read: Callable[[sqlite3.Connection], tuple[Path, object]]) -> None:

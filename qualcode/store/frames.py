@@ -438,6 +438,8 @@ def _positions(table: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
     lookup = np.full(int(keys.max()) + 2, -1, dtype=np.int64)  # the last slot: any id outside
     lookup[keys] = np.arange(len(keys))
     ids = np.asarray(ids)
+    if not len(ids) or (ids.min() >= 0 and ids.max() <= keys.max()):
+        return lookup[ids]  # every id inside the table's range (the rule): no 10^6-row temporaries
     return lookup[np.where((ids >= 0) & (ids <= keys.max()), ids, len(lookup) - 1)]
 
 
@@ -452,7 +454,7 @@ def _column(table: pd.DataFrame, name: str, at: np.ndarray, nullable: bool = Fal
     # and range-check 10^6 values that are correct by construction)
     small = np.int8 if len(categories) < 127 else np.int16 if len(categories) < 32_767 else np.int32
     codes = np.append(codes, -1).astype(small)
-    spread = codes[np.where(at >= 0, at, -1)]
+    spread = codes[at]  # ``at`` is -1 where the small table has no row: the -1 appended above
     try:
         return pd.Categorical.from_codes(spread, categories=categories, validate=False)
     except TypeError:  # pandas < 2.1 has no ``validate``
