@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from qualcode import Project
-from qualcode.store import count_cache, count_prefetch, frames, kept_tables, small_tables
+from qualcode.store import count_cache, frames, kept_tables
 
 
 @pytest.fixture
@@ -136,23 +136,6 @@ def test_a_damaged_file_is_removed_and_read_again(study: Path, damage: str) -> N
     for plain, kept in _both(study):
         pd.testing.assert_frame_equal(kept, plain)
     assert json.loads(path.read_text(encoding="utf-8"))["sources"]["name"]  # written whole again
-
-
-def test_the_prefetch_thread_reads_the_same_tables(study: Path) -> None:
-    count_prefetch.start(str(study))
-    project = Project.open(study)
-    try:
-        with project.database.connect() as conn:
-            where = count_cache.slot(conn, small_tables.NAME, small_tables.SUFFIX)
-            plain = frames.source_table(conn)
-        assert where is not None
-        texts = count_prefetch.take_tables(where.path)
-        assert texts is not None  # read by the thread, for exactly this state
-        columns = json.loads(texts["sources"])
-        assert columns["name"] == plain["name"].tolist() and columns["id"] == plain["id"].tolist()
-        count_prefetch.take(where.path)  # the ids thread's read: not left behind
-    finally:
-        project.close()
 
 
 def test_nothing_is_kept_when_the_cache_is_off(study: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -289,7 +289,7 @@ def test_prefetched_texts_in_any_order_give_rows_in_application_order(study: Pat
         assert bits is not None and kept is not None
         packed = (((plain[:, 0] << bits[1]) + plain[:, 1] << bits[2]) + plain[:, 2] << bits[3]) + plain[:, 3]
         shuffled = np.random.default_rng(1).permutation(len(plain))
-        count_prefetch._read[("ids", kept.path)] = (" ".join(str(app_ids[i]) for i in shuffled),
+        count_prefetch._read[kept.path] = (" ".join(str(app_ids[i]) for i in shuffled),
                                            " ".join(str(v) for v in packed[shuffled]), bits)
         assert np.array_equal(frames._prefetched(kept), plain)
     finally:

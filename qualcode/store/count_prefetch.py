@@ -35,10 +35,8 @@ import hashlib
 import os
 import sqlite3
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
-from qualcode.store import small_tables
 from qualcode.store.file_stamps import file_stamps
 
 #: the cache name of the array read here: applied codings, no extra column
@@ -60,16 +58,11 @@ _LOWEST_WEIGHT = -510
 WEIGHT_VALUES: tuple[float, ...] = (float("nan"), *(float(w) for w in range(_LOWEST_WEIGHT, 512)))
 
 _lock = threading.Lock()
-#: the reads a thread makes, in its order
-_KINDS = ("tables", "ids")
-#: the threads under way, by project file, and for each read an event set when it is over
 _threads: dict[Path, threading.Thread] = {}
-_done: dict[tuple[str, Path], threading.Event] = {}
 #: what was read, by cache file: application ids and packed ids as texts, the bits of
 #: each id, then (for the weights) the weight of each number packed below them (``WEIGHT_VALUES``)
 Texts = tuple  # (str, str, tuple[int, ...]) or (str, str, tuple[int, ...], tuple[float, ...])
-#: (for "tables": the JSON text of each small table), by kind and cache file
-_read: dict[tuple[str, Path], object] = {}
+_read: dict[Path, Texts] = {}
 
 
 def cache_off() -> bool:
@@ -114,18 +107,13 @@ def project_file(target: str | None, folder: str | Path = ".") -> Path | None:
 
 
 def start(target: str | None, extra: tuple[str, ...] = ()) -> None:
-    """Begin reading the project ``target`` names (as the command line's ``--project``)
-    on a daemon thread: first its small tables (:mod:`qualcode.store.small_tables`, which
-    a count needs first), then its counting ids; unless the cache is off, the project is
-    not a SQLite file, or a read of it is already under way. ``extra``: ``("weight",)``
-    to read the weights with the ids (``stats weights``).
-
-    One thread, not one per read: with the command's own imports that would be three
-    busy threads on a two-core machine, and the imports (the command's critical path)
-    would lose more than the reads gain."""
+    """Begin reading the counting ids of the project ``target`` names (as the command
+    line's ``--project``) on a daemon thread, unless the cache is off, the project is not
+    a SQLite file, or a read of it is already under way. ``extra``: ``("weight",)`` to
+    read the weights with them (``stats weights``)."""
     with _lock:  # threads that ended without anyone taking their read (a command that failed early)
-        for key in [key for key, thread in _threads.items() if not thread.is_alive()]:
-            del _threads[key]
+        for ended in [key for key, thread in _threads.items() if not thread.is_alive()]:
+            del _threads[ended]
     if cache_off():
         return
     if any(column not in EXTRAS for column in extra):
@@ -134,13 +122,9 @@ def start(target: str | None, extra: tuple[str, ...] = ()) -> None:
     if path is None:
         return
     with _lock:
-        running = _threads.get(path)
-        if running is not None and running.is_alive():
+        if path in _threads and _threads[path].is_alive():
             return
-        done = {kind: threading.Event() for kind in _KINDS}
-        for kind, event in done.items():
-            _done[(kind, path)] = event
-        thread = threading.Thread(target=_prefetch, args=(path, tuple(extra), done), name="qualcode-prefetch",
+        thread = threading.Thread(target=_prefetch, args=(path, tuple(extra)), name="qualcode-count-prefetch",
                                   daemon=True)
         _threads[path] = thread
     thread.start()
@@ -151,28 +135,15 @@ def take(where: Path) -> Texts | None:
     application ids and the packed ids as texts of space-separated numbers, the bits of
     each packed id, and for the weights ``WEIGHT_VALUES``; None when nothing was read for
     exactly that state. Whatever else was read is dropped."""
-    return _take("ids", where)  # type: ignore[return-value]
-
-
-def take_tables(where: Path) -> dict[str, str] | None:
-    """The small tables' JSON texts (:func:`qualcode.store.small_tables.read`) read for
-    cache file ``where`` (waiting for the thread to have read them), or None, like
-    :func:`take`."""
-    return _take("tables", where)  # type: ignore[return-value]
-
-
-def _take(kind: str, where: Path) -> object:
     with _lock:
-        waits = [event for (k, _), event in _done.items() if k == kind]
-    for event in waits:
-        event.wait()
+        threads = list(_threads.values())
+    for thread in threads:
+        thread.join()
     with _lock:
-        found = _read.pop((kind, where), None)
-        for key in [key for key in _read if key[0] == kind]:
-            del _read[key]  # a read for another state is of no use to anyone now
-        for key in [key for key in _done if key[0] == kind]:
-            del _done[key]
-        return found
+        texts = _read.pop(where, None)
+        _read.clear()  # a read for another state is of no use to anyone now
+        _threads.clear()
+        return texts
 
 
 def read_texts(con: sqlite3.Connection, path: Path, extra: tuple[str, ...] = ()) -> tuple[Path, Texts | None]:
@@ -184,8 +155,9 @@ def read_texts(con: sqlite3.Connection, path: Path, extra: tuple[str, ...] = ())
     stamps = file_stamps(path)
     con.execute("BEGIN")
     try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
         name = "_".join((NAME, *extra))
-        where, _ = slot_path(path, stamps, _revision(con), name)
+        where, _ = slot_path(path, stamps, (row[0] if row and row[0] else "0"), name)
         if where.exists():
             return where, None  # a warm command: the kept array is loaded, nothing to read
         weight_bits = _WEIGHT_BITS if extra else 0
@@ -210,25 +182,6 @@ def read_texts(con: sqlite3.Connection, path: Path, extra: tuple[str, ...] = ())
         con.execute("COMMIT")
 
 
-def read_tables(con: sqlite3.Connection, path: Path) -> tuple[Path, dict[str, str] | None]:
-    """Like :func:`read_texts`, for the small tables: their cache file for the state seen
-    and (unless that file exists already) their JSON texts."""
-    con.execute("SELECT count(*) FROM meta").fetchone()
-    stamps = file_stamps(path)
-    con.execute("BEGIN")
-    try:
-        where, _ = slot_path(path, stamps, _revision(con), small_tables.NAME, small_tables.SUFFIX)
-        return where, (None if where.exists() else small_tables.read(con))
-    finally:
-        con.execute("COMMIT")
-
-
-def _revision(con: sqlite3.Connection) -> str:
-    """The change counter as ``store.revision.read`` gives it."""
-    row = con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
-    return row[0] if row and row[0] else "0"
-
-
 def _bits(con: sqlite3.Connection, budget: int = _PACK_BITS) -> tuple[int, ...] | None:
     """Bits of each id as ``frames._id_bits`` counts them (None: they do not fit in ``budget``)."""
     bounds = con.execute("SELECT " + ", ".join(
@@ -240,33 +193,21 @@ def _bits(con: sqlite3.Connection, budget: int = _PACK_BITS) -> tuple[int, ...] 
     return bits if sum(bits) <= budget else None
 
 
-def _prefetch(path: Path, extra: tuple[str, ...], done: dict[str, threading.Event]) -> None:
-    """The thread: the small tables, then the ids, each kept under its cache file name
-    and its event set when its read is over (read or not). A file SQLite cannot read
-    (locked past the timeout, not a project, damaged) leaves nothing: the command then
-    reads through the store and reports the problem itself."""
-    try:
-        _keep("tables", path, lambda con: read_tables(con, path))
-    finally:
-        done["tables"].set()
-    try:
-        _keep("ids", path, lambda con: read_texts(con, path, extra))
-    finally:
-        done["ids"].set()
-
-
-def _keep(kind: str, path: Path, read: Callable[[sqlite3.Connection], tuple[Path, object]]) -> None:
+def _prefetch(path: Path, extra: tuple[str, ...] = ()) -> None:
+    """The thread: read, keep the texts under their cache file name. A file SQLite cannot
+    read (locked past the timeout, not a project, damaged) leaves nothing: the command
+    then reads through the store and reports the problem itself."""
     try:
         con = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=5, isolation_level=None,
                               check_same_thread=False)
     except sqlite3.Error:
         return
     try:
-        where, found = read(con)
+        where, texts = read_texts(con, path, extra)
     except sqlite3.Error:
         return
     finally:
         con.close()
-    if found is not None:
+    if texts is not None:
         with _lock:
-            _read[(kind, where)] = found
+            _read[where] = texts

@@ -376,7 +376,7 @@ def _prefetched(kept: count_cache.Slot | None) -> np.ndarray | None:
     if len(ids) > 1 and not bool((ids[1:] > ids[:-1]).all()):
         packed = packed[np.argsort(ids, kind="stable")]  # group_concat keeps no promised order
     if not weighted:
-        return np.column_stack(_unpack(packed, bits)) if len(packed) else np.zeros((0, 4), dtype=np.int64)
+        return _stacked(_unpack(packed, bits), np.int64)
     # ``stats weights``: each weight's number (count_prefetch.WEIGHT_VALUES; 0: none) sits below the ids
     weights = np.array((0.0, *weighted[0]), dtype=np.float64)
     weight_bits = len(weighted[0]).bit_length()
@@ -384,8 +384,16 @@ def _prefetched(kept: count_cache.Slot | None) -> np.ndarray | None:
     values = weights[numbers]
     if np.isnan(values).any():  # a weight the numbers cannot say exactly (2.5): read the project
         return None
-    columns = [*_unpack(packed >> weight_bits, bits), values, numbers == 0]
-    return np.column_stack(columns).astype(np.float64) if len(packed) else np.zeros((0, 6), dtype=np.float64)
+    return _stacked([*_unpack(packed >> weight_bits, bits), values, numbers == 0], np.float64)
+
+
+def _stacked(columns: list[np.ndarray], dtype: type) -> np.ndarray:
+    """The columns side by side in one array of ``dtype``, each copied (and converted)
+    into place: ``np.column_stack`` of mixed types took twice as long for 10^6 rows."""
+    out = np.empty((len(columns[0]), len(columns)), dtype=dtype)
+    for i, column in enumerate(columns):
+        out[:, i] = column
+    return out
 
 
 def _id_bits(conn: Connection, budget: int) -> tuple[int, ...] | None:

@@ -7,10 +7,9 @@ cases' descriptors as one JSON text each; this module gives their rows to
 1. this process's last parse of them (one parse serves every frame that needs them);
 2. the file kept in the cache folder for exactly this state (``count_cache.slot``:
    change counter and file stamps, so a write by anyone makes a new name);
-3. what the command line's prefetch thread read for this state;
-4. a read now, on the caller's connection;
+3. a read now, on the caller's connection;
 
-and keeps the texts of 3 and 4 in the cache folder (written on a thread, renamed into
+and keeps the texts of 3 in the cache folder (written on a thread, renamed into
 place whole). ``None`` (PostgreSQL, an in-memory project, ``QUALCODE_CACHE=off``, a
 table SQLite's JSON cannot hold) tells the caller to read through SQLAlchemy as before.
 
@@ -26,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from qualcode.store import count_cache, count_prefetch, small_tables
+from qualcode.store import count_cache, small_tables
 
 Columns = dict[str, list[Any]]
 #: the parsed tables of the last state this process asked for, by cache file
@@ -85,16 +84,17 @@ def _well_formed(tables: object) -> bool:
 
 
 def _read(conn: Connection, where: count_cache.Slot) -> dict[str, Columns] | None:
-    """The tables from the prefetch thread or read now, kept for the next command."""
-    texts = count_prefetch.take_tables(where.path)
-    if texts is None:
-        driver = conn.connection.driver_connection
-        if not isinstance(driver, sqlite3.Connection):  # pragma: no cover - count_cache.slot is SQLite only
-            return None
-        try:
-            texts = small_tables.read(driver)
-        except sqlite3.Error:  # e.g. a BLOB where text belongs: JSON cannot hold it; read row by row
-            return None
+    """The tables read now, kept for the next command. Not read ahead on the command
+    line's thread: the counting ids keep that thread busy until the imports end, and
+    read one after the other there the ids came too late (three busy threads on two
+    cores slowed the imports more)."""
+    driver = conn.connection.driver_connection
+    if not isinstance(driver, sqlite3.Connection):  # pragma: no cover - count_cache.slot is SQLite only
+        return None
+    try:
+        texts = small_tables.read(driver)
+    except sqlite3.Error:  # e.g. a BLOB where text belongs: JSON cannot hold it; read row by row
+        return None
     tables = {name: json.loads(texts[name]) for name in small_tables.TABLES}
     count_cache.save_text_soon(where, "{" + ",".join(f"{json.dumps(name)}:{texts[name]}"
                                                      for name in small_tables.TABLES) + "}")

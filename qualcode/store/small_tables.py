@@ -5,8 +5,7 @@ sources have excerpts, and the cases' descriptors: a few tens of thousands of ro
 are small, but reading them costs a fifth of a second a command: the sources table
 stores each source's text in its row, before the case and wave columns, so a scan
 reads every text, and the driver makes a Python object per value. Here SQLite builds
-each column as one JSON text (``json_group_array``) in C, on a thread when the command
-line reads ahead (:mod:`qualcode.store.count_prefetch`), and
+each column as one JSON text (``json_group_array``) in C, and
 :mod:`qualcode.store.kept_tables` keeps the texts on disk beside the counting arrays
 until the next write, so a later command parses a file instead.
 
@@ -16,7 +15,7 @@ the ``ORDER BY`` of the ``store.frames`` read it stands in for, in a subquery (S
 never flattens an ordered subquery into an aggregate, so the rows reach
 ``json_group_array`` in that order).
 
-Standard library only: the prefetch thread imports this before anything heavy.
+Standard library only, like the other reads made before anything heavy is imported.
 """
 from __future__ import annotations
 
