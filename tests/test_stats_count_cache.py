@@ -145,7 +145,7 @@ def test_a_wide_presence_table_prints_as_pandas_prints_it() -> None:
                          columns=pd.Index([f"P{j:05d} wave {1 + j % 3}" if j % 7 else f"Zoë 🎧 {j}"
                                            for j in range(2_000)], name="source"))
     lines = _wide_count_table(frame)
-    assert lines is not None and b"".join(lines).decode("utf-8") == frame.to_string() + "\n"
+    assert lines is not None and b"".join(b"".join(parts) for parts in lines).decode("utf-8") == frame.to_string() + "\n"
     assert _wide_count_table(frame.astype(float)) is None  # not counts: pandas prints it
 
 

@@ -95,9 +95,14 @@ def _codes_by_unit(apps: pd.DataFrame, codebook: pd.DataFrame | None, by: str, c
     require(apps, ["excerpt_id", "code", by], "applications", "project.applications()")
     inc = incidence(apps, codebook, child_sum=child_sum)
     unit_idx, units = factorize_labels(inc.excerpts[by])
-    um = counts_by_unit(np.asarray(unit_idx), inc.cells, len(units))
-    values = np.zeros((um.shape[1], um.shape[0]), dtype=np.int64)
-    values[um.cols, um.rows] = 1 if presence else um.counts()
+    values = np.zeros((len(inc.codes), len(units)), dtype=np.int64)
+    if presence:  # a 1 at each (code, unit) an excerpt has: nothing to count
+        unit_of_cell = np.asarray(unit_idx, dtype=np.int64)[inc.cells.rows]
+        known = unit_of_cell >= 0
+        values[inc.cells.cols[known], unit_of_cell[known]] = 1
+    else:
+        um = counts_by_unit(np.asarray(unit_idx), inc.cells, len(units))
+        values[um.cols, um.rows] = um.counts()
     return pd.DataFrame(values, index=pd.Index(inc.codes["code"], name="code"),
                         columns=pd.Index(units, name=by), copy=False)
 

@@ -47,7 +47,8 @@ def emit_frame(frame: pd.DataFrame, fmt: str, *, max_text: int = 70, index: bool
             click.get_text_stream("stdout").flush()
             out = click.get_binary_stream("stdout")
             for line in fast:
-                out.write(line)
+                for part in line:
+                    out.write(part)
             out.flush()
             return
     shown = frame.copy()
@@ -64,12 +65,14 @@ def emit_frame(frame: pd.DataFrame, fmt: str, *, max_text: int = 70, index: bool
 _WIDE_CELLS = 100_000
 
 
-def _wide_count_table(frame: pd.DataFrame) -> Iterator[bytes] | None:
+def _wide_count_table(frame: pd.DataFrame) -> Iterator[tuple[bytes | memoryview, ...]] | None:
     """The lines ``frame.to_string()`` prints for a table of counts (non-negative integer
     columns, text labels), character for character, as UTF-8 with their newlines, made a
     few rows at a time with numpy (each row's digits laid into a byte buffer at its
-    columns' right edges) and handed out one by one, so the whole text is never held at
-    once. None when the frame is anything else (pandas prints it then)."""
+    columns' right edges) and handed out one by one, each as its parts (label, then the
+    numbers, not copied into one string: a line of 30,000 counts is half a megabyte), so
+    the whole text is never held at once. None when the frame is anything else (pandas
+    prints it then)."""
     import numpy as np
     import pandas as pd
 
@@ -91,11 +94,11 @@ def _wide_count_table(frame: pd.DataFrame) -> Iterator[bytes] | None:
     first = max([len(x) for x in labels] + [len(str(row_name or "")), len(str(column_name or ""))])
     ends = np.cumsum(widths + 2)  # each column: two spaces, then the value right-aligned
 
-    def lines() -> Iterator[bytes]:
-        yield (str(column_name or "").ljust(first) + "".join("  " + n.rjust(w) for n, w in zip(names, widths))
-               + "\n").encode("utf-8")
+    def lines() -> Iterator[tuple[bytes | memoryview, ...]]:
+        yield ((str(column_name or "").ljust(first) + "".join("  " + n.rjust(w) for n, w in zip(names, widths))
+                + "\n").encode("utf-8"),)
         if row_name is not None:
-            yield (str(row_name).ljust(first) + " " * int(ends[-1]) + "\n").encode("utf-8")
+            yield ((str(row_name).ljust(first) + " " * int(ends[-1]) + "\n").encode("utf-8"),)
         chunk = max(1, 4_000_000 // int(ends[-1]))  # rows laid out at once: a few MB of buffer
         for top in range(0, len(labels), chunk):
             rest = values[top:top + chunk].copy()
@@ -107,7 +110,7 @@ def _wide_count_table(frame: pd.DataFrame) -> Iterator[bytes] | None:
                 buffer[:, at] = np.where(width > place, ord("0") + rest % 10, buffer[:, at])
                 rest //= 10
             for label, row in zip(labels[top:top + chunk], buffer):
-                yield label.ljust(first).encode("utf-8") + row.tobytes()
+                yield label.ljust(first).encode("utf-8"), memoryview(row)
 
     return lines()
 
