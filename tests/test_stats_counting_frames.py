@@ -244,3 +244,27 @@ def test_one_codes_excerpts_read_alone_are_the_rows_of_the_whole_frame(tmp_path:
         pd.testing.assert_frame_equal(empty, empty_whole)  # the same columns and types, no rows
     finally:
         project.close()
+
+
+@pytest.mark.parametrize("shape", ["sorted", "nearly sorted", "shuffled", "repeats", "one"])
+def test_excerpts_are_numbered_in_order_of_first_appearance(shape: str) -> None:
+    """The incidence numbers excerpts as ``pd.factorize`` does (tables list sources and
+    cases in order of first appearance), whichever way the ids come."""
+    import numpy as np
+
+    from qualcode.analysis._matrix import _numbered_in_order
+
+    rng = np.random.default_rng(3)
+    ids = np.sort(rng.integers(0, 50_000, 20_000))
+    if shape == "nearly sorted":
+        ids[rng.integers(0, len(ids), 50)] = rng.integers(0, 50_000, 50)
+    elif shape == "shuffled":
+        rng.shuffle(ids)
+    elif shape == "repeats":
+        ids = np.repeat(ids[:500], 7)
+        ids[::13] = ids[::13][::-1]
+    elif shape == "one":
+        ids = ids[:1]
+    codes, uniques = _numbered_in_order(pd.Series(ids))
+    want_codes, want_uniques = pd.factorize(ids, sort=False)
+    assert np.array_equal(codes, want_codes) and np.array_equal(uniques, want_uniques)

@@ -76,3 +76,4 @@ def test_weights_by_wave_and_role_and_overall(built) -> None:
     _check(table, want, ["wave", "role"])
     overall = project.weights()
     _check(overall, _by_hand(codings, lambda row: ()), [])
+

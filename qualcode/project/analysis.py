@@ -35,15 +35,24 @@ class AnalysisFrames:
     ``apps`` are the applications (for a count, only the columns counting needs);
     ``base`` is the material the same filter keeps, one row per source with excerpts
     (``case``, ``wave``…): the denominator for "% of cases". ``excerpts`` (with text,
-    speaker and codes) is read only when asked for.
+    speaker and codes) and ``descriptors`` (a frequency table needs none) are read only
+    when asked for.
     """
 
-    def __init__(self, apps: pd.DataFrame, codebook: pd.DataFrame, descriptors: pd.DataFrame,
+    def __init__(self, apps: pd.DataFrame, codebook: pd.DataFrame,
+                 descriptors: "Callable[[], pd.DataFrame] | pd.DataFrame",
                  base: pd.DataFrame, excerpts: "Callable[[], pd.DataFrame] | pd.DataFrame",
                  counted: "qa.AnalysisBase | None" = None) -> None:
-        self.apps, self.codebook, self.descriptors, self.base = apps, codebook, descriptors, base
+        self.apps, self.codebook, self.base = apps, codebook, base
+        self._descriptors = descriptors
         self._excerpts = excerpts
         self.counted = counted  # what ``base`` is, in words (qualcode.analysis.base)
+
+    @property
+    def descriptors(self) -> pd.DataFrame:
+        if callable(self._descriptors):
+            self._descriptors = self._descriptors()
+        return self._descriptors
 
     @property
     def excerpts(self) -> pd.DataFrame:
@@ -61,7 +70,8 @@ class AnalysisFrames:
         excerpts = self._share_excerpts if share_excerpts else (
             self._excerpts if not callable(self._excerpts) else self._unshared_excerpts)
         return AnalysisFrames(self.apps.copy(deep=False), self.codebook.copy(deep=False),
-                              self.descriptors.copy(deep=False), self.base.copy(deep=False), excerpts,
+                              self._descriptors if callable(self._descriptors) else self._descriptors.copy(deep=False),
+                              self.base.copy(deep=False), excerpts,
                               self.counted)
 
     def _unshared_excerpts(self) -> pd.DataFrame:
@@ -121,9 +131,9 @@ class ProjectAnalysis(ProjectPrivacy):
                final_only, extra, base)
         if key in cache:
             return cache[key].copy(share_excerpts=report is not None)  # type: ignore[union-attr]
-        descriptors = self.descriptors()
+        descriptors = self.descriptors() if where else None  # (read only when a filter or a caller needs them)
         listed = listed_where(where)
-        if not where or all(f in COUNTING_FIELDS or f in descriptors.columns for f in where):
+        if not where or all(f in COUNTING_FIELDS or f in descriptors.columns for f in where):  # type: ignore[union-attr]
             apps = self._counting_applications(extra + (("final",) if final_only else ()))
             code_table = self.codes() if codes is not None else None
             apps = filter_applications(apps, codes, code_table, descendants=descendants, coder=coder, where=where,
@@ -151,7 +161,8 @@ class ProjectAnalysis(ProjectPrivacy):
         codebook = self.codes()
         if not structural and not codebook.empty:  # no rows of zeros for the questionnaire-question codes
             codebook = codebook[thematic_mask(codebook["path"])].reset_index(drop=True)
-        result = AnalysisFrames(apps.reset_index(drop=True), codebook, descriptors,
+        result = AnalysisFrames(apps.reset_index(drop=True), codebook,
+                                self.descriptors if descriptors is None else descriptors,
                                 material.reset_index(drop=True),
                                 lambda: chosen(self.excerpts(where=where, status=None)).reset_index(drop=True),
                                 counted)
