@@ -73,13 +73,13 @@ def _both(target: Path) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
 
 def _kept_files(target: Path) -> list[Path]:
     count_cache.wait_for_saves()
-    return sorted((target.parent / "cache").glob("*-small_tables-*.json"))
+    return sorted((target.parent / "cache").glob("*-small_tables_*-*.json"))
 
 
 def test_kept_frames_are_the_frames_read_row_by_row(study: Path) -> None:
     for plain, kept in _both(study):
         pd.testing.assert_frame_equal(kept, plain)  # values, dtypes (int ids, typed descriptors), order
-    assert len(_kept_files(study)) == 1
+    assert len(_kept_files(study)) == 5  # sources, material, and the descriptors' cases, fields and values
     sources, material, descriptors = (plain for plain, _ in _both(study))
     assert set(sources["name"]) >= {"Zoë (mentor) wave 1", "Kofi 🎧 wave 1"}
     notes = sources[sources["name"] == "Notes from the board"].iloc[0]
@@ -92,9 +92,9 @@ def test_kept_frames_are_the_frames_read_row_by_row(study: Path) -> None:
 def test_a_new_process_reads_the_file_and_gets_the_same_frames(study: Path) -> None:
     first = _both(study)
     kept_tables._parsed.clear()  # as a new process starts
-    stamp = _kept_files(study)[0].stat().st_mtime_ns
+    stamps = [path.stat().st_mtime_ns for path in _kept_files(study)]
     second = _both(study)
-    assert _kept_files(study)[0].stat().st_mtime_ns == stamp  # loaded, not written again
+    assert [path.stat().st_mtime_ns for path in _kept_files(study)] == stamps  # loaded, not written again
     for (plain, _), (_, kept) in zip(first, second):
         pd.testing.assert_frame_equal(kept, plain)
 
@@ -112,7 +112,8 @@ def test_a_write_is_seen_and_replaces_the_kept_file(study: Path) -> None:
     after = _both(study)
     for plain, kept in after:
         pd.testing.assert_frame_equal(kept, plain)
-    assert len(_kept_files(study)) == 1 and _kept_files(study) != before
+    after_files = _kept_files(study)
+    assert len(after_files) == 5 and not set(after_files) & set(before)  # every table's state moved
 
 
 def test_a_write_by_another_tool_is_seen(study: Path) -> None:
@@ -127,15 +128,27 @@ def test_a_write_by_another_tool_is_seen(study: Path) -> None:
     pd.testing.assert_frame_equal(kept, plain)
 
 
-@pytest.mark.parametrize("damage", ["", "{\"sources\": [1, 2", "[]", "{\"sources\": {\"id\": [1]}}"])
+@pytest.mark.parametrize("damage", ["", "{\"id\": [1, 2", "[]", "{\"id\": [1], \"name\": []}", "{\"other\": []}"])
 def test_a_damaged_file_is_removed_and_read_again(study: Path, damage: str) -> None:
     _both(study)
     kept_tables._parsed.clear()
-    (path,) = _kept_files(study)
-    path.write_text(damage, encoding="utf-8")
+    for path in _kept_files(study):
+        path.write_text(damage, encoding="utf-8")
     for plain, kept in _both(study):
         pd.testing.assert_frame_equal(kept, plain)
-    assert json.loads(path.read_text(encoding="utf-8"))["sources"]["name"]  # written whole again
+    sources = next(path for path in _kept_files(study) if "small_tables_sources-" in path.name)
+    assert json.loads(sources.read_text(encoding="utf-8"))["name"]  # written whole again
+
+
+def test_a_frequency_table_reads_no_descriptors(study: Path) -> None:
+    """Only the tables a command uses are read (and kept): counting needs the sources."""
+    project = Project.open(study)
+    try:
+        project.frequencies()
+    finally:
+        project.close()
+    kinds = {path.name.split("small_tables_")[1].split("-")[0] for path in _kept_files(study)}
+    assert kinds == {"sources", "material"}
 
 
 def test_nothing_is_kept_when_the_cache_is_off(study: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -134,11 +134,14 @@ class ProjectAnalysis(ProjectPrivacy):
         descriptors = self.descriptors() if where else None  # (read only when a filter or a caller needs them)
         listed = listed_where(where)
         if not where or all(f in COUNTING_FIELDS or f in descriptors.columns for f in where):  # type: ignore[union-attr]
+            # the material first: the first count after a write reads it while the
+            # command line's thread is still reading the ids (qualcode.store.count_prefetch)
+            material = self._material()
             apps = self._counting_applications(extra + (("final",) if final_only else ()))
             code_table = self.codes() if codes is not None else None
             apps = filter_applications(apps, codes, code_table, descendants=descendants, coder=coder, where=where,
                                         descriptors=descriptors if where else None, final_only=final_only)
-            material = filter_where(self._material(), listed, descriptors if where else None)
+            material = filter_where(material, listed, descriptors if where else None)
         else:
             apps = self.applications(codes, descendants=descendants, coder=coder, where=where, final_only=final_only)
             material = self.excerpts(where=where, status=None)

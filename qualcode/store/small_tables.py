@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import sqlite3
 
-#: the cache file of the texts (``count_prefetch.slot_path``): ``<project>-small_tables-<state>.json``
+#: the cache file of each table's text (``count_prefetch.slot_path``):
+#: ``<project>-small_tables_<table>-<state>.json``
 NAME = "small_tables"
 SUFFIX = ".json"
 #: per table: the columns of its rows (as ``store.frames`` names them), the SQL of each,
@@ -53,12 +54,9 @@ def query(name: str) -> str:
     return f"SELECT {arrays} FROM (SELECT {named} {rest})"
 
 
-def read(con: sqlite3.Connection) -> dict[str, str]:
-    """Every table of :data:`TABLES` as one JSON text, an object of its columns
-    (``{"id": [...], "name": [...]}``), read on ``con`` (the caller holds one read
-    transaction around it, so all of them see one state)."""
-    texts = {}
-    for name, (columns, _, _) in TABLES.items():
-        arrays = con.execute(query(name)).fetchone()
-        texts[name] = "{" + ", ".join(f'"{column}": {array}' for column, array in zip(columns, arrays)) + "}"
-    return texts
+def read_table(con: sqlite3.Connection, name: str) -> str:
+    """Table ``name`` of :data:`TABLES` as one JSON text, an object of its columns
+    (``{"id": [...], "name": [...]}``), read on ``con``."""
+    columns = TABLES[name][0]
+    arrays = con.execute(query(name)).fetchone()
+    return "{" + ", ".join(f'"{column}": {array or "[]"}' for column, array in zip(columns, arrays)) + "}"
