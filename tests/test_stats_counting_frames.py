@@ -268,3 +268,26 @@ def test_excerpts_are_numbered_in_order_of_first_appearance(shape: str) -> None:
     codes, uniques = _numbered_in_order(pd.Series(ids))
     want_codes, want_uniques = pd.factorize(ids, sort=False)
     assert np.array_equal(codes, want_codes) and np.array_equal(uniques, want_uniques)
+
+
+def test_child_sum_excerpt_counts_match_a_hand_count() -> None:
+    """Per code, the excerpts carrying it or any descendant, each once (the child-sum
+    "excerpts" column), counted here with sets of paths for excerpts with one code and
+    with several under one parent."""
+    from qualcode.analysis._matrix import Cells, rolled_column_cells
+    from qualcode.analysis._tree import code_table
+
+    table = code_table(None, pd.DataFrame({"path": CODES, "position": range(len(CODES))}))
+    paths = table["code"].tolist()
+    rng = np.random.default_rng(11)
+    for _ in range(50):
+        n_rows = int(rng.integers(1, 40))
+        rows = rng.integers(0, n_rows, int(rng.integers(0, 120)))
+        cols = rng.integers(0, len(paths), len(rows))
+        cells = Cells.distinct(rows, cols, (n_rows, len(paths)))
+        per_row: dict[int, set[str]] = defaultdict(set)
+        for r, c in zip(rows.tolist(), cols.tolist()):
+            per_row[r].add(paths[c])
+        want = [sum(any(p == code or p.startswith(code + "/") for p in codes) for codes in per_row.values())
+                for code in paths]
+        assert rolled_column_cells(cells, table).tolist() == want

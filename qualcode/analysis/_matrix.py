@@ -316,7 +316,19 @@ def rollup(m: Cells, table: pd.DataFrame) -> Cells:
     each of its codes, once. A row with one code gets its ancestors as they are (they
     are distinct); only rows with several codes need duplicates removed."""
     ancestors = ancestor_table(table)  # code -> itself and its ancestors, -1 padded
-    per_row = np.bincount(m.rows, minlength=m.shape[0])
+    n_rows, n_cols = m.shape
+    if n_rows * n_cols <= _FLAG_LIMIT and len(m.rows):
+        # a flag per cell (sources x codes), set level by level: no list of every
+        # (row, ancestor) pair is built, and the cells come out in row-major order
+        flags = np.zeros(n_rows * n_cols, dtype=bool)
+        base = m.rows * n_cols
+        for level in range(ancestors.shape[1]):  # the code itself, its parent, grandparent...
+            up = ancestors[:, level][m.cols]
+            ok = up >= 0
+            flags[base[ok] + up[ok]] = True
+        key = np.flatnonzero(flags)
+        return Cells(key // n_cols, key % n_cols, m.shape)
+    per_row = np.bincount(m.rows, minlength=n_rows)
     several = per_row[m.rows] > 1
     parts_rows, parts_cols = [], []
     for chosen in (~several, several):
@@ -328,16 +340,33 @@ def rollup(m: Cells, table: pd.DataFrame) -> Cells:
             parts_cols.append(up[ok])
     alone = len(parts_rows) // 2
     rows, cols = np.concatenate(parts_rows[alone:]), np.concatenate(parts_cols[alone:])
-    n_rows, n_cols = m.shape
-    if n_rows * n_cols <= _FLAG_LIMIT and len(rows):  # a flag per cell (sources x codes)
-        flags = np.zeros(n_rows * n_cols, dtype=bool)
-        flags[rows * n_cols + cols] = True
-        key = np.flatnonzero(flags)
-        shared = Cells(key // n_cols, key % n_cols, m.shape)
-    else:  # a sort (excerpts x codes: few rows have several codes)
-        shared = Cells.distinct(rows, cols, m.shape)
+    shared = Cells.distinct(rows, cols, m.shape)  # a sort (excerpts x codes: few rows have several codes)
     return Cells(np.concatenate([*parts_rows[:alone], shared.rows]),
                  np.concatenate([*parts_cols[:alone], shared.cols]), m.shape)
+
+
+def rolled_column_cells(m: Cells, table: pd.DataFrame) -> np.ndarray:
+    """``rollup(m, table).column_cells()`` without building the rolled-up matrix: per code,
+    the rows that have it or any of its descendants.
+
+    A row with one code adds 1 to that code and to each of its ancestors, so those rows
+    are counted per code (a ``bincount`` of 200 numbers) and the counts carried up the
+    tree; only the rows with several codes (an excerpt coded twice under one parent must
+    count once for it) go through :func:`rollup`. For 10^6 excerpts that skips building
+    and sorting two million cells."""
+    ancestors = ancestor_table(table)
+    n_cols = m.shape[1]
+    per_row = np.bincount(m.rows, minlength=m.shape[0])
+    several = per_row[m.rows] > 1
+    alone = np.bincount(m.cols[~several], minlength=n_cols)
+    counts = np.zeros(n_cols, dtype=np.int64)
+    for level in range(ancestors.shape[1]):  # the code itself, its parent, grandparent...
+        up = ancestors[:, level]
+        np.add.at(counts, up[up >= 0], alone[up >= 0])
+    if several.any():
+        shared = rollup(Cells(m.rows[several], m.cols[several], m.shape), table)
+        counts += shared.column_cells()
+    return counts
 
 
 def counts_by_unit(unit: np.ndarray, m: Cells, n_units: int) -> Cells:

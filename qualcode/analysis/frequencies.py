@@ -15,6 +15,7 @@ from qualcode.analysis._matrix import (
     factorize_labels,
     incidence,
     require,
+    rolled_column_cells,
     rollup,
     unit_matrix,
 )
@@ -50,10 +51,11 @@ def frequencies(apps: pd.DataFrame, codebook: pd.DataFrame | None = None, *,
     source_case = np.full(n_src, -1, dtype=np.int64)
     source_case[inc.source_idx] = inc.case_idx
     by_source = unit_matrix(inc.source_idx, inc.cells, n_src)
-    for suffix, ex, by_source in (("", inc.cells, by_source),
-                                  ("_sum", rollup(inc.cells, inc.codes), rollup(by_source, inc.codes))):
+    for suffix, ex_counts, by_source in (("", inc.cells.column_cells(), by_source),
+                                         ("_sum", rolled_column_cells(inc.cells, inc.codes),
+                                          rollup(by_source, inc.codes))):
         by_case = unit_matrix(source_case, by_source, len(inc.cases))
-        out["excerpts" + suffix] = ex.column_cells()
+        out["excerpts" + suffix] = ex_counts
         out["sources" + suffix] = by_source.column_cells()
         out["cases" + suffix] = by_case.column_cells()
     for suffix in ("", "_sum"):
