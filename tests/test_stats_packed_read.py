@@ -136,14 +136,14 @@ def test_packed_ids_read_what_a_plain_select_reads_on_postgresql(pg_url: str, tm
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Record, for each counting read, whether the prefetched ids were used."""
     used: list[bool] = []
-    original = frames._prefetched
+    original = frames._prefetched_columns
 
     def spy(kept):  # type: ignore[no-untyped-def]
         values = original(kept)
         used.append(values is not None)
         return values
 
-    monkeypatch.setattr(frames, "_prefetched", spy)
+    monkeypatch.setattr(frames, "_prefetched_columns", spy)
     return used
 
 

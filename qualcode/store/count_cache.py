@@ -87,10 +87,10 @@ _saving_lock = threading.Lock()
 _waits_at_exit = False
 
 
-def save_soon(where: Slot | None, values: np.ndarray) -> None:
+def save_soon(where: Slot | None, values: np.ndarray | Callable[[], np.ndarray]) -> None:
     """:func:`save` on a thread of its own: writing 10^6 rows of ids (32 MB) is a tenth of
-    a second the command can spend counting instead. ``values`` must not change after
-    this call. The write ends before the process does (:func:`wait_for_saves` runs at
+    a second the command can spend counting instead. ``values`` (or what the function
+    given makes of it, on that thread) must not change after this call. The write ends before the process does (:func:`wait_for_saves` runs at
     exit, also when a ``stats`` command ends its process early), and a reader never sees
     half a file (:func:`save` renames a whole one into place), so a command that looks
     before the write is done just reads the project."""
@@ -125,10 +125,12 @@ def wait_for_saves() -> None:
         thread.join()
 
 
-def save(where: Slot | None, values: np.ndarray) -> None:
+def save(where: Slot | None, values: np.ndarray | Callable[[], np.ndarray]) -> None:
     """Keep ``values`` for this state and drop this project's older arrays of the same
     name. A cache folder that cannot be written (read-only home, full disk) only means
     the next command reads the project again: not an error the user has to handle."""
+    if callable(values):
+        values = values()
     _write(where, lambda out: np.save(out, values, allow_pickle=False))
 
 

@@ -291,34 +291,43 @@ def counting_applications(conn: Connection, status: str | None = "applied",
     # a SQLite project keeps these numbers on disk between processes (store.count_cache)
     kept = count_cache.slot(conn, "_".join(("counting", status or "any", *extra)))
     values = count_cache.load(kept, width)
+    columns: list[np.ndarray] | None = None
     if values is None:
-        # the command line may have read them on a second thread while it started
-        values = _prefetched(kept) if status == "applied" and set(extra) <= set(count_prefetch.EXTRAS) else None
-        if values is None:
+        # the command line may have read them on a second thread while it started: then
+        # the columns are used as they are, and stacked into one array for the cache on
+        # the saving thread (not while the command waits)
+        prefetched = _prefetched_columns(kept) \
+            if status == "applied" and set(extra) <= set(count_prefetch.EXTRAS) else None
+        if prefetched is not None:
+            columns, dtype = prefetched
+            count_cache.save_soon(kept, lambda: _stacked(columns, dtype))
+        else:
             values = counting_ids(conn, status, extra)
-        count_cache.save_soon(kept, values)  # written while the frame is built (never changed below)
-    ids = values[:, :4].astype(np.int64, copy=False)
+            count_cache.save_soon(kept, values)  # written while the frame is built (never changed below)
+    if columns is None:
+        columns = [values[:, i] for i in range(width)]  # type: ignore[index]
+    ids = [column.astype(np.int64, copy=False) for column in columns[:4]]
     srcs = source_table(conn) if sources is None else sources
     paths = _read_raw(conn, select(K.c.id, K.c.path))
     coders = _read_raw(conn, select(D.c.id, D.c.name))
-    at = _positions(srcs, ids[:, 1])
+    at = _positions(srcs, ids[1])
     frame = pd.DataFrame({
-        "excerpt_id": ids[:, 0],
-        "source_id": ids[:, 1],
+        "excerpt_id": ids[0],
+        "source_id": ids[1],
         "source": _column(srcs, "name", at),
         "kind": _column(srcs, "kind", at),
         "case": _column(srcs, "case", at, nullable=True),
         "wave": _column(srcs, "wave", at, nullable=True),
-        "code_id": ids[:, 2],
-        "code": _column(paths, "path", _positions(paths, ids[:, 2])),
-        "coder": _column(coders, "name", _positions(coders, ids[:, 3])),
+        "code_id": ids[2],
+        "code": _column(paths, "path", _positions(paths, ids[2])),
+        "coder": _column(coders, "name", _positions(coders, ids[3])),
     })
     i = 4
     for name in extra:
-        column = values[:, i]
+        column = columns[i]
         i += 1
         if name == "weight":
-            missing = values[:, i] != 0
+            missing = columns[i] != 0
             i += 1
             frame[name] = np.where(missing, np.nan, column.astype(float))
         elif name == "final":
@@ -365,6 +374,14 @@ def counting_ids(conn: Connection, status: str | None = "applied", extra: tuple[
 def _prefetched(kept: count_cache.Slot | None) -> np.ndarray | None:
     """The ids :mod:`qualcode.store.count_prefetch` read for exactly this state (the same
     cache file), as :func:`counting_ids` returns them; None when it read nothing."""
+    prefetched = _prefetched_columns(kept)
+    return None if prefetched is None else _stacked(*prefetched)
+
+
+def _prefetched_columns(kept: count_cache.Slot | None) -> tuple[list[np.ndarray], type] | None:
+    """:func:`_prefetched` as its columns (excerpt, source, code, coder ids as int64; for
+    the weights, each weight and a flag for none) and the type :func:`counting_ids` gives
+    the whole array; None when nothing was read for this state."""
     texts = count_prefetch.take(kept.path) if kept is not None else None
     if texts is None:
         return None
@@ -376,7 +393,7 @@ def _prefetched(kept: count_cache.Slot | None) -> np.ndarray | None:
     if len(ids) > 1 and not bool((ids[1:] > ids[:-1]).all()):
         packed = packed[np.argsort(ids, kind="stable")]  # group_concat keeps no promised order
     if not weighted:
-        return _stacked(_unpack(packed, bits), np.int64)
+        return _unpack(packed, bits), np.int64
     # ``stats weights``: each weight's number (count_prefetch.WEIGHT_VALUES; 0: none) sits below the ids
     weights = np.array((0.0, *weighted[0]), dtype=np.float64)
     weight_bits = len(weighted[0]).bit_length()
@@ -384,7 +401,7 @@ def _prefetched(kept: count_cache.Slot | None) -> np.ndarray | None:
     values = weights[numbers]
     if np.isnan(values).any():  # a weight the numbers cannot say exactly (2.5): read the project
         return None
-    return _stacked([*_unpack(packed >> weight_bits, bits), values, numbers == 0], np.float64)
+    return [*_unpack(packed >> weight_bits, bits), values, numbers == 0], np.float64
 
 
 def _stacked(columns: list[np.ndarray], dtype: type) -> np.ndarray:
