@@ -156,3 +156,27 @@ def test_nothing_is_kept_when_the_cache_is_off(study: Path, monkeypatch: pytest.
     for plain, kept in _both(study):
         pd.testing.assert_frame_equal(kept, plain)
     assert not _kept_files(study)
+
+
+def test_a_wave_stored_as_bytes_by_another_program_is_one_line_not_a_traceback(study: Path) -> None:
+    """SQLite's JSON cannot hold bytes, so the count reads row by row, and says which
+    source and column to set again instead of failing while decoding."""
+    from click.testing import CliRunner
+
+    from qualcode.cli import cli
+
+    with sqlite3.connect(study) as other:
+        other.execute("UPDATE sources SET wave = X'00ff' WHERE name = 'Kofi 🎧 wave 1'")
+        source_id = other.execute("SELECT id FROM sources WHERE name = 'Kofi 🎧 wave 1'").fetchone()[0]
+    before = study.read_bytes()
+    for command in (["stats", "frequencies"], ["sources"]):
+        result = CliRunner().invoke(cli, ["-p", str(study), *command])
+        assert result.exit_code == 1, result.output
+        message = result.output.strip()
+        assert message.count("\n") == 0 and "Traceback" not in message
+        assert f"source {source_id}'s wave is stored as bytes" in message and "sources set" in message
+    assert study.read_bytes() == before  # nothing written
+    fixed = CliRunner().invoke(cli, ["-p", str(study), "sources", "set", "Kofi 🎧 wave 1", "--wave", "1"])
+    assert fixed.exit_code == 0, fixed.output
+    counted = CliRunner().invoke(cli, ["-p", str(study), "stats", "frequencies", "--format", "csv"])
+    assert counted.exit_code == 0 and "Benefits/Confidence" in counted.output

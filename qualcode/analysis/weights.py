@@ -30,7 +30,12 @@ def code_weights(apps: pd.DataFrame, by: str | Sequence[str] | None = None,
     """
     require_apps(apps, ["weight"])
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    keys = [_group_key(apps, descriptors, field) for field in by]
+    keys, text_fields = [], set()
+    for field in by:
+        key, as_text = _group_key(apps, descriptors, field)
+        keys.append(key)
+        if as_text:
+            text_fields.add(field)
     w = pd.to_numeric(apps["weight"], errors="coerce")
     # the project's counting frames hold paths as a categorical: grouped by its integer
     # codes (no hashing of 10^6 texts), the labels made text once per group below
@@ -46,33 +51,31 @@ def code_weights(apps: pd.DataFrame, by: str | Sequence[str] | None = None,
         "sd": g.std(ddof=1),
     }).reset_index()
     out["code"] = out["code"].astype(str)
-    for field, key in zip(by, keys):
-        if key.attrs.get("text"):  # a descriptor grouped by its cases' numbers: text, as attach_fields gives it
-            out[field] = out[field].astype(str)
+    for field in text_fields:  # a descriptor grouped by its cases' numbers: text, as attach_fields gives it
+        out[field] = out[field].astype(str)
     order = {p: i for i, p in enumerate(code_table(apps, codebook)["code"])}
     out["_o"] = out["code"].map(order)
     return out.sort_values(["_o", *by], kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
-def _group_key(apps: pd.DataFrame, descriptors: pd.DataFrame | None, field: str) -> pd.Series:
+def _group_key(apps: pd.DataFrame, descriptors: pd.DataFrame | None, field: str) -> tuple[pd.Series, bool]:
     """What ``field`` groups the applications by: their own column, or the case
-    descriptor (as :func:`~qualcode.analysis._matrix.attach_fields` joins it).
+    descriptor (as :func:`~qualcode.analysis._matrix.attach_fields` joins it); and
+    whether the table's column must be made text again.
 
     A text descriptor of the counting frames' categorical ``case`` is made a categorical
     from the cases' integer codes (a value per case, not per application: grouping 10^6
-    texts hashes each one); ``attrs["text"]`` marks it, so the table's column is made
-    text again."""
+    texts hashes each one)."""
     case = apps["case"] if "case" in apps.columns else None
     if field in apps.columns or case is None or not isinstance(case.dtype, pd.CategoricalDtype):
-        return attach_fields(apps, descriptors, [field])[field]
+        return attach_fields(apps, descriptors, [field])[field], False
     values = descriptor_lookup(descriptors, [field])[field]
     if not (pd.api.types.is_string_dtype(values.dtype) or (isinstance(values.dtype, pd.CategoricalDtype)
                                                            and pd.api.types.is_string_dtype(values.dtype.categories))):
-        return attach_fields(apps, descriptors, [field])[field]
+        return attach_fields(apps, descriptors, [field])[field], False
     per_case = values.reindex(case.cat.categories)  # the value of each case the frame can name (NA: none)
     small, labels = pd.factorize(per_case.astype(object), use_na_sentinel=True)
     codes = np.append(small, -1)[case.cat.codes.to_numpy()]  # a row with no case: -1, missing
     key = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object)), index=apps.index,
                     name=field)
-    key.attrs["text"] = True
-    return key
+    return key, True

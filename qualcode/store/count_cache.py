@@ -89,11 +89,12 @@ _waits_at_exit = False
 
 def save_soon(where: Slot | None, values: np.ndarray | Callable[[], np.ndarray]) -> None:
     """:func:`save` on a thread of its own: writing 10^6 rows of ids (32 MB) is a tenth of
-    a second the command can spend counting instead. ``values`` (or what the function
-    given makes of it, on that thread) must not change after this call. The write ends before the process does (:func:`wait_for_saves` runs at
-    exit, also when a ``stats`` command ends its process early), and a reader never sees
-    half a file (:func:`save` renames a whole one into place), so a command that looks
-    before the write is done just reads the project."""
+    a second the command can spend counting instead. ``values`` may be a function that
+    makes the array (then on that thread); either must not change after this call. The
+    write ends before the process does (:func:`wait_for_saves` runs at exit, also when a
+    ``stats`` command ends its process early), and a reader never sees half a file
+    (:func:`save` renames a whole one into place), so a command that looks before the
+    write is done just reads the project."""
     _soon(save, where, values)
 
 
@@ -157,10 +158,10 @@ def _write(where: Slot | None, write: Callable[[BinaryIO], object]) -> None:
         if temporary is not None:
             _remove(Path(temporary))
         return
-    remove_older(where)
+    _remove_older(where)
 
 
-def remove_older(where: Slot) -> None:
+def _remove_older(where: Slot) -> None:
     """Drop this project's files of the same name kept for earlier states."""
     folder = where.path.parent
     for stale in folder.glob(where.project + "*" + where.path.suffix):

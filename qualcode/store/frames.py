@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import BigInteger, Connection, String, case, cast, func, select, type_coerce
 
+from qualcode.errors import ProjectError
 from qualcode.store import count_cache, count_prefetch, kept_tables, schema, small_tables
 from qualcode.store.dml import string_agg
 
@@ -123,6 +124,7 @@ def sources(conn: Connection) -> pd.DataFrame:
         .select_from(S.outerjoin(C, S.c.case_id == C.c.id))
         .order_by(S.c.name),
     )
+    _all_text(frame, "source", ["source", "kind", "case", "wave"])
     for col in ("case", "wave"):
         frame[col] = _nullable_str(frame[col]) if not frame.empty else frame[col]
     return frame
@@ -242,9 +244,25 @@ def source_table(conn: Connection, kept: bool = False) -> pd.DataFrame:
     pass it to :func:`counting_applications` and :func:`material`. ``kept``: take the
     rows kept between commands (``store.kept_tables``; only on a connection outside any
     write)."""
-    return _small_table(conn, "sources", kept, lambda: _read_raw(
+    return _small_table(conn, "sources", kept, lambda: _all_text(_read_raw(
         conn, select(S.c.id, S.c.name, S.c.kind, C.c.name.label("case"), S.c.wave)
-        .select_from(S.outerjoin(C, S.c.case_id == C.c.id)).order_by(S.c.id)))
+        .select_from(S.outerjoin(C, S.c.case_id == C.c.id)).order_by(S.c.id)), "source", ["name", "kind", "case", "wave"]))
+
+
+def _all_text(frame: pd.DataFrame, what: str, columns: list[str]) -> pd.DataFrame:
+    """``frame`` as read, after checking that its text columns hold text: a value stored
+    as bytes by another program (a database browser) would otherwise surface as a
+    decoding traceback in the middle of a count. One line names the row and the column."""
+    for column in columns:
+        values = frame[column]
+        if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            bad = values[values.map(lambda v: v is not None and not isinstance(v, str))]
+            if len(bad):
+                raise ProjectError(f"{what} {frame.iloc[bad.index[0], 0]}'s {column} is stored as "
+                                   f"{type(bad.iloc[0]).__name__}, not text (written by another program?); "
+                                   f"set it again as text (`qualcode sources set SOURCE --wave W` or "
+                                   f"`--case NAME`, or a database browser)")
+    return frame
 
 
 def _small_table(conn: Connection, name: str, kept: bool, read: Any) -> pd.DataFrame:
